@@ -1,0 +1,59 @@
+# Risk Panels: `make run` sets everything up and serves the app; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+export APP_ENV ?= development
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the project
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+app/static/build/main.css: node_modules/.installed assets/scss/main.scss scripts/build-assets.mjs
+	npm run --silent build
+
+assets: app/static/build/main.css ## Build the front-end assets from npm
+
+database: install ## Apply migrations and load demo data into an empty development database
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+
+run: install assets database ## Set everything up and serve on http://127.0.0.1:$(PORT)
+	@$(FLASK) demo logins
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+code: install ## Print a demo account's current security code: make code USER=admin@demo.example
+	@$(FLASK) demo code $(USER)
+
+browser: ## Install Debian's chromium for the browser tests (needs root), unless present
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: install assets browser ## Run the whole test suite
+	APP_ENV=test $(BIN)/pytest
+
+lint: install ## Lint, check formatting and type-check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: help install assets database run code browser test lint format

@@ -1,0 +1,155 @@
+"""The application factory: it wires the app together and does no work of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader
+from jinja2 import FileSystemLoader
+from jinja2 import PackageLoader
+from jinja2 import PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.database import db
+from app.errors import register_error_handlers
+from app.extensions import csrf
+from app.extensions import limiter
+from app.extensions import login_manager
+from app.extensions import migrate
+from app.headers import register_security_headers
+from app.security import Permission
+from app.security import has_permission
+from app.security import register_access_control
+from app.sessions import DatabaseSessionInterface
+from app.settings import Settings
+from app.settings import SettingsError
+from app.settings import load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app from `settings`, or from the environment when none are given."""
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            raise SystemExit(f"Configuration error: {error}") from None
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(settings.instance_path),
+    )
+    configure(app, settings)
+    register_extensions(app, settings)
+    register_templates(app, settings)
+    register_blueprints(app)
+    register_access_control(app)
+    register_security_headers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (server-side) session
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
+        DEBUG=settings.debug,
+        TESTING=False,
+    )
+    app.session_interface = DatabaseSessionInterface(settings)
+    if settings.trusted_proxy_count:
+        # Trust exactly as many X-Forwarded-* hops as there are proxies, so clients cannot spoof.
+        count = settings.trusted_proxy_count
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+
+
+def register_templates(app: Flask, settings: Settings) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(PROJECT_ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.globals.update(
+        service_name=settings.service_name,
+        organisation_name=settings.partnership_name,
+        protective_marking=settings.protective_marking,
+    )
+    WTFormsHelpers(app)
+    app.context_processor(navigation)
+    from app import template_filters
+
+    template_filters.register(app)
+
+
+NAVIGATION = (
+    # text, endpoint, the path prefix it covers, the permission needed (None: everyone)
+    ("Home", "panels.home", None, None),
+    ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
+    ("Your account", "auth.account", "/account", None),
+)
+
+
+def navigation() -> dict[str, Any]:
+    """The service navigation, showing only what the signed-in user may open."""
+    if not current_user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for text, endpoint, prefix, permission in NAVIGATION:
+        if permission is not None and not has_permission(current_user, permission):
+            continue
+        href = url_for(endpoint)
+        active = request.path == href or bool(prefix and request.path.startswith(prefix))
+        items.append({"text": text, "href": href, "active": active})
+    return {"nav_items": items}
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.auth.views import bp as auth_bp
+    from app.pages import bp as pages_bp
+    from panels.views import bp as panels_bp
+
+    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import sessions_cli
+    from app.cli import users_cli
+    from demo.cli import demo_cli
+
+    for group in (users_cli, sessions_cli, demo_cli):
+        app.cli.add_command(group)

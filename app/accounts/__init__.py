@@ -1,0 +1,1 @@
+"""Organisations and user accounts, and the admin pages that manage them."""

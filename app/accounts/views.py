@@ -1,0 +1,243 @@
+"""Admin pages for organisations and user accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from app.accounts import forms
+from app.accounts import services
+from app.accounts.models import AgencyType
+from app.accounts.models import Organisation
+from app.accounts.models import User
+from app.auth.forms import ConfirmForm
+from app.database import db
+from app.errors import DomainError
+from app.security import Permission
+from app.security import requires
+from app.sessions import revoke_user_sessions
+from panels.queries import memberships_of
+
+bp = Blueprint("accounts", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+@bp.route("/")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def index() -> str:
+    return render_template("accounts/index.html")
+
+
+# Organisations -----------------------------------------------------------------------------
+
+
+@bp.route("/organisations")
+@requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
+def organisations() -> str:
+    rows = db.session.execute(
+        select(Organisation, func.count(User.id))
+        .outerjoin(User, User.organisation_id == Organisation.id)
+        .group_by(Organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    return render_template("accounts/organisations.html", rows=rows)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
+def new_organisation() -> str | Response:
+    form = forms.OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(
+                actor=current_user,
+                name=form.name.data,
+                agency_type=AgencyType(form.agency_type.data),
+            )
+        except DomainError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{organisation.name} has been added", "success")
+            return redirect(url_for("accounts.organisations"))
+    return render_template("accounts/organisation_form.html", form=form, organisation=None)
+
+
+@bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
+@requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
+def edit_organisation(organisation_id: int) -> str | Response:
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = forms.OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(
+                organisation,
+                actor=current_user,
+                name=form.name.data,
+                agency_type=AgencyType(form.agency_type.data),
+                active=form.active.data,
+            )
+        except DomainError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{organisation.name} has been updated", "success")
+            return redirect(url_for("accounts.organisations"))
+    return render_template("accounts/organisation_form.html", form=form, organisation=organisation)
+
+
+# Users -------------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def users() -> str:
+    search = forms.UserSearchForm(request.args)
+    page = request.args.get("page", 1, type=int)
+    query = select(User).join(User.organisation).order_by(User.display_name, User.id)
+    if search.q.data:
+        pattern = f"%{search.q.data.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(User.display_name).like(pattern), User.email.like(pattern))
+        )
+    pagination = db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("accounts/users.html", search=search, pagination=pagination)
+
+
+def _user_form(user: User | None = None) -> forms.UserForm:
+    form = forms.UserForm(obj=user)
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    form.organisation_id.choices = [("", "Choose an organisation")] + [
+        (str(o.id), o.name)
+        for o in organisations
+        if o.active or (user and o.id == user.organisation_id)
+    ]
+    if user is not None and request.method == "GET":
+        form.organisation_id.data = str(user.organisation_id)
+        form.global_role.data = user.global_role.value if user.global_role else forms.NO_GLOBAL_ROLE
+    return form
+
+
+def _chosen_organisation(form: forms.UserForm) -> Organisation:
+    organisation = db.session.get(Organisation, int(form.organisation_id.data))
+    if organisation is None:
+        raise DomainError("Select the person’s organisation", field="organisation_id")
+    return organisation
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS_MANAGE)
+def new_user() -> str | Response:
+    form = _user_form()
+    if form.validate_on_submit():
+        try:
+            user, token = services.create_user(
+                actor=current_user,
+                email=form.email.data,
+                display_name=form.display_name.data,
+                organisation=_chosen_organisation(form),
+                global_role=form.selected_role(),
+            )
+        except DomainError as error:
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            return _show_account_link(user, token, "activate")
+    return render_template("accounts/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>")
+@requires(Permission.ADMIN_USERS_MANAGE)
+def show_user(user_id: int) -> str:
+    user = db.get_or_404(User, user_id)
+    return render_template(
+        "accounts/user.html", user=user, memberships=memberships_of(user), confirm=ConfirmForm()
+    )
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires(Permission.ADMIN_USERS_MANAGE)
+def edit_user(user_id: int) -> str | Response:
+    user = db.get_or_404(User, user_id)
+    form = _user_form(user)
+    del form.email  # the email address is the sign-in name; a new address means a new account
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                actor=current_user,
+                display_name=form.display_name.data,
+                organisation=_chosen_organisation(form),
+                global_role=form.selected_role(),
+            )
+        except DomainError as error:
+            getattr(form, error.field or "display_name").errors.append(error.message)
+        else:
+            db.session.commit()
+            revoke_user_sessions(user.id)  # new role or agency: sign in again under it
+            flash(f"{user.display_name}’s account has been updated", "success")
+            return redirect(url_for("accounts.show_user", user_id=user.id))
+    return render_template("accounts/user_form.html", form=form, user=user)
+
+
+@bp.route(
+    "/users/<int:user_id>/<any(deactivate,reactivate,'reset-two-factor'):action>", methods=["POST"]
+)
+@requires(Permission.ADMIN_USERS_MANAGE)
+def change_user(user_id: int, action: str) -> Response:
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    operation, message = USER_ACTIONS[action]
+    try:
+        operation(user, actor=current_user)
+    except DomainError as error:
+        flash(error.message, "important")
+        return redirect(url_for("accounts.show_user", user_id=user.id))
+    db.session.commit()
+    if action != "reactivate":
+        revoke_user_sessions(user.id)
+    flash(message.format(name=user.display_name), "success")
+    return redirect(url_for("accounts.show_user", user_id=user.id))
+
+
+USER_ACTIONS = {
+    "deactivate": (
+        services.deactivate_user,
+        "{name} can no longer sign in and has been signed out",
+    ),
+    "reactivate": (services.reactivate_user, "{name} can sign in again"),
+    "reset-two-factor": (
+        services.reset_two_factor,
+        "{name}’s two-factor authentication has been reset. They will set it up again when they "
+        "next sign in.",
+    ),
+}
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
+@requires(Permission.ADMIN_USERS_MANAGE)
+def reset_password(user_id: int) -> str:
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token = services.start_password_reset(user, actor=current_user)
+    db.session.commit()
+    return _show_account_link(user, token, "reset")
+
+
+def _show_account_link(user: User, token: str, kind: str) -> str:
+    """Shown once: the link is stored only as a hash, so it cannot be displayed again."""
+    link = url_for("auth.set_password", token=token, _external=True)
+    return render_template("accounts/account_link.html", user=user, link=link, kind=kind)

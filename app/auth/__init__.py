@@ -1,0 +1,1 @@
+"""Signing in: passwords, two-factor authentication, account activation and sign-out."""

@@ -1,0 +1,61 @@
+"""Operational commands: bootstrap the first administrator and tidy sessions."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask import url_for
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.accounts import services
+from app.accounts.models import AgencyType
+from app.accounts.models import GlobalRole
+from app.accounts.models import Organisation
+from app.database import db
+from app.errors import DomainError
+from app.sessions import purge_expired_sessions
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+sessions_cli = AppGroup("sessions", help="Manage sign-in sessions.")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", required=True, help="The administrator's work email address.")
+@click.option("--name", required=True, help="Their full name.")
+@click.option("--organisation", required=True, help="Their organisation (created if new).")
+@click.option(
+    "--agency-type",
+    type=click.Choice([t.value for t in AgencyType]),
+    default=AgencyType.COMMUNITY_SAFETY.value,
+    show_default=True,
+)
+@click.option("--base-url", default="https://localhost", help="Where the app is served.")
+def create_admin(email: str, name: str, organisation: str, agency_type: str, base_url: str) -> None:
+    """Create an administrator and print their one-time activation link."""
+    org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+    if org is None:
+        org = Organisation(name=organisation, agency_type=AgencyType(agency_type))
+        db.session.add(org)
+    try:
+        user, token = services.create_user(
+            actor=None,
+            email=email,
+            display_name=name,
+            organisation=org,
+            global_role=GlobalRole.ADMIN,
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    with current_app.test_request_context(base_url=base_url):
+        link = url_for("auth.set_password", token=token, _external=True)
+    click.echo(f"Created administrator {user.email}. Send them this one-time link (valid 3 days):")
+    click.echo(link)
+
+
+@sessions_cli.command("purge")
+def purge() -> None:
+    """Delete sessions that have passed their idle timeout."""
+    removed = purge_expired_sessions(current_app.config["SETTINGS"])
+    click.echo(f"Removed {removed} expired sessions.")

@@ -1,0 +1,101 @@
+"""The declarative base, column types shared by every model, and database engine set-up."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime
+from sqlalchemy import Enum
+from sqlalchemy import MetaData
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
+
+from app.errors import DomainError
+
+# Named constraints let Alembic alter and drop them later, on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only kind of time we store)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC that always comes back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Naive datetimes are not stored; use app.database.utcnow().")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    # Set on an explicit registry: Flask-SQLAlchemy subclasses this base, and SQLAlchemy only
+    # carries a type_annotation_map into subclasses through the registry.
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={
+            datetime: UTCDateTime,
+            # Enums are stored by value in a string column: adding a member needs no ALTER TYPE.
+            enum.Enum: Enum(
+                enum.Enum,
+                native_enum=False,
+                length=40,
+                values_callable=lambda members: [member.value for member in members],
+            ),
+        },
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def flush_unique(message: str, *, field: str) -> None:
+    """Flush; a unique-constraint clash undoes the whole change and becomes a field message.
+
+    The database's constraint is the judge, not a check beforehand that two requests could race.
+    """
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(message, field=field) from None
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """Enforce foreign keys and durable WAL commits on SQLite; other engines are untouched."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

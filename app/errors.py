@@ -1,0 +1,66 @@
+"""Domain errors and the one place that turns errors into pages."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. `field` names the form field the message belongs next to, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+ERROR_PAGES = {
+    400: ("Sorry, there is a problem with the request", "errors/400.html"),
+    403: ("You do not have permission to see this page", "errors/403.html"),
+    404: ("Page not found", "errors/404.html"),
+    405: ("Sorry, that action is not allowed here", "errors/400.html"),
+    413: ("The information you sent is too large", "errors/413.html"),
+    429: ("Too many attempts", "errors/429.html"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RedisConnectionError, _service_unavailable)
+    app.register_error_handler(OperationalError, _service_unavailable)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/csrf.html"), 400
+
+
+def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    code = error.code or 500
+    if code not in ERROR_PAGES:
+        return error
+    title, template = ERROR_PAGES[code]
+    return render_template(template, title=title, error=error), code
+
+
+def _service_unavailable(error: Exception) -> tuple[str, int]:
+    # Rate-limit storage or the database is down: fail closed with a clear page, not a 500.
+    log.error("dependency unavailable: %s", type(error).__name__)
+    return render_template("errors/503.html"), 503
+
+
+def _unexpected_error(error: Exception) -> tuple[str, int]:
+    reference = uuid.uuid4().hex[:12]
+    log.exception("unhandled error, reference %s", reference)
+    return render_template("errors/500.html", reference=reference), 500

@@ -1,0 +1,43 @@
+"""Public pages: the health check and the accessibility, privacy and cookie pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.database import db
+from app.security import public
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> tuple[dict[str, str], int]:
+    """For load balancers: 200 when the database answers, 503 when it does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.route("/accessibility")
+@public
+def accessibility() -> str:
+    return render_template("pages/accessibility.html")
+
+
+@bp.route("/privacy")
+@public
+def privacy() -> str:
+    return render_template("pages/privacy.html")
+
+
+@bp.route("/cookies")
+@public
+def cookies() -> str:
+    return render_template("pages/cookies.html")

@@ -1,0 +1,222 @@
+"""Typed, frozen settings read from the environment and validated before the app starts.
+
+Outside development and demo a missing or weak secret stops the app: we never fall back to a
+default key, because a guessable key would let anyone forge sessions or read the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+MIN_SECRET_KEY_LENGTH = 32
+KEK_BYTES = 32
+WEAK_SECRET_WORDS = ("changeme", "change-me", "secret", "password", "development", "example")
+INSTANCE_SECRETS_FILE = "secrets.json"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a safe, runnable configuration."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+    TEST = "test"
+    PRODUCTION = "production"
+
+    @property
+    def generates_secrets(self) -> bool:
+        """Development and demo instances make their own secrets in `instance/`."""
+        return self in (Environment.DEVELOPMENT, Environment.DEMO)
+
+
+@dataclass(frozen=True)
+class PasswordHashing:
+    """argon2id cost parameters (argon2-cffi's RFC 9106 low-memory profile by default)."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """flask-limiter limit strings; several windows per key make the delay grow with failures."""
+
+    sign_in_per_account: str = "5 per minute; 10 per 15 minutes; 20 per hour"
+    sign_in_per_address: str = "30 per minute; 300 per hour"
+    two_factor_per_account: str = "5 per minute; 15 per hour"
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment
+    secret_key: str
+    key_encryption_key: bytes = field(repr=False)
+    database_url: str
+    redis_url: str | None = None
+    instance_path: Path = Path("instance")
+    partnership_name: str = "East London Community Safety Partnership"
+    service_name: str = "Risk Panels"
+    protective_marking: str = "OFFICIAL-SENSITIVE"
+    idle_timeout: timedelta = timedelta(minutes=30)
+    absolute_timeout: timedelta = timedelta(hours=12)
+    https: bool = True
+    trusted_proxy_count: int = 0
+    max_content_length: int = 1024 * 1024
+    debug: bool = False
+    password_hashing: PasswordHashing = PasswordHashing()
+    rate_limits: RateLimits = RateLimits()
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def rate_limit_storage_uri(self) -> str:
+        """Counters live in Redis when configured so that every worker sees the same limits."""
+        return self.redis_url or "memory://"
+
+
+def validate(settings: Settings) -> None:
+    """Refuse configurations that would run insecurely; the message says what to fix."""
+    if settings.environment is Environment.PRODUCTION and settings.debug:
+        raise SettingsError("DEBUG must not be enabled in production.")
+    problem = secret_key_problem(settings.secret_key)
+    if problem:
+        raise SettingsError(f"SECRET_KEY {problem}. Generate one with: {_GENERATE_HINT}")
+    problem = kek_problem(settings.key_encryption_key)
+    if problem:
+        raise SettingsError(f"KEY_ENCRYPTION_KEY {problem}. Generate one with: {_GENERATE_HINT}")
+    if settings.idle_timeout > settings.absolute_timeout:
+        raise SettingsError("The idle timeout cannot be longer than the absolute session timeout.")
+
+
+_GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Say why a Flask secret key is unacceptable, or None when it is strong enough."""
+    if not key:
+        return "is not set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"must be at least {MIN_SECRET_KEY_LENGTH} characters"
+    if any(word in key.lower() for word in WEAK_SECRET_WORDS) or len(set(key)) < 12:
+        return "looks like a placeholder or has too little variety to be random"
+    return None
+
+
+def kek_problem(key: bytes) -> str | None:
+    """Say why a key-encryption key is unacceptable, or None when it is usable."""
+    if not key:
+        return "is not set"
+    if len(key) != KEK_BYTES:
+        return f"must be {KEK_BYTES} bytes, base64url-encoded"
+    if len(set(key)) < 16:
+        return "has too little variety to be random"
+    return None
+
+
+def decode_kek(encoded: str) -> bytes:
+    """Decode a base64url key; a malformed value is reported, not silently truncated."""
+    try:
+        return base64.urlsafe_b64decode(encoded.strip() + "=" * (-len(encoded.strip()) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise SettingsError("KEY_ENCRYPTION_KEY is not valid base64url.") from error
+
+
+def encode_kek(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode().rstrip("=")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (see the README's configuration table)."""
+    env = os.environ if environ is None else environ
+    environment = _environment(env)
+    instance_path = Path(env.get("INSTANCE_PATH", "instance")).resolve()
+    generated = _instance_secrets(instance_path) if environment.generates_secrets else {}
+    return Settings(
+        environment=environment,
+        secret_key=env.get("SECRET_KEY") or generated.get("SECRET_KEY", ""),
+        key_encryption_key=_kek(env, generated),
+        database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}",
+        redis_url=env.get("REDIS_URL") or None,
+        instance_path=instance_path,
+        partnership_name=env.get("PARTNERSHIP_NAME", Settings.partnership_name),
+        protective_marking=env.get("PROTECTIVE_MARKING", Settings.protective_marking),
+        idle_timeout=timedelta(minutes=_int(env, "IDLE_TIMEOUT_MINUTES", 30)),
+        absolute_timeout=timedelta(hours=_int(env, "ABSOLUTE_TIMEOUT_HOURS", 12)),
+        https=_bool(env, "HTTPS", default=not environment.generates_secrets),
+        trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
+        debug=_bool(env, "DEBUG", default=False),
+    )
+
+
+def _environment(env: Mapping[str, str]) -> Environment:
+    value = env.get("APP_ENV", Environment.PRODUCTION.value)
+    try:
+        return Environment(value)
+    except ValueError:
+        choices = ", ".join(e.value for e in Environment)
+        raise SettingsError(f"APP_ENV must be one of {choices}; got {value!r}.") from None
+
+
+def _kek(env: Mapping[str, str], generated: Mapping[str, str]) -> bytes:
+    if env.get("KEY_ENCRYPTION_KEY_FILE"):
+        path = Path(env["KEY_ENCRYPTION_KEY_FILE"])
+        try:
+            return decode_kek(path.read_text())
+        except OSError as error:
+            raise SettingsError(f"Cannot read KEY_ENCRYPTION_KEY_FILE {path}: {error}") from None
+    encoded = env.get("KEY_ENCRYPTION_KEY") or generated.get("KEY_ENCRYPTION_KEY", "")
+    return decode_kek(encoded) if encoded else b""
+
+
+def _instance_secrets(instance_path: Path) -> dict[str, str]:
+    """Read, or on first run create, the development secrets kept in the instance folder."""
+    path = instance_path / INSTANCE_SECRETS_FILE
+    if path.exists():
+        loaded: dict[str, str] = json.loads(path.read_text())
+        return loaded
+    instance_path.mkdir(parents=True, exist_ok=True)
+    created = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "KEY_ENCRYPTION_KEY": encode_kek(secrets.token_bytes(KEK_BYTES)),
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(created, handle, indent=2)
+    return created
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number; got {raw!r}.") from None
+    if value < 0:
+        raise SettingsError(f"{name} cannot be negative.")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false; got {raw!r}.")

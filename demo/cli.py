@@ -1,0 +1,61 @@
+"""`flask demo ...`: load the demo data and help a tester sign in."""
+
+from __future__ import annotations
+
+import click
+import pyotp
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.database import db
+from app.settings import Settings
+from demo import data
+
+demo_cli = AppGroup("demo", help="Synthetic demonstration data (development and demo only).")
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.config["SETTINGS"]
+    if not settings.environment.generates_secrets:
+        raise click.ClickException("Demo data is only for APP_ENV=development or demo.")
+    return settings
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    """Load the demo data if the database has no users yet."""
+    settings = _settings()
+    if not data.database_is_empty():
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    data.seed(settings)
+    db.session.commit()
+    click.echo(f"Loaded demo data: {len(data.ACCOUNTS)} accounts.")
+
+
+@demo_cli.command("logins")
+def logins() -> None:
+    """Print the demo accounts, their roles and TOTP secrets."""
+    _settings()
+    click.echo(f"Demo accounts (password for all: {data.DEMO_PASSWORD})")
+    for account in data.ACCOUNTS:
+        role = account.global_role.label if account.global_role else _panel_roles(account)
+        click.echo(f"  {account.email:<38} {role}")
+    click.echo("Get a current security code with: make code USER=<email>")
+
+
+@demo_cli.command("code")
+@click.argument("email")
+def code(email: str) -> None:
+    """Print the current TOTP code of a demo account."""
+    _settings()
+    for account in data.ACCOUNTS:
+        if account.email == email.strip().lower():
+            click.echo(pyotp.TOTP(account.totp_secret).now())
+            return
+    raise click.ClickException(f"{email} is not a demo account.")
+
+
+def _panel_roles(account: data.DemoAccount) -> str:
+    roles = sorted({role.label for _, _, role in account.panels})
+    return f"{' and '.join(roles)}, {len(account.panels)} panels"

@@ -1,0 +1,1 @@
+"""Panel types, panel instances, areas and panel memberships."""

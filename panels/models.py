@@ -1,0 +1,105 @@
+"""Areas, panels (one of the five panel types in an area) and who sits on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from app.accounts.models import User
+from app.database import Base
+from app.database import utcnow
+
+
+class PanelType(StrEnum):
+    MARAC = "marac"
+    COMMUNITY_MARAC = "community_marac"
+    CHANNEL = "channel"
+    MACE = "mace"
+    IOM = "iom"
+
+    @property
+    def label(self) -> str:
+        return PANEL_TYPE_LABELS[self]
+
+
+PANEL_TYPE_LABELS = {
+    PanelType.MARAC: "MARAC (high-risk domestic abuse)",
+    PanelType.COMMUNITY_MARAC: "Community MARAC (anti-social behaviour)",
+    PanelType.CHANNEL: "Channel (Prevent)",
+    PanelType.MACE: "MACE (child exploitation)",
+    PanelType.IOM: "IOM (integrated offender management)",
+}
+
+
+class MeetingCadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    FOUR_WEEKLY = "four_weekly"
+    MONTHLY = "monthly"
+    AS_NEEDED = "as_needed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize().replace("Four weekly", "Every four weeks")
+
+
+class PanelRole(StrEnum):
+    COORDINATOR = "coordinator"
+    CHAIR = "chair"
+    REPRESENTATIVE = "representative"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Area(Base):
+    """A local authority area served by a community safety partnership."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+    panels: Mapped[list[Panel]] = relationship(back_populates="area")
+
+
+class Panel(Base):
+    __tablename__ = "panels"
+    __table_args__ = (UniqueConstraint("area_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_type: Mapped[PanelType]
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    meeting_cadence: Mapped[MeetingCadence]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area] = relationship(back_populates="panels", lazy="joined")
+    memberships: Mapped[list[PanelMembership]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan"
+    )
+
+
+class PanelMembership(Base):
+    """A user's role on one panel; they sit for their own organisation (agency)."""
+
+    __tablename__ = "panel_memberships"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[PanelRole]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    panel: Mapped[Panel] = relationship(back_populates="memberships", lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined")

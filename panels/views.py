@@ -1,0 +1,153 @@
+"""The signed-in home page and the admin pages for areas, panels and memberships."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.accounts.models import User
+from app.auth.forms import ConfirmForm
+from app.database import db
+from app.errors import DomainError
+from app.security import Permission
+from app.security import requires
+from app.security import signed_in
+from panels import forms
+from panels import queries
+from panels import services
+from panels.models import Area
+from panels.models import MeetingCadence
+from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
+from panels.models import PanelType
+
+bp = Blueprint("panels", __name__)
+
+
+@bp.route("/")
+@signed_in
+def home() -> str:
+    return render_template("panels/home.html", memberships=queries.memberships_of(current_user))
+
+
+@bp.route("/admin/panels", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def admin_list() -> str | Response:
+    area_form = forms.AreaForm()
+    if area_form.validate_on_submit():
+        try:
+            area = services.create_area(actor=current_user, name=area_form.name.data)
+        except DomainError as error:
+            area_form.name.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{area.name} has been added", "success")
+            return redirect(url_for("panels.admin_list"))
+    return render_template(
+        "panels/admin_list.html",
+        panels=queries.all_panels(),
+        areas=queries.all_areas(),
+        area_form=area_form,
+    )
+
+
+@bp.route("/admin/panels/new", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def new_panel() -> str | Response:
+    form = forms.PanelForm()
+    form.area_id.choices = [("", "Choose an area")] + [
+        (str(a.id), a.name) for a in queries.all_areas()
+    ]
+    if form.validate_on_submit():
+        try:
+            panel = services.create_panel(
+                actor=current_user,
+                area=db.get_or_404(Area, int(form.area_id.data)),
+                panel_type=PanelType(form.panel_type.data),
+                name=form.name.data,
+                cadence=MeetingCadence(form.meeting_cadence.data),
+            )
+        except DomainError as error:
+            form.name.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{panel.name} has been added", "success")
+            return redirect(url_for("panels.admin_show", panel_id=panel.id))
+    return render_template("panels/panel_form.html", form=form, panel=None)
+
+
+@bp.route("/admin/panels/<int:panel_id>", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def admin_show(panel_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    form = forms.MembershipForm()
+    form.user_id.choices = [("", "Choose a person")] + [
+        (str(u.id), f"{u.display_name} ({u.organisation.name})")
+        for u in queries.users_not_on(panel)
+    ]
+    if form.validate_on_submit():
+        try:
+            membership = services.add_member(
+                actor=current_user,
+                panel=panel,
+                user=db.get_or_404(User, int(form.user_id.data)),
+                role=PanelRole(form.role.data),
+            )
+        except DomainError as error:
+            form.user_id.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{membership.user.display_name} has been added to {panel.name}", "success")
+            return redirect(url_for("panels.admin_show", panel_id=panel.id))
+    return render_template(
+        "panels/admin_show.html",
+        panel=panel,
+        members=queries.members_of(panel),
+        form=form,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/admin/panels/<int:panel_id>/edit", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def edit_panel(panel_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    form = forms.PanelForm(obj=panel)
+    # Type and area are fixed once a panel exists; only the editable fields are validated.
+    del form.area_id, form.panel_type
+    if form.validate_on_submit():
+        try:
+            services.update_panel(
+                panel,
+                actor=current_user,
+                name=form.name.data,
+                cadence=MeetingCadence(form.meeting_cadence.data),
+                active=form.active.data,
+            )
+        except DomainError as error:
+            form.name.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"{panel.name} has been updated", "success")
+            return redirect(url_for("panels.admin_show", panel_id=panel.id))
+    return render_template("panels/panel_form.html", form=form, panel=panel)
+
+
+@bp.route("/admin/panels/<int:panel_id>/members/<int:membership_id>/remove", methods=["POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def remove_member(panel_id: int, membership_id: int) -> Response:
+    membership = db.get_or_404(PanelMembership, membership_id)
+    if membership.panel_id != panel_id or not ConfirmForm().validate_on_submit():
+        abort(404 if membership.panel_id != panel_id else 400)
+    name = membership.user.display_name
+    services.remove_member(membership, actor=current_user)
+    db.session.commit()
+    flash(f"{name} has been removed from the panel", "success")
+    return redirect(url_for("panels.admin_show", panel_id=panel_id))

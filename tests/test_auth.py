@@ -1,0 +1,331 @@
+"""Sign-in with password and TOTP, enrolment, recovery codes, sessions and sign-out."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pyotp
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.auth.passwords import hash_password
+from app.database import db
+from app.database import utcnow
+from app.sessions import ServerSessionRecord
+from app.settings import PasswordHashing
+from tests.conftest import PASSWORD
+from tests.conftest import Accounts
+from tests.conftest import SignIn
+from tests.conftest import csrf_token
+from tests.conftest import post_form
+
+
+def _page_without_token(html: str) -> str:
+    return re.sub(r'value="[^"]*"', 'value=""', re.sub(r"nonce-[\w-]+|nonce=\"[^\"]*\"", "", html))
+
+
+def test_demo_style_sign_in_reaches_home_page(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user("coordinator@test.example", name="Casey Test")
+    sign_in(client, "coordinator@test.example")
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Welcome, Casey Test" in home.text
+    assert "Signed in as" in home.text
+    assert "Test Police" in home.text
+
+
+def test_password_alone_reaches_nothing_but_the_code_page(
+    client: FlaskClient, accounts: Accounts
+) -> None:
+    accounts.user()
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    assert client.get("/").location == "/sign-in"
+    assert client.get("/account").location == "/sign-in"
+    assert client.get("/sign-in/security-code").status_code == 200
+
+
+def test_unknown_email_and_wrong_password_get_the_same_page(
+    client: FlaskClient, accounts: Accounts
+) -> None:
+    accounts.user()
+    wrong_password = post_form(
+        client, "/sign-in", {"email": "worker@test.example", "password": "wrong password here"}
+    )
+    unknown = post_form(
+        client, "/sign-in", {"email": "nobody@test.example", "password": "wrong password here"}
+    )
+    assert wrong_password.status_code == unknown.status_code == 200
+    assert "Enter a correct email address and password" in unknown.text
+    # The only difference may be the echoed email address the person typed.
+    assert _page_without_token(wrong_password.text).replace("worker@", "X@") == _page_without_token(
+        unknown.text
+    ).replace("nobody@", "X@")
+
+
+def test_deactivated_user_is_refused_like_a_wrong_password(
+    client: FlaskClient, accounts: Accounts
+) -> None:
+    accounts.update(accounts.user(), active=False)
+    response = post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    assert "Enter a correct email address and password" in response.text
+
+
+def test_sign_in_form_keeps_the_email_and_explains_missing_fields(client: FlaskClient) -> None:
+    response = post_form(client, "/sign-in", {"email": "someone@test.example", "password": ""})
+    assert response.status_code == 200
+    assert "Enter your password" in response.text
+    assert 'value="someone@test.example"' in response.text
+    assert "<title>Error:" in response.text
+    assert "govuk-error-summary" in response.text
+
+
+def test_totp_code_cannot_be_replayed(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    code = accounts.code("worker@test.example")
+    assert post_form(client, "/sign-in/security-code", {"code": code}).status_code == 302
+    other = app.test_client()
+    post_form(other, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    replay = post_form(other, "/sign-in/security-code", {"code": code})
+    assert replay.status_code == 200
+    assert "not correct or has already been used" in replay.text
+
+
+def test_codes_older_than_one_step_are_refused(client: FlaskClient, accounts: Accounts) -> None:
+    accounts.user()
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    stale = accounts.code("worker@test.example", offset_steps=-2)
+    assert post_form(client, "/sign-in/security-code", {"code": stale}).status_code == 200
+    drifted = accounts.code("worker@test.example", offset_steps=-1)
+    assert post_form(client, "/sign-in/security-code", {"code": drifted}).status_code == 302
+
+
+def test_first_sign_in_enrols_then_shows_recovery_codes_once(
+    client: FlaskClient, accounts: Accounts
+) -> None:
+    user = accounts.user(enrolled=False)
+    response = post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    assert response.location == "/sign-in/set-up-two-factor"
+    page = client.get("/sign-in/set-up-two-factor")
+    assert "data:image/svg+xml" in page.text
+    secret = re.search(r'class="app-secret">([A-Z2-7 ]+)<', page.text).group(1).replace(" ", "")
+    wrong = client.post(
+        "/sign-in/set-up-two-factor", data={"csrf_token": csrf_token(page.text), "code": "000000"}
+    )
+    assert "Enter the 6-digit code currently shown in your app" in wrong.text
+    done = client.post(
+        "/sign-in/set-up-two-factor",
+        data={"csrf_token": csrf_token(page.text), "code": pyotp.TOTP(secret).now()},
+    )
+    assert "Save your recovery codes" in done.text
+    codes = re.findall(r"<code>([0-9A-F]{5}-[0-9A-F]{5})</code>", done.text)
+    assert len(codes) == 10
+    assert accounts.get(user, "mfa_enrolled")
+    assert client.get("/").status_code == 200
+    # The secret is stored encrypted, never as the base32 text.
+    assert secret.encode() not in accounts.get(user, "totp_secret_encrypted")
+
+
+def test_recovery_code_works_once(client: FlaskClient, accounts: Accounts, app: Flask) -> None:
+    from app.auth import services
+
+    account = accounts.user()
+    with app.app_context():
+        codes = services.issue_recovery_codes(db.session.get(User, account.id))
+        db.session.commit()
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    used = post_form(client, "/sign-in/recovery-code", {"code": codes[0].lower()})
+    assert used.status_code == 302
+    again = app.test_client()
+    post_form(again, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    refused = post_form(again, "/sign-in/recovery-code", {"code": codes[0]})
+    assert "not correct or has already been used" in refused.text
+
+
+def test_session_id_changes_at_sign_in_and_old_id_is_useless(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    client.get("/sign-in")
+    before = client.get_cookie("session").value
+    sign_in(client, "worker@test.example")
+    after = client.get_cookie("session").value
+    assert before != after
+    attacker = app.test_client()
+    attacker.set_cookie("session", before)
+    assert attacker.get("/").location == "/sign-in"
+
+
+def test_cookie_holds_only_an_opaque_id(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    user = accounts.user()
+    sign_in(client, "worker@test.example")
+    cookie = client.get_cookie("session")
+    assert user.email not in cookie.value
+    assert f'"{user.id}"' not in cookie.value
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+
+
+def test_sign_out_ends_the_session_on_the_server(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    sign_in(client, "worker@test.example")
+    cookie = client.get_cookie("session").value
+    home = client.get("/")
+    response = client.post("/sign-out", data={"csrf_token": csrf_token(home.text)})
+    assert response.location == "/sign-in"
+    assert "Clear-Site-Data" in response.headers
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    assert replay.get("/").location == "/sign-in"
+
+
+def test_idle_timeout_signs_out(client: FlaskClient, accounts: Accounts, sign_in: SignIn) -> None:
+    accounts.user()
+    sign_in(client, "worker@test.example")
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        response = client.get("/")
+        assert response.location == "/sign-in"
+        assert "timed out" in client.get("/sign-in").text
+
+
+def test_activity_keeps_session_alive_until_absolute_timeout(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user()
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        sign_in(client, "worker@test.example")
+        for _ in range(23):  # every 25 minutes for 9h35m
+            clock.shift(timedelta(minutes=25))
+            assert client.get("/").status_code == 200
+        clock.shift(timedelta(hours=2, minutes=30))  # past 12 hours, active all along
+        assert client.get("/").location == "/sign-in"
+
+
+def test_password_change_signs_out_other_sessions(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    other = app.test_client()
+    sign_in(client, "worker@test.example")
+    sign_in(other, "worker@test.example")
+    response = post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "brand new phrase 77",
+            "confirm_password": "brand new phrase 77",
+        },
+    )
+    assert response.location == "/account"
+    assert client.get("/").status_code == 200
+    assert other.get("/").location == "/sign-in"
+
+
+def test_password_change_explains_wrong_current_password(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user()
+    sign_in(client, "worker@test.example")
+    response = post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": "not it at all",
+            "new_password": "brand new phrase 77",
+            "confirm_password": "brand new phrase 77",
+        },
+    )
+    assert "Your current password is incorrect" in response.text
+
+
+def test_deactivation_ends_open_sessions(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    user = accounts.user()
+    sign_in(client, "worker@test.example")
+    accounts.update(user, active=False)
+    assert client.get("/").location == "/sign-in"
+
+
+def test_password_is_rehashed_when_cost_parameters_rise(
+    app: Flask, client: FlaskClient, accounts: Accounts
+) -> None:
+    user = accounts.user()
+    weaker = PasswordHashing(time_cost=1, memory_cost_kib=8, parallelism=1)
+    stronger = PasswordHashing(time_cost=2, memory_cost_kib=16, parallelism=1)
+    assert app.config["SETTINGS"].password_hashing == weaker
+    from dataclasses import replace
+
+    app.config["SETTINGS"] = replace(app.config["SETTINGS"], password_hashing=stronger)
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    assert accounts.get(user, "password_hash").startswith("$argon2id$v=19$m=16,t=2,p=1$")
+
+
+def test_stored_hash_is_argon2id(app: Flask, accounts: Accounts) -> None:
+    assert accounts.get(accounts.user(), "password_hash").startswith("$argon2id$")
+    with app.app_context():
+        assert hash_password("x" * 20) != hash_password("x" * 20)  # salted
+
+
+def test_next_page_is_kept_but_never_offsite(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user()
+    assert client.get("/account?tab=1").location == "/sign-in"
+    response = post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    done = post_form(client, response.location, {"code": accounts.code("worker@test.example")})
+    assert done.location == "/account?tab=1"
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("/account", True),
+        ("//evil.example/", False),
+        ("https://evil.example/", False),
+        ("/\\evil.example", False),
+        ("evil", False),
+    ],
+)
+def test_only_same_site_paths_are_followed_after_sign_in(url: str, safe: bool) -> None:
+    from app.auth.views import _is_safe_next
+
+    assert _is_safe_next(url) is safe
+
+
+def test_sessions_table_holds_no_readable_id(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    sign_in(client, "worker@test.example")
+    cookie_id = client.get_cookie("session").value.split(".")[0]
+    with app.app_context():
+        stored = db.session.scalars(select(ServerSessionRecord.id_hash)).all()
+    assert stored
+    assert cookie_id not in stored
+
+
+def test_user_of_inactive_organisation_cannot_sign_in(
+    client: FlaskClient, accounts: Accounts, app: Flask
+) -> None:
+    accounts.user()
+    with app.app_context():
+        db.session.scalar(select(User)).organisation.active = False
+        db.session.commit()
+    response = post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    assert "Enter a correct email address and password" in response.text
