@@ -1,0 +1,82 @@
+"""The foundation on a real PostgreSQL: sign-in, server-side sessions, admin writes, health."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+
+from app import create_app
+from app.accounts.models import GlobalRole
+from app.database import db
+from app.extensions import limiter
+from tests.conftest import Accounts
+from tests.conftest import make_settings
+from tests.conftest import post_form
+from tests.test_migrations import reset_postgres
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[Flask]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    reset_postgres(url)
+    app = create_app(make_settings(tmp_path, database_url=url))
+    with app.app_context():
+        upgrade()
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def sign_in(app: Flask, accounts: Accounts, email: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    post_form(client, "/sign-in", {"email": email, "password": "a long test passphrase 42"})
+    response = post_form(client, "/sign-in/security-code", {"code": accounts.code(email)})
+    assert response.location == "/"
+    return client
+
+
+def test_sign_in_and_deactivation_on_postgresql(pg_app: Flask) -> None:
+    accounts = Accounts(pg_app)
+    accounts.user("admin@test.example", role=GlobalRole.ADMIN)
+    worker = accounts.user("worker@test.example")
+    admin = sign_in(pg_app, accounts, "admin@test.example")
+    worker_client = sign_in(pg_app, accounts, "worker@test.example")
+    assert worker_client.get("/").status_code == 200
+    response = post_form(admin, f"/admin/users/{worker.id}", {}, follow_redirects=False)
+    assert response.status_code == 405  # the page itself is GET only
+    page = admin.get(f"/admin/users/{worker.id}")
+    from tests.conftest import csrf_token
+
+    done = admin.post(
+        f"/admin/users/{worker.id}/deactivate", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert done.status_code == 302
+    assert worker_client.get("/").location == "/sign-in"
+    assert accounts.get(worker, "active") is False
+
+
+def test_duplicate_organisation_is_a_message_not_a_500_on_postgresql(pg_app: Flask) -> None:
+    accounts = Accounts(pg_app)
+    accounts.user("admin@test.example", role=GlobalRole.ADMIN, organisation="Test Police")
+    admin = sign_in(pg_app, accounts, "admin@test.example")
+    response = post_form(
+        admin, "/admin/organisations/new", {"name": "Test Police", "agency_type": "police"}
+    )
+    assert response.status_code == 200
+    assert "An organisation with this name already exists" in response.text
+
+
+def test_health_check_on_postgresql(pg_app: Flask) -> None:
+    response = pg_app.test_client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
