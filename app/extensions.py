@@ -11,4 +11,6 @@ from flask_wtf.csrf import CSRFProtect
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()
+# One limiter per process: init_app binds its storage (memory, or Redis when REDIS_URL is set), so a
+# process serving several apps (only the test suite does) shares the storage of the last one bound.
 limiter = Limiter(key_func=get_remote_address)

@@ -67,9 +67,11 @@ def test_coordinator_signs_in_sees_home_and_signs_out(new_context: NewContext) -
     expect(page).to_have_url(url_path("/sign-in"))
     expect(page.get_by_text("You have signed out")).to_be_visible()
 
-    # Back may briefly show whatever the browser kept; a reload must go to the server again,
-    # which no longer knows the session and sends the person to sign in.
+    # The home page is never kept by the browser (no-store, Clear-Site-Data), so Back asks the
+    # server again, which no longer knows the session; so does a reload.
     page.go_back()
+    expect(page).to_have_url(url_path("/sign-in"))
+    assert "Welcome, Casey Coordinator" not in page.content()
     page.reload()
     expect(page).to_have_url(url_path("/sign-in"))
     expect(page.get_by_role("heading", name="Sign in to Risk Panels")).to_be_visible()
