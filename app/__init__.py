@@ -23,6 +23,7 @@ from app.extensions import limiter
 from app.extensions import login_manager
 from app.extensions import migrate
 from app.headers import register_security_headers
+from app.routing import register_routing
 from app.security import Permission
 from app.security import has_permission
 from app.security import register_access_control
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         instance_path=str(settings.instance_path),
     )
     configure(app, settings)
+    register_routing(app)
     register_extensions(app, settings)
     register_templates(app, settings)
     register_blueprints(app)

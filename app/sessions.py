@@ -17,6 +17,7 @@ from flask import Flask
 from flask import Request
 from flask import Response
 from flask import request
+from flask import session
 from flask.sessions import SessionInterface
 from flask.sessions import SessionMixin
 from itsdangerous import BadSignature
@@ -193,6 +194,12 @@ class DatabaseSessionInterface(SessionInterface):
 
 def hash_session_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def current_session_id() -> str | None:
+    """The id of the session serving this request, if it has one yet."""
+    current = session._get_current_object()  # type: ignore[attr-defined]
+    return current.session_id if isinstance(current, ServerSession) else None
 
 
 def delete_session(session_id: str) -> None:

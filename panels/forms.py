@@ -65,8 +65,13 @@ class PanelForm(FlaskForm):
 
 
 class MembershipForm(FlaskForm):
+    # The choices offer only people not yet on the panel; a forged value is checked by the view
+    # and the service, which can say why (already a member, deactivated) instead of "not valid".
     user_id = SelectField(
-        "Person", widget=GovSelect(), validators=[DataRequired(message="Select a person to add")]
+        "Person",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[DataRequired(message="Select a person to add")],
     )
     role = RadioField(
         "Role on this panel",

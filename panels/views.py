@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.auth.forms import ConfirmForm
 from app.database import db
 from app.errors import DomainError
+from app.routing import LARGEST_ID
 from app.security import Permission
 from app.security import requires
 from app.security import signed_in
@@ -40,12 +41,12 @@ def home() -> str:
 @bp.route("/admin/panels", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def admin_list() -> str | Response:
-    area_form = forms.AreaForm()
-    if area_form.validate_on_submit():
+    form = forms.AreaForm()
+    if form.validate_on_submit():
         try:
-            area = services.create_area(actor=current_user, name=area_form.name.data)
+            area = services.create_area(actor=current_user, name=form.name.data)
         except DomainError as error:
-            area_form.name.errors.append(error.message)
+            form.name.errors.append(error.message)
         else:
             db.session.commit()
             flash(f"{area.name} has been added", "success")
@@ -54,7 +55,7 @@ def admin_list() -> str | Response:
         "panels/admin_list.html",
         panels=queries.all_panels(),
         areas=queries.all_areas(),
-        area_form=area_form,
+        form=form,
     )
 
 
@@ -97,7 +98,7 @@ def admin_show(panel_id: int) -> str | Response:
             membership = services.add_member(
                 actor=current_user,
                 panel=panel,
-                user=db.get_or_404(User, int(form.user_id.data)),
+                user=_chosen_user(form),
                 role=PanelRole(form.role.data),
             )
         except DomainError as error:
@@ -113,6 +114,15 @@ def admin_show(panel_id: int) -> str | Response:
         form=form,
         confirm=ConfirmForm(),
     )
+
+
+def _chosen_user(form: forms.MembershipForm) -> User:
+    value = form.user_id.data
+    valid_id = value.isdigit() and int(value) <= LARGEST_ID
+    user = db.session.get(User, int(value)) if valid_id else None
+    if user is None:
+        raise DomainError("Select a person to add", field="user_id")
+    return user
 
 
 @bp.route("/admin/panels/<int:panel_id>/edit", methods=["GET", "POST"])

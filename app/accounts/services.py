@@ -13,6 +13,7 @@ from app.accounts.models import TokenPurpose
 from app.accounts.models import User
 from app.auth.services import hash_token
 from app.auth.services import normalise_email
+from app.auth.services import retire_account_tokens
 from app.database import db
 from app.database import flush_unique
 from app.database import utcnow
@@ -106,6 +107,8 @@ def start_password_reset(user: User, *, actor: User) -> str:
 
 
 def issue_account_token(user: User, purpose: TokenPurpose) -> str:
+    """A new one-time link for the user; any earlier link they have not used stops working."""
+    retire_account_tokens(user)
     raw = secrets.token_urlsafe(32)
     db.session.add(
         AccountToken(

@@ -23,8 +23,10 @@ from app.accounts.models import User
 from app.auth.forms import ConfirmForm
 from app.database import db
 from app.errors import DomainError
+from app.routing import page_argument
 from app.security import Permission
 from app.security import requires
+from app.sessions import current_session_id
 from app.sessions import revoke_user_sessions
 from panels.queries import memberships_of
 
@@ -104,7 +106,7 @@ def edit_organisation(organisation_id: int) -> str | Response:
 @requires(Permission.ADMIN_USERS_MANAGE)
 def users() -> str:
     search = forms.UserSearchForm(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_argument()
     query = select(User).join(User.organisation).order_by(User.display_name, User.id)
     if search.q.data:
         pattern = f"%{search.q.data.strip().lower()}%"
@@ -173,6 +175,7 @@ def edit_user(user_id: int) -> str | Response:
     form = _user_form(user)
     del form.email  # the email address is the sign-in name; a new address means a new account
     if form.validate_on_submit():
+        authority_before = (user.global_role, user.organisation_id)
         try:
             services.update_user(
                 user,
@@ -185,7 +188,10 @@ def edit_user(user_id: int) -> str | Response:
             getattr(form, error.field or "display_name").errors.append(error.message)
         else:
             db.session.commit()
-            revoke_user_sessions(user.id)  # new role or agency: sign in again under it
+            if (user.global_role, user.organisation_id) != authority_before:
+                # A new role or agency applies from a fresh sign-in; an admin editing
+                # themselves keeps the session they are using.
+                revoke_user_sessions(user.id, keep=current_session_id())
             flash(f"{user.display_name}’s account has been updated", "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=user)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy import update
 
 from app.accounts.models import AccountToken
 from app.accounts.models import RecoveryCode
@@ -182,6 +183,15 @@ def redeem_account_token(raw_token: str, new_password: str) -> User:
     if token is None:
         raise DomainError("This link has expired or has already been used")
     set_password(token.user, new_password)
-    token.used_at = utcnow()
-    db.session.flush()
+    retire_account_tokens(token.user)
     return token.user
+
+
+def retire_account_tokens(user: User) -> None:
+    """Mark every unused link of the user as used, so only the newest one ever works."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    db.session.flush()

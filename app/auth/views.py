@@ -35,6 +35,7 @@ from app.extensions import login_manager
 from app.security import public
 from app.security import signed_in
 from app.sessions import ServerSession
+from app.sessions import current_session_id
 from app.sessions import revoke_user_sessions
 from app.settings import Settings
 
@@ -257,7 +258,7 @@ def change_password() -> str | Response:
         else:
             db.session.commit()
             # Anyone else holding this account's session loses it with the old password.
-            revoke_user_sessions(current_user.id, keep=_server_session().session_id)
+            revoke_user_sessions(current_user.id, keep=current_session_id())
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
