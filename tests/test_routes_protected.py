@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Rule
 
 from app import create_app
@@ -56,7 +57,7 @@ def url_for_rule(rule: Rule) -> str:
         converter = rule._converters[argument]
         if hasattr(converter, "items"):
             values[argument] = sorted(converter.items)[0]
-        elif type(converter).__name__ == "IntegerConverter":
+        elif isinstance(converter, IntegerConverter):
             values[argument] = "1"
         else:
             values[argument] = "placeholder"
