@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from panels.models import Area
@@ -46,6 +47,7 @@ def users_not_on(panel: Panel) -> Sequence[User]:
     on_panel = select(PanelMembership.user_id).where(PanelMembership.panel_id == panel.id)
     return db.session.scalars(
         select(User)
-        .where(User.active.is_(True), User.id.not_in(on_panel))
+        .join(User.organisation)
+        .where(User.active.is_(True), Organisation.active.is_(True), User.id.not_in(on_panel))
         .order_by(User.display_name)
     ).all()

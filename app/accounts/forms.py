@@ -19,6 +19,7 @@ from wtforms.validators import Length
 
 from app.accounts.models import AGENCY_TYPE_LABELS
 from app.accounts.models import GlobalRole
+from app.auth.forms import strip_whitespace
 
 NO_GLOBAL_ROLE = "none"
 
@@ -55,6 +56,7 @@ class UserForm(FlaskForm):
     email = StringField(
         "Work email address",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             DataRequired(message="Enter a work email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),

@@ -30,8 +30,17 @@ def create_organisation(*, actor: User | None, name: str, agency_type: AgencyTyp
 
 
 def update_organisation(
-    organisation: Organisation, *, actor: User, name: str, agency_type: AgencyType, active: bool
+    organisation: Organisation,
+    *,
+    actor: User | None,
+    name: str,
+    agency_type: AgencyType,
+    active: bool,
 ) -> Organisation:
+    if actor is not None and not active and actor.organisation_id == organisation.id:
+        raise DomainError(
+            "You cannot deactivate your own organisation: it would sign you out", field="active"
+        )
     organisation.name = name.strip()
     organisation.agency_type = agency_type
     organisation.active = active

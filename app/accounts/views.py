@@ -109,9 +109,13 @@ def users() -> str:
     page = page_argument()
     query = select(User).join(User.organisation).order_by(User.display_name, User.id)
     if search.q.data:
-        pattern = f"%{search.q.data.strip().lower()}%"
+        # autoescape: a typed % or _ is looked for literally, not as a wildcard
+        text = search.q.data.strip().lower()
         query = query.where(
-            or_(func.lower(User.display_name).like(pattern), User.email.like(pattern))
+            or_(
+                func.lower(User.display_name).contains(text, autoescape=True),
+                User.email.contains(text, autoescape=True),
+            )
         )
     pagination = db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
     return render_template("accounts/users.html", search=search, pagination=pagination)

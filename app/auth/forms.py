@@ -17,6 +17,13 @@ from wtforms.validators import Length
 from app.auth.passwords import MAX_PASSWORD_LENGTH
 
 EMAIL_REQUIRED = "Enter your email address"
+
+
+def strip_whitespace(value: str | None) -> str | None:
+    """Spaces pasted around an email address are not part of it."""
+    return value.strip() if isinstance(value, str) else value
+
+
 PASSWORD_REQUIRED = "Enter your password"  # noqa: S105 (a message, not a password)
 
 
@@ -24,6 +31,7 @@ class SignInForm(FlaskForm):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
+        filters=[strip_whitespace],
         validators=[
             DataRequired(message=EMAIL_REQUIRED),
             Length(max=254, message="Email address must be 254 characters or fewer"),
