@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shutil
@@ -17,7 +18,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import create_engine
 from sqlalchemy import select
+from sqlalchemy import text
 
 from app import create_app
 from app.accounts.models import AgencyType
@@ -197,3 +200,50 @@ def sign_in(accounts: Accounts) -> SignIn:
         return client
 
     return sign_in
+
+
+ADMIN_EMAIL = "admin@test.example"
+
+
+@pytest.fixture
+def admin(accounts: Accounts) -> Account:
+    return accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN, name="Ada Admin")
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, admin: Account, sign_in: SignIn) -> FlaskClient:
+    return sign_in(client, ADMIN_EMAIL)
+
+
+# PostgreSQL ---------------------------------------------------------------------------------
+
+
+def postgres_url() -> str:
+    """The integration database, or a skip when TEST_DATABASE_URL is not set (CI sets it)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test database's public schema."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path) -> Iterator[Flask]:
+    """The app on an empty, freshly migrated PostgreSQL database."""
+    url = postgres_url()
+    reset_postgres(url)
+    app = create_app(make_settings(tmp_path, database_url=url))
+    with app.app_context():
+        upgrade()
+        limiter.reset()
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-import tempfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,10 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
-from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Rule
 
-from app import create_app
 from app.accounts.models import AccountToken
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
@@ -35,51 +30,20 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from tests.conftest import ADMIN_EMAIL
 from tests.conftest import PASSWORD
 from tests.conftest import Account
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
-from tests.conftest import make_settings
 from tests.conftest import post_form
+from tests.routes import ADMIN_RULES
+from tests.routes import RULES
+from tests.routes import url_for_rule
 
-ADMIN_EMAIL = "admin@test.example"
 WORKER_EMAIL = "worker@test.example"
 NEW_PASSWORD = "seven ripe damsons tumbled"
 SIGN_IN_REFUSED = "Enter a correct email address and password"
-
-# Helpers shared with test_csrf_and_bad_input.py -------------------------------------------
-
-
-def _rules() -> Iterator[Rule]:
-    """The app's URL rules, read at collection time so that tests can be parametrized by rule."""
-    with tempfile.TemporaryDirectory() as directory:
-        app = create_app(make_settings(Path(directory)))
-    yield from (rule for rule in app.url_map.iter_rules() if rule.endpoint != "static")
-
-
-RULES = list(_rules())
-ADMIN_RULES = [rule for rule in RULES if rule.rule.startswith("/admin")]
-POST_RULES = [rule for rule in RULES if "POST" in rule.methods]
-
-
-def url_for_rule(rule: Rule, **values: str) -> str:
-    """A concrete URL for a rule: 1 for integers, 'deactivate' for the action, else `values`."""
-    path = rule.rule
-    for argument in rule.arguments:
-        converter = rule._converters[argument]
-        if argument in values:
-            value = values[argument]
-        elif hasattr(converter, "items"):  # any(...)
-            value = "deactivate" if "deactivate" in converter.items else sorted(converter.items)[0]
-        elif isinstance(converter, IntegerConverter):
-            value = "1"
-        else:
-            value = "placeholder"
-        path = re.sub(rf"<(?:[^>:]*:)?{argument}>", lambda _, v=value: v, path)
-    assert "<" not in path, path
-    return path
-
 
 # Every field of every form in the app, filled in so that the POST would change something if it
 # were accepted: forged or refused requests must leave the database exactly as it was.
@@ -244,16 +208,6 @@ def password_sign_in(client: FlaskClient, email: str, password: str = PASSWORD) 
 
 
 # Fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin(accounts: Accounts) -> Account:
-    return accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN, name="Ada Admin")
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin: Account, sign_in: SignIn) -> FlaskClient:
-    return sign_in(client, ADMIN_EMAIL)
 
 
 @pytest.fixture

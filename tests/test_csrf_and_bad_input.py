@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
@@ -18,7 +14,6 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
-from app import create_app
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
@@ -29,16 +24,16 @@ from app.database import db
 from app.extensions import limiter
 from panels.models import MeetingCadence
 from panels.models import PanelType
+from tests.conftest import ADMIN_EMAIL
 from tests.conftest import PASSWORD
 from tests.conftest import Account
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
-from tests.conftest import make_settings
 from tests.conftest import post_form
-from tests.test_admin import ADMIN_EMAIL
+from tests.routes import POST_RULES
+from tests.routes import url_for_rule
 from tests.test_admin import FORGED_FORM
-from tests.test_admin import POST_RULES
 from tests.test_admin import WORKER_EMAIL
 from tests.test_admin import count
 from tests.test_admin import make_area
@@ -47,21 +42,9 @@ from tests.test_admin import make_panel
 from tests.test_admin import snapshot
 from tests.test_admin import table_rows
 from tests.test_admin import title
-from tests.test_admin import url_for_rule
-from tests.test_migrations import reset_postgres
 
 CSRF_PAGE = "Your form could not be sent"
 BOUNDARY = "test-boundary-7MA4YWxkTrZu0gW"
-
-
-@pytest.fixture
-def admin(accounts: Accounts) -> Account:
-    return accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN, name="Ada Admin")
-
-
-@pytest.fixture
-def admin_client(client: FlaskClient, admin: Account, sign_in: SignIn) -> FlaskClient:
-    return sign_in(client, ADMIN_EMAIL)
 
 
 # CSRF --------------------------------------------------------------------------------------
@@ -488,24 +471,14 @@ def test_script_in_an_organisation_name_is_shown_escaped(
 
 
 @pytest.fixture
-def pg_admin_client(tmp_path: Path) -> Iterator[FlaskClient]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    reset_postgres(url)
-    app = create_app(make_settings(tmp_path, database_url=url))
-    with app.app_context():
-        upgrade()
-        limiter.reset()
-    accounts = Accounts(app)
+def pg_admin_client(pg_app: Flask) -> FlaskClient:
+    accounts = Accounts(pg_app)
     accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN)
-    client = app.test_client()
+    client = pg_app.test_client()
     post_form(client, "/sign-in", {"email": ADMIN_EMAIL, "password": PASSWORD})
     signed_in = post_form(client, "/sign-in/security-code", {"code": accounts.code(ADMIN_EMAIL)})
     assert signed_in.location == "/"
-    yield client
-    with app.app_context():
-        db.engine.dispose()
+    return client
 
 
 @pytest.mark.postgres

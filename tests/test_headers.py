@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from app.accounts.models import GlobalRole
 from tests.conftest import Accounts
 from tests.conftest import SignIn
-from tests.test_routes_protected import RULES
-from tests.test_routes_protected import url_for_rule
+from tests.routes import RULES
+from tests.routes import url_for_rule
 
 GET_URLS = sorted({url_for_rule(rule) for rule in RULES if "GET" in rule.methods})
 

@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 
-from app import create_app
 from app.accounts.models import GlobalRole
-from app.database import db
-from app.extensions import limiter
 from tests.conftest import Accounts
-from tests.conftest import make_settings
 from tests.conftest import post_form
-from tests.test_migrations import reset_postgres
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path) -> Iterator[Flask]:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    reset_postgres(url)
-    app = create_app(make_settings(tmp_path, database_url=url))
-    with app.app_context():
-        upgrade()
-        limiter.reset()
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 def sign_in(app: Flask, accounts: Accounts, email: str):  # type: ignore[no-untyped-def]

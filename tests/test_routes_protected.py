@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Rule
 
 from app import create_app
@@ -23,8 +17,9 @@ from tests.conftest import PASSWORD
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
-from tests.conftest import make_settings
 from tests.conftest import post_form
+from tests.routes import RULES
+from tests.routes import url_for_rule
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -38,34 +33,6 @@ PUBLIC_ENDPOINTS = {
     "auth.set_up_two_factor",
     "auth.set_password",
 }
-
-
-def _rules() -> Iterator[Rule]:
-    """The app's URL rules, read once at collection time to parametrize the tests."""
-    with tempfile.TemporaryDirectory() as directory:
-        app = create_app(make_settings(Path(directory)))
-    yield from (rule for rule in app.url_map.iter_rules() if rule.endpoint != "static")
-
-
-RULES = list(_rules())
-
-
-def url_for_rule(rule: Rule) -> str:
-    """A concrete URL for a rule, with a plausible value for each argument."""
-    values = {}
-    for argument in rule.arguments:
-        converter = rule._converters[argument]
-        if hasattr(converter, "items"):
-            values[argument] = sorted(converter.items)[0]
-        elif isinstance(converter, IntegerConverter):
-            values[argument] = "1"
-        else:
-            values[argument] = "placeholder"
-    path = rule.rule
-    for name, value in values.items():
-        path = path.replace(f"<{name}>", value)
-        path = re.sub(rf"<[^>]*:{name}>", value, path)
-    return path
 
 
 def test_every_endpoint_declares_an_access_rule(app: Flask) -> None:
