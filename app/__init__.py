@@ -28,6 +28,7 @@ from app.security import Permission
 from app.security import has_permission
 from app.security import register_access_control
 from app.sessions import DatabaseSessionInterface
+from app.sessions import end_request_transaction
 from app.settings import Settings
 from app.settings import SettingsError
 from app.settings import load_settings
@@ -75,6 +76,7 @@ def configure(app: Flask, settings: Settings) -> None:
         TESTING=False,
     )
     app.session_interface = DatabaseSessionInterface(settings)
+    app.after_request(end_request_transaction)
     if settings.trusted_proxy_count:
         # Trust exactly as many X-Forwarded-* hops as there are proxies, so clients cannot spoof.
         count = settings.trusted_proxy_count

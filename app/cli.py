@@ -58,4 +58,5 @@ def create_admin(email: str, name: str, organisation: str, agency_type: str, bas
 def purge() -> None:
     """Delete sessions that have passed their idle timeout."""
     removed = purge_expired_sessions(current_app.config["SETTINGS"])
+    db.session.commit()
     click.echo(f"Removed {removed} expired sessions.")

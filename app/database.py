@@ -12,6 +12,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import Enum
 from sqlalchemy import MetaData
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -91,11 +92,29 @@ def flush_unique(message: str, *, field: str) -> None:
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     """Enforce foreign keys and durable WAL commits on SQLite; other engines are untouched."""
-    if type(dbapi_connection).__module__ != "sqlite3":
+    if not _is_sqlite(dbapi_connection):
         return
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see below).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_immediately_on_sqlite(connection: Connection) -> None:
+    """Take SQLite's write lock when a transaction starts.
+
+    Nearly every request writes (at least its audit event). A deferred SQLite transaction that
+    read first and writes later fails at once if another writer committed in between, whatever
+    the busy timeout; starting with BEGIN IMMEDIATE makes writers queue instead.
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _is_sqlite(dbapi_connection: Any) -> bool:
+    return type(dbapi_connection).__module__ == "sqlite3"

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from werkzeug.datastructures import CallbackDict
 
+from app.accounts.models import User
 from app.database import Base
 from app.database import db
 from app.database import utcnow
@@ -212,22 +213,39 @@ def delete_session(session_id: str) -> None:
 
 
 def revoke_user_sessions(user_id: int, *, keep: str | None = None) -> None:
-    """End every session of a user, except optionally the one making the change."""
+    """End every session of a user, except optionally the one making the change.
+
+    Runs in the caller's transaction, so the revocation commits with the change that caused it.
+    """
     statement = delete(ServerSessionRecord).where(ServerSessionRecord.user_id == user_id)
     if keep:
         statement = statement.where(ServerSessionRecord.id_hash != hash_session_id(keep))
-    with db.engine.begin() as connection:
-        connection.execute(statement)
+    db.session.execute(statement)
+
+
+def revoke_organisation_sessions(organisation_id: int) -> None:
+    """End the sessions of everyone in an organisation (it has been deactivated)."""
+    members = select(User.id).where(User.organisation_id == organisation_id)
+    db.session.execute(delete(ServerSessionRecord).where(ServerSessionRecord.user_id.in_(members)))
 
 
 def purge_expired_sessions(settings: Settings) -> int:
     """Delete sessions past their idle timeout (anonymous visitors leave these behind)."""
     cutoff = utcnow() - settings.idle_timeout
-    with db.engine.begin() as connection:
-        result = connection.execute(
-            delete(ServerSessionRecord).where(ServerSessionRecord.last_active_at < cutoff)
-        )
-    return int(result.rowcount)
+    result = db.session.execute(
+        delete(ServerSessionRecord).where(ServerSessionRecord.last_active_at < cutoff)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def end_request_transaction(response: Response) -> Response:
+    """Close the request's database transaction before the session is saved.
+
+    Views commit what they mean to keep; anything left over is discarded here, and SQLite's
+    write lock is released so the session store's own short transaction can run.
+    """
+    db.session.close()
+    return response
 
 
 def request_had_cookie(cookie_name: str) -> bool:

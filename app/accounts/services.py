@@ -18,6 +18,8 @@ from app.database import db
 from app.database import flush_unique
 from app.database import utcnow
 from app.errors import DomainError
+from app.sessions import revoke_organisation_sessions
+from app.sessions import revoke_user_sessions
 
 ACCOUNT_LINK_LIFETIME = timedelta(days=3)
 
@@ -43,6 +45,8 @@ def update_organisation(
         )
     organisation.name = name.strip()
     organisation.agency_type = agency_type
+    if organisation.active and not active:
+        revoke_organisation_sessions(organisation.id)
     organisation.active = active
     flush_unique("An organisation with this name already exists", field="name")
     return organisation
@@ -78,9 +82,16 @@ def update_user(
     display_name: str,
     organisation: Organisation,
     global_role: GlobalRole | None,
+    keep_session: str | None = None,
 ) -> User:
+    """Edit a user; a new role or agency applies from a fresh sign-in, so sessions end.
+
+    `keep_session` spares the acting admin's own session when they edit themselves.
+    """
     if user.id == actor.id and global_role is not GlobalRole.ADMIN:
         raise DomainError("You cannot remove your own administrator role", field="global_role")
+    if (global_role, organisation.id) != (user.global_role, user.organisation_id):
+        revoke_user_sessions(user.id, keep=keep_session)
     user.display_name = display_name.strip()
     user.organisation = organisation
     user.global_role = global_role
@@ -93,6 +104,7 @@ def deactivate_user(user: User, *, actor: User) -> None:
     if user.id == actor.id:
         raise DomainError("You cannot deactivate your own account")
     user.active = False
+    revoke_user_sessions(user.id)
     db.session.flush()
 
 
@@ -107,6 +119,7 @@ def reset_two_factor(user: User, *, actor: User) -> None:
     user.totp_last_step = None
     user.mfa_enrolled_at = None
     user.recovery_codes.clear()
+    revoke_user_sessions(user.id)
     db.session.flush()
 
 

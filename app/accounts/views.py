@@ -27,7 +27,6 @@ from app.routing import page_argument
 from app.security import Permission
 from app.security import requires
 from app.sessions import current_session_id
-from app.sessions import revoke_user_sessions
 from panels.queries import memberships_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -179,7 +178,6 @@ def edit_user(user_id: int) -> str | Response:
     form = _user_form(user)
     del form.email  # the email address is the sign-in name; a new address means a new account
     if form.validate_on_submit():
-        authority_before = (user.global_role, user.organisation_id)
         try:
             services.update_user(
                 user,
@@ -187,15 +185,12 @@ def edit_user(user_id: int) -> str | Response:
                 display_name=form.display_name.data,
                 organisation=_chosen_organisation(form),
                 global_role=form.selected_role(),
+                keep_session=current_session_id(),
             )
         except DomainError as error:
             getattr(form, error.field or "display_name").errors.append(error.message)
         else:
             db.session.commit()
-            if (user.global_role, user.organisation_id) != authority_before:
-                # A new role or agency applies from a fresh sign-in; an admin editing
-                # themselves keeps the session they are using.
-                revoke_user_sessions(user.id, keep=current_session_id())
             flash(f"{user.display_name}’s account has been updated", "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=user)
@@ -216,8 +211,6 @@ def change_user(user_id: int, action: str) -> Response:
         flash(error.message, "important")
         return redirect(url_for("accounts.show_user", user_id=user.id))
     db.session.commit()
-    if action != "reactivate":
-        revoke_user_sessions(user.id)
     flash(message.format(name=user.display_name), "success")
     return redirect(url_for("accounts.show_user", user_id=user.id))
 

@@ -22,6 +22,7 @@ from app.crypto import SecretBox
 from app.database import db
 from app.database import utcnow
 from app.errors import DomainError
+from app.sessions import revoke_user_sessions
 from app.settings import Settings
 
 RECOVERY_CODE_COUNT = 10
@@ -146,10 +147,12 @@ def _hash(value: str) -> str:
 # Passwords and account links ---------------------------------------------------------------
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
+def change_password(user: User, *, current: str, new: str, keep_session: str | None) -> None:
+    """Change the password and end the user's other sessions (anyone holding the old one)."""
     if not passwords.verify_password(user.password_hash, current):
         raise DomainError("Your current password is incorrect", field="current_password")
     set_password(user, new)
+    revoke_user_sessions(user.id, keep=keep_session)
 
 
 def set_password(user: User, new: str) -> None:
@@ -184,6 +187,7 @@ def redeem_account_token(raw_token: str, new_password: str) -> User:
         raise DomainError("This link has expired or has already been used")
     set_password(token.user, new_password)
     retire_account_tokens(token.user)
+    revoke_user_sessions(token.user.id)
     return token.user
 
 

@@ -36,7 +36,6 @@ from app.security import public
 from app.security import signed_in
 from app.sessions import ServerSession
 from app.sessions import current_session_id
-from app.sessions import revoke_user_sessions
 from app.settings import Settings
 
 bp = Blueprint("auth", __name__)
@@ -251,14 +250,15 @@ def change_password() -> str | Response:
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, current=form.current_password.data, new=form.new_password.data
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                keep_session=current_session_id(),
             )
         except DomainError as error:
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()
-            # Anyone else holding this account's session loses it with the old password.
-            revoke_user_sessions(current_user.id, keep=current_session_id())
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -285,12 +285,11 @@ def set_password(token: str) -> str | Response | tuple[str, int]:
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
         try:
-            user = services.redeem_account_token(token, form.new_password.data)
+            services.redeem_account_token(token, form.new_password.data)
         except DomainError as error:
             form.new_password.errors.append(error.message)
         else:
             db.session.commit()
-            revoke_user_sessions(user.id)
             flash("Your password has been set. Sign in to continue.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/set_password.html", form=form)
