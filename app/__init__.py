@@ -153,7 +153,8 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from app.cli import sessions_cli
     from app.cli import users_cli
+    from audit.cli import audit_cli
     from demo.cli import demo_cli
 
-    for group in (users_cli, sessions_cli, demo_cli):
+    for group in (users_cli, sessions_cli, audit_cli, demo_cli):
         app.cli.add_command(group)

@@ -12,8 +12,11 @@ import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -65,3 +68,33 @@ class SecretBox:
             )
         except InvalidTag as error:
             raise DecryptionError("The value does not belong here or was altered.") from error
+
+
+class CheckpointSigner:
+    """Ed25519 signatures over audit checkpoints, from a key derived from the key-encryption key.
+
+    Anyone holding the public key can check an exported checkpoint; only the app can make one.
+    """
+
+    def __init__(self, key_encryption_key: bytes) -> None:
+        seed = derive_key(key_encryption_key, "audit-checkpoint-signing")
+        self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        self.public_key_hex = self._private.public_key().public_bytes_raw().hex()
+
+    def sign(self, message: bytes) -> str:
+        return self._private.sign(message).hex()
+
+    @staticmethod
+    def is_valid(message: bytes, signature_hex: str, public_key_hex: str) -> bool:
+        try:
+            public_key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key_hex))
+            public_key.verify(bytes.fromhex(signature_hex), message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+def keyed_hash(key: bytes, purpose: str, value: str, *, length: int = 16) -> str:
+    """A short keyed hash (HMAC-SHA256) that links equal values without revealing them."""
+    digest = hmac.new(derive_key(key, purpose), value.encode(), hashlib.sha256).hexdigest()
+    return digest[:length]

@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from app.accounts.models import GlobalRole
 from app.accounts.models import User
+from app.database import db
 from app.extensions import login_manager
 
 ACCESS_MARKER = "access_rule"
@@ -104,7 +105,20 @@ def enforce_access() -> Any:
         return None
     if isinstance(rule, Permission) and has_permission(current_user, rule):
         return None
-    abort(403)  # undeclared views and missing permissions alike
+    # Undeclared views and missing permissions alike; the attempt goes on the record first.
+    # (audit/ builds on app/'s infrastructure, so it is imported here, not at module load.)
+    import audit
+    from audit import AuditAction
+    from audit import Outcome
+
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACCESS_DENIED,
+        object=("endpoint", request.endpoint),
+        outcome=Outcome.DENIED,
+    )
+    db.session.commit()
+    abort(403)
 
 
 def register_access_control(app: Flask) -> None:

@@ -14,21 +14,20 @@ from demo import data
 demo_cli = AppGroup("demo", help="Synthetic demonstration data (development and demo only).")
 
 
-def _settings() -> Settings:
+def _require_demo_instance() -> None:
     settings: Settings = current_app.config["SETTINGS"]
     if not settings.environment.generates_secrets:
         raise click.ClickException("Demo data is only for APP_ENV=development or demo.")
-    return settings
 
 
 @demo_cli.command("seed")
 def seed() -> None:
     """Load the demo data if the database has no users yet."""
-    settings = _settings()
+    _require_demo_instance()
     if not data.database_is_empty():
         click.echo("The database already has data; demo data not loaded.")
         return
-    data.seed(settings)
+    data.seed()
     db.session.commit()
     click.echo(f"Loaded demo data: {len(data.ACCOUNTS)} accounts.")
 
@@ -36,7 +35,7 @@ def seed() -> None:
 @demo_cli.command("logins")
 def logins() -> None:
     """Print the demo accounts, their roles and TOTP secrets."""
-    _settings()
+    _require_demo_instance()
     click.echo(f"Demo accounts (password for all: {data.DEMO_PASSWORD})")
     for account in data.ACCOUNTS:
         role = account.global_role.label if account.global_role else _panel_roles(account)
@@ -48,7 +47,7 @@ def logins() -> None:
 @click.argument("email")
 def code(email: str) -> None:
     """Print the current TOTP code of a demo account."""
-    _settings()
+    _require_demo_instance()
     for account in data.ACCOUNTS:
         if account.email == email.strip().lower():
             click.echo(pyotp.TOTP(account.totp_secret).now())

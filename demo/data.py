@@ -11,12 +11,10 @@ from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.accounts.models import User
-from app.auth import services as auth_services
 from app.auth.passwords import hash_password
-from app.crypto import SecretBox
+from app.auth.seeds import seal_totp_secret
 from app.database import db
 from app.database import utcnow
-from app.settings import Settings
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel
@@ -184,7 +182,7 @@ def database_is_empty() -> bool:
     return not db.session.scalar(select(func.count(User.id)))
 
 
-def seed(settings: Settings) -> None:
+def seed() -> None:
     """Load the demo into an empty database (the caller commits)."""
     areas = {name: Area(name=name) for name in AREAS}
     organisations = {
@@ -205,7 +203,7 @@ def seed(settings: Settings) -> None:
         )
         db.session.add(user)
         db.session.flush()
-        _enrol(user, account.totp_secret, settings)
+        _enrol(user, account.totp_secret)
         for area, panel_type, role in account.panels:
             db.session.add(PanelMembership(panel=panels[area, panel_type], user=user, role=role))
     db.session.flush()
@@ -226,11 +224,7 @@ def _panels(areas: dict[str, Area]) -> dict[tuple[str, PanelType], Panel]:
     return panels
 
 
-def _enrol(user: User, secret: str, settings: Settings) -> None:
+def _enrol(user: User, secret: str) -> None:
     """Demo accounts come enrolled with a published secret, so testers can make codes."""
-    box = SecretBox(settings.key_encryption_key, purpose="totp-seed")
-    user.totp_secret_encrypted = box.seal(
-        secret.encode(), row_id=user.id, **auth_services.TOTP_SEAL
-    )
+    user.totp_secret_encrypted = seal_totp_secret(user, secret)
     user.mfa_enrolled_at = utcnow()
-    auth_services.issue_recovery_codes(user)

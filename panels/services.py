@@ -1,11 +1,18 @@
-"""Admin operations on areas, panels and memberships. Each takes the acting admin explicitly."""
+"""Admin operations on areas, panels and memberships.
+
+Each takes the acting admin explicitly and writes exactly one audit event.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
 from app.errors import DomainError
+from audit import AuditAction
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel
@@ -18,6 +25,12 @@ def create_area(*, actor: User, name: str) -> Area:
     area = Area(name=name.strip())
     db.session.add(area)
     flush_unique("An area with this name already exists", field="name")
+    audit.record(
+        actor=actor,
+        action=AuditAction.AREA_CREATED,
+        object=area,
+        changes={"name": [None, area.name]},
+    )
     return area
 
 
@@ -27,6 +40,12 @@ def create_panel(
     panel = Panel(area=area, panel_type=panel_type, name=name.strip(), meeting_cadence=cadence)
     db.session.add(panel)
     flush_unique("This area already has a panel with this name", field="name")
+    audit.record(
+        actor=actor,
+        action=AuditAction.PANEL_CREATED,
+        object=panel,
+        changes=audit.changes({}, _panel_fields(panel)),
+    )
     return panel
 
 
@@ -34,10 +53,17 @@ def update_panel(
     panel: Panel, *, actor: User, name: str, cadence: MeetingCadence, active: bool
 ) -> Panel:
     """Rename or reschedule a panel. Its type and area are fixed: cases depend on them."""
+    before = _panel_fields(panel)
     panel.name = name.strip()
     panel.meeting_cadence = cadence
     panel.active = active
     flush_unique("This area already has a panel with this name", field="name")
+    audit.record(
+        actor=actor,
+        action=AuditAction.PANEL_UPDATED,
+        object=panel,
+        changes=audit.changes(before, _panel_fields(panel)),
+    )
     return panel
 
 
@@ -47,9 +73,40 @@ def add_member(*, actor: User, panel: Panel, user: User, role: PanelRole) -> Pan
     membership = PanelMembership(panel=panel, user=user, role=role)
     db.session.add(membership)
     flush_unique(f"{user.display_name} is already a member of this panel", field="user_id")
+    audit.record(
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_ADDED,
+        object=membership,
+        changes=_membership_fields(membership, added=True),
+    )
     return membership
 
 
 def remove_member(membership: PanelMembership, *, actor: User) -> None:
+    audit.record(
+        actor=actor,
+        action=AuditAction.MEMBERSHIP_REMOVED,
+        object=membership,
+        changes=_membership_fields(membership, added=False),
+    )
     db.session.delete(membership)
     db.session.flush()
+
+
+def _panel_fields(panel: Panel) -> dict[str, Any]:
+    return {
+        "name": panel.name,
+        "panel_type": panel.panel_type,
+        "area_id": panel.area.id,
+        "meeting_cadence": panel.meeting_cadence,
+        "active": panel.active,
+    }
+
+
+def _membership_fields(membership: PanelMembership, *, added: bool) -> dict[str, Any]:
+    fields = {
+        "panel_id": membership.panel.id,
+        "user_id": membership.user.id,
+        "role": str(membership.role),
+    }
+    return {name: [None, value] if added else [value, None] for name, value in fields.items()}

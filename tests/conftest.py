@@ -29,6 +29,7 @@ from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.auth import services as auth_services
 from app.auth.passwords import hash_password
+from app.auth.seeds import totp_secret
 from app.database import db
 from app.database import utcnow
 from app.extensions import limiter
@@ -154,7 +155,7 @@ class Accounts:
             if enrolled:
                 auth_services.start_enrolment(user)
                 user.mfa_enrolled_at = utcnow()
-                self.secrets[email] = auth_services.totp_secret(user)
+                self.secrets[email] = totp_secret(user)
             db.session.commit()
             return Account(user.id, email)
 
@@ -168,6 +169,16 @@ class Accounts:
     def get(self, account: Account, attribute: str) -> Any:
         with self.app.app_context():
             return getattr(db.session.get(User, account.id), attribute)
+
+    def recovery_codes(self, account: Account) -> list[str]:
+        """Fresh recovery codes through the real service, leaving the current TOTP code unused."""
+        with self.app.app_context():
+            user = db.session.get(User, account.id)
+            user.totp_last_step = None
+            codes = auth_services.reissue_recovery_codes(user, self.code(account.email))
+            user.totp_last_step = None
+            db.session.commit()
+            return codes
 
     def code(self, email: str, *, offset_steps: int = 0) -> str:
         totp = pyotp.TOTP(self.secrets[email])

@@ -21,7 +21,6 @@ from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.accounts.models import RecoveryCode
 from app.accounts.models import User
-from app.auth import services as auth_services
 from app.database import db
 from app.sessions import ServerSessionRecord
 from panels.models import Area
@@ -674,11 +673,13 @@ def test_reactivated_user_can_sign_in_again(
 
 
 def test_resetting_two_factor_makes_them_set_it_up_again(
-    app: Flask, admin_client: FlaskClient, worker: Account, worker_client: FlaskClient
+    app: Flask,
+    admin_client: FlaskClient,
+    worker: Account,
+    worker_client: FlaskClient,
+    accounts: Accounts,
 ) -> None:
-    with app.app_context():
-        auth_services.issue_recovery_codes(db.session.get(User, worker.id))
-        db.session.commit()
+    accounts.recovery_codes(worker)
     assert count(app, RecoveryCode) == 10
     page_url = f"/admin/users/{worker.id}"
     response = post_action(admin_client, page_url, f"{page_url}/reset-two-factor")

@@ -136,12 +136,7 @@ def test_first_sign_in_enrols_then_shows_recovery_codes_once(
 
 
 def test_recovery_code_works_once(client: FlaskClient, accounts: Accounts, app: Flask) -> None:
-    from app.auth import services
-
-    account = accounts.user()
-    with app.app_context():
-        codes = services.issue_recovery_codes(db.session.get(User, account.id))
-        db.session.commit()
+    codes = accounts.recovery_codes(accounts.user())
     post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
     used = post_form(client, "/sign-in/recovery-code", {"code": codes[0].lower()})
     assert used.status_code == 302

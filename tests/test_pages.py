@@ -49,7 +49,7 @@ def test_legal_pages_are_public(client: FlaskClient) -> None:
 def test_demo_data_has_every_role_panel_type_and_area(app: Flask, settings: Settings) -> None:
     with app.app_context():
         assert data.database_is_empty()
-        data.seed(settings)
+        data.seed()
         db.session.commit()
         assert not data.database_is_empty()
         roles = set(db.session.scalars(select(User.global_role)))

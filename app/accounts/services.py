@@ -1,33 +1,41 @@
-"""Admin operations on organisations and user accounts. Each takes the acting admin explicitly."""
+"""Admin operations on organisations and user accounts.
+
+Each takes the acting admin explicitly and writes exactly one audit event.
+"""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
+from typing import Any
 
-from app.accounts.models import AccountToken
+import audit
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.accounts.models import TokenPurpose
 from app.accounts.models import User
-from app.auth.services import hash_token
-from app.auth.services import normalise_email
-from app.auth.services import retire_account_tokens
+from app.accounts.tokens import issue_account_token
+from app.auth.queries import normalise_email
 from app.database import db
 from app.database import flush_unique
-from app.database import utcnow
 from app.errors import DomainError
 from app.sessions import revoke_organisation_sessions
 from app.sessions import revoke_user_sessions
+from audit import AuditAction
 
-ACCOUNT_LINK_LIFETIME = timedelta(days=3)
+# Staff names and emails are personal data: the audit trail says they changed, not to what.
+SENSITIVE_USER_FIELDS = frozenset({"display_name", "email"})
 
 
 def create_organisation(*, actor: User | None, name: str, agency_type: AgencyType) -> Organisation:
     organisation = Organisation(name=name.strip(), agency_type=agency_type)
     db.session.add(organisation)
     flush_unique("An organisation with this name already exists", field="name")
+    audit.record(
+        actor=actor,
+        action=AuditAction.ORGANISATION_CREATED,
+        object=organisation,
+        changes=audit.changes({}, _organisation_fields(organisation)),
+    )
     return organisation
 
 
@@ -43,12 +51,19 @@ def update_organisation(
         raise DomainError(
             "You cannot deactivate your own organisation: it would sign you out", field="active"
         )
-    organisation.name = name.strip()
-    organisation.agency_type = agency_type
+    before = _organisation_fields(organisation)
     if organisation.active and not active:
         revoke_organisation_sessions(organisation.id)
+    organisation.name = name.strip()
+    organisation.agency_type = agency_type
     organisation.active = active
     flush_unique("An organisation with this name already exists", field="name")
+    audit.record(
+        actor=actor,
+        action=AuditAction.ORGANISATION_UPDATED,
+        object=organisation,
+        changes=audit.changes(before, _organisation_fields(organisation)),
+    )
     return organisation
 
 
@@ -72,7 +87,14 @@ def create_user(
     )
     db.session.add(user)
     flush_unique("An account with this email address already exists", field="email")
-    return user, issue_account_token(user, TokenPurpose.ACTIVATE)
+    token = issue_account_token(user, TokenPurpose.ACTIVATE)
+    audit.record(
+        actor=actor,
+        action=AuditAction.USER_CREATED,
+        object=user,
+        changes=audit.changes({}, _user_fields(user), sensitive=SENSITIVE_USER_FIELDS),
+    )
+    return user, token
 
 
 def update_user(
@@ -90,27 +112,34 @@ def update_user(
     """
     if user.id == actor.id and global_role is not GlobalRole.ADMIN:
         raise DomainError("You cannot remove your own administrator role", field="global_role")
+    before = _user_fields(user)
     if (global_role, organisation.id) != (user.global_role, user.organisation_id):
         revoke_user_sessions(user.id, keep=keep_session)
     user.display_name = display_name.strip()
     user.organisation = organisation
     user.global_role = global_role
     db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.USER_UPDATED,
+        object=user,
+        changes=audit.changes(before, _user_fields(user), sensitive=SENSITIVE_USER_FIELDS),
+    )
     return user
 
 
 def deactivate_user(user: User, *, actor: User) -> None:
-    """Stop a user signing in; the caller ends their sessions once this commits."""
+    """Stop a user signing in and end their sessions at once."""
     if user.id == actor.id:
         raise DomainError("You cannot deactivate your own account")
     user.active = False
     revoke_user_sessions(user.id)
-    db.session.flush()
+    audit.record(actor=actor, action=AuditAction.USER_DEACTIVATED, object=user)
 
 
 def reactivate_user(user: User, *, actor: User) -> None:
     user.active = True
-    db.session.flush()
+    audit.record(actor=actor, action=AuditAction.USER_REACTIVATED, object=user)
 
 
 def reset_two_factor(user: User, *, actor: User) -> None:
@@ -120,25 +149,28 @@ def reset_two_factor(user: User, *, actor: User) -> None:
     user.mfa_enrolled_at = None
     user.recovery_codes.clear()
     revoke_user_sessions(user.id)
-    db.session.flush()
+    audit.record(actor=actor, action=AuditAction.USER_TWO_FACTOR_RESET, object=user)
 
 
 def start_password_reset(user: User, *, actor: User) -> str:
     """Admins never set or see passwords: they hand the user a one-time link instead."""
-    return issue_account_token(user, TokenPurpose.RESET_PASSWORD)
+    token = issue_account_token(user, TokenPurpose.RESET_PASSWORD)
+    audit.record(actor=actor, action=AuditAction.USER_PASSWORD_RESET_ISSUED, object=user)
+    return token
 
 
-def issue_account_token(user: User, purpose: TokenPurpose) -> str:
-    """A new one-time link for the user; any earlier link they have not used stops working."""
-    retire_account_tokens(user)
-    raw = secrets.token_urlsafe(32)
-    db.session.add(
-        AccountToken(
-            user=user,
-            purpose=purpose,
-            token_hash=hash_token(raw),
-            expires_at=utcnow() + ACCOUNT_LINK_LIFETIME,
-        )
-    )
-    db.session.flush()
-    return raw
+def _organisation_fields(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "name": organisation.name,
+        "agency_type": organisation.agency_type,
+        "active": organisation.active,
+    }
+
+
+def _user_fields(user: User) -> dict[str, Any]:
+    return {
+        "display_name": user.display_name,
+        "email": user.email,
+        "organisation_id": user.organisation.id,
+        "global_role": user.global_role,
+    }

@@ -25,7 +25,9 @@ from flask_login import logout_user
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
+from app.accounts.tokens import valid_account_token
 from app.auth import forms
+from app.auth import queries
 from app.auth import services
 from app.database import db
 from app.database import utcnow
@@ -61,8 +63,14 @@ def _attempt_failed(response: Any) -> bool:
     return bool(g.get("auth_failed", False))
 
 
+def _throttled(user: User | None) -> None:
+    """Put a throttled attempt on the record before flask-limiter answers 429."""
+    services.note_throttled(user)
+    db.session.commit()
+
+
 def _email_key() -> str:
-    email = services.normalise_email(request.form.get("email", ""))
+    email = queries.normalise_email(request.form.get("email", ""))
     return "sign-in:" + hashlib.sha256(email.encode()).hexdigest()
 
 
@@ -86,7 +94,11 @@ def _two_factor_limit() -> str:
 @public
 @limiter.limit(_sign_in_address_limit, methods=["POST"], deduct_when=_attempt_failed)
 @limiter.limit(
-    _sign_in_account_limit, key_func=_email_key, methods=["POST"], deduct_when=_attempt_failed
+    _sign_in_account_limit,
+    key_func=_email_key,
+    methods=["POST"],
+    deduct_when=_attempt_failed,
+    on_breach=lambda limit: _throttled(queries.find_user_by_email(request.form.get("email", ""))),
 )
 def sign_in() -> str | Response:
     if current_user.is_authenticated:
@@ -96,6 +108,7 @@ def sign_in() -> str | Response:
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             return _password_accepted(user)
+        db.session.commit()  # the failed attempt is on the record
         _failed()
         form.password.errors.append(SIGN_IN_FAILED)
     elif request.method == "POST":
@@ -148,8 +161,9 @@ def two_factor() -> str | Response:
         return _restart_sign_in()
     form = forms.CodeForm()
     if form.validate_on_submit():
-        if services.verify_totp(user, form.code.data):
+        if services.verify_second_factor(user, form.code.data):
             return _complete_sign_in(user)
+        db.session.commit()
         _failed()
         form.code.errors.append(CODE_FAILED)
     elif request.method == "POST":
@@ -169,13 +183,14 @@ def recovery_code() -> str | Response:
     form = forms.RecoveryCodeForm()
     if form.validate_on_submit():
         if services.use_recovery_code(user, form.code.data):
-            remaining = services.unused_recovery_code_count(user)
+            remaining = queries.unused_recovery_code_count(user)
             flash(
                 f"You have {remaining} recovery codes left. Make new ones from your account "
                 "page if you are running low.",
                 "important",
             )
             return _complete_sign_in(user)
+        db.session.commit()
         _failed()
         form.code.errors.append("The recovery code is not correct or has already been used")
     elif request.method == "POST":
@@ -197,6 +212,7 @@ def set_up_two_factor() -> str | Response:
         try:
             codes = services.confirm_enrolment(user, form.code.data)
         except DomainError as error:
+            db.session.commit()
             _failed()
             form.code.errors.append(error.message)
         else:
@@ -205,7 +221,7 @@ def set_up_two_factor() -> str | Response:
             return render_template("auth/recovery_codes.html", codes=codes)
     elif request.method == "POST":
         _failed()
-    qr_code, secret = services.enrolment_qr_code(user, issuer=_settings().service_name)
+    qr_code, secret = queries.enrolment_qr_code(user, issuer=_settings().service_name)
     return render_template("auth/set_up_two_factor.html", form=form, qr_code=qr_code, secret=secret)
 
 
@@ -216,7 +232,7 @@ def _complete_sign_in(user: User) -> Response:
     server_session.regenerate()
     login_user(user)
     session["authenticated_at"] = utcnow().timestamp()
-    services.record_sign_in(user)
+    services.complete_sign_in(user)
     db.session.commit()
     return redirect(next_url if next_url and _is_safe_next(next_url) else url_for("panels.home"))
 
@@ -224,6 +240,8 @@ def _complete_sign_in(user: User) -> Response:
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out() -> Response:
+    services.sign_out(current_user)
+    db.session.commit()
     logout_user()
     _server_session().end()
     flash("You have signed out", "success")
@@ -238,7 +256,7 @@ def account() -> str:
     return render_template(
         "auth/account.html",
         user=current_user,
-        recovery_codes_left=services.unused_recovery_code_count(current_user),
+        recovery_codes_left=queries.unused_recovery_code_count(current_user),
         confirm=forms.ConfirmForm(),
     )
 
@@ -256,6 +274,7 @@ def change_password() -> str | Response:
                 keep_session=current_session_id(),
             )
         except DomainError as error:
+            db.session.commit()  # a wrong current password is on the record
             getattr(form, error.field or "new_password").errors.append(error.message)
         else:
             db.session.commit()
@@ -269,18 +288,21 @@ def change_password() -> str | Response:
 def new_recovery_codes() -> str:
     form = forms.CodeForm()
     if form.validate_on_submit():
-        if services.verify_totp(current_user, form.code.data):
-            codes = services.issue_recovery_codes(current_user)
+        try:
+            codes = services.reissue_recovery_codes(current_user, form.code.data)
+        except DomainError as error:
+            db.session.commit()
+            form.code.errors.append(error.message)
+        else:
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors.append(CODE_FAILED)
     return render_template("auth/new_recovery_codes.html", form=form)
 
 
 @bp.route("/account/set-password/<token>", methods=["GET", "POST"])
 @public
 def set_password(token: str) -> str | Response | tuple[str, int]:
-    if services.valid_account_token(token) is None:
+    if valid_account_token(token) is None:
         return render_template("auth/link_expired.html"), 404
     form = forms.NewPasswordForm()
     if form.validate_on_submit():

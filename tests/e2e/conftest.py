@@ -64,7 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings)
     with app.app_context():
         upgrade()
-        data.seed(settings)
+        data.seed()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

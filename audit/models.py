@@ -1,0 +1,109 @@
+"""Audit events, hash-chained in sequence, and signed checkpoints of the chain head."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from app.database import Base
+
+
+class AuditAction(StrEnum):
+    """subject:action. Keep grouped and alphabetical; never write these strings elsewhere."""
+
+    ACCESS_DENIED = "access:denied"
+
+    AREA_CREATED = "admin:area_created"
+    MEMBERSHIP_ADDED = "admin:membership_added"
+    MEMBERSHIP_REMOVED = "admin:membership_removed"
+    ORGANISATION_CREATED = "admin:organisation_created"
+    ORGANISATION_UPDATED = "admin:organisation_updated"
+    PANEL_CREATED = "admin:panel_created"
+    PANEL_UPDATED = "admin:panel_updated"
+    USER_CREATED = "admin:user_created"
+    USER_DEACTIVATED = "admin:user_deactivated"
+    USER_PASSWORD_RESET_ISSUED = "admin:user_password_reset_issued"
+    USER_REACTIVATED = "admin:user_reactivated"
+    USER_TWO_FACTOR_RESET = "admin:user_two_factor_reset"
+    USER_UPDATED = "admin:user_updated"
+
+    AUDIT_CHECKPOINT_CREATED = "audit:checkpoint_created"
+    AUDIT_LOG_EXPORTED = "audit:log_exported"
+    AUDIT_LOG_VIEWED = "audit:log_viewed"
+    AUDIT_VERIFIED = "audit:verified"
+
+    PASSWORD_ACCEPTED = "auth:password_accepted"
+    PASSWORD_CHANGED = "auth:password_changed"
+    PASSWORD_SET_BY_LINK = "auth:password_set_by_link"
+    RECOVERY_CODE_USED = "auth:recovery_code_used"
+    RECOVERY_CODES_REISSUED = "auth:recovery_codes_reissued"
+    SIGN_IN = "auth:sign_in"
+    SIGN_IN_FAILED = "auth:sign_in_failed"
+    SIGN_IN_THROTTLED = "auth:sign_in_throttled"
+    SIGN_OUT = "auth:sign_out"
+    TWO_FACTOR_ENROLLED = "auth:two_factor_enrolled"
+    TWO_FACTOR_ENROLMENT_STARTED = "auth:two_factor_enrolment_started"
+    TWO_FACTOR_FAILED = "auth:two_factor_failed"
+    TWO_FACTOR_PASSED = "auth:two_factor_passed"
+
+    @property
+    def label(self) -> str:
+        return self.value.split(":", 1)[1].replace("_", " ").capitalize()
+
+
+class Outcome(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    DENIED = "denied"
+
+
+class AuditEvent(Base):
+    """One entry of the chain. Never updated or deleted (database triggers refuse both).
+
+    Holds ids and codes only: no names, addresses or free text in clear, so the trail survives
+    crypto-shredding of case content and leaks nothing if read on its own.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_actor_id_sequence", "actor_id", "sequence"),
+    )
+
+    # Assigned from the chain head under a lock, never from a database sequence (gaps on rollback).
+    sequence: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None]  # no foreign key: the trail outlives accounts
+    actor_agency_id: Mapped[int | None] = mapped_column(index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[AuditAction] = mapped_column(index=True)
+    outcome: Mapped[Outcome]
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    changes: Mapped[str | None] = mapped_column(Text)  # canonical JSON, sensitive values masked
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    session_ref: Mapped[str | None] = mapped_column(String(16))  # keyed hash of the session id
+    request_id: Mapped[str | None] = mapped_column(String(32))
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    event_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the chain head, to be copied somewhere the database's admins can't
+    reach; a later verification against it catches even a chain recomputed from scratch."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    signature: Mapped[str] = mapped_column(String(128))

@@ -1,0 +1,132 @@
+"""Checking the chain: every hash, every link, no gaps, and agreement with signed checkpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.crypto import CheckpointSigner
+from app.database import db
+from app.database import utcnow
+from audit.chain import GENESIS_HASH
+from audit.chain import entry_hash
+from audit.models import AuditCheckpoint
+from audit.models import AuditEvent
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    sequence: int
+    head_hash: str
+    created_at: str
+    signature: str
+    public_key: str
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.sequence, self.head_hash, self.created_at)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Verification:
+    events_checked: int
+    first_bad_sequence: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def checkpoint_message(sequence: int, head_hash: str, created_at: str) -> bytes:
+    return f"audit-checkpoint-v1|{sequence}|{head_hash}|{created_at}".encode()
+
+
+def create_checkpoint() -> Checkpoint | None:
+    """Sign the current head (None when the trail is empty); the caller commits."""
+    head = db.session.execute(
+        select(AuditEvent.sequence, AuditEvent.event_hash)
+        .order_by(AuditEvent.sequence.desc())
+        .limit(1)
+    ).first()
+    if head is None:
+        return None
+    signer = _signer()
+    now = utcnow().replace(microsecond=0)  # the stored time must print exactly as signed
+    created_at = now.isoformat(timespec="seconds")
+    message = checkpoint_message(head.sequence, head.event_hash, created_at)
+    checkpoint = Checkpoint(
+        head.sequence, head.event_hash, created_at, signer.sign(message), signer.public_key_hex
+    )
+    db.session.add(
+        AuditCheckpoint(
+            sequence=checkpoint.sequence,
+            head_hash=checkpoint.head_hash,
+            created_at=now,
+            signature=checkpoint.signature,
+        )
+    )
+    db.session.flush()
+    return checkpoint
+
+
+def stored_checkpoints() -> list[Checkpoint]:
+    """Checkpoints kept in the database (their copies held elsewhere are the ones that count)."""
+    public_key = _signer().public_key_hex
+    rows = db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.sequence))
+    return [
+        Checkpoint(
+            row.sequence,
+            row.head_hash,
+            row.created_at.astimezone(UTC).isoformat(timespec="seconds"),
+            row.signature,
+            public_key,
+        )
+        for row in rows
+    ]
+
+
+def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> Verification:
+    """Walk the whole chain in order; report the first sequence number that is wrong."""
+    wanted = {c.sequence: c for c in checkpoints}
+    for checkpoint in wanted.values():
+        if not CheckpointSigner.is_valid(
+            checkpoint.message(), checkpoint.signature, checkpoint.public_key
+        ):
+            return Verification(0, checkpoint.sequence, "checkpoint signature is not valid")
+    expected, previous, checked = 1, GENESIS_HASH, 0
+    for event in _events_in_order():
+        if event.sequence != expected:
+            return Verification(checked, expected, "event missing or out of order")
+        if event.previous_hash != previous:
+            return Verification(checked, expected, "does not follow the event before it")
+        if entry_hash(event) != event.event_hash:
+            return Verification(checked, expected, "event altered")
+        signed = wanted.get(event.sequence)
+        if signed and signed.head_hash != event.event_hash:
+            return Verification(checked, expected, "differs from a signed checkpoint")
+        previous, expected, checked = event.event_hash, expected + 1, checked + 1
+    beyond = [sequence for sequence in wanted if sequence >= expected]
+    if beyond:
+        return Verification(checked, expected, f"log ends before signed checkpoint {max(beyond)}")
+    return Verification(checked)
+
+
+def _events_in_order() -> Iterable[AuditEvent]:
+    statement = select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=BATCH)
+    for event in db.session.scalars(statement):
+        yield event
+        db.session.expunge(event)  # keep memory flat over tens of millions of rows
+
+
+def _signer() -> CheckpointSigner:
+    return CheckpointSigner(current_app.config["SETTINGS"].key_encryption_key)
