@@ -74,6 +74,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
         super().__init__(initial, on_update)
         self.session_id = session_id
+        # Whether `session_id` already has a stored record (False: insert it when saving).
+        self.stored = session_id is not None
         self.created_at = created_at or utcnow()
         self.last_active_at = last_active_at
         self.timed_out = timed_out
@@ -82,9 +84,11 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
     def regenerate(self) -> None:
         """Give this session a fresh id (at sign-in), so an id planted beforehand is useless."""
-        if self.session_id:
+        if self.stored:
             self.discarded_id = self.session_id
-        self.session_id = None
+        # The new id exists at once, so events recorded in this request can refer to it.
+        self.session_id = secrets.token_urlsafe(32)
+        self.stored = False
         self.created_at = utcnow()
         self.modified = True
 
@@ -133,18 +137,19 @@ class DatabaseSessionInterface(SessionInterface):
         if session.discarded_id:
             delete_session(session.discarded_id)
         if not session:
-            if session.session_id:
+            if session.stored and session.session_id:
                 delete_session(session.session_id)
-            if session.session_id or session.discarded_id or request_had_cookie(cookie_name):
+            if session.stored or session.discarded_id or request_had_cookie(cookie_name):
                 response.delete_cookie(cookie_name, path="/", secure=self.settings.https)
             return
-        if session.session_id is None:
-            session.session_id = secrets.token_urlsafe(32)
+        if not session.stored or session.session_id is None:
+            session.session_id = session.session_id or secrets.token_urlsafe(32)
             _insert(session)
         elif not self._store_changes(session):
             # The record was deleted while this request ran (revoked): never resurrect it.
             response.delete_cookie(cookie_name, path="/", secure=self.settings.https)
             return
+        assert session.session_id is not None
         response.set_cookie(
             cookie_name,
             self._sign(app, session.session_id),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -103,8 +106,14 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> Verification:
             checkpoint.message(), checkpoint.signature, checkpoint.public_key
         ):
             return Verification(0, checkpoint.sequence, "checkpoint signature is not valid")
+    with closing(_events_in_order()) as in_order:
+        return _walk(in_order, wanted)
+
+
+def _walk(in_order: Iterator[AuditEvent], wanted: dict[int, Checkpoint]) -> Verification:
+    """Check contiguity, links and hashes event by event, and agreement with the checkpoints."""
     expected, previous, checked = 1, GENESIS_HASH, 0
-    for event in _events_in_order():
+    for event in in_order:
         if event.sequence != expected:
             return Verification(checked, expected, "event missing or out of order")
         if event.previous_hash != previous:
@@ -121,11 +130,16 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> Verification:
     return Verification(checked)
 
 
-def _events_in_order() -> Iterable[AuditEvent]:
+def _events_in_order() -> Generator[AuditEvent]:
+    """Stream the chain (a server-side cursor on PostgreSQL), closing it however the walk ends."""
     statement = select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=BATCH)
-    for event in db.session.scalars(statement):
-        yield event
-        db.session.expunge(event)  # keep memory flat over tens of millions of rows
+    events = db.session.scalars(statement)
+    try:
+        for event in events:
+            yield event
+            db.session.expunge(event)  # keep memory flat over tens of millions of rows
+    finally:
+        events.close()
 
 
 def _signer() -> CheckpointSigner:
