@@ -122,6 +122,7 @@ NAVIGATION = (
     # text, endpoint, the path prefix it covers, the permission needed (None: everyone)
     ("Home", "panels.home", None, None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
+    ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
     ("Your account", "auth.account", "/account", None),
 )
 
@@ -144,9 +145,10 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
+    from audit.views import bp as audit_bp
     from panels.views import bp as panels_bp
 
-    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp):
+    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -55,7 +55,12 @@ class AuditAction(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.split(":", 1)[1].replace("_", " ").capitalize()
+        """e.g. "Sign-in: password accepted", readable without its neighbours in a list."""
+        group, name = self.value.split(":", 1)
+        return f"{ACTION_GROUPS[group]}: {name.replace('_', ' ')}"
+
+
+ACTION_GROUPS = {"access": "Access", "admin": "Admin", "audit": "Audit trail", "auth": "Sign-in"}
 
 
 class Outcome(StrEnum):

@@ -1240,3 +1240,13 @@ def test_people_of_inactive_organisations_are_not_offered_as_members(
         db.session.commit()
     options = select_options(admin_client.get(f"/admin/panels/{panel_id}").text, "user_id")
     assert str(outsider.id) not in options
+
+
+def test_an_over_long_user_search_is_explained_not_a_server_error(
+    admin_client: FlaskClient,
+) -> None:
+    response = admin_client.get("/admin/users", query_string={"q": "\U0001f600" * 20_000})
+    assert response.status_code == 200
+    assert "Search for 100 characters or fewer" in response.text
+    assert title(response.text).startswith("Error:")
+    assert table_rows(response.text) == []

@@ -91,4 +91,8 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    q = StringField("Name or email", widget=GovTextInput())
+    q = StringField(
+        "Name or email",
+        widget=GovTextInput(),
+        validators=[Length(max=100, message="Search for 100 characters or fewer")],
+    )

@@ -10,6 +10,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
+from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -107,7 +108,9 @@ def users() -> str:
     search = forms.UserSearchForm(request.args)
     page = page_argument()
     query = select(User).join(User.organisation).order_by(User.display_name, User.id)
-    if search.q.data:
+    if not search.validate():
+        query = query.where(false())  # the message next to the search box says why
+    elif search.q.data:
         # autoescape: a typed % or _ is looked for literally, not as a wildcard
         text = search.q.data.strip().lower()
         query = query.where(
@@ -117,7 +120,7 @@ def users() -> str:
             )
         )
     pagination = db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
-    return render_template("accounts/users.html", search=search, pagination=pagination)
+    return render_template("accounts/users.html", form=search, pagination=pagination)
 
 
 def _user_form(user: User | None = None) -> forms.UserForm:

@@ -1,0 +1,160 @@
+"""The auditor's filter form for the audit trail: a GET search that changes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import DateField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import Length
+from wtforms.validators import ValidationError
+
+from app.auth.forms import strip_whitespace
+from audit.models import AuditAction
+from audit.models import Outcome
+from audit.queries import EventFilters
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class UKDateField(DateField):
+    """A GOV.UK date input (day, month, year) that answers with the design system's messages."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, format="%d %m %Y", **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        # The widget unpacks exactly three parts: a forged query string must not break it.
+        parts = [part.strip() for part in valuelist]
+        self.raw_data = [*parts, "", "", ""][:3]
+        self.data = None
+        if len(parts) > len(DATE_PARTS):
+            raise ValueError(f"{self.label.text} must be a real date")
+        if any(self.raw_data):
+            self.data = parse_date(self.label.text, *self.raw_data)
+
+
+def parse_date(name: str, day: str, month: str, year: str) -> date:
+    """The date typed into a GOV.UK date input, or a ValueError with the message to show."""
+    missing = [
+        part for part, value in zip(DATE_PARTS, (day, month, year), strict=True) if not value
+    ]
+    if missing:
+        raise ValueError(f"{name} must include a {' and '.join(missing)}")
+    if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        raise ValueError(f"{name} must be a real date")
+    if len(year) != 4:
+        raise ValueError("Year must include 4 numbers")
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"{name} must be a real date") from None
+
+
+def _error_target(field: Any) -> str:
+    """A date links to its first empty part (or its day); other fields to themselves."""
+    if not isinstance(field, UKDateField):
+        return str(field.id)
+    empty = [part for part, value in zip(DATE_PARTS, field.raw_data, strict=True) if not value]
+    return f"{field.id}-{(empty or ['day'])[0]}"
+
+
+class FilterSelect(SelectField):
+    """A select whose forged value gets a plain message instead of WTForms' "Not a valid choice"."""
+
+    widget = GovSelect()
+
+    def __init__(self, label: str, *, invalid: str, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.invalid = invalid
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is not None and self.data not in {str(value) for value, _ in self.choices}:
+            raise ValidationError(self.invalid)
+
+
+class EventFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    # user and agency choices are filled in by the view from the database
+    user = FilterSelect("User", invalid="Select a user from the list")
+    agency = FilterSelect("Agency", invalid="Select an agency from the list")
+    action = FilterSelect(
+        "Action",
+        invalid="Select an action from the list",
+        choices=[("", "Any action")] + [(action.value, action.label) for action in AuditAction],
+    )
+    outcome = FilterSelect(
+        "Outcome",
+        invalid="Select an outcome from the list",
+        choices=[("", "Any outcome")]
+        + [(outcome.value, outcome.value.capitalize()) for outcome in Outcome],
+    )
+    object_type = StringField(
+        "Object type",
+        widget=GovTextInput(),
+        description="The kind of record, for example users or panels",
+        filters=[strip_whitespace],
+        validators=[Length(max=40, message="Object type must be 40 characters or fewer")],
+    )
+    object_id = StringField(
+        "Object ID",
+        widget=GovTextInput(),
+        description="For example 5",
+        filters=[strip_whitespace],
+        validators=[Length(max=64, message="Object ID must be 64 characters or fewer")],
+    )
+    date_from = UKDateField("Date from", description="For example, 27 3 2026")
+    date_to = UKDateField("Date to", description="For example, 31 3 2026")
+
+    def validate_object_id(self, field: Any) -> None:
+        # Object ids repeat across types; the (type, id) index needs the type to be of use.
+        if field.data and not self.object_type.data:
+            raise ValidationError("Enter an object type to search by object ID")
+
+    def validate_date_to(self, field: Any) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Date to must be the same as or after date from")
+
+    def error_list(self) -> list[dict[str, str]]:
+        """The GOV.UK error summary's list, each message linked to the input to correct."""
+        return [
+            {"text": field.errors[0], "href": f"#{_error_target(field)}"}
+            for field in self
+            if field.errors
+        ]
+
+    def filters(self) -> EventFilters:
+        """The validated choices as query filters (call only after `validate()`)."""
+        return EventFilters(
+            actor_id=int(self.user.data) if self.user.data else None,
+            agency_id=int(self.agency.data) if self.agency.data else None,
+            action=AuditAction(self.action.data) if self.action.data else None,
+            outcome=Outcome(self.outcome.data) if self.outcome.data else None,
+            object_type=self.object_type.data or None,
+            object_id=self.object_id.data or None,
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+        )
+
+    def query_args(self) -> dict[str, list[str]]:
+        """The filters as typed, for links that keep them (next page, export)."""
+        return {
+            field.name: field.raw_data
+            for field in self
+            if field.raw_data and any(value for value in field.raw_data)
+        }
+
+    @property
+    def in_use(self) -> bool:
+        """Whether any filter was filled in."""
+        return bool(self.query_args())

@@ -1,0 +1,200 @@
+"""The auditor's pages: the audit trail, filtered and paged, and its export as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import stream_with_context
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import audit
+from app.database import db
+from app.database import utcnow
+from app.security import Permission
+from app.security import requires
+from app.template_filters import UK
+from audit import queries
+from audit.forms import EventFilterForm
+from audit.models import AuditAction
+from audit.models import AuditEvent
+from audit.queries import EventFilters
+from audit.queries import Names
+from audit.services import MASKED
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
+CSV_HEADER = (
+    "Sequence",
+    "Time (UTC)",
+    "Time (UK)",
+    "User ID",
+    "User",
+    "Agency ID",
+    "Agency",
+    "Role",
+    "Action",
+    "Action code",
+    "Outcome",
+    "Object type",
+    "Object ID",
+    "Purpose",
+    "Changes",
+    "IP address",
+    "Session reference",
+    "Request ID",
+    "Event hash",
+)
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.route("/")
+@requires(Permission.AUDIT_LOG_READ)
+def events() -> str:
+    form = _filter_form()
+    if not form.validate():
+        return render_template("audit/events.html", form=form, page=None)
+    filters, before = form.filters(), _before_argument()
+    searched_at = _record_search(AuditAction.AUDIT_LOG_VIEWED, filters, before=before)
+    older_than = searched_at if before is None else min(before, searched_at)
+    page = queries.event_page(filters, before=older_than)
+    return render_template(
+        "audit/events.html", form=form, page=page, before=before, change_lines=change_lines
+    )
+
+
+@bp.route("/export.csv")
+@requires(Permission.AUDIT_LOG_READ)
+def export() -> Response:
+    form = _filter_form()
+    if not form.validate():
+        args: dict[str, Any] = form.query_args()
+        return redirect(url_for("audit.events", **args))  # that page shows the errors
+    filters = form.filters()
+    searched_at = _record_search(AuditAction.AUDIT_LOG_EXPORTED, filters)
+    # The request's transaction is closed before the body is sent (app/sessions.py), so the
+    # generator reads in its own transactions and uses nothing loaded before this point.
+    response = Response(
+        stream_with_context(_csv_chunks(filters, before=searched_at)), mimetype="text/csv"
+    )
+    filename = f"audit-events-{utcnow().astimezone(UK):%Y-%m-%d}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filter_form() -> EventFilterForm:
+    form = EventFilterForm(request.args)
+    form.user.choices = [("", "Any user")] + [
+        (str(user_id), name) for user_id, name in queries.user_choices()
+    ]
+    form.agency.choices = [("", "Any agency")] + [
+        (str(agency_id), name) for agency_id, name in queries.agency_choices()
+    ]
+    return form
+
+
+def _before_argument() -> int | None:
+    """The `before` query argument (a sequence number), or None when missing or nonsense."""
+    before = request.args.get("before", type=int)
+    return before if before is not None and 1 <= before <= LARGEST_SEQUENCE else None
+
+
+def _record_search(action: AuditAction, filters: EventFilters, before: int | None = None) -> int:
+    """Put the search on the record and commit it before any event is read; return its sequence.
+
+    Reading only events older than this one gives a stable snapshot of the trail.
+    """
+    changes: dict[str, Any] = {"filters": filters.described()}
+    if before is not None:
+        changes["before"] = before
+    event = audit.record(actor=current_user, action=action, changes=changes)
+    sequence = event.sequence
+    db.session.commit()
+    return sequence
+
+
+def _csv_chunks(filters: EventFilters, *, before: int) -> Iterator[str]:
+    """The CSV file in pieces: a byte order mark and header, then one piece per batch."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # lets Excel read the file as UTF-8
+    writer.writerow(CSV_HEADER)
+    yield _drain(buffer)
+    for events, names in queries.event_batches(filters, before=before):
+        writer.writerows(_csv_row(event, names) for event in events)
+        yield _drain(buffer)
+
+
+def _csv_row(event: AuditEvent, names: Names) -> list[object]:
+    cells: list[object] = [
+        event.sequence,
+        event.occurred_at.isoformat(timespec="microseconds"),
+        event.occurred_at.astimezone(UK).isoformat(timespec="seconds"),
+        event.actor_id,
+        names.user(event.actor_id),
+        event.actor_agency_id,
+        names.agency(event.actor_agency_id),
+        event.actor_role,
+        event.action.label,
+        event.action.value,
+        event.outcome.value,
+        event.object_type,
+        event.object_id,
+        event.purpose,
+        event.changes,
+        event.ip_address,
+        event.session_ref,
+        event.request_id,
+        event.event_hash,
+    ]
+    return [neutralise_formula(cell) for cell in cells]
+
+
+def neutralise_formula(cell: object) -> object:
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
+        return "'" + cell
+    return cell
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def change_lines(changes: str | None) -> list[str]:
+    """The stored change map as readable lines: "field: old → new", or "field: changed"."""
+    if not changes:
+        return []
+    try:
+        values = json.loads(changes)
+    except ValueError:
+        return [changes]
+    if not isinstance(values, dict):
+        return [_readable(values)]
+    return [f"{field}: {_readable(value)}" for field, value in values.items()]
+
+
+def _readable(value: Any) -> str:
+    if value == MASKED:
+        return MASKED
+    if isinstance(value, list) and len(value) == 2:
+        return f"{_readable(value[0])} → {_readable(value[1])}"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_readable(item)}" for key, item in value.items()) or "none"
+    if value is None or value == "":
+        return "none"
+    return str(value)
