@@ -182,3 +182,30 @@ def _conditions(filters: EventFilters) -> list[ColumnElement[bool]]:
 
 def _by_id(statement: Select[int, str]) -> dict[int, str]:
     return {row[0]: row[1] for row in db.session.execute(statement)}
+
+
+# What each sign-in event means to the person it is about, for their own account page.
+ACCOUNT_ACTIVITY = {
+    AuditAction.SIGN_IN: "Signed in",
+    AuditAction.SIGN_IN_FAILED: "Wrong password entered",
+    AuditAction.SIGN_IN_THROTTLED: "Sign-in attempts slowed down after repeated failures",
+    AuditAction.TWO_FACTOR_FAILED: "Wrong security code entered",
+    AuditAction.RECOVERY_CODE_USED: "Recovery code tried",
+    AuditAction.PASSWORD_CHANGED: "Password change",
+    AuditAction.PASSWORD_SET_BY_LINK: "Password set from a link",
+    AuditAction.USER_TWO_FACTOR_RESET: "Two-factor authentication reset by an administrator",
+}
+
+
+def account_activity(user: User, *, limit: int = 10) -> Sequence[AuditEvent]:
+    """The latest sign-in events about a user, newest first, for their own account page."""
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == User.__tablename__,
+            AuditEvent.object_id == str(user.id),
+            AuditEvent.action.in_(ACCOUNT_ACTIVITY),
+        )
+        .order_by(AuditEvent.sequence.desc())
+        .limit(limit)
+    ).all()

@@ -324,3 +324,23 @@ def test_user_of_inactive_organisation_cannot_sign_in(
         db.session.commit()
     response = post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
     assert "Enter a correct email address and password" in response.text
+
+
+def test_account_page_shows_recent_sign_in_activity_including_failures(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, app: Flask
+) -> None:
+    accounts.user()
+    accounts.user("colleague@test.example")
+    post_form(app.test_client(), "/sign-in", {"email": "worker@test.example", "password": "x" * 20})
+    post_form(
+        app.test_client(), "/sign-in", {"email": "colleague@test.example", "password": "y" * 20}
+    )
+    sign_in(client, "worker@test.example")
+    page = client.get("/account").text
+    assert "Recent sign-in activity" in page
+    rows = re.findall(
+        r"<tr class=\"govuk-table__row\">\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>", page
+    )
+    # Newest first, and only this person's events (not the colleague's failure).
+    assert rows == ["Signed in", "Wrong password entered"]
+    assert "127.0.0.1" in page

@@ -39,6 +39,7 @@ from app.security import signed_in
 from app.sessions import ServerSession
 from app.sessions import current_session_id
 from app.settings import Settings
+from audit import queries as audit_queries
 
 bp = Blueprint("auth", __name__)
 
@@ -257,6 +258,8 @@ def account() -> str:
         "auth/account.html",
         user=current_user,
         recovery_codes_left=queries.unused_recovery_code_count(current_user),
+        activity=audit_queries.account_activity(current_user),
+        activity_text=audit_queries.ACCOUNT_ACTIVITY,
         confirm=forms.ConfirmForm(),
     )
 
