@@ -35,8 +35,9 @@ def create_admin(email: str, name: str, organisation: str, agency_type: str, bas
     """Create an administrator and print their one-time activation link."""
     org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
     if org is None:
-        org = Organisation(name=organisation, agency_type=AgencyType(agency_type))
-        db.session.add(org)
+        org = services.create_organisation(
+            actor=None, name=organisation, agency_type=AgencyType(agency_type)
+        )
     try:
         user, token = services.create_user(
             actor=None,

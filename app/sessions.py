@@ -42,6 +42,7 @@ from app.settings import Settings
 # Writing last-activity on every request would make each page view a database write.
 ACTIVITY_WRITE_INTERVAL_SECONDS = 30
 USER_ID_KEY = "_user_id"  # where Flask-Login keeps the signed-in user's id
+PENDING_USER_KEY = "pending_user_id"  # set by the sign-in pages between password and code
 
 
 class ServerSessionRecord(Base):
@@ -274,7 +275,8 @@ def _insert(session: ServerSession) -> None:
 
 
 def _user_id(session: ServerSession) -> int | None:
-    value = session.get(USER_ID_KEY)
+    """The session's user: signed in, or part-way (password checked, code still to come)."""
+    value = session.get(USER_ID_KEY, session.get(PENDING_USER_KEY))
     return int(value) if value is not None else None
 
 

@@ -13,6 +13,7 @@ from wtforms import DateField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import Length
+from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
 from app.auth.forms import strip_whitespace
@@ -99,19 +100,26 @@ class EventFilterForm(FlaskForm):
         choices=[("", "Any outcome")]
         + [(outcome.value, outcome.value.capitalize()) for outcome in Outcome],
     )
-    object_type = StringField(
+    # A choice and an id-shaped value only: the search is itself recorded in the audit trail,
+    # which must never hold free text such as a name or an address.
+    object_type = FilterSelect(
         "Object type",
-        widget=GovTextInput(),
+        invalid="Select an object type from the list",
         description="The kind of record, for example users or panels",
-        filters=[strip_whitespace],
-        validators=[Length(max=40, message="Object type must be 40 characters or fewer")],
     )
     object_id = StringField(
         "Object ID",
         widget=GovTextInput(),
         description="For example 5",
         filters=[strip_whitespace],
-        validators=[Length(max=64, message="Object ID must be 64 characters or fewer")],
+        validators=[
+            Length(max=64, message="Object ID must be 64 characters or fewer"),
+            Regexp(
+                r"^[0-9A-Za-z_.:-]*$",
+                message="Object ID can only contain letters, numbers, dots, colons, "
+                "hyphens and underscores",
+            ),
+        ],
     )
     date_from = UKDateField("Date from", description="For example, 27 3 2026")
     date_to = UKDateField("Date to", description="For example, 31 3 2026")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Organisation
 from app.accounts.models import User
+from app.database import Base
 from app.database import db
 from app.template_filters import UK
 from audit.models import AuditAction
@@ -147,6 +148,11 @@ def user_choices() -> list[tuple[int, str]]:
     return [(row.id, f"{row.display_name} ({row.email})") for row in db.session.execute(statement)]
 
 
+def object_type_choices() -> list[str]:
+    """The kinds of object events refer to: the app's tables, and endpoints for refusals."""
+    return sorted([*Base.metadata.tables, "endpoint"])
+
+
 def agency_choices() -> list[tuple[int, str]]:
     """Every organisation, active or not, for the filter form."""
     statement = select(Organisation.id, Organisation.name).order_by(Organisation.name)
@@ -193,6 +199,7 @@ ACCOUNT_ACTIVITY = {
     AuditAction.RECOVERY_CODE_USED: "Recovery code tried",
     AuditAction.PASSWORD_CHANGED: "Password change",
     AuditAction.PASSWORD_SET_BY_LINK: "Password set from a link",
+    AuditAction.RECOVERY_CODES_REISSUED: "New recovery codes made",
     AuditAction.USER_TWO_FACTOR_RESET: "Two-factor authentication reset by an administrator",
 }
 

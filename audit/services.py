@@ -45,6 +45,7 @@ def record(
     (old, new) pairs; build it with `audit.changes` so that sensitive values are masked.
     """
     object_type, object_id = _identify(object)
+    lock_chain()  # first, so that times rise with sequence numbers
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
@@ -58,7 +59,6 @@ def record(
         changes=_encode(changes),
         **_request_details(),
     )
-    lock_chain()
     head = db.session.execute(
         select(AuditEvent.sequence, AuditEvent.event_hash)
         .order_by(AuditEvent.sequence.desc())

@@ -101,6 +101,9 @@ def _filter_form() -> EventFilterForm:
     form.agency.choices = [("", "Any agency")] + [
         (str(agency_id), name) for agency_id, name in queries.agency_choices()
     ]
+    form.object_type.choices = [("", "Any type")] + [
+        (name, name) for name in queries.object_type_choices()
+    ]
     return form
 
 

@@ -344,3 +344,41 @@ def test_account_page_shows_recent_sign_in_activity_including_failures(
     # Newest first, and only this person's events (not the colleague's failure).
     assert rows == ["Signed in", "Wrong password entered"]
     assert "127.0.0.1" in page
+
+
+def test_sign_in_works_over_https_with_the_referrer_browsers_send(
+    app: Flask, accounts: Accounts
+) -> None:
+    """Flask-WTF refuses an HTTPS POST without a same-site Referer; our policy keeps one."""
+    accounts.user()
+    client = app.test_client()
+    page = client.get("/sign-in", base_url="https://localhost")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    form = {
+        "csrf_token": csrf_token(page.text),
+        "email": "worker@test.example",
+        "password": PASSWORD,
+    }
+    secure = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/sign-in"}}
+    assert client.post("/sign-in", data=form, **secure).location == "/sign-in/security-code"
+    refused = client.post("/sign-in", data=form, base_url="https://localhost")
+    assert refused.status_code == 400  # no Referer at all: a cross-site form or a stripped request
+
+
+def test_a_password_change_ends_a_half_finished_sign_in_elsewhere(
+    app: Flask, client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user()
+    intruder = app.test_client()
+    post_form(intruder, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    sign_in(client, "worker@test.example")
+    post_form(
+        client,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "brand new phrase 77",
+            "confirm_password": "brand new phrase 77",
+        },
+    )
+    assert intruder.get("/sign-in/security-code").location == "/sign-in"

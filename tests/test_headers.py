@@ -24,7 +24,7 @@ def assert_secure_headers(response) -> None:  # type: ignore[no-untyped-def]
     assert "script-src 'self' 'nonce-" in csp
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Cache-Control"] == "no-store"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import time_machine
@@ -11,6 +12,8 @@ from flask.testing import FlaskClient
 from app.database import utcnow
 from tests.conftest import PASSWORD
 from tests.conftest import Accounts
+from tests.conftest import SignIn
+from tests.conftest import csrf_token
 from tests.conftest import post_form
 
 WRONG = "definitely the wrong one"
@@ -66,13 +69,33 @@ def test_unknown_and_known_emails_are_throttled_alike(
     assert known == unknown == [200] * 5 + [429]
 
 
-def test_successful_sign_ins_do_not_count(
+def test_every_attempt_counts_so_parallel_guesses_cannot_slip_through(
     client: FlaskClient, accounts: Accounts, app: Flask
 ) -> None:
+    """Counted before the password is checked, not after: nothing races past the limit."""
     accounts.user()
-    for _ in range(7):
-        fresh = app.test_client()
-        assert attempt(fresh, "worker@test.example", PASSWORD) == 302
+    results = [attempt(app.test_client(), "worker@test.example", PASSWORD) for _ in range(6)]
+    assert results == [302] * 5 + [429]
+
+
+def test_parallel_wrong_passwords_cannot_exceed_the_limit(accounts: Accounts, app: Flask) -> None:
+    accounts.user()
+    clients = [app.test_client() for _ in range(12)]
+    tokens = [csrf_token(c.get("/sign-in").text) for c in clients]
+    statuses: list[int] = []
+
+    def guess(client: FlaskClient, token: str) -> None:
+        form = {"csrf_token": token, "email": "worker@test.example", "password": WRONG}
+        statuses.append(client.post("/sign-in", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] * 5 + [429] * 7
 
 
 def test_throttle_is_per_account(client: FlaskClient, accounts: Accounts) -> None:
@@ -102,3 +125,50 @@ def test_security_codes_are_throttled_separately(client: FlaskClient, accounts: 
         client, "/sign-in/security-code", {"code": accounts.code("worker@test.example")}
     )
     assert right.status_code == 429
+
+
+def test_account_pages_that_check_a_code_or_password_are_throttled(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    """A stolen session must not be a free guessing machine for the code or the password."""
+    accounts.user()
+    sign_in(client, "worker@test.example")
+    codes = [
+        post_form(client, "/account/recovery-codes", {"code": "000000"}).status_code
+        for _ in range(3)
+    ]
+    passwords = [
+        post_form(
+            client,
+            "/account/password",
+            {
+                "current_password": WRONG,
+                "new_password": "x y z w 1234",
+                "confirm_password": "x y z w 1234",
+            },
+        ).status_code
+        for _ in range(3)
+    ]
+    # One counter for the account across these pages: five guesses a minute in all
+    # (the sign-in's own code was the first).
+    assert codes + passwords == [200, 200, 200, 200, 429, 429]
+
+
+def test_throttled_security_codes_are_on_the_record(
+    client: FlaskClient, accounts: Accounts, app: Flask
+) -> None:
+    from sqlalchemy import select
+
+    from app.database import db
+    from audit.models import AuditAction
+    from audit.models import AuditEvent
+
+    account = accounts.user()
+    attempt(client, "worker@test.example", PASSWORD)
+    for _ in range(6):
+        post_form(client, "/sign-in/security-code", {"code": "000000"})
+    with app.app_context():
+        throttled = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.SIGN_IN_THROTTLED)
+        ).all()
+        assert [(e.object_type, e.object_id) for e in throttled] == [("users", str(account.id))]

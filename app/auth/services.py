@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from sqlalchemy import or_
+from sqlalchemy import update
+
 import audit
 from app.accounts.models import RecoveryCode
 from app.accounts.models import User
@@ -92,8 +95,8 @@ def use_recovery_code(user: User, code: str) -> bool:
         ),
         None,
     )
-    if spent is not None:
-        spent.used_at = utcnow()
+    if spent is not None and not _spend(spent):
+        spent = None  # another request used it a moment ago
     audit.record(
         actor=user,
         action=AuditAction.RECOVERY_CODE_USED,
@@ -161,13 +164,32 @@ def redeem_account_token(raw_token: str, new_password: str) -> User:
 
 
 def _accept_totp(user: User, code: str) -> bool:
+    """Accept a code only if no other request has used its time step (or a later one)."""
     if user.totp_secret_encrypted is None:
         return False
     step = totp.matching_step(totp_secret(user), code, last_step=user.totp_last_step)
     if step is None:
         return False
-    user.totp_last_step = step
-    return True
+    # A conditional update, so two simultaneous requests cannot both spend the same code.
+    spent = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+    )
+    return bool(spent.rowcount)  # type: ignore[attr-defined]
+
+
+def _spend(code: RecoveryCode) -> bool:
+    """Mark a recovery code used unless another request already has (conditional update)."""
+    result = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.id == code.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _replace_recovery_codes(user: User) -> list[str]:

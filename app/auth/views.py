@@ -36,6 +36,7 @@ from app.extensions import limiter
 from app.extensions import login_manager
 from app.security import public
 from app.security import signed_in
+from app.sessions import PENDING_USER_KEY
 from app.sessions import ServerSession
 from app.sessions import current_session_id
 from app.settings import Settings
@@ -43,7 +44,7 @@ from audit import queries as audit_queries
 
 bp = Blueprint("auth", __name__)
 
-PENDING_USER = "pending_user_id"
+PENDING_USER = PENDING_USER_KEY
 PENDING_SINCE = "pending_since"
 PENDING_LIFETIME = timedelta(minutes=10)
 SIGN_IN_FAILED = "Enter a correct email address and password"
@@ -75,10 +76,6 @@ def _email_key() -> str:
     return "sign-in:" + hashlib.sha256(email.encode()).hexdigest()
 
 
-def _pending_key() -> str:
-    return f"two-factor:{session.get(PENDING_USER, 'none')}"
-
-
 def _sign_in_account_limit() -> str:
     return _settings().rate_limits.sign_in_per_account
 
@@ -91,14 +88,37 @@ def _two_factor_limit() -> str:
     return _settings().rate_limits.two_factor_per_account
 
 
+def _second_factor_key() -> str:
+    """The account whose second factor (or password, on account pages) is being tried."""
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"account:{session.get(PENDING_USER, 'none')}"
+
+
+def _second_factor_user() -> User | None:
+    return current_user if current_user.is_authenticated else _pending_user()
+
+
+# One counter per account across every page that checks a code or a signed-in user's password,
+# counting every attempt.
+second_factor_limit = limiter.shared_limit(
+    _two_factor_limit,
+    scope="second-factor",
+    key_func=_second_factor_key,
+    methods=["POST"],
+    on_breach=lambda limit: _throttled(_second_factor_user()),
+)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(_sign_in_address_limit, methods=["POST"], deduct_when=_attempt_failed)
 @limiter.limit(
+    # Every attempt counts (not only failures): counting after the fact would let parallel
+    # guesses slip through between the check and the count.
     _sign_in_account_limit,
     key_func=_email_key,
     methods=["POST"],
-    deduct_when=_attempt_failed,
     on_breach=lambda limit: _throttled(queries.find_user_by_email(request.form.get("email", ""))),
 )
 def sign_in() -> str | Response:
@@ -153,9 +173,7 @@ def _restart_sign_in() -> Response:
 
 @bp.route("/sign-in/security-code", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _two_factor_limit, key_func=_pending_key, methods=["POST"], deduct_when=_attempt_failed
-)
+@second_factor_limit
 def two_factor() -> str | Response:
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
@@ -174,9 +192,7 @@ def two_factor() -> str | Response:
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _two_factor_limit, key_func=_pending_key, methods=["POST"], deduct_when=_attempt_failed
-)
+@second_factor_limit
 def recovery_code() -> str | Response:
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
@@ -201,9 +217,7 @@ def recovery_code() -> str | Response:
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _two_factor_limit, key_func=_pending_key, methods=["POST"], deduct_when=_attempt_failed
-)
+@second_factor_limit
 def set_up_two_factor() -> str | Response:
     user = _pending_user()
     if user is None or user.mfa_enrolled or user.totp_secret_encrypted is None:
@@ -266,6 +280,7 @@ def account() -> str:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@second_factor_limit
 def change_password() -> str | Response:
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
@@ -288,6 +303,7 @@ def change_password() -> str | Response:
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @signed_in
+@second_factor_limit
 def new_recovery_codes() -> str:
     form = forms.CodeForm()
     if form.validate_on_submit():
