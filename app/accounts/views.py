@@ -10,13 +10,10 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
-from sqlalchemy import false
-from sqlalchemy import func
-from sqlalchemy import or_
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from app.accounts import forms
+from app.accounts import queries
 from app.accounts import services
 from app.accounts.models import AgencyType
 from app.accounts.models import Organisation
@@ -47,12 +44,7 @@ def index() -> str:
 @bp.route("/organisations")
 @requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
 def organisations() -> str:
-    rows = db.session.execute(
-        select(Organisation, func.count(User.id))
-        .outerjoin(User, User.organisation_id == Organisation.id)
-        .group_by(Organisation.id)
-        .order_by(Organisation.name)
-    ).all()
+    rows = queries.organisations_with_user_counts()
     return render_template("accounts/organisations.html", rows=rows)
 
 
@@ -107,29 +99,17 @@ def edit_organisation(organisation_id: int) -> str | Response:
 def users() -> str:
     search = forms.UserSearchForm(request.args)
     page = page_argument()
-    query = select(User).join(User.organisation).order_by(User.display_name, User.id)
-    if not search.validate():
-        query = query.where(false())  # the message next to the search box says why
-    elif search.q.data:
-        # autoescape: a typed % or _ is looked for literally, not as a wildcard
-        text = search.q.data.strip().lower()
-        query = query.where(
-            or_(
-                func.lower(User.display_name).contains(text, autoescape=True),
-                User.email.contains(text, autoescape=True),
-            )
-        )
+    # An invalid search shows its message next to the box, and no results.
+    query = queries.user_search(search.q.data, valid=search.validate())
     pagination = db.paginate(query, page=page, per_page=USERS_PER_PAGE, error_out=False)
     return render_template("accounts/users.html", form=search, pagination=pagination)
 
 
 def _user_form(user: User | None = None) -> forms.UserForm:
     form = forms.UserForm(obj=user)
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    organisations = queries.organisations_to_choose(keeping=user.organisation_id if user else None)
     form.organisation_id.choices = [("", "Choose an organisation")] + [
-        (str(o.id), o.name)
-        for o in organisations
-        if o.active or (user and o.id == user.organisation_id)
+        (str(o.id), o.name) for o in organisations
     ]
     if user is not None and request.method == "GET":
         form.organisation_id.data = str(user.organisation_id)
