@@ -23,6 +23,7 @@ from app.extensions import limiter
 from app.extensions import login_manager
 from app.extensions import migrate
 from app.headers import register_security_headers
+from app.keys.store import KeyStore
 from app.routing import register_routing
 from app.security import Permission
 from app.security import has_permission
@@ -90,6 +91,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    app.extensions["key_store"] = KeyStore(settings)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
 
@@ -121,6 +123,7 @@ def register_templates(app: Flask, settings: Settings) -> None:
 NAVIGATION = (
     # text, endpoint, the path prefix it covers, the permission needed (None: everyone)
     ("Home", "panels.home", None, None),
+    ("Cases", "cases.index", "/cases", None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
     ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
     ("Your account", "auth.account", "/account", None),
@@ -146,17 +149,20 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
+    from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
 
-    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp, audit_bp):
+    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 
 def register_cli(app: Flask) -> None:
     from app.cli import sessions_cli
     from app.cli import users_cli
+    from app.keys.cli import keys_cli
+    from cases.cli import retention_cli
     from audit.cli import audit_cli
     from demo.cli import demo_cli
 
-    for group in (users_cli, sessions_cli, audit_cli, demo_cli):
+    for group in (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli):
         app.cli.add_command(group)

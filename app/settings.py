@@ -64,6 +64,8 @@ class Settings:
     secret_key: str
     key_encryption_key: bytes = field(repr=False)
     database_url: str
+    # Older KEKs kept only while `flask keys rotate` rewraps the data keys they wrapped.
+    previous_key_encryption_keys: tuple[bytes, ...] = field(default=(), repr=False)
     redis_url: str | None = None
     instance_path: Path = Path("instance")
     partnership_name: str = "East London Community Safety Partnership"
@@ -97,6 +99,12 @@ def validate(settings: Settings) -> None:
     problem = kek_problem(settings.key_encryption_key)
     if problem:
         raise SettingsError(f"KEY_ENCRYPTION_KEY {problem}. Generate one with: {_GENERATE_HINT}")
+    for previous in settings.previous_key_encryption_keys:
+        problem = kek_problem(previous)
+        if problem:
+            raise SettingsError(f"A previous key-encryption key {problem}.")
+        if previous == settings.key_encryption_key:
+            raise SettingsError("A previous key-encryption key repeats the current one.")
     if settings.idle_timeout > settings.absolute_timeout:
         raise SettingsError("The idle timeout cannot be longer than the absolute session timeout.")
 
@@ -148,6 +156,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         environment=environment,
         secret_key=env.get("SECRET_KEY") or generated.get("SECRET_KEY", ""),
         key_encryption_key=_kek(env, generated),
+        previous_key_encryption_keys=_previous_keks(env),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}",
         redis_url=env.get("REDIS_URL") or None,
         instance_path=instance_path,
@@ -179,6 +188,20 @@ def _kek(env: Mapping[str, str], generated: Mapping[str, str]) -> bytes:
             raise SettingsError(f"Cannot read KEY_ENCRYPTION_KEY_FILE {path}: {error}") from None
     encoded = env.get("KEY_ENCRYPTION_KEY") or generated.get("KEY_ENCRYPTION_KEY", "")
     return decode_kek(encoded) if encoded else b""
+
+
+def _previous_keks(env: Mapping[str, str]) -> tuple[bytes, ...]:
+    """Retiring KEKs: a file with one per line, or a comma-separated variable."""
+    if env.get("PREVIOUS_KEY_ENCRYPTION_KEYS_FILE"):
+        path = Path(env["PREVIOUS_KEY_ENCRYPTION_KEYS_FILE"])
+        try:
+            encoded = path.read_text().split()
+        except OSError as error:
+            message = f"Cannot read PREVIOUS_KEY_ENCRYPTION_KEYS_FILE {path}: {error}"
+            raise SettingsError(message) from None
+    else:
+        encoded = env.get("PREVIOUS_KEY_ENCRYPTION_KEYS", "").replace(",", " ").split()
+    return tuple(decode_kek(value) for value in encoded)
 
 
 def _instance_secrets(instance_path: Path) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,11 +11,11 @@ from flask import Flask
 UK = ZoneInfo("Europe/London")
 
 
-def uk_date(value: datetime | None) -> str:
-    """21 November 2026"""
+def uk_date(value: datetime | date | None) -> str:
+    """21 November 2026 (a datetime is shown on its UK local day)"""
     if value is None:
         return ""
-    local = value.astimezone(UK)
+    local = value.astimezone(UK) if isinstance(value, datetime) else value
     return f"{local.day} {local:%B %Y}"
 
 
@@ -25,7 +26,7 @@ def uk_datetime(value: datetime | None) -> str:
     local = value.astimezone(UK)
     hour = local.hour % 12 or 12
     minutes = "" if local.minute == 0 else f":{local.minute:02d}"
-    return f"{uk_date(value)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{uk_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
 def register(app: Flask) -> None:

@@ -39,6 +39,22 @@ class AuditAction(StrEnum):
     AUDIT_LOG_VIEWED = "audit:log_viewed"
     AUDIT_VERIFIED = "audit:verified"
 
+    CASE_CLOSED = "case:closed"
+    CASE_LIST_VIEWED = "case:list_viewed"
+    CASE_NOTE_ADDED = "case:note_added"
+    CASE_OPENED = "case:opened"
+    CASE_PERSON_ADDED = "case:person_added"
+    CASE_VIEWED = "case:viewed"
+    PEOPLE_SEARCHED = "case:people_searched"
+
+    DATA_KEYS_REWRAPPED = "keys:rewrapped"
+    DATA_KEY_REPLACED = "keys:data_key_replaced"
+
+    CASE_CONTENT_DESTROYED = "retention:case_content_destroyed"
+    LEGAL_HOLD_LIFTED = "retention:legal_hold_lifted"
+    LEGAL_HOLD_PLACED = "retention:legal_hold_placed"
+    RETENTION_RULE_CHANGED = "retention:rule_changed"
+
     PASSWORD_ACCEPTED = "auth:password_accepted"
     PASSWORD_CHANGED = "auth:password_changed"
     PASSWORD_SET_BY_LINK = "auth:password_set_by_link"
@@ -60,7 +76,15 @@ class AuditAction(StrEnum):
         return f"{ACTION_GROUPS[group]}: {name.replace('_', ' ')}"
 
 
-ACTION_GROUPS = {"access": "Access", "admin": "Admin", "audit": "Audit trail", "auth": "Sign-in"}
+ACTION_GROUPS = {
+    "access": "Access",
+    "admin": "Admin",
+    "audit": "Audit trail",
+    "auth": "Sign-in",
+    "case": "Case",
+    "keys": "Encryption keys",
+    "retention": "Retention",
+}
 
 
 class Outcome(StrEnum):

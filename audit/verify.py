@@ -10,10 +10,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.crypto import CheckpointSigner
+from app.keys.models import KeyPurpose
+from app.keys.store import key_store
 from app.database import db
 from app.database import utcnow
 from audit.chain import GENESIS_HASH
@@ -143,4 +144,4 @@ def _events_in_order() -> Generator[AuditEvent]:
 
 
 def _signer() -> CheckpointSigner:
-    return CheckpointSigner(current_app.config["SETTINGS"].key_encryption_key)
+    return CheckpointSigner(key_store().service_key(KeyPurpose.CHECKPOINT_SIGNING))

@@ -1,17 +1,17 @@
-"""TOTP seeds are kept sealed under the key-encryption key, bound to the user's row."""
+"""TOTP seeds are kept sealed under a service key (wrapped by the KEK), bound to the user's row."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from app.accounts.models import User
 from app.crypto import SecretBox
+from app.keys.models import KeyPurpose
+from app.keys.store import key_store
 
 SEAL = {"table": "users", "column": "totp_secret_encrypted"}
 
 
 def _box() -> SecretBox:
-    return SecretBox(current_app.config["SETTINGS"].key_encryption_key, purpose="totp-seed")
+    return SecretBox(key_store().service_key(KeyPurpose.TOTP_SEEDS))
 
 
 def seal_totp_secret(user: User, secret: str) -> bytes:

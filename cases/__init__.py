@@ -1,0 +1,1 @@
+"""Cases and the people in them: sealed identities, notes, blind-index search and retention."""

@@ -1,0 +1,196 @@
+"""Cases, the people in them (a role belongs to the case, never to the person), notes and the
+retention rules that decide when a closed case's content is destroyed.
+
+Names, dates of birth, addresses, contact details, identifiers and free text are `Sealed`:
+encrypted under the case's or the person's own data key. Structural fields stay in clear so
+lists and reports stay fast.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from app.accounts.models import Organisation
+from app.accounts.models import User
+from app.database import Base
+from app.database import utcnow
+from app.keys.blind import IndexKind
+from app.keys.sealed import DATE
+from app.keys.sealed import TEXT
+from app.keys.sealed import Sealed
+from app.keys.sealed import SealedRecord
+from panels.models import Panel
+from panels.models import PanelType
+
+REFERENCE_PREFIX = {
+    PanelType.MARAC: "MARAC",
+    PanelType.COMMUNITY_MARAC: "CMARAC",
+    PanelType.CHANNEL: "CHANNEL",
+    PanelType.MACE: "MACE",
+    PanelType.IOM: "IOM",
+}
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class CaseRole(StrEnum):
+    VICTIM = "victim"
+    PERPETRATOR = "perpetrator"
+    CHILD = "child"
+    SUBJECT = "subject"
+    PERSON_OF_CONCERN = "person_of_concern"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class RecordType(StrEnum):
+    """Kinds of record a retention rule governs."""
+
+    CLOSED_CASE = "closed_case"
+
+    @property
+    def label(self) -> str:
+        return {"closed_case": "Closed case (people, notes, summary)"}[self.value]
+
+
+class Case(SealedRecord):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(default=CaseStatus.OPEN)
+    opened_on: Mapped[date]
+    closed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Legal hold blocks disposal; the reason names the inquiry, never a person.
+    legal_hold_reason: Mapped[str | None] = mapped_column(String(200))
+    legal_hold_since: Mapped[datetime | None]
+    disposed_at: Mapped[datetime | None]
+    disposal_rule: Mapped[str | None] = mapped_column(String(120))
+
+    summary = Sealed(TEXT)
+
+    panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
+    people: Mapped[list[CasePerson]] = relationship(back_populates="case")
+    notes: Mapped[list[CaseNote]] = relationship(
+        back_populates="case", order_by="CaseNote.created_at"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX[self.panel.panel_type]}-{self.id:06d}"
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_reason is not None
+
+
+class Person(SealedRecord):
+    """Someone known to one or more panels. Their identity is sealed under their own data key,
+    so it survives the disposal of one case while another still needs it."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    given_names = Sealed(TEXT)
+    family_name = Sealed(TEXT)
+    aliases = Sealed(TEXT)  # one per line
+    date_of_birth = Sealed(DATE)
+    address = Sealed(TEXT)
+    phone = Sealed(TEXT)
+    contact_safety = Sealed(TEXT)  # safe to call, safe times, who is and is not safe to talk to
+    nhs_number = Sealed(TEXT)
+    pnc_id = Sealed(TEXT)
+
+    search_keys: Mapped[list[PersonSearchKey]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names or ''} {self.family_name or ''}".strip()
+
+
+class PersonSearchKey(Base):
+    """One blind index of a person: their name and date of birth, an alias, or an identifier."""
+
+    __tablename__ = "person_search_keys"
+    __table_args__ = (Index("ix_person_search_keys_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[IndexKind]
+    value: Mapped[int]
+
+    person: Mapped[Person] = relationship(back_populates="search_keys")
+
+
+class CasePerson(Base):
+    __tablename__ = "case_people"
+    __table_args__ = (UniqueConstraint("case_id", "person_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[CaseRole]
+
+    case: Mapped[Case] = relationship(back_populates="people")
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class CaseNote(SealedRecord):
+    """Something an agency recorded about a case, sealed under the case's key."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    text = Sealed(TEXT)
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class RetentionRule(Base):
+    """How long a kind of record is kept for a type of panel, in months after it ends."""
+
+    __tablename__ = "retention_rules"
+    __table_args__ = (UniqueConstraint("panel_type", "record_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_type: Mapped[PanelType]
+    record_type: Mapped[RecordType]
+    months: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def description(self) -> str:
+        return f"{self.panel_type.value}/{self.record_type.value}: {self.months} months"

@@ -1,0 +1,191 @@
+"""Retention (domain R16, security R31): closed cases are kept for a period set per panel type
+and record type, then disposed of by crypto-shredding, unless a legal hold blocks it.
+
+Disposal destroys the case's data key, and the keys of people who appear in no other live case,
+and deletes their blind indexes. What remains is structure (ids, dates, panel) and the audit
+trail, which records what was destroyed, when, under which rule and by whom.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete
+from sqlalchemy import select
+
+import audit
+from app.accounts.models import User
+from app.database import db
+from app.database import utcnow
+from app.errors import DomainError
+from app.keys.store import key_store
+from audit import AuditAction
+from cases.models import Case
+from cases.models import CasePerson
+from cases.models import CaseStatus
+from cases.models import Person
+from cases.models import PersonSearchKey
+from cases.models import RecordType
+from cases.models import RetentionRule
+from panels.models import Panel
+from panels.models import PanelType
+
+DEFAULT_RETENTION_MONTHS = 72
+LONGEST_RETENTION_MONTHS = 1200
+HOLD_REASON_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DueCase:
+    case: Case
+    rule: RetentionRule
+    due_on: date
+
+    @property
+    def held(self) -> bool:
+        return self.case.on_legal_hold
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, or the month's last day when it has fewer days."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def months_after(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
+def rules() -> Sequence[RetentionRule]:
+    return db.session.scalars(
+        select(RetentionRule).order_by(RetentionRule.panel_type, RetentionRule.record_type)
+    ).all()
+
+
+def set_retention_period(
+    *, actor: User | None, panel_type: PanelType, record_type: RecordType, months: int
+) -> RetentionRule:
+    if not 1 <= months <= LONGEST_RETENTION_MONTHS:
+        raise DomainError(
+            f"The retention period must be between 1 and {LONGEST_RETENTION_MONTHS} months",
+            field="months",
+        )
+    rule = db.session.scalar(
+        select(RetentionRule).where(
+            RetentionRule.panel_type == panel_type, RetentionRule.record_type == record_type
+        )
+    )
+    if rule is None:
+        rule = RetentionRule(panel_type=panel_type, record_type=record_type, months=months)
+        db.session.add(rule)
+        before = None
+    else:
+        before, rule.months, rule.updated_at = rule.months, months, utcnow()
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.RETENTION_RULE_CHANGED,
+        object=rule,
+        changes={"months": [before, months]},
+    )
+    return rule
+
+
+def review(today: date) -> list[DueCase]:
+    """Closed cases whose retention has run out, oldest first; those on legal hold included
+    (and marked) so the reviewer sees what is being kept and why."""
+    due: list[DueCase] = []
+    for rule in rules():
+        if rule.record_type is not RecordType.CLOSED_CASE:
+            continue
+        cutoff = months_before(today, rule.months)
+        cases = db.session.scalars(
+            select(Case)
+            .join(Case.panel)
+            .where(
+                Panel.panel_type == rule.panel_type,
+                Case.status == CaseStatus.CLOSED,
+                Case.disposed_at.is_(None),
+                Case.closed_on <= cutoff,
+            )
+        )
+        for case in cases:
+            assert case.closed_on is not None
+            due.append(DueCase(case, rule, months_after(case.closed_on, rule.months)))
+    return sorted(due, key=lambda item: (item.due_on, item.case.id))
+
+
+def place_legal_hold(case: Case, *, actor: User | None, reason: str) -> Case:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Enter the reason for the legal hold", field="reason")
+    if len(reason) > HOLD_REASON_MAX_LENGTH:
+        raise DomainError(
+            f"The reason must be {HOLD_REASON_MAX_LENGTH} characters or fewer", field="reason"
+        )
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content has already been destroyed")
+    case.legal_hold_reason, case.legal_hold_since = reason, utcnow()
+    db.session.flush()
+    audit.record(actor=actor, action=AuditAction.LEGAL_HOLD_PLACED, object=case)
+    return case
+
+
+def lift_legal_hold(case: Case, *, actor: User | None) -> Case:
+    if not case.on_legal_hold:
+        raise DomainError("This case is not on legal hold")
+    case.legal_hold_reason, case.legal_hold_since = None, None
+    db.session.flush()
+    audit.record(actor=actor, action=AuditAction.LEGAL_HOLD_LIFTED, object=case)
+    return case
+
+
+def dispose(item: DueCase, *, actor: User | None) -> Case:
+    """Crypto-shred one due case. Refused while it is on legal hold."""
+    case = item.case
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content has already been destroyed")
+    if case.on_legal_hold:
+        raise DomainError(f"Case {case.reference} is on legal hold: {case.legal_hold_reason}")
+    store = key_store()
+    store.destroy(case.data_key)
+    people = _people_in_no_other_live_case(case)
+    for person in people:
+        store.destroy(person.data_key)
+    if people:
+        db.session.execute(
+            delete(PersonSearchKey).where(PersonSearchKey.person_id.in_([p.id for p in people]))
+        )
+    case.disposed_at, case.disposal_rule = utcnow(), item.rule.description
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.CASE_CONTENT_DESTROYED,
+        object=case,
+        changes={
+            "rule": [None, item.rule.description],
+            "due_on": [None, item.due_on.isoformat()],
+            "people_destroyed": [None, sorted(p.id for p in people)],
+        },
+    )
+    return case
+
+
+def _people_in_no_other_live_case(case: Case) -> list[Person]:
+    still_needed = (
+        select(CasePerson.person_id)
+        .join(CasePerson.case)
+        .where(CasePerson.case_id != case.id, Case.disposed_at.is_(None))
+    )
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(CasePerson, CasePerson.person_id == Person.id)
+            .where(CasePerson.case_id == case.id, Person.id.not_in(still_needed))
+            .distinct()
+        )
+    )
