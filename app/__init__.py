@@ -160,8 +160,8 @@ def register_cli(app: Flask) -> None:
     from app.cli import sessions_cli
     from app.cli import users_cli
     from app.keys.cli import keys_cli
-    from cases.cli import retention_cli
     from audit.cli import audit_cli
+    from cases.cli import retention_cli
     from demo.cli import demo_cli
 
     for group in (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli):

@@ -13,10 +13,10 @@ from datetime import UTC
 from sqlalchemy import select
 
 from app.crypto import CheckpointSigner
-from app.keys.models import KeyPurpose
-from app.keys.store import key_store
 from app.database import db
 from app.database import utcnow
+from app.keys.models import KeyPurpose
+from app.keys.store import key_store
 from audit.chain import GENESIS_HASH
 from audit.chain import entry_hash
 from audit.models import AuditCheckpoint

@@ -40,7 +40,7 @@ TODAY = click.option(
 @retention_cli.command("rules")
 def show_rules() -> None:
     """The retention period of each panel type and record type."""
-    for rule in retention.rules():
+    for rule in queries.retention_rules():
         click.echo(f"{rule.panel_type.value:16} {rule.record_type.value:12} {rule.months} months")
 
 
@@ -74,7 +74,7 @@ def set_period(panel_type: str, months: int, record_type: str, actor_email: str)
 @TODAY
 def review(today: datetime | None) -> None:
     """List closed cases due for disposal (changes nothing)."""
-    due = retention.review(_day(today))
+    due = queries.review(_day(today))
     if not due:
         click.echo("No case is due for disposal.")
     for item in due:
@@ -121,7 +121,7 @@ def release(reference: str, actor_email: str) -> None:
 def dispose(today: datetime | None, actor_email: str, yes: bool) -> None:
     """Destroy the content of every due case not on legal hold (crypto-shredding)."""
     actor = _auditor(actor_email)
-    due = [item for item in retention.review(_day(today)) if not item.held]
+    due = [item for item in queries.review(_day(today)) if not item.held]
     if not due:
         click.echo("No case is due for disposal.")
         return

@@ -41,6 +41,12 @@ REFERENCE_PREFIX = {
 }
 
 
+def split_alias(alias: str) -> tuple[str, str]:
+    """An alias is written "Given names Family name": the last word is the family name."""
+    *given, family = alias.split() or [""]
+    return " ".join(given), family
+
+
 class CaseStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -139,9 +145,7 @@ class PersonSearchKey(Base):
     __table_args__ = (Index("ix_person_search_keys_kind_value", "kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[IndexKind]
     value: Mapped[int]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Select
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,15 +22,20 @@ from app.keys.store import ContentDestroyed
 from cases.models import REFERENCE_PREFIX
 from cases.models import Case
 from cases.models import CasePerson
+from cases.models import CaseStatus
 from cases.models import Person
 from cases.models import PersonSearchKey
+from cases.models import RecordType
+from cases.models import RetentionRule
+from cases.models import split_alias
+from panels.models import Panel
 from panels.models import PanelMembership
 
 PAGE_SIZE = 50
 REFERENCE_PATTERN = re.compile(r"^\s*([A-Za-z]+)-0*(\d{1,12})\s*$")
 
 
-def panel_ids_of(user: User) -> select:  # type: ignore[type-arg]
+def panel_ids_of(user: User) -> Select[int]:
     return select(PanelMembership.panel_id).where(PanelMembership.user_id == user.id)
 
 
@@ -88,9 +96,7 @@ def _names_and_birth_dates(person: Person) -> set[str]:
         if born is None:
             return set()
         names = [(person.given_names or "", person.family_name or "")]
-        for alias in (person.aliases or "").splitlines():
-            *given, family = alias.split() or [""]
-            names.append((" ".join(given), family))
+        names += [split_alias(alias) for alias in (person.aliases or "").splitlines()]
     except ContentDestroyed:
         return set()
     return {name_and_birth_date(given, family, born) for given, family in names}
@@ -107,3 +113,59 @@ def cases_of(people: Sequence[Person], user: User) -> Sequence[CasePerson]:
         )
         .options(selectinload(CasePerson.case))
     ).all()
+
+
+# Retention ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueCase:
+    case: Case
+    rule: RetentionRule
+    due_on: date
+
+    @property
+    def held(self) -> bool:
+        return self.case.on_legal_hold
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` earlier, or the month's last day when it has fewer days."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def months_after(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
+def retention_rules() -> Sequence[RetentionRule]:
+    return db.session.scalars(
+        select(RetentionRule).order_by(RetentionRule.panel_type, RetentionRule.record_type)
+    ).all()
+
+
+def review(today: date) -> list[DueCase]:
+    """Closed cases whose retention has run out, oldest first; those on legal hold included
+    (and marked) so the reviewer sees what is being kept and why."""
+    due: list[DueCase] = []
+    closed_case_rules = db.session.scalars(
+        select(RetentionRule).where(RetentionRule.record_type == RecordType.CLOSED_CASE)
+    )
+    for rule in closed_case_rules:
+        cutoff = months_before(today, rule.months)
+        cases = db.session.scalars(
+            select(Case)
+            .join(Case.panel)
+            .where(
+                Panel.panel_type == rule.panel_type,
+                Case.status == CaseStatus.CLOSED,
+                Case.disposed_at.is_(None),
+                Case.closed_on <= cutoff,
+            )
+        )
+        for case in cases:
+            assert case.closed_on is not None
+            due.append(DueCase(case, rule, months_after(case.closed_on, rule.months)))
+    return sorted(due, key=lambda item: (item.due_on, item.case.id))

@@ -8,11 +8,6 @@ trail, which records what was destroyed, when, under which rule and by whom.
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy import delete
 from sqlalchemy import select
 
@@ -25,45 +20,16 @@ from app.keys.store import key_store
 from audit import AuditAction
 from cases.models import Case
 from cases.models import CasePerson
-from cases.models import CaseStatus
 from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import RecordType
 from cases.models import RetentionRule
-from panels.models import Panel
+from cases.queries import DueCase
 from panels.models import PanelType
 
 DEFAULT_RETENTION_MONTHS = 72
 LONGEST_RETENTION_MONTHS = 1200
 HOLD_REASON_MAX_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class DueCase:
-    case: Case
-    rule: RetentionRule
-    due_on: date
-
-    @property
-    def held(self) -> bool:
-        return self.case.on_legal_hold
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day `months` earlier, or the month's last day when it has fewer days."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def months_after(day: date, months: int) -> date:
-    return months_before(day, -months)
-
-
-def rules() -> Sequence[RetentionRule]:
-    return db.session.scalars(
-        select(RetentionRule).order_by(RetentionRule.panel_type, RetentionRule.record_type)
-    ).all()
 
 
 def set_retention_period(
@@ -93,30 +59,6 @@ def set_retention_period(
         changes={"months": [before, months]},
     )
     return rule
-
-
-def review(today: date) -> list[DueCase]:
-    """Closed cases whose retention has run out, oldest first; those on legal hold included
-    (and marked) so the reviewer sees what is being kept and why."""
-    due: list[DueCase] = []
-    for rule in rules():
-        if rule.record_type is not RecordType.CLOSED_CASE:
-            continue
-        cutoff = months_before(today, rule.months)
-        cases = db.session.scalars(
-            select(Case)
-            .join(Case.panel)
-            .where(
-                Panel.panel_type == rule.panel_type,
-                Case.status == CaseStatus.CLOSED,
-                Case.disposed_at.is_(None),
-                Case.closed_on <= cutoff,
-            )
-        )
-        for case in cases:
-            assert case.closed_on is not None
-            due.append(DueCase(case, rule, months_after(case.closed_on, rule.months)))
-    return sorted(due, key=lambda item: (item.due_on, item.case.id))
 
 
 def place_legal_hold(case: Case, *, actor: User | None, reason: str) -> Case:

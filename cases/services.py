@@ -28,6 +28,7 @@ from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import Person
 from cases.models import PersonSearchKey
+from cases.models import split_alias
 from panels.models import Panel
 
 NOTE_MAX_LENGTH = 10_000
@@ -85,7 +86,7 @@ def add_person(case: Case, *, actor: User | None, role: CaseRole, identity: Iden
         nhs_number=identity.nhs_number,
         pnc_id=identity.pnc_id,
     )
-    person.search_keys = [PersonSearchKey(kind=k, value=v) for k, v in search_keys_for(identity)]
+    person.search_keys = [PersonSearchKey(kind=k, value=v) for k, v in _search_keys_for(identity)]
     db.session.add(CasePerson(case=case, person=person, role=role))
     db.session.flush()
     audit.record(
@@ -97,26 +98,21 @@ def add_person(case: Case, *, actor: User | None, role: CaseRole, identity: Iden
     return person
 
 
-def search_keys_for(identity: Identity) -> Iterable[tuple[IndexKind, int]]:
+def _search_keys_for(identity: Identity) -> Iterable[tuple[IndexKind, int]]:
     """Blind indexes for the name (and each alias) with the date of birth, and identifiers."""
     if identity.date_of_birth is not None:
         names = [(identity.given_names, identity.family_name)]
-        names += [_split_alias(alias) for alias in identity.aliases if alias.strip()]
+        names += [split_alias(alias) for alias in identity.aliases if alias.strip()]
         values = {name_and_birth_date(g, f, identity.date_of_birth) for g, f in names}
         for value in sorted(values):
             yield IndexKind.NAME_AND_BIRTH_DATE, index_of(IndexKind.NAME_AND_BIRTH_DATE, value)
     if identity.nhs_number:
-        yield IndexKind.NHS_NUMBER, index_of(
-            IndexKind.NHS_NUMBER, normalise_identifier(identity.nhs_number)
+        yield (
+            IndexKind.NHS_NUMBER,
+            index_of(IndexKind.NHS_NUMBER, normalise_identifier(identity.nhs_number)),
         )
     if identity.pnc_id:
         yield IndexKind.PNC_ID, index_of(IndexKind.PNC_ID, normalise_identifier(identity.pnc_id))
-
-
-def _split_alias(alias: str) -> tuple[str, str]:
-    """An alias is written "Given names Family name": the last word is the family name."""
-    *given, family = alias.split()
-    return " ".join(given), family
 
 
 def add_note(case: Case, *, actor: User, text: str) -> CaseNote:
@@ -147,7 +143,9 @@ def add_note(case: Case, *, actor: User, text: str) -> CaseNote:
 def close_case(case: Case, *, actor: User | None, closed_on: date) -> Case:
     _require_open(case)
     if closed_on < case.opened_on:
-        raise DomainError("The closing date must be on or after the date it opened", field="closed_on")
+        raise DomainError(
+            "The closing date must be on or after the date it opened", field="closed_on"
+        )
     case.status = CaseStatus.CLOSED
     case.closed_on = closed_on
     db.session.flush()

@@ -34,6 +34,7 @@ def index() -> str:
     search = PeopleSearchForm(request.args)
     matches = None
     if "family_name" in request.args and search.validate():
+        assert search.date_of_birth.data is not None  # required by the form
         people = queries.people_named(
             search.given_names.data, search.family_name.data, search.date_of_birth.data
         )

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.database import db
 from app.settings import Settings
+from demo import cases
 from demo import data
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data (development and demo only).")
@@ -22,14 +23,18 @@ def _require_demo_instance() -> None:
 
 @demo_cli.command("seed")
 def seed() -> None:
-    """Load the demo data if the database has no users yet."""
+    """Load the demo accounts and cases into a database that has none yet."""
     _require_demo_instance()
-    if not data.database_is_empty():
-        click.echo("The database already has data; demo data not loaded.")
-        return
-    data.seed()
-    db.session.commit()
-    click.echo(f"Loaded demo data: {len(data.ACCOUNTS)} accounts.")
+    if data.database_is_empty():
+        data.seed()
+        db.session.commit()
+        click.echo(f"Loaded demo data: {len(data.ACCOUNTS)} accounts.")
+    else:
+        click.echo("The database already has accounts; demo accounts not loaded.")
+    if cases.cases_are_empty():
+        count = cases.seed()
+        db.session.commit()
+        click.echo(f"Loaded {count} synthetic demo cases.")
 
 
 @demo_cli.command("logins")

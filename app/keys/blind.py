@@ -30,7 +30,7 @@ class IndexKind(StrEnum):
 
 
 def normalise_name(value: str) -> str:
-    """Case, accents, spaces and punctuation are ignored: "O'Brien", "o’brien " and "OBRIEN"
+    """Case, accents, spaces and punctuation are ignored: "O'Brien", "o'brien " and "OBRIEN"
     are one name, as are "Zoë" and "Zoe", and "Smith-Jones" and "Smith Jones"."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", value))
     return "".join(ch for ch in decomposed.casefold() if ch.isalnum())

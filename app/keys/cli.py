@@ -41,7 +41,9 @@ def status() -> None:
 def rotate(batch_size: int) -> None:
     """Rewrap every data key under the current key-encryption key (resumable)."""
     remaining = sum(
-        n for k, n in rotation.keys_by_kek().items() if k not in (None, key_store().keyring.current_kek_id)
+        n
+        for k, n in rotation.keys_by_kek().items()
+        if k not in (None, key_store().keyring.current_kek_id)
     )
     click.echo(f"{remaining} data keys to rewrap.")
     done = 0

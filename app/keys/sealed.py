@@ -44,7 +44,9 @@ class Codec(Generic[T]):
 
 
 TEXT: Codec[str] = Codec(str.encode, bytes.decode)
-DATE: Codec[date] = Codec(lambda value: value.isoformat().encode(), lambda raw: date.fromisoformat(raw.decode()))
+DATE: Codec[date] = Codec(
+    lambda value: value.isoformat().encode(), lambda raw: date.fromisoformat(raw.decode())
+)
 
 
 class SealedRecord(Base):
@@ -64,7 +66,9 @@ class SealedRecord(Base):
 
     def __init__(self, **values: Any) -> None:
         # The row's identity and key come first: sealing a field needs both.
-        sealed = {name: values.pop(name) for name in list(values) if name in sealed_fields(type(self))}
+        sealed = {
+            name: values.pop(name) for name in list(values) if name in sealed_fields(type(self))
+        }
         super().__init__(uid=uuid.uuid4().hex, **values)
         for name, value in sealed.items():
             setattr(self, name, value)
@@ -122,8 +126,10 @@ def seal(record: SealedRecord, column: str, plaintext: bytes) -> bytes:
     key = record.data_key
     if key is None:
         raise RuntimeError(f"Set {type(record).__name__}.data_key before its sealed fields.")
-    return key_store().cipher(key).seal(
-        plaintext, table=record.__tablename__, column=column, row_id=record.uid
+    return (
+        key_store()
+        .cipher(key)
+        .seal(plaintext, table=record.__tablename__, column=column, row_id=record.uid)
     )
 
 
@@ -133,6 +139,8 @@ def open_envelope(record: SealedRecord, column: str, envelope: bytes) -> bytes:
     key = record.data_key if record.data_key.id == key_id else db.session.get(DataKey, key_id)
     if key is None:
         raise ContentDestroyed("The key this value was sealed under no longer exists.")
-    return key_store().cipher(key).open(
-        envelope, table=record.__tablename__, column=column, row_id=record.uid
+    return (
+        key_store()
+        .cipher(key)
+        .open(envelope, table=record.__tablename__, column=column, row_id=record.uid)
     )
