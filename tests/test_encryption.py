@@ -1,4 +1,4 @@
-"""Encryption at rest (security R28–R32, domain R16): sealed fields, data keys, blind indexes,
+"""Encryption at rest (security R28 to R32, domain R16): sealed fields, data keys, blind indexes,
 rotation, crypto-shredding and retention. Each test fails if the property it names breaks."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy import update
 
 from app import create_app
+from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.auth.seeds import totp_secret
 from app.crypto import DecryptionError
@@ -28,6 +30,7 @@ from app.crypto import KeyUnavailable
 from app.crypto import LocalKeyring
 from app.crypto import field_key_id
 from app.database import db
+from app.errors import DomainError
 from app.keys import rotation
 from app.keys.blind import BLIND_INDEX_BITS
 from app.keys.blind import NATIONAL_INDEXED_VALUES
@@ -35,6 +38,7 @@ from app.keys.blind import normalise_identifier
 from app.keys.blind import normalise_name
 from app.keys.models import DataKey
 from app.keys.models import KeyPurpose
+from app.keys.store import ContentDestroyed
 from app.settings import Settings
 from app.settings import SettingsError
 from app.settings import load_settings
@@ -44,11 +48,16 @@ from audit.verify import create_checkpoint
 from audit.verify import stored_checkpoints
 from audit.verify import verify_chain
 from cases import queries
+from cases import retention
 from cases import services
 from cases.models import Case
+from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
 from cases.models import PersonSearchKey
+from cases.models import RecordType
+from cases.queries import months_after
+from cases.queries import months_before
 from cases.services import Identity
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -542,3 +551,159 @@ def test_previous_keks_are_read_and_validated() -> None:
         load_settings({**env, "PREVIOUS_KEY_ENCRYPTION_KEYS": encode_kek(b"x" * 32)})
     with pytest.raises(SettingsError, match="repeats the current"):
         load_settings({**env, "PREVIOUS_KEY_ENCRYPTION_KEYS": encode_kek(current)})
+
+
+# Retention and crypto-shredding (domain R16, security R31) ------------------------------------
+
+
+def close_long_ago(case: Case) -> None:
+    services.close_case(case, actor=None, closed_on=date(2020, 3, 2))
+
+
+def due(today: date = date(2026, 12, 1)) -> list[queries.DueCase]:
+    return queries.review(today)
+
+
+def test_review_lists_exactly_the_closed_cases_past_their_period(app: Flask) -> None:
+    with app.app_context():
+        panel = make_panel()
+        past = make_case(panel)
+        close_long_ago(past)
+        recent = make_case(panel, family="Recent")
+        services.close_case(recent, actor=None, closed_on=date(2025, 6, 1))
+        make_case(panel, family="Open")  # open cases are never due
+        db.session.commit()
+        assert [item.case.id for item in due()] == [past.id]
+        assert due()[0].due_on == date(2026, 3, 2)  # 72 months after closure
+        assert due(date(2026, 3, 1)) == []
+
+
+def test_the_period_is_set_per_panel_type_and_validated(app: Flask) -> None:
+    with app.app_context():
+        panel = make_panel()
+        case = make_case(panel)
+        close_long_ago(case)
+        retention.set_retention_period(
+            actor=None, panel_type=PanelType.MARAC, record_type=RecordType.CLOSED_CASE, months=120
+        )
+        db.session.commit()
+        assert due() == []
+        retention.set_retention_period(
+            actor=None, panel_type=PanelType.CHANNEL, record_type=RecordType.CLOSED_CASE, months=1
+        )
+        assert due() == []  # a Channel rule does not touch a MARAC case
+        for months in (0, -3, 1201):
+            with pytest.raises(DomainError, match="between 1 and 1200"):
+                retention.set_retention_period(
+                    actor=None,
+                    panel_type=PanelType.MARAC,
+                    record_type=RecordType.CLOSED_CASE,
+                    months=months,
+                )
+
+
+def test_disposal_makes_the_content_unreadable_and_removes_the_indexes(
+    app: Flask, case_id: int
+) -> None:
+    with app.app_context():
+        close_long_ago(db.session.get(Case, case_id))
+        db.session.commit()
+        [item] = due()
+        retention.dispose(item, actor=None)
+        db.session.commit()
+    fresh = create_app(app.config["SETTINGS"])  # another worker, with nothing cached
+    for each in (app, fresh):
+        with each.app_context():
+            case = db.session.get(Case, case_id)
+            assert case.content_destroyed
+            with pytest.raises(ContentDestroyed):
+                _ = case.summary
+            with pytest.raises(ContentDestroyed):
+                _ = case.notes[0].text
+            with pytest.raises(ContentDestroyed):
+                _ = case.people[0].person.family_name
+            assert db.session.scalar(select(func.count()).select_from(PersonSearchKey)) == 0
+            assert queries.people_named(MARKERS["given"], MARKERS["family"], date(1988, 4, 9)) == []
+            assert case.disposal_rule == "marac/closed_case: 72 months"
+            db.engine.dispose()
+    assert_no_plaintext(raw_dump(app))
+
+
+def test_a_person_still_in_a_live_case_survives_disposal_of_another(app: Flask) -> None:
+    with app.app_context():
+        panel = make_panel()
+        old = make_case(panel)
+        person = old.people[0].person
+        live = services.open_case(actor=None, panel=panel, opened_on=date(2025, 1, 1), summary=None)
+        db.session.add(CasePerson(case=live, person=person, role=CaseRole.VICTIM))
+        close_long_ago(old)
+        db.session.commit()
+        person_id, old_id = person.id, old.id
+        retention.dispose(due()[0], actor=None)
+        db.session.commit()
+        db.session.expunge_all()
+        assert db.session.get(Person, person_id).family_name == MARKERS["family"]
+        with pytest.raises(ContentDestroyed):
+            _ = db.session.get(Case, old_id).summary
+
+
+def test_legal_hold_blocks_disposal_until_lifted(app: Flask, case_id: int) -> None:
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        close_long_ago(case)
+        retention.place_legal_hold(case, actor=None, reason="Domestic homicide review DHR-99")
+        db.session.commit()
+        [item] = due()
+        assert item.held
+        with pytest.raises(DomainError, match="legal hold"):
+            retention.dispose(item, actor=None)
+        assert not case.content_destroyed
+        retention.lift_legal_hold(case, actor=None)
+        retention.dispose(due()[0], actor=None)
+        assert case.content_destroyed
+
+
+def test_the_dispose_command_skips_held_cases_and_names_the_auditor(
+    app: Flask, accounts: Accounts
+) -> None:
+    auditor = accounts.user("dpo@test.example", role=GlobalRole.AUDITOR)
+    accounts.user("notdpo@test.example")
+    with app.app_context():
+        panel = make_panel()
+        held, free = make_case(panel), make_case(panel, family="Free")
+        close_long_ago(held)
+        close_long_ago(free)
+        db.session.commit()
+        held_ref, free_ref, free_id = held.reference, free.reference, free.id
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["retention", "dispose", "--as", "notdpo@test.example", "--yes"])
+    assert refused.exit_code != 0
+    assert "not an active auditor" in refused.output
+    hold = runner.invoke(
+        args=["retention", "hold", held_ref, "--reason", "Inquiry", "--as", "dpo@test.example"]
+    )
+    assert hold.exit_code == 0, hold.output
+    review = runner.invoke(args=["retention", "review"])
+    assert f"{held_ref}" in review.output
+    assert "ON LEGAL HOLD: Inquiry" in review.output
+    result = runner.invoke(args=["retention", "dispose", "--as", "dpo@test.example", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"Destroyed {free_ref}" in result.output
+    assert held_ref not in result.output
+    with app.app_context():
+        [event] = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.CASE_CONTENT_DESTROYED)
+        ).all()
+        assert (event.actor_id, event.object_id) == (auditor.id, str(free_id))
+        assert "marac/closed_case: 72 months" in event.changes
+        assert verify_chain().intact
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)), st.integers(0, 1200))
+@hypothesis_settings(max_examples=300)
+def test_month_arithmetic_clamps_to_month_end_and_inverts(day: date, months: int) -> None:
+    later = months_after(day, months)
+    assert (later.year * 12 + later.month) - (day.year * 12 + day.month) == months
+    assert later.day == day.day or later.day < day.day  # clamped only in a shorter month
+    if later.day == day.day:
+        assert months_before(later, months) == day
