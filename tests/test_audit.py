@@ -6,6 +6,7 @@ import inspect
 import json
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +34,14 @@ from audit.models import AuditEvent
 from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
+from cases import retention
+from cases import services as case_services
+from cases.models import CaseRole
+from cases.models import CaseStatus
+from cases.models import RecordType
+from cases.models import RetentionRule
+from cases.queries import DueCase
+from cases.services import Identity
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -47,7 +56,7 @@ from tests.conftest import SignIn
 from tests.conftest import csrf_token
 from tests.conftest import post_form
 
-SERVICE_MODULES = (auth_services, account_services, panel_services)
+SERVICE_MODULES = (auth_services, account_services, panel_services, case_services, retention)
 CANARY = "CANARY-NAME-7f3a"
 
 
@@ -85,6 +94,20 @@ class World:
         )
         db.session.add_all([self.area, self.panel, self.membership])
         db.session.flush()
+        self.case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary="Summary"
+        )
+        self.closed_case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary=None
+        )
+        self.closed_case.status, self.closed_case.closed_on = CaseStatus.CLOSED, date(2019, 6, 3)
+        self.held_case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary=None
+        )
+        self.held_case.legal_hold_reason = "Inquiry"
+        self.rule = db.session.scalar(
+            select(RetentionRule).where(RetentionRule.panel_type == PanelType.MARAC)
+        )
 
     def code(self) -> str:
         self.worker.totp_last_step = None
@@ -217,6 +240,52 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
         lambda w: panel_services.remove_member(w.membership, actor=w.admin),
         AuditAction.MEMBERSHIP_REMOVED,
     ),
+    "open_case": (
+        lambda w: case_services.open_case(
+            actor=w.worker, panel=w.panel, opened_on=date(2026, 1, 5), summary="Summary"
+        ),
+        AuditAction.CASE_OPENED,
+    ),
+    "add_person": (
+        lambda w: case_services.add_person(
+            w.case,
+            actor=w.worker,
+            role=CaseRole.VICTIM,
+            identity=Identity(CANARY, CANARY, date(1990, 1, 1), nhs_number="943 476 5919"),
+        ),
+        AuditAction.CASE_PERSON_ADDED,
+    ),
+    "add_note": (
+        lambda w: case_services.add_note(w.case, actor=w.worker, text=CANARY),
+        AuditAction.CASE_NOTE_ADDED,
+    ),
+    "close_case": (
+        lambda w: case_services.close_case(w.case, actor=w.worker, closed_on=date(2026, 2, 2)),
+        AuditAction.CASE_CLOSED,
+    ),
+    "set_retention_period": (
+        lambda w: retention.set_retention_period(
+            actor=w.admin,
+            panel_type=PanelType.MARAC,
+            record_type=RecordType.CLOSED_CASE,
+            months=60,
+        ),
+        AuditAction.RETENTION_RULE_CHANGED,
+    ),
+    "place_legal_hold": (
+        lambda w: retention.place_legal_hold(w.case, actor=w.admin, reason="Inquiry"),
+        AuditAction.LEGAL_HOLD_PLACED,
+    ),
+    "lift_legal_hold": (
+        lambda w: retention.lift_legal_hold(w.held_case, actor=w.admin),
+        AuditAction.LEGAL_HOLD_LIFTED,
+    ),
+    "dispose": (
+        lambda w: retention.dispose(
+            DueCase(w.closed_case, w.rule, date(2025, 6, 3)), actor=w.admin
+        ),
+        AuditAction.CASE_CONTENT_DESTROYED,
+    ),
 }
 
 
@@ -248,6 +317,7 @@ def test_each_service_writes_exactly_one_event_of_its_action(
         db.session.commit()
         written = db.session.scalars(select(AuditEvent).where(AuditEvent.sequence > before)).all()
         assert [event.action for event in written] == [expected]
+        assert "7f3a" not in repr([(e.changes, e.purpose, e.object_id) for e in written])
         assert verify_chain().intact
 
 
