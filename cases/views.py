@@ -57,7 +57,7 @@ def index() -> str:
         total=total,
         page=page,
         pages=max(1, -(-total // queries.PAGE_SIZE)),
-        search=search,
+        form=search,
         matches=matches,
     )
 

@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.database import db
+from demo import cases as demo_cases
 from demo import data
 from tests.conftest import make_settings
 
@@ -65,6 +66,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         upgrade()
         data.seed()
+        db.session.commit()
+        demo_cases.seed()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

@@ -199,3 +199,42 @@ def test_csp_blocks_nothing_the_home_page_needs(
     assert page.evaluate("window.__cspViolations") == []
     # The nonced inline script ran (GOV.UK Frontend's "supported" flag on the body).
     expect(page.locator("body")).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
+
+
+# Cases -----------------------------------------------------------------------------------------
+
+REPRESENTATIVE = "idva.east@demo.example"
+
+
+def test_a_representative_opens_a_case_and_adds_a_note(
+    new_context: NewContext, signed_in_state: Callable[[str], Any], axe_source: Path
+) -> None:
+    context = new_context(storage_state=signed_in_state(REPRESENTATIVE), bypass_csp=True)
+    page = context.new_page()
+    page.goto("/cases")
+    expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+    assert_accessible(page, axe_source)
+    first = page.locator("table.govuk-table tbody a").first
+    reference = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {reference}")
+    assert_accessible(page, axe_source)
+    page.get_by_label("Add a note").fill("Home visit arranged with the housing officer.")
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_text("Your note has been saved")).to_be_visible()
+    expect(page.get_by_text("Home visit arranged with the housing officer.")).to_be_visible()
+
+
+def test_a_search_with_missing_details_is_explained_and_accessible(
+    new_context: NewContext, signed_in_state: Callable[[str], Any], axe_source: Path
+) -> None:
+    context = new_context(storage_state=signed_in_state(REPRESENTATIVE), bypass_csp=True)
+    page = context.new_page()
+    page.goto("/cases")
+    page.get_by_label("First name").fill("Priya")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a last name")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a date of birth")
+    expect(page.get_by_label("First name")).to_have_value("Priya")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page, axe_source)
