@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
@@ -11,9 +14,21 @@ from wtforms import SubmitField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import StopValidation
 
 from audit.forms import UKDateField
 from cases.services import NOTE_MAX_LENGTH
+
+
+def date_required(message: str) -> Callable[[Any, Any], None]:
+    """Like DataRequired, but keeps the date input's own message for a half-typed or impossible
+    date ("must include a month", "must be a real date") instead of replacing it."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+
+    return check
 
 
 class NoteForm(FlaskForm):
@@ -57,5 +72,5 @@ class PeopleSearchForm(FlaskForm):
     date_of_birth = UKDateField(
         "Date of birth",
         description="For example, 27 3 1990",
-        validators=[DataRequired(message="Enter a date of birth")],
+        validators=[date_required("Enter a date of birth")],
     )

@@ -428,9 +428,14 @@ def test_kek_rotation_leaves_everything_readable_and_the_old_kek_unneeded(
             previous_key_encryption_keys=(settings.key_encryption_key,),
         )
     )
-    result = rotating.test_cli_runner().invoke(args=["keys", "rotate", "--batch-size", "2"])
+    runner = rotating.test_cli_runner()
+    before = runner.invoke(args=["keys", "status"])
+    assert "Run `flask keys rotate` before removing" in before.output
+    result = runner.invoke(args=["keys", "rotate", "--batch-size", "2"])
     assert result.exit_code == 0, result.output
     assert "rewrapped" in result.output
+    after = runner.invoke(args=["keys", "status"])
+    assert "previous ones can be removed" in after.output
     with rotating.app_context():
         assert set(rotation.keys_by_kek()) == {
             rotating.extensions["key_store"].keyring.current_kek_id
