@@ -110,6 +110,7 @@ def cases_of(people: Sequence[Person], user: User) -> Sequence[CasePerson]:
         .where(
             CasePerson.person_id.in_([p.id for p in people]),
             Case.panel_id.in_(panel_ids_of(user)),
+            Case.disposed_at.is_(None),
         )
         .options(selectinload(CasePerson.case))
     ).all()

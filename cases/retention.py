@@ -102,6 +102,8 @@ def dispose(item: DueCase, *, actor: User | None) -> Case:
         db.session.execute(
             delete(PersonSearchKey).where(PersonSearchKey.person_id.in_([p.id for p in people]))
         )
+    # Who was in the case, and in which role, is personal data too: the links go with it.
+    db.session.execute(delete(CasePerson).where(CasePerson.case_id == case.id))
     case.disposed_at, case.disposal_rule = utcnow(), item.rule.description
     db.session.flush()
     audit.record(

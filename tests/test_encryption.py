@@ -62,6 +62,8 @@ from cases.services import Identity
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
 from panels.models import PanelType
 from tests.conftest import Accounts
 
@@ -626,7 +628,7 @@ def test_disposal_makes_the_content_unreadable_and_removes_the_indexes(
             with pytest.raises(ContentDestroyed):
                 _ = case.notes[0].text
             with pytest.raises(ContentDestroyed):
-                _ = case.people[0].person.family_name
+                _ = db.session.get(Person, 1).family_name
             assert db.session.scalar(select(func.count()).select_from(PersonSearchKey)) == 0
             assert queries.people_named(MARKERS["given"], MARKERS["family"], date(1988, 4, 9)) == []
             assert case.disposal_rule == "marac/closed_case: 72 months"
@@ -634,22 +636,34 @@ def test_disposal_makes_the_content_unreadable_and_removes_the_indexes(
     assert_no_plaintext(raw_dump(app))
 
 
-def test_a_person_still_in_a_live_case_survives_disposal_of_another(app: Flask) -> None:
+def test_a_person_still_in_a_live_case_survives_disposal_of_another(
+    app: Flask, accounts: Accounts
+) -> None:
+    member_id = accounts.user("member@test.example").id
     with app.app_context():
         panel = make_panel()
+        db.session.add(
+            PanelMembership(panel=panel, user_id=member_id, role=PanelRole.REPRESENTATIVE)
+        )
         old = make_case(panel)
         person = old.people[0].person
         live = services.open_case(actor=None, panel=panel, opened_on=date(2025, 1, 1), summary=None)
         db.session.add(CasePerson(case=live, person=person, role=CaseRole.VICTIM))
         close_long_ago(old)
         db.session.commit()
-        person_id, old_id = person.id, old.id
+        person_id, old_id, live_id = person.id, old.id, live.id
         retention.dispose(due()[0], actor=None)
         db.session.commit()
         db.session.expunge_all()
         assert db.session.get(Person, person_id).family_name == MARKERS["family"]
         with pytest.raises(ContentDestroyed):
             _ = db.session.get(Case, old_id).summary
+        # The destroyed case no longer says who was in it, nor turns up in a search for them.
+        assert db.session.get(Case, old_id).people == []
+        found = queries.people_named(MARKERS["given"], MARKERS["family"], date(1988, 4, 9))
+        assert [
+            link.case_id for link in queries.cases_of(found, db.session.get(User, member_id))
+        ] == [live_id]
 
 
 def test_legal_hold_blocks_disposal_until_lifted(app: Flask, case_id: int) -> None:
