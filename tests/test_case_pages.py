@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
 
+from app.accounts.models import GlobalRole
 from app.database import db
 from app.settings import Settings
 from audit.models import AuditAction
@@ -230,6 +231,24 @@ def test_case_on_another_panel_and_missing_case_answer_the_same_404_and_are_reco
         ("cases", str(missing_id), Outcome.DENIED),
     ]
     assert events_of(app, AuditAction.CASE_VIEWED) == []
+
+
+@pytest.mark.parametrize(
+    "role", [GlobalRole.ADMIN, GlobalRole.MANAGER, GlobalRole.AUDITOR, None], ids=str
+)
+def test_users_on_no_panel_see_no_case_whatever_their_role(
+    client: FlaskClient, accounts: Accounts, sign_in: SignIn, world: World, role: GlobalRole | None
+) -> None:
+    """Admins see no case content, managers aggregates only, auditors the trail (design §2)."""
+    accounts.user("outsider@test.example", role=role)
+    sign_in(client, "outsider@test.example")
+    listing = text_of(client.get("/cases").text)
+    assert "0 cases on your panels" in listing
+    for case_id in (world.home_case, world.second_home_case, world.away_case):
+        response = client.get(f"/cases/{case_id}")
+        assert response.status_code == 404
+        assert "O’Hara" not in response.text
+    assert "Zoë" not in listing
 
 
 # Search --------------------------------------------------------------------------------------
