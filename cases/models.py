@@ -12,6 +12,7 @@ from datetime import date
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import String
@@ -29,8 +30,13 @@ from app.keys.sealed import DATE
 from app.keys.sealed import TEXT
 from app.keys.sealed import Sealed
 from app.keys.sealed import SealedRecord
+from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelType
+from panels.registry import ReferralStatus
+from panels.registry import RepeatDefinition
+from panels.registry import RiskLevel
+from panels.registry import RiskTool
 
 REFERENCE_PREFIX = {
     PanelType.MARAC: "MARAC",
@@ -79,7 +85,16 @@ class RecordType(StrEnum):
 
 
 class Case(SealedRecord):
+    """A panel's case: for MARAC the victim with the same perpetrator(s) (domain §2.5); for the
+    other panels the person at its centre. Referrals belong to it; the latest one's state,
+    risk, repeat flag and next meeting are copied here so the case list filters and sorts on
+    one table."""
+
     __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_panel_id_last_referred_on", "panel_id", "last_referred_on", "id"),
+        Index("ix_cases_panel_id_next_meeting_on", "panel_id", "next_meeting_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"), index=True)
@@ -92,6 +107,14 @@ class Case(SealedRecord):
     legal_hold_since: Mapped[datetime | None]
     disposed_at: Mapped[datetime | None]
     disposal_rule: Mapped[str | None] = mapped_column(String(120))
+    # Copied from the case's referrals by cases.referrals, for the case list.
+    stage: Mapped[ReferralStatus | None]
+    risk_level: Mapped[RiskLevel | None]
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    referral_count: Mapped[int] = mapped_column(default=0)
+    last_referred_on: Mapped[date | None]
+    flag_expires_on: Mapped[date | None]
+    next_meeting_on: Mapped[date | None]
 
     summary = Sealed(TEXT)
 
@@ -99,6 +122,14 @@ class Case(SealedRecord):
     people: Mapped[list[CasePerson]] = relationship(back_populates="case")
     notes: Mapped[list[CaseNote]] = relationship(
         back_populates="case", order_by="CaseNote.created_at"
+    )
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="case",
+        order_by="(Referral.referred_on, Referral.id)",
+        foreign_keys="Referral.case_id",
+    )
+    transfers: Mapped[list[CaseTransfer]] = relationship(
+        back_populates="case", order_by="CaseTransfer.transferred_on"
     )
 
     @property
@@ -123,6 +154,7 @@ class Person(SealedRecord):
     family_name = Sealed(TEXT)
     aliases = Sealed(TEXT)  # one per line
     date_of_birth = Sealed(DATE)
+    other_birth_dates = Sealed(TEXT)  # ISO dates, one per line: a DOB may be uncertain (E50)
     address = Sealed(TEXT)
     phone = Sealed(TEXT)
     contact_safety = Sealed(TEXT)  # safe to call, safe times, who is and is not safe to talk to
@@ -181,6 +213,110 @@ class CaseNote(SealedRecord):
     case: Mapped[Case] = relationship(back_populates="notes")
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class Referral(SealedRecord):
+    """One referral to a panel. It is sealed under its own key: until screening it belongs to
+    no case, and screening may attach it to an existing case (a repeat) or open a new one.
+
+    Everything the referrer typed is kept sealed in `answers` (JSON, by section) so a draft
+    loses nothing; what lists and reports need (status, dates, criteria, risk, repeat, the
+    coded diversity answers) is copied to clear columns when it is submitted and screened.
+    """
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_panel_id_status_referred_on", "panel_id", "status", "referred_on"),
+        Index("ix_referrals_case_id_referred_on", "case_id", "referred_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    status: Mapped[ReferralStatus] = mapped_column(default=ReferralStatus.DRAFT)
+    referrer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    referring_agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    referred_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    screened_at: Mapped[datetime | None]
+    screened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    criteria: Mapped[list[str] | None] = mapped_column(JSON)
+    risk_tool: Mapped[RiskTool | None]
+    risk_score: Mapped[int | None]
+    risk_level: Mapped[RiskLevel | None]
+    consent_given: Mapped[bool | None]
+    victim_aware: Mapped[bool | None]
+    children_count: Mapped[int] = mapped_column(default=0)
+    # Coded diversity answers for the published figures: "yes", "no" or "not_known" (E8).
+    victim_gender: Mapped[str | None] = mapped_column(String(20))
+    victim_minoritised: Mapped[str | None] = mapped_column(String(20))
+    victim_disabled: Mapped[str | None] = mapped_column(String(20))
+    victim_lgbt: Mapped[str | None] = mapped_column(String(20))
+    # Repeat detection (domain §2.10.1): the referral it repeats and the rule that applied.
+    is_repeat: Mapped[bool] = mapped_column(default=False)
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    repeat_definition: Mapped[RepeatDefinition | None]
+    rules_version: Mapped[str | None] = mapped_column(String(20))
+    flag_expires_on: Mapped[date | None]
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+
+    answers = Sealed(TEXT)
+    decision_reason = Sealed(TEXT)
+
+    panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
+    case: Mapped[Case | None] = relationship(back_populates="referrals", foreign_keys=[case_id])
+    referrer: Mapped[User] = relationship(foreign_keys=[referrer_id])
+    referring_agency: Mapped[Organisation] = relationship()
+    meeting: Mapped[Meeting | None] = relationship()
+    repeat_of: Mapped[Referral | None] = relationship(remote_side=[id])
+    assessments: Mapped[list[RiskAssessment]] = relationship(back_populates="referral")
+
+    @property
+    def reference(self) -> str:
+        return f"REF-{self.id:06d}"
+
+
+class RiskAssessment(SealedRecord):
+    """A completed risk tool: a versioned instrument, its score and level in clear, and the
+    per-item answers (answer, source, comment) sealed under the referral's key."""
+
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"), index=True)
+    tool: Mapped[RiskTool]
+    instrument_version: Mapped[str] = mapped_column(String(40))
+    completed_on: Mapped[date | None]
+    with_victim: Mapped[bool | None]
+    score: Mapped[int | None]
+    level: Mapped[RiskLevel | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    items = Sealed(TEXT)  # JSON list of {"answer", "source", "comment"}
+
+    referral: Mapped[Referral] = relationship(back_populates="assessments")
+
+
+class CaseTransfer(SealedRecord):
+    """A case moved to another area's panel (Marac-to-Marac, domain §2.6, E9): the case and all
+    its history travel; the receiving panel sees where it came from."""
+
+    __tablename__ = "case_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
+    to_panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
+    transferred_on: Mapped[date]
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reason = Sealed(TEXT)
+
+    case: Mapped[Case] = relationship(back_populates="transfers")
+    from_panel: Mapped[Panel] = relationship(foreign_keys=[from_panel_id], lazy="joined")
+    to_panel: Mapped[Panel] = relationship(foreign_keys=[to_panel_id], lazy="joined")
 
 
 class RetentionRule(Base):

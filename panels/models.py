@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
@@ -15,6 +20,10 @@ from sqlalchemy.orm import relationship
 from app.accounts.models import User
 from app.database import Base
 from app.database import utcnow
+
+if TYPE_CHECKING:
+    from panels.registry import PanelSettings
+    from panels.registry import PanelSpec
 
 
 class PanelType(StrEnum):
@@ -82,11 +91,25 @@ class Panel(Base):
     meeting_cadence: Mapped[MeetingCadence]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The panel's [LOCAL] settings over its type's defaults; see panels.registry.PanelSettings.
+    local_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     area: Mapped[Area] = relationship(back_populates="panels", lazy="joined")
     memberships: Mapped[list[PanelMembership]] = relationship(
         back_populates="panel", cascade="all, delete-orphan"
     )
+
+    @property
+    def spec(self) -> PanelSpec:
+        from panels.registry import spec_for
+
+        return spec_for(self.panel_type)
+
+    @property
+    def settings(self) -> PanelSettings:
+        from panels.registry import PanelSettings
+
+        return PanelSettings.from_json(self.local_settings)
 
 
 class PanelMembership(Base):
@@ -103,3 +126,27 @@ class PanelMembership(Base):
 
     panel: Mapped[Panel] = relationship(back_populates="memberships", lazy="joined")
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class MeetingKind(StrEnum):
+    SCHEDULED = "scheduled"
+    EMERGENCY = "emergency"  # for a case that cannot wait for the next meeting (domain §2.6)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Meeting(Base):
+    """A meeting of a panel on a date: the calendar that referrals are listed against."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_panel_id_held_on", "panel_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
+    held_on: Mapped[date]
+    kind: Mapped[MeetingKind] = mapped_column(default=MeetingKind.SCHEDULED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
