@@ -44,8 +44,24 @@ class AuditAction(StrEnum):
     CASE_NOTE_ADDED = "case:note_added"
     CASE_OPENED = "case:opened"
     CASE_PERSON_ADDED = "case:person_added"
+    CASE_TRANSFERRED = "case:transferred"
     CASE_VIEWED = "case:viewed"
     PEOPLE_SEARCHED = "case:people_searched"
+
+    MEETING_SCHEDULED = "meeting:scheduled"
+    MEETING_VIEWED = "meeting:viewed"
+
+    REFERRAL_ACCEPTED = "referral:accepted"
+    REFERRAL_HEARD = "referral:heard"
+    REFERRAL_LIST_VIEWED = "referral:list_viewed"
+    REFERRAL_LISTED = "referral:listed"
+    REFERRAL_REJECTED = "referral:rejected"
+    REFERRAL_RETURNED = "referral:returned"
+    REFERRAL_STARTED = "referral:started"
+    REFERRAL_SUBMITTED = "referral:submitted"
+    REFERRAL_UPDATED = "referral:section_saved"
+    REFERRAL_VIEWED = "referral:viewed"
+    REFERRAL_WITHDRAWN = "referral:withdrawn"
 
     DATA_KEYS_REWRAPPED = "keys:rewrapped"
     DATA_KEY_REPLACED = "keys:data_key_replaced"
@@ -83,6 +99,8 @@ ACTION_GROUPS = {
     "auth": "Sign-in",
     "case": "Case",
     "keys": "Encryption keys",
+    "meeting": "Meeting",
+    "referral": "Referral",
     "retention": "Retention",
 }
 

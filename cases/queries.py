@@ -92,14 +92,18 @@ def people_named(given_names: str, family_name: str, born: date) -> list[Person]
 
 def _names_and_birth_dates(person: Person) -> set[str]:
     try:
-        born = person.date_of_birth
-        if born is None:
-            return set()
+        births = birth_dates_of(person)
         names = [(person.given_names or "", person.family_name or "")]
         names += [split_alias(alias) for alias in (person.aliases or "").splitlines()]
     except ContentDestroyed:
         return set()
-    return {name_and_birth_date(given, family, born) for given, family in names}
+    return {name_and_birth_date(g, f, born) for g, f in names for born in births}
+
+
+def birth_dates_of(person: Person) -> list[date]:
+    """The person's date of birth and any alternative dates recorded for them (E50)."""
+    others = [date.fromisoformat(line) for line in (person.other_birth_dates or "").splitlines()]
+    return [d for d in (person.date_of_birth, *others) if d is not None]
 
 
 def cases_of(people: Sequence[Person], user: User) -> Sequence[CasePerson]:

@@ -95,6 +95,9 @@ def dispose(item: DueCase, *, actor: User | None) -> Case:
         raise DomainError(f"Case {case.reference} is on legal hold: {case.legal_hold_reason}")
     store = key_store()
     store.destroy(case.data_key)
+    # Each referral is sealed under its own key (it belonged to no case until screening).
+    for referral in case.referrals:
+        store.destroy(referral.data_key)
     people = _people_in_no_other_live_case(case)
     for person in people:
         store.destroy(person.data_key)

@@ -16,7 +16,7 @@ from cases import retention
 from cases import services
 from cases.models import Case
 from cases.models import CaseRole
-from cases.services import Identity
+from cases.people import Identity
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelType

@@ -5,6 +5,7 @@ Each takes the acting admin explicitly and writes exactly one audit event.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import audit
@@ -14,7 +15,9 @@ from app.database import flush_unique
 from app.errors import DomainError
 from audit import AuditAction
 from panels.models import Area
+from panels.models import Meeting
 from panels.models import MeetingCadence
+from panels.models import MeetingKind
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
@@ -110,3 +113,25 @@ def _membership_fields(membership: PanelMembership, *, added: bool) -> dict[str,
         "role": str(membership.role),
     }
     return {name: [None, value] if added else [value, None] for name, value in fields.items()}
+
+
+def schedule_meeting(
+    *, actor: User, panel: Panel, held_on: date, kind: MeetingKind = MeetingKind.SCHEDULED
+) -> Meeting:
+    """Put a meeting of the panel in the calendar, so referrals can be listed for it."""
+    if not panel.active:
+        raise DomainError("This panel is no longer active", field="held_on")
+    meeting = Meeting(panel=panel, held_on=held_on, kind=kind)
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.MEETING_SCHEDULED,
+        object=meeting,
+        changes={
+            "panel_id": [None, panel.id],
+            "held_on": [None, held_on.isoformat()],
+            "kind": [None, kind.value],
+        },
+    )
+    return meeting

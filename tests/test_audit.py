@@ -34,14 +34,16 @@ from audit.models import AuditEvent
 from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
+from cases import referrals
 from cases import retention
 from cases import services as case_services
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import RecordType
+from cases.models import Referral
 from cases.models import RetentionRule
+from cases.people import Identity
 from cases.queries import DueCase
-from cases.services import Identity
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -49,14 +51,26 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import FormSection
 from tests.conftest import PASSWORD
 from tests.conftest import Account
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.referral_fixtures import draft
+from tests.referral_fixtures import marac_answers
+from tests.referral_fixtures import panel as make_panel
+from tests.referral_fixtures import submitted
 
-SERVICE_MODULES = (auth_services, account_services, panel_services, case_services, retention)
+SERVICE_MODULES = (
+    auth_services,
+    account_services,
+    panel_services,
+    case_services,
+    retention,
+    referrals,
+)
 CANARY = "CANARY-NAME-7f3a"
 
 
@@ -108,6 +122,24 @@ class World:
         self.rule = db.session.scalar(
             select(RetentionRule).where(RetentionRule.panel_type == PanelType.MARAC)
         )
+        answers = marac_answers(referred_on=date(2026, 1, 5))
+        self.draft = draft(self.worker, self.panel, answers)
+        self.submitted = submitted(self.worker, self.panel, answers)
+        self.accepted = submitted(self.worker, self.panel, answers)
+        self.case_of_accepted = referrals.accept_referral(
+            self.accepted, actor=self.worker, matches=[None, None], today=date(2026, 1, 6)
+        ).case
+        self.meeting = panel_services.schedule_meeting(
+            actor=None, panel=self.panel, held_on=date(2026, 2, 4)
+        )
+        self.listed = submitted(
+            self.worker, self.panel, marac_answers(referred_on=date(2026, 1, 7))
+        )
+        referrals.accept_referral(
+            self.listed, actor=self.worker, matches=[None, None], today=date(2026, 1, 7)
+        )
+        referrals.list_for_meeting(self.listed, actor=self.worker, meeting=self.meeting)
+        self.other_area_panel = make_panel("Eastmere")
 
     def code(self) -> str:
         self.worker.totp_last_step = None
@@ -280,6 +312,64 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
         lambda w: retention.lift_legal_hold(w.held_case, actor=w.admin),
         AuditAction.LEGAL_HOLD_LIFTED,
     ),
+    "start_referral": (
+        lambda w: referrals.start_referral(actor=w.worker, panel=w.panel),
+        AuditAction.REFERRAL_STARTED,
+    ),
+    "save_section": (
+        lambda w: referrals.save_section(
+            w.draft, actor=w.worker, section=FormSection.SAFETY, data={"safe_to_call": False}
+        ),
+        AuditAction.REFERRAL_UPDATED,
+    ),
+    "submit_referral": (
+        lambda w: referrals.submit_referral(w.draft, actor=w.worker),
+        AuditAction.REFERRAL_SUBMITTED,
+    ),
+    "withdraw_referral": (
+        lambda w: referrals.withdraw_referral(w.draft, actor=w.worker),
+        AuditAction.REFERRAL_WITHDRAWN,
+    ),
+    "return_referral": (
+        lambda w: referrals.return_referral(w.submitted, actor=w.worker, reason=CANARY),
+        AuditAction.REFERRAL_RETURNED,
+    ),
+    "reject_referral": (
+        lambda w: referrals.reject_referral(
+            _below_threshold(w.submitted), actor=w.worker, reason=CANARY
+        ),
+        AuditAction.REFERRAL_REJECTED,
+    ),
+    "accept_referral": (
+        lambda w: referrals.accept_referral(
+            w.submitted, actor=w.worker, matches=[None, None], today=date(2026, 1, 6)
+        ),
+        AuditAction.REFERRAL_ACCEPTED,
+    ),
+    "list_for_meeting": (
+        lambda w: referrals.list_for_meeting(w.accepted, actor=w.worker, meeting=w.meeting),
+        AuditAction.REFERRAL_LISTED,
+    ),
+    "mark_heard": (
+        lambda w: referrals.mark_heard(w.listed, actor=w.worker, today=date(2026, 2, 4)),
+        AuditAction.REFERRAL_HEARD,
+    ),
+    "transfer_case": (
+        lambda w: referrals.transfer_case(
+            w.case_of_accepted,
+            actor=w.worker,
+            to_panel=w.other_area_panel,
+            transferred_on=date(2026, 3, 1),
+            reason=CANARY,
+        ),
+        AuditAction.CASE_TRANSFERRED,
+    ),
+    "schedule_meeting": (
+        lambda w: panel_services.schedule_meeting(
+            actor=w.worker, panel=w.panel, held_on=date(2026, 3, 4)
+        ),
+        AuditAction.MEETING_SCHEDULED,
+    ),
     "dispose": (
         lambda w: retention.dispose(
             DueCase(w.closed_case, w.rule, date(2025, 6, 3)), actor=w.admin
@@ -287,6 +377,12 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
         AuditAction.CASE_CONTENT_DESTROYED,
     ),
 }
+
+
+def _below_threshold(referral: Referral) -> Referral:
+    """A referral that may be rejected: its checklist is below the threshold (E13)."""
+    referral.risk_score = 3
+    return referral
 
 
 def public_functions(module: ModuleType) -> set[str]:

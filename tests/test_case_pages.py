@@ -28,9 +28,9 @@ from cases.models import CaseNote
 from cases.models import CaseRole
 from cases.models import RecordType
 from cases.models import RetentionRule
+from cases.people import Identity
 from cases.queries import DueCase
 from cases.retention import dispose
-from cases.services import Identity
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel

@@ -56,9 +56,9 @@ from cases.models import CaseRole
 from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import RecordType
+from cases.people import Identity
 from cases.queries import months_after
 from cases.queries import months_before
-from cases.services import Identity
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel

@@ -25,6 +25,10 @@ NATIONAL_INDEXED_VALUES = 2_500_000
 
 class IndexKind(StrEnum):
     NAME_AND_BIRTH_DATE = "name_dob"
+    # Looser keys for identity matching at screening: a changed family name, or a first name
+    # written another way, still finds the person for a coordinator to confirm (E49).
+    FAMILY_AND_BIRTH_DATE = "family_dob"
+    GIVEN_AND_BIRTH_DATE = "given_dob"
     NHS_NUMBER = "nhs"
     PNC_ID = "pnc"
 
@@ -45,6 +49,15 @@ def name_and_birth_date(given_name: str, family_name: str, born: date) -> str:
     """The composite value indexed for a person (first given name only: middle names vary)."""
     first = given_name.split()[0] if given_name.split() else ""
     return f"{normalise_name(family_name)}|{normalise_name(first)}|{born.isoformat()}"
+
+
+def family_and_birth_date(family_name: str, born: date) -> str:
+    return f"{normalise_name(family_name)}|{born.isoformat()}"
+
+
+def given_and_birth_date(given_name: str, born: date) -> str:
+    first = given_name.split()[0] if given_name.split() else ""
+    return f"{normalise_name(first)}|{born.isoformat()}"
 
 
 def index_of(kind: IndexKind, normalised: str) -> int:
