@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime
@@ -35,6 +37,11 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (the only kind of time we store)."""
     return datetime.now(UTC)
+
+
+def uk_today() -> date:
+    """Today's date in the UK: referral and meeting dates are UK calendar days."""
+    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -29,6 +29,12 @@ def uk_datetime(value: datetime | None) -> str:
     return f"{uk_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
+def iso_uk_date(value: str | None) -> str:
+    """A date kept as ISO text (in a referral's answers), shown like `uk_date`."""
+    return uk_date(date.fromisoformat(value)) if value else ""
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(uk_date)
+    app.add_template_filter(iso_uk_date)
     app.add_template_filter(uk_datetime)
