@@ -45,9 +45,9 @@ class World:
 
 @pytest.fixture
 def world(app: Flask, accounts: Accounts) -> World:
-    rep = accounts.user(REP, organisation="Holloway Lane IDVA Service")
-    coordinator = accounts.user(COORDINATOR, organisation="Thornbury Community Safety")
-    outsider = accounts.user(OUTSIDER, organisation="Eastmere Police")
+    accounts.user(REP, organisation="Holloway Lane IDVA Service")
+    accounts.user(COORDINATOR, organisation="Thornbury Community Safety")
+    accounts.user(OUTSIDER, organisation="Eastmere Police")
     with app.test_request_context():
         marac = panel("Thornbury")
         community = panel("Thornbury", PanelType.COMMUNITY_MARAC, area_obj=marac.area)
@@ -59,7 +59,6 @@ def world(app: Flask, accounts: Accounts) -> World:
         member(other, users[OUTSIDER], PanelRole.COORDINATOR)
         panel_services.schedule_meeting(actor=None, panel=marac, held_on=date(2099, 1, 7))
         db.session.commit()
-        assert rep.id and coordinator.id and outsider.id
         return World(marac.id, other.id, community.id)
 
 
