@@ -236,6 +236,7 @@ def reject_referral(referral: Referral, *, actor: User, reason: str) -> Referral
 class Acceptance:
     case: Case
     new_case: bool
+    people: list[Person]  # in the referral's order, as matched or created
 
 
 def accept_referral(
@@ -305,7 +306,7 @@ def accept_referral(
             "person_ids": [None, [p.id for p in people]],
         },
     )
-    return Acceptance(case, new_case)
+    return Acceptance(case, new_case, people)
 
 
 def _resolve_person(panel: Panel, entry: dict[str, Any], match: int | None) -> Person:

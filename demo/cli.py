@@ -11,6 +11,7 @@ from app.database import db
 from app.settings import Settings
 from demo import cases
 from demo import data
+from demo import referrals
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data (development and demo only).")
 
@@ -33,8 +34,9 @@ def seed() -> None:
         click.echo("The database already has accounts; demo accounts not loaded.")
     if cases.cases_are_empty():
         count = cases.seed()
+        made = referrals.seed()
         db.session.commit()
-        click.echo(f"Loaded {count} synthetic demo cases.")
+        click.echo(f"Loaded {count} synthetic demo cases and {made} referrals.")
 
 
 @demo_cli.command("logins")

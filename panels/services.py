@@ -116,7 +116,7 @@ def _membership_fields(membership: PanelMembership, *, added: bool) -> dict[str,
 
 
 def schedule_meeting(
-    *, actor: User, panel: Panel, held_on: date, kind: MeetingKind = MeetingKind.SCHEDULED
+    *, actor: User | None, panel: Panel, held_on: date, kind: MeetingKind = MeetingKind.SCHEDULED
 ) -> Meeting:
     """Put a meeting of the panel in the calendar, so referrals can be listed for it."""
     if not panel.active:
