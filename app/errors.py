@@ -10,6 +10,7 @@ from flask import render_template
 from flask_wtf.csrf import CSRFError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RedisConnectionError, _service_unavailable)
     app.register_error_handler(OperationalError, _service_unavailable)
+    app.register_error_handler(StaleDataError, _changed_meanwhile)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -58,6 +60,15 @@ def _service_unavailable(error: Exception) -> tuple[str, int]:
     # Rate-limit storage or the database is down: fail closed with a clear page, not a 500.
     log.error("dependency unavailable: %s", type(error).__name__)
     return render_template("errors/503.html"), 503
+
+
+def _changed_meanwhile(error: StaleDataError) -> tuple[str, int]:
+    # Someone else saved the same record first (its version moved on): nothing of this request
+    # was saved, and the person is told so rather than silently overwriting the other change.
+    from app.database import db
+
+    db.session.rollback()
+    return render_template("errors/409.html"), 409
 
 
 def _unexpected_error(error: Exception) -> tuple[str, int]:

@@ -261,6 +261,10 @@ class Referral(SealedRecord):
     flag_expires_on: Mapped[date | None]
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
 
+    # Bumped on every change: two people saving the same referral at once cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
     answers = Sealed(TEXT)
     decision_reason = Sealed(TEXT)
 

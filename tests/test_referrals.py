@@ -13,7 +13,10 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.accounts.models import AgencyType
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.errors import DomainError
@@ -632,3 +635,56 @@ def test_a_repeat_always_points_at_the_last_window_opening_referral(
     assert finding.is_repeat == (day <= months_after(last.referred_on, 12))
     if finding.is_repeat:
         assert finding.repeat_of is last
+
+
+@pytest.mark.postgres
+def test_two_saves_of_the_same_referral_cannot_both_win(pg_app: Flask) -> None:
+    """Concurrent edits never overwrite each other silently: a writer holding the version it
+    read is refused once someone else has saved (the app answers it with a 409 page)."""
+    with pg_app.test_request_context():
+        organisation = Organisation(name="Thornbury Police", agency_type=AgencyType.POLICE)
+        user = User(email="rep@test.example", display_name="Rep", organisation=organisation)
+        on = panel("Thornbury")
+        member(on, user, PanelRole.REPRESENTATIVE)
+        referral_id = referrals.start_referral(actor=user, panel=on).id
+        db.session.commit()
+        mine = db.session.get(Referral, referral_id)
+        assert mine is not None
+        assert mine.version == 1
+        with db.engine.begin() as other:
+            table = Referral.__table__
+            other.execute(
+                table.update().where(table.c.id == referral_id).values(version=table.c.version + 1)
+            )
+        with pytest.raises(StaleDataError):
+            referrals.save_section(
+                mine, actor=user, section=FormSection.ABOUT, data={"referred_on": "2026-01-01"}
+            )
+        db.session.rollback()
+
+
+def test_disposal_destroys_the_content_of_the_cases_referrals(world: World) -> None:
+    """R16: crypto-shredding a case takes its referrals' answers and assessments with it."""
+    from app.keys.store import ContentDestroyed
+    from cases.models import RecordType
+    from cases.models import RetentionRule
+    from cases.queries import DueCase
+    from cases.retention import dispose
+    from cases.services import close_case
+
+    referral, case = first_case(world, date(2018, 1, 10))
+    close_case(case, actor=None, closed_on=TODAY)
+    rule = db.session.scalar(
+        select(RetentionRule).where(
+            RetentionRule.panel_type == PanelType.MARAC,
+            RetentionRule.record_type == RecordType.CLOSED_CASE,
+        )
+    )
+    assert rule is not None
+    dispose(DueCase(case, rule, TODAY), actor=None)
+    db.session.commit()
+    db.session.expire_all()
+    with pytest.raises(ContentDestroyed):
+        _ = referral.answers
+    with pytest.raises(ContentDestroyed):
+        _ = referral.assessments[0].items

@@ -84,6 +84,7 @@ def upgrade():
     sa.Column('rules_version', sa.String(length=20), nullable=True),
     sa.Column('flag_expires_on', sa.Date(), nullable=True),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('answers', sa.LargeBinary(), nullable=True),
     sa.Column('decision_reason', sa.LargeBinary(), nullable=True),
     sa.Column('uid', sa.String(length=32), nullable=False),
