@@ -41,3 +41,15 @@ def reject_nul_bytes() -> None:
 def register_routing(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(reject_nul_bytes)
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page numbers to link to: the first, the last, and those either side of the current
+    one; None marks a gap (shown as an ellipsis)."""
+    wanted = sorted({1, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in wanted:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers

@@ -1,8 +1,10 @@
-"""Forms for case pages: adding a note, and finding people by name and date of birth."""
+"""Forms for case pages: adding a note, finding people by name and date of birth or a case by
+its reference, and filtering the case list."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -14,10 +16,22 @@ from wtforms import SubmitField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
 
+from app.auth.forms import strip_whitespace
+from audit.forms import DATE_PARTS
+from audit.forms import FilterSelect
 from audit.forms import UKDateField
+from cases.queries import REFERENCE_PATTERN
+from cases.queries import CaseFilters
+from cases.queries import CaseSort
+from cases.queries import Listing
 from cases.services import NOTE_MAX_LENGTH
+from panels.models import Panel
+from panels.registry import ReferralStatus
+from panels.registry import RiskLevel
 
 
 def date_required(message: str) -> Callable[[Any, Any], None]:
@@ -74,3 +88,126 @@ class PeopleSearchForm(FlaskForm):
         description="For example, 27 3 1990",
         validators=[date_required("Enter a date of birth")],
     )
+
+
+class ReferenceSearchForm(FlaskForm):
+    """A case by its reference: the prefix in any case, leading zeros optional."""
+
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    reference = StringField(
+        "Case reference",
+        widget=GovTextInput(),
+        description="For example, MARAC-000042 or marac-42",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter a case reference"),
+            Length(max=40, message="A case reference is 40 characters or fewer"),
+            Regexp(
+                REFERENCE_PATTERN.pattern,
+                message="Enter a case reference in the format MARAC-000042",
+            ),
+        ],
+    )
+
+
+def _choices(values: Any, anything: str) -> list[tuple[str, str]]:
+    return [("", anything)] + [(value.value, value.label) for value in values]
+
+
+YES_NO = {"yes": True, "no": False}
+
+
+class CaseFilterForm(FlaskForm):
+    """The case list's filters and order: choices and a date only, since the list read is
+    recorded in the audit trail with them."""
+
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    # The panel choices are the user's own panels, filled in by `for_panels`.
+    panel = FilterSelect("Panel", invalid="Select a panel from the list")
+    stage = FilterSelect(
+        "Stage",
+        invalid="Select a stage from the list",
+        choices=_choices([s for s in ReferralStatus if s is not ReferralStatus.DRAFT], "Any stage"),
+    )
+    risk = FilterSelect(
+        "Risk level",
+        invalid="Select a risk level from the list",
+        choices=_choices(RiskLevel, "Any"),
+    )
+    repeat = FilterSelect(
+        "Repeat referral",
+        invalid="Select whether the case is a repeat from the list",
+        choices=[("", "Repeat or not"), ("yes", "Repeat"), ("no", "Not a repeat")],
+    )
+    listing = FilterSelect(
+        "Next meeting",
+        invalid="Select a meeting option from the list",
+        choices=_choices(Listing, "Listed or not"),
+    )
+    meeting_on = UKDateField("Listed for the meeting on", description="For example, 14 5 2026")
+    sort = FilterSelect(
+        "Sort by",
+        invalid="Select an order from the list",
+        choices=[(order.value, order.label) for order in CaseSort],
+        default=CaseSort.LAST_REFERRED.value,
+    )
+
+    @classmethod
+    def for_panels(cls, panels: Sequence[Panel], formdata: Any) -> CaseFilterForm:
+        form = cls(formdata)
+        form.panel.choices = [("", "All your panels")] + [(str(p.id), p.name) for p in panels]
+        return form
+
+    def validate_meeting_on(self, field: Any) -> None:
+        if field.data and self.listing.data == Listing.NOT_LISTED.value:
+            raise ValidationError(
+                "Leave the meeting date empty to see cases not listed at an upcoming meeting"
+            )
+
+    def filters(self) -> CaseFilters:
+        """The validated choices as query filters (call only after `validate()`)."""
+        return CaseFilters(
+            panel_id=int(self.panel.data) if self.panel.data else None,
+            stage=ReferralStatus(self.stage.data) if self.stage.data else None,
+            risk_level=RiskLevel(self.risk.data) if self.risk.data else None,
+            repeat=YES_NO[self.repeat.data] if self.repeat.data else None,
+            listing=Listing(self.listing.data) if self.listing.data else None,
+            meeting_on=self.meeting_on.data,
+            sort=CaseSort(self.sort.data),
+        )
+
+    def query_args(self) -> dict[str, list[str]]:
+        """The filters as typed, for links that keep them (the other pages)."""
+        return {
+            field.name: field.raw_data
+            for field in self
+            if field.raw_data and any(value for value in field.raw_data)
+        }
+
+    @property
+    def in_use(self) -> bool:
+        """Whether any filter (the order aside) was filled in."""
+        return any(name != "sort" for name in self.query_args())
+
+
+def error_list(*forms: FlaskForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list for forms on one page, each message linked to the input
+    to correct (a date to its first empty part)."""
+    return [
+        {"text": field.errors[0], "href": f"#{_error_target(field)}"}
+        for form in forms
+        for field in form
+        if field.errors
+    ]
+
+
+def _error_target(field: Any) -> str:
+    if not isinstance(field, UKDateField):
+        return str(field.id)
+    parts = [*(field.raw_data or []), "", "", ""][:3]
+    empty = [part for part, value in zip(DATE_PARTS, parts, strict=True) if not value]
+    return f"{field.id}-{(empty or ['day'])[0]}"

@@ -7,10 +7,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Select
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -19,6 +24,7 @@ from app.keys.blind import IndexKind
 from app.keys.blind import index_of
 from app.keys.blind import name_and_birth_date
 from app.keys.store import ContentDestroyed
+from app.routing import LARGEST_ID
 from cases.models import REFERENCE_PREFIX
 from cases.models import Case
 from cases.models import CasePerson
@@ -26,12 +32,16 @@ from cases.models import CaseStatus
 from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import RecordType
+from cases.models import Referral
 from cases.models import RetentionRule
 from cases.models import split_alias
 from panels.models import Panel
 from panels.models import PanelMembership
+from panels.registry import ReferralStatus
+from panels.registry import RiskLevel
 
 PAGE_SIZE = 50
+MAX_PAGES = 200
 REFERENCE_PATTERN = re.compile(r"^\s*([A-Za-z]+)-0*(\d{1,12})\s*$")
 
 
@@ -44,32 +54,182 @@ def visible_case(user: User, case_id: int) -> Case | None:
     return db.session.scalar(
         select(Case)
         .where(Case.id == case_id, Case.panel_id.in_(panel_ids_of(user)))
-        .options(selectinload(Case.people), selectinload(Case.notes))
+        .options(
+            selectinload(Case.people),
+            selectinload(Case.notes),
+            selectinload(Case.transfers),
+            selectinload(Case.referrals).options(
+                joinedload(Referral.referring_agency),
+                joinedload(Referral.meeting),
+                selectinload(Referral.assessments),
+            ),
+        )
     )
 
 
-def cases_for(user: User, *, page: int) -> tuple[Sequence[Case], int]:
-    """A page of the cases on the user's panels, newest first, and the total."""
-    scope = Case.panel_id.in_(panel_ids_of(user))
-    total = db.session.scalar(select(func.count()).select_from(Case).where(scope)) or 0
+class CaseSort(StrEnum):
+    """Orders of the case list; each ends on the id so that pages never overlap."""
+
+    LAST_REFERRED = "last_referred"
+    OPENED = "opened"
+    REFERENCE = "reference"
+    NEXT_MEETING = "next_meeting"
+
+    @property
+    def label(self) -> str:
+        return {
+            "last_referred": "Most recently referred",
+            "opened": "Most recently opened",
+            "reference": "Reference number",
+            "next_meeting": "Next meeting, soonest first",
+        }[self.value]
+
+
+class Listing(StrEnum):
+    """Whether a case is listed at a meeting to come."""
+
+    UPCOMING = "upcoming"
+    NOT_LISTED = "not_listed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "upcoming": "Listed at an upcoming meeting",
+            "not_listed": "Not listed at an upcoming meeting",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the case list is narrowed to and ordered by; codes and dates only."""
+
+    panel_id: int | None = None
+    stage: ReferralStatus | None = None
+    risk_level: RiskLevel | None = None
+    repeat: bool | None = None
+    listing: Listing | None = None
+    meeting_on: date | None = None
+    sort: CaseSort = CaseSort.LAST_REFERRED
+
+    def described(self) -> dict[str, Any]:
+        """The filters in use as JSON-ready codes, for the audit record of the list read."""
+        values = {
+            "panel": self.panel_id,
+            "stage": self.stage.value if self.stage else None,
+            "risk": self.risk_level.value if self.risk_level else None,
+            "repeat": None if self.repeat is None else ("yes" if self.repeat else "no"),
+            "listing": self.listing.value if self.listing else None,
+            "meeting_on": self.meeting_on.isoformat() if self.meeting_on else None,
+            "sort": self.sort.value,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: Sequence[Case]
+    total: int
+    page: int
+    pages: int  # the pages that can be reached, at most MAX_PAGES
+
+    @property
+    def reachable(self) -> int:
+        """How many of the matching cases can be paged through."""
+        return min(self.total, MAX_PAGES * PAGE_SIZE)
+
+    @property
+    def capped(self) -> bool:
+        """Whether more cases match than can be paged through."""
+        return self.total > self.reachable
+
+
+def panels_of(user: User) -> Sequence[Panel]:
+    """The panels the user sits on, by name."""
+    return db.session.scalars(
+        select(Panel).where(Panel.id.in_(panel_ids_of(user))).order_by(Panel.name, Panel.id)
+    ).all()
+
+
+def cases_for(user: User, filters: CaseFilters, *, page: int, today: date) -> CasePage:
+    """One page of the cases on the user's panels that match the filters, and how many match.
+
+    The page number is brought within the pages there are. OFFSET grows with the page, so only
+    the first MAX_PAGES can be reached: past them the filters or a search narrow the list.
+    """
+    conditions = [Case.panel_id.in_(panel_ids_of(user)), *_conditions(filters, today)]
+    total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+    pages = min(MAX_PAGES, max(1, -(-total // PAGE_SIZE)))
+    page = min(max(page, 1), pages)
     rows = db.session.scalars(
         select(Case)
-        .where(scope)
-        .order_by(Case.opened_on.desc(), Case.id.desc())
+        .where(*conditions)
+        .order_by(*SORT_ORDER[filters.sort])
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
         .options(selectinload(Case.people))
     ).all()
-    return rows, total
+    return CasePage(rows, total, page, pages)
 
 
-def case_by_reference(reference: str) -> Case | None:
-    """A case by its reference such as MARAC-000042 (the prefix must match its panel type)."""
+def _conditions(filters: CaseFilters, today: date) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.panel_id is not None:
+        conditions.append(Case.panel_id == filters.panel_id)
+    if filters.stage is not None:
+        conditions.append(Case.stage == filters.stage)
+    if filters.risk_level is not None:
+        conditions.append(Case.risk_level == filters.risk_level)
+    if filters.repeat is not None:
+        conditions.append(Case.is_repeat.is_(filters.repeat))
+    # A meeting date already past no longer counts: the case waits to be listed again.
+    if filters.listing is Listing.UPCOMING:
+        conditions.append(Case.next_meeting_on >= today)
+    elif filters.listing is Listing.NOT_LISTED:
+        conditions.append(or_(Case.next_meeting_on.is_(None), Case.next_meeting_on < today))
+    if filters.meeting_on is not None:
+        conditions.append(Case.next_meeting_on == filters.meeting_on)
+    return conditions
+
+
+SORT_ORDER: dict[CaseSort, tuple[ColumnElement[Any], ...]] = {
+    # Cases never referred (opened directly) have no referral date and come last.
+    CaseSort.LAST_REFERRED: (Case.last_referred_on.desc().nulls_last(), Case.id.desc()),
+    CaseSort.OPENED: (Case.opened_on.desc(), Case.id.desc()),
+    CaseSort.REFERENCE: (Case.id.asc(),),
+    CaseSort.NEXT_MEETING: (Case.next_meeting_on.asc().nulls_last(), Case.id.asc()),
+}
+
+
+def parse_reference(reference: str) -> tuple[str, int] | None:
+    """The prefix (upper case) and number of a reference such as "marac-42", or None."""
     match = REFERENCE_PATTERN.match(reference)
     if not match:
         return None
-    case = db.session.get(Case, int(match.group(2)))
-    if case is None or REFERENCE_PREFIX[case.panel.panel_type] != match.group(1).upper():
+    return match.group(1).upper(), int(match.group(2))
+
+
+def case_by_reference(reference: str) -> Case | None:
+    """A case by its reference such as MARAC-000042 (the prefix must match its panel type).
+
+    Unscoped: for the command line. Pages use `visible_case_by_reference`."""
+    parsed = parse_reference(reference)
+    if parsed is None or parsed[1] > LARGEST_ID:
+        return None
+    case = db.session.get(Case, parsed[1])
+    if case is None or REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
+        return None
+    return case
+
+
+def visible_case_by_reference(user: User, reference: str) -> Case | None:
+    """The case with this reference if the user sits on its panel, else None."""
+    parsed = parse_reference(reference)
+    if parsed is None or parsed[1] > LARGEST_ID:
+        return None
+    case = db.session.scalar(
+        select(Case).where(Case.id == parsed[1], Case.panel_id.in_(panel_ids_of(user)))
+    )
+    if case is None or REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
         return None
     return case
 

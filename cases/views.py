@@ -1,6 +1,11 @@
-"""Case pages: the cases on your panels, finding a person, and one case with its notes."""
+"""Case pages: the cases on your panels, finding a person or a case, and one case with its
+referrals, risk assessments, transfers, timeline and notes."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
 
 from flask import Blueprint
 from flask import abort
@@ -14,52 +19,125 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.database import db
+from app.database import utcnow
 from app.errors import DomainError
 from app.routing import page_argument
+from app.routing import page_numbers
 from app.security import signed_in
+from app.template_filters import UK
 from audit import AuditAction
 from audit import Outcome
+from cases import history
 from cases import queries
 from cases import services
+from cases.forms import CaseFilterForm
 from cases.forms import NoteForm
 from cases.forms import PeopleSearchForm
+from cases.forms import ReferenceSearchForm
+from cases.forms import error_list
 from cases.models import Case
+from cases.models import CasePerson
 
 bp = Blueprint("cases", __name__)
 
 
 @bp.route("/cases")
 @signed_in
-def index() -> str:
+def index() -> str | Response:
+    references = ReferenceSearchForm(request.args)
+    if "reference" in request.args and references.validate():
+        found = _case_by_reference(references)
+        if found is not None:
+            return redirect(url_for("cases.show", case_id=found.id))
     search = PeopleSearchForm(request.args)
-    matches = None
-    if "family_name" in request.args and search.validate():
-        assert search.date_of_birth.data is not None  # required by the form
-        people = queries.people_named(
-            search.given_names.data, search.family_name.data, search.date_of_birth.data
-        )
-        matches = queries.cases_of(people, current_user)
-        # What was searched for is personal data: the trail records only that a search ran.
+    matches = _people_matches(search) if "family_name" in request.args else None
+    filters = CaseFilterForm.for_panels(queries.panels_of(current_user), request.args)
+    today = uk_today()
+    listing = _case_page(filters, today) if filters.validate() else None
+    page = render_template(
+        "cases/index.html",
+        form=search,
+        references=references,
+        filters=filters,
+        errors=error_list(references, search, filters),
+        matches=matches,
+        listing=listing,
+        pagination=_pagination(listing, filters.query_args()) if listing else None,
+        today=today,
+    )
+    return _committed(page)
+
+
+def _case_by_reference(form: ReferenceSearchForm) -> Case | None:
+    """The case the reference names if it is on the user's panels; else the field says so and
+    the attempt is recorded, exactly as opening a case that is not yours would be."""
+    reference = form.reference.data
+    case = queries.visible_case_by_reference(current_user, reference)
+    if case is None:
+        parsed = queries.parse_reference(reference)
         audit.record(
             actor=current_user,
-            action=AuditAction.PEOPLE_SEARCHED,
-            changes={"results": [None, len(matches)]},
+            action=AuditAction.ACCESS_DENIED,
+            object=("cases", parsed[1] if parsed else reference),
+            outcome=Outcome.DENIED,
         )
-    page = page_argument()
-    cases, total = queries.cases_for(current_user, page=page)
+        form.reference.errors.append(f"No case on your panels has the reference {reference}")
+    return case
+
+
+def _people_matches(search: PeopleSearchForm) -> Sequence[CasePerson] | None:
+    if not search.validate():
+        return None
+    assert search.date_of_birth.data is not None  # required by the form
+    people = queries.people_named(
+        search.given_names.data, search.family_name.data, search.date_of_birth.data
+    )
+    matches = queries.cases_of(people, current_user)
+    # What was searched for is personal data: the trail records only that a search ran.
     audit.record(
-        actor=current_user, action=AuditAction.CASE_LIST_VIEWED, changes={"page": [None, page]}
+        actor=current_user,
+        action=AuditAction.PEOPLE_SEARCHED,
+        changes={"results": [None, len(matches)]},
     )
-    db.session.commit()
-    return render_template(
-        "cases/index.html",
-        cases=cases,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // queries.PAGE_SIZE)),
-        form=search,
-        matches=matches,
+    return matches
+
+
+def _case_page(form: CaseFilterForm, today: date) -> queries.CasePage:
+    filters = form.filters()
+    listing = queries.cases_for(current_user, filters, page=page_argument(), today=today)
+    # Filters are codes and a date, never a name, so the trail can hold them.
+    audit.record(
+        actor=current_user,
+        action=AuditAction.CASE_LIST_VIEWED,
+        changes={
+            "page": [None, listing.page],
+            "filters": filters.described(),
+            "results": [None, listing.total],
+        },
     )
+    return listing
+
+
+def _pagination(listing: queries.CasePage, args: dict[str, Any]) -> dict[str, Any] | None:
+    """GOV.UK pagination with page numbers, each link keeping the filters and order."""
+    if listing.pages < 2:
+        return None
+
+    def link(number: int) -> str:
+        return url_for("cases.index", page=number, **args)
+
+    items: list[dict[str, Any]] = [
+        {"ellipsis": True}
+        if number is None
+        else {"number": number, "href": link(number), "current": number == listing.page}
+        for number in page_numbers(listing.page, listing.pages)
+    ]
+    previous, following = listing.page - 1, listing.page + 1
+    return {
+        "previous": {"href": link(previous)} if previous >= 1 else None,
+        "next": {"href": link(following)} if following <= listing.pages else None,
+        "items": items,
+    }
 
 
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
@@ -77,8 +155,30 @@ def show(case_id: int) -> str | Response:
             flash("Your note has been saved", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
     audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
+    page = render_template(
+        "cases/show.html",
+        case=case,
+        form=form,
+        timeline=history.timeline(case),
+        history=history,
+        today=uk_today(),
+    )
+    return _committed(page)
+
+
+def _committed(page: str) -> str:
+    """Commit the read's audit event, then answer with the page already rendered.
+
+    Rendering first uses the rows as loaded: a commit expires them, and the template would then
+    reload each case and its people one by one. Nothing is sent unless the event is committed.
+    """
     db.session.commit()
-    return render_template("cases/show.html", case=case, form=form)
+    return page
+
+
+def uk_today() -> date:
+    """Today's date in the UK, which decides whether a meeting or a flag is still to come."""
+    return utcnow().astimezone(UK).date()
 
 
 def _visible_case_or_404(case_id: int) -> Case:
