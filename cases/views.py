@@ -19,12 +19,11 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.database import db
-from app.database import utcnow
+from app.database import uk_today
 from app.errors import DomainError
 from app.routing import page_argument
 from app.routing import page_numbers
 from app.security import signed_in
-from app.template_filters import UK
 from audit import AuditAction
 from audit import Outcome
 from cases import history
@@ -37,6 +36,7 @@ from cases.forms import ReferenceSearchForm
 from cases.forms import error_list
 from cases.models import Case
 from cases.models import CasePerson
+from cases.referral_queries import coordinates
 
 bp = Blueprint("cases", __name__)
 
@@ -162,6 +162,7 @@ def show(case_id: int) -> str | Response:
         timeline=history.timeline(case),
         history=history,
         today=uk_today(),
+        can_transfer=coordinates(current_user, case.panel_id) and case.disposed_at is None,
     )
     return _committed(page)
 
@@ -174,11 +175,6 @@ def _committed(page: str) -> str:
     """
     db.session.commit()
     return page
-
-
-def uk_today() -> date:
-    """Today's date in the UK, which decides whether a meeting or a flag is still to come."""
-    return utcnow().astimezone(UK).date()
 
 
 def _visible_case_or_404(case_id: int) -> Case:
