@@ -43,6 +43,7 @@ from cases.referral_rules import answers_of
 from cases.referral_rules import completed_sections
 from cases.referral_rules import effective_criteria
 from cases.referral_rules import people_of
+from cases.repeats import Suggestion
 from cases.repeats import suggest_people
 from panels import services as panel_services
 from panels.models import MeetingKind
@@ -257,7 +258,7 @@ def _decide(referral: Referral, form: DecisionForm, matches: list[int | None]) -
     return redirect(url_for("referrals.index"))
 
 
-def _suggestions(panel: Panel, entry: dict[str, Any]) -> list[Any]:
+def _suggestions(panel: Panel, entry: dict[str, Any]) -> list[Suggestion]:
     births = [d for d in [entry.get("date_of_birth"), *entry.get("other_birth_dates", [])] if d]
     return suggest_people(
         panel,
@@ -269,7 +270,7 @@ def _suggestions(panel: Panel, entry: dict[str, Any]) -> list[Any]:
 
 
 def _chosen_matches(
-    entries: list[dict[str, Any]], candidates: list[list[Any]], errors: dict[int, str]
+    entries: list[dict[str, Any]], candidates: list[list[Suggestion]], errors: dict[int, str]
 ) -> list[int | None]:
     """The coordinator's choice for each person: "new" or one of the suggested people."""
     chosen: list[int | None] = []

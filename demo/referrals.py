@@ -35,8 +35,9 @@ WAITING_PER_PANEL = 3
 MONTHS_OF_HISTORY = 24
 
 
-def seed() -> int:
-    """Add referral histories (the caller commits); returns how many referrals were made."""
+def seed(scale: float = 1.0) -> int:
+    """Add referral histories (the caller commits); returns how many referrals were made.
+    `scale` shrinks the number of histories per panel (the browser tests use a few)."""
     rng = random.Random(20261202)  # noqa: S311 (synthetic data, not a secret)
     made = 0
     for panel in db.session.scalars(select(Panel).order_by(Panel.id)):
@@ -49,7 +50,7 @@ def seed() -> int:
         meetings = _meetings(panel)
         if referrer is None or coordinator is None:
             continue
-        for _ in range(CASES_PER_PANEL[panel.panel_type]):
+        for _ in range(max(1, round(CASES_PER_PANEL[panel.panel_type] * scale))):
             made += _history(panel, rng, referrer, coordinator, meetings)
         for _ in range(WAITING_PER_PANEL):
             _submitted(

@@ -32,6 +32,7 @@ from app import create_app
 from app.database import db
 from demo import cases as demo_cases
 from demo import data
+from demo import referrals as demo_referrals
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,6 +69,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         data.seed()
         db.session.commit()
         demo_cases.seed()
+        demo_referrals.seed(scale=0.1)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

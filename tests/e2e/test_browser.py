@@ -238,3 +238,42 @@ def test_a_search_with_missing_details_is_explained_and_accessible(
     expect(page.get_by_label("First name")).to_have_value("Priya")
     expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page, axe_source)
+
+
+# Referrals ---------------------------------------------------------------------------------------
+
+
+def test_a_representative_starts_a_referral_and_its_pages_are_accessible(
+    new_context: NewContext, signed_in_state: Callable[[str], Any], axe_source: Path
+) -> None:
+    context = new_context(storage_state=signed_in_state(REPRESENTATIVE), bypass_csp=True)
+    page = context.new_page()
+    page.goto("/referrals/new")
+    page.get_by_label("Newham MARAC (Newham)").check()
+    page.get_by_role("button", name="Start referral").click()
+    expect(page.get_by_text("You have completed 0 of 7 sections")).to_be_visible()
+    assert_accessible(page, axe_source)
+    page.get_by_role("link", name="Risk assessment").click()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the risk assessment")
+    assert_accessible(page, axe_source)
+    page.goto(page.url.rsplit("/sections/", 1)[0] + "/check")
+    page.get_by_role("button", name="Send referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Complete the section ‘People’")
+    assert_accessible(page, axe_source)
+
+
+def test_the_screening_page_is_accessible(
+    new_context: NewContext, signed_in_state: Callable[[str], Any], axe_source: Path
+) -> None:
+    context = new_context(storage_state=signed_in_state(OTHER_COORDINATOR), bypass_csp=True)
+    page = context.new_page()
+    page.goto("/referrals")
+    page.locator("table.govuk-table tbody a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Screen referral")
+    assert_accessible(page, axe_source)
+    page.get_by_role("button", name="Record decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select accept, return or reject")
+    assert_accessible(page, axe_source)
+    page.goto("/meetings")
+    assert_accessible(page, axe_source)
