@@ -124,6 +124,7 @@ NAVIGATION = (
     # text, endpoint, the path prefix it covers, the permission needed (None: everyone)
     ("Home", "panels.home", None, None),
     ("Cases", "cases.index", "/cases", None),
+    ("Case reviews", "asb.index", "/case-reviews", None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
     ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
     ("Your account", "auth.account", "/account", None),
@@ -149,10 +150,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
+    from cases.asb.views import bp as asb_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
 
-    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, audit_bp):
+    blueprints = (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, asb_bp, audit_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
