@@ -121,6 +121,13 @@ class CaseReviewApplication(SealedRecord):
     def reference(self) -> str:
         return f"ASBCR-{self.id:06d}"
 
+    @property
+    def review_owed(self) -> bool:
+        """An appeal against a "not met" decision was upheld: the review must now be held."""
+        return bool(
+            self.appeal_upheld and self.threshold_met is False and self.review_held_on is None
+        )
+
 
 class Incident(SealedRecord):
     """One piece of anti-social behaviour, however many agencies it was reported to."""

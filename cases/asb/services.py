@@ -225,20 +225,11 @@ def decide_appeal(
     )
 
 
-def review_owed(application: CaseReviewApplication) -> bool:
-    """Whether an upheld appeal against "not met" leaves a review still to be held."""
-    return bool(
-        application.appeal_upheld
-        and application.threshold_met is False
-        and application.review_held_on is None
-    )
-
-
 # Helpers ------------------------------------------------------------------------------------
 
 
 def _move(application: CaseReviewApplication, actor: User, to: ReviewStatus, on: date) -> None:
-    rules.require_move(application.status, to, review_owed=review_owed(application))
+    rules.require_move(application.status, to, review_owed=application.review_owed)
     _not_in_future(on, "on", "The date")
     last = application.steps[-1].on if application.steps else application.received_on
     if on < last:

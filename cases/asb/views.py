@@ -227,9 +227,7 @@ def _render_show(
 
 
 def _next_step(application: CaseReviewApplication) -> str | None:
-    statuses = rules.next_statuses(
-        application.status, review_owed=services.review_owed(application)
-    )
+    statuses = rules.next_statuses(application.status, review_owed=application.review_owed)
     return STEP_INTO[min(statuses)] if statuses else None
 
 
