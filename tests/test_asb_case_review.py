@@ -922,6 +922,7 @@ class ReviewScenarios:
         self.acknowledged = self.new(victim_name, S.ACKNOWLEDGED)
         self.met = self.new(victim_name, S.THRESHOLD_MET)
         self.held = self.new(victim_name, S.REVIEW_HELD)
+        self.outcome = self.new(victim_name, S.OUTCOME_RECORDED)
         self.appealed = self.new(victim_name, S.APPEAL_REQUESTED)
 
     def new(self, name: str, until: S = S.RECEIVED) -> CaseReviewApplication:
