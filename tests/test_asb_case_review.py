@@ -28,6 +28,7 @@ from app.errors import DomainError
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
+from cases.asb import queries
 from cases.asb import rules
 from cases.asb import services
 from cases.asb.models import Applicant
@@ -618,7 +619,7 @@ def test_recording_an_application_opens_its_page(
     assert page.status_code == 200
     assert APPLICANT in page.text
     assert "not a complaints procedure" in page.text  # E29
-    assert "Acknowledge by" in page.text
+    assert "16 March 2026 (10 working days after receipt)" in page.text  # E55
     assert "Record acknowledgement" in page.text
     assert application_count(app) == 1
 
@@ -958,3 +959,24 @@ class ReviewScenarios:
             move(application)
             assert application.status is status
         return application
+
+
+@pytest.mark.postgres
+def test_the_figures_query_and_a_sealed_application_work_on_postgresql(pg_app: Flask) -> None:
+    accounts = Accounts(pg_app)
+    rep = accounts.user(REP_EMAIL, organisation=COUNCIL)
+    with pg_app.test_request_context():
+        panel = community_marac("Thornbury Vale")
+        db.session.add_all(
+            [panel, PanelMembership(panel=panel, user_id=rep.id, role=PanelRole.COORDINATOR)]
+        )
+        db.session.flush()
+        actor = db.session.get(User, rep.id)
+        for received_on in (date(2026, 3, 31), date(2026, 4, 1)):
+            services.receive_application(
+                actor=actor, panel=panel, details=details(received_on=received_on)
+            )
+        db.session.commit()
+        figures = queries.figures_for(actor)
+        assert [(row.year, row.received) for row in figures] == [(2026, 1), (2025, 1)]
+        assert queries.applications_for(actor, status=S.RECEIVED, page=1)[1] == 2

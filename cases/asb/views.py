@@ -124,6 +124,7 @@ def new() -> str | Response:
                 actor=current_user, panel=panel, details=_details(form)
             )
         except DomainError as error:
+            db.session.rollback()
             forms.show_domain_error(form, error)
         else:
             db.session.commit()
@@ -232,10 +233,14 @@ def _next_step(application: CaseReviewApplication) -> str | None:
 
 
 def _deadlines(application: CaseReviewApplication) -> dict[str, Any]:
+    """Target dates in working days after receipt (E55), by step: (date, working days)."""
     received = application.received_on
     return {
-        "acknowledge": rules.working_days_after(received, rules.ACKNOWLEDGE_WITHIN_WORKING_DAYS),
-        "decide": rules.working_days_after(received, rules.DECIDE_WITHIN_WORKING_DAYS),
+        step: (rules.working_days_after(received, days), days)
+        for step, days in (
+            ("acknowledge", rules.ACKNOWLEDGE_WITHIN_WORKING_DAYS),
+            ("decide", rules.DECIDE_WITHIN_WORKING_DAYS),
+        )
     }
 
 
