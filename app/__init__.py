@@ -154,8 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
 
-    blueprints = (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, asb_bp, audit_bp)
-    for blueprint in blueprints:
+    for blueprint in (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, asb_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

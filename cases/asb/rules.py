@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
+from functools import cache
 
 import holidays
 
@@ -205,7 +206,12 @@ def add_working_days(start: date, days: int, is_holiday: Callable[[date], bool])
 
 def is_bank_holiday(day: date) -> bool:
     """Whether the day is a bank holiday in England and Wales (which share one calendar)."""
-    return day in holidays.country_holidays("GB", subdiv="ENG", years=day.year)
+    return day in _bank_holidays(day.year)
+
+
+@cache
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 
 def working_days_after(start: date, days: int) -> date:
