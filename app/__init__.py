@@ -126,6 +126,7 @@ NAVIGATION = (
     ("Cases", "cases.index", "/cases", None),
     ("Referrals", "referrals.index", "/referrals", None),
     ("Meetings", "referrals.meetings", "/meetings", None),
+    ("Case reviews", "asb.index", "/case-reviews", None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
     ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
     ("Your account", "auth.account", "/account", None),
@@ -151,11 +152,21 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
+    from cases.asb.views import bp as asb_bp
     from cases.referral_views import bp as referrals_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
 
-    blueprints = (pages_bp, auth_bp, accounts_bp, panels_bp, cases_bp, referrals_bp, audit_bp)
+    blueprints = (
+        pages_bp,
+        auth_bp,
+        accounts_bp,
+        panels_bp,
+        cases_bp,
+        referrals_bp,
+        asb_bp,
+        audit_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

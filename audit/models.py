@@ -48,6 +48,18 @@ class AuditAction(StrEnum):
     CASE_VIEWED = "case:viewed"
     PEOPLE_SEARCHED = "case:people_searched"
 
+    CASE_REVIEW_ACKNOWLEDGED = "case_review:acknowledged"
+    CASE_REVIEW_APPEAL_DECIDED = "case_review:appeal_decided"
+    CASE_REVIEW_APPEAL_REQUESTED = "case_review:appeal_requested"
+    CASE_REVIEW_APPLICATION_RECEIVED = "case_review:application_received"
+    CASE_REVIEW_COMPLAINT_ADDED = "case_review:complaint_added"
+    CASE_REVIEW_FIGURES_VIEWED = "case_review:figures_viewed"
+    CASE_REVIEW_LIST_VIEWED = "case_review:list_viewed"
+    CASE_REVIEW_MEETING_HELD = "case_review:meeting_held"
+    CASE_REVIEW_OUTCOME_RECORDED = "case_review:outcome_recorded"
+    CASE_REVIEW_THRESHOLD_DECIDED = "case_review:threshold_decided"
+    CASE_REVIEW_VIEWED = "case_review:viewed"
+
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
 
@@ -98,6 +110,7 @@ ACTION_GROUPS = {
     "audit": "Audit trail",
     "auth": "Sign-in",
     "case": "Case",
+    "case_review": "ASB Case Review",
     "keys": "Encryption keys",
     "meeting": "Meeting",
     "referral": "Referral",

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.database import db
 from app.settings import Settings
+from demo import case_reviews
 from demo import cases
 from demo import data
 from demo import referrals
@@ -37,6 +38,10 @@ def seed() -> None:
         made = referrals.seed()
         db.session.commit()
         click.echo(f"Loaded {count} synthetic demo cases and {made} referrals.")
+    if case_reviews.reviews_are_empty():
+        count = case_reviews.seed()
+        db.session.commit()
+        click.echo(f"Loaded {count} synthetic ASB Case Review applications.")
 
 
 @demo_cli.command("logins")

@@ -37,6 +37,8 @@ from audit.verify import verify_chain
 from cases import referrals
 from cases import retention
 from cases import services as case_services
+from cases.asb import services as review_services
+from cases.asb.services import NewIncident
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import RecordType
@@ -62,6 +64,7 @@ from tests.referral_fixtures import draft
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import panel as make_panel
 from tests.referral_fixtures import submitted
+from tests.test_asb_case_review import ReviewScenarios
 
 SERVICE_MODULES = (
     auth_services,
@@ -70,6 +73,7 @@ SERVICE_MODULES = (
     case_services,
     retention,
     referrals,
+    review_services,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -140,6 +144,7 @@ class World:
         )
         referrals.list_for_meeting(self.listed, actor=self.worker, meeting=self.meeting)
         self.other_area_panel = make_panel("Eastmere")
+        self.reviews = ReviewScenarios(self.worker, self.organisation, CANARY)
 
     def code(self) -> str:
         self.worker.totp_last_step = None
@@ -375,6 +380,60 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
             DueCase(w.closed_case, w.rule, date(2025, 6, 3)), actor=w.admin
         ),
         AuditAction.CASE_CONTENT_DESTROYED,
+    ),
+    "receive_application": (
+        lambda w: w.reviews.new(CANARY),
+        AuditAction.CASE_REVIEW_APPLICATION_RECEIVED,
+    ),
+    "add_complaint": (
+        lambda w: review_services.add_complaint(
+            w.reviews.received,
+            actor=w.worker,
+            agency=w.organisation,
+            complained_on=date(2026, 1, 6),
+            new_incident=NewIncident(date(2026, 1, 5), CANARY),
+        ),
+        AuditAction.CASE_REVIEW_COMPLAINT_ADDED,
+    ),
+    "acknowledge": (
+        lambda w: review_services.acknowledge(
+            w.reviews.received, actor=w.worker, on=date(2026, 3, 3)
+        ),
+        AuditAction.CASE_REVIEW_ACKNOWLEDGED,
+    ),
+    "decide_threshold": (
+        lambda w: review_services.decide_threshold(
+            w.reviews.acknowledged, actor=w.worker, on=date(2026, 3, 3), met=False, reason=CANARY
+        ),
+        AuditAction.CASE_REVIEW_THRESHOLD_DECIDED,
+    ),
+    "record_review_meeting": (
+        lambda w: review_services.record_review_meeting(
+            w.reviews.met, actor=w.worker, on=date(2026, 3, 3)
+        ),
+        AuditAction.CASE_REVIEW_MEETING_HELD,
+    ),
+    "record_outcome": (
+        lambda w: review_services.record_outcome(
+            w.reviews.held,
+            actor=w.worker,
+            on=date(2026, 3, 3),
+            recommendations_made=True,
+            action_plan=CANARY,
+        ),
+        AuditAction.CASE_REVIEW_OUTCOME_RECORDED,
+    ),
+    "request_appeal": (
+        lambda w: review_services.request_appeal(
+            w.reviews.outcome, actor=w.worker, on=date(2026, 3, 3), grounds=CANARY
+        ),
+        AuditAction.CASE_REVIEW_APPEAL_REQUESTED,
+    ),
+    "decide_appeal": (
+        lambda w: review_services.decide_appeal(
+            w.reviews.appealed, actor=w.worker, on=date(2026, 3, 3), upheld=False, reason=CANARY
+        ),
+        AuditAction.CASE_REVIEW_APPEAL_DECIDED,
     ),
 }
 

@@ -1,0 +1,152 @@
+"""Scoped reads of ASB Case Review applications, the threshold calculation and the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+from sqlalchemy import case
+from sqlalchemy import extract
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Organisation
+from app.accounts.models import User
+from app.database import db
+from app.security import Permission
+from app.security import has_permission
+from cases.asb import rules
+from cases.asb.models import CaseReviewApplication
+from cases.asb.models import CaseReviewStep
+from cases.asb.models import Incident
+from cases.asb.models import ReviewStatus
+from cases.queries import panel_ids_of
+from panels.models import Panel
+from panels.models import PanelType
+
+PAGE_SIZE = 50
+
+
+def review_panels_of(user: User) -> Sequence[Panel]:
+    """The active Community MARAC panels the user sits on: where they may record applications."""
+    return db.session.scalars(
+        select(Panel)
+        .where(
+            Panel.id.in_(panel_ids_of(user)),
+            Panel.panel_type == PanelType.COMMUNITY_MARAC,
+            Panel.active.is_(True),
+        )
+        .order_by(Panel.name)
+    ).all()
+
+
+def visible_application(user: User, application_id: int) -> CaseReviewApplication | None:
+    """The application if the user sits on its panel, else None (the view answers 404)."""
+    return db.session.scalar(
+        select(CaseReviewApplication)
+        .where(
+            CaseReviewApplication.id == application_id,
+            CaseReviewApplication.panel_id.in_(panel_ids_of(user)),
+        )
+        .options(
+            selectinload(CaseReviewApplication.incidents).selectinload(Incident.complaints),
+            selectinload(CaseReviewApplication.steps).joinedload(CaseReviewStep.by),
+        )
+    )
+
+
+def applications_for(
+    user: User, *, status: ReviewStatus | None, page: int
+) -> tuple[Sequence[CaseReviewApplication], int]:
+    """A page of the applications on the user's panels, newest first, and the total."""
+    scope: list[ColumnElement[bool]] = [CaseReviewApplication.panel_id.in_(panel_ids_of(user))]
+    if status is not None:
+        scope.append(CaseReviewApplication.status == status)
+    total = db.session.scalar(select(func.count(CaseReviewApplication.id)).where(*scope)) or 0
+    rows = db.session.scalars(
+        select(CaseReviewApplication)
+        .where(*scope)
+        .order_by(CaseReviewApplication.received_on.desc(), CaseReviewApplication.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return rows, total
+
+
+def agencies() -> Sequence[Organisation]:
+    return db.session.scalars(
+        select(Organisation).where(Organisation.active.is_(True)).order_by(Organisation.name)
+    ).all()
+
+
+def assessment_of(application: CaseReviewApplication) -> rules.Assessment:
+    """The threshold calculation for an application, under its panel's local settings."""
+    settings = application.panel.settings
+    facts = [
+        rules.IncidentFacts(
+            incident.id,
+            incident.behaviour_on,
+            tuple(
+                rules.ComplaintFacts(complaint.id, complaint.complained_on, complaint.agency.name)
+                for complaint in incident.complaints
+            ),
+        )
+        for incident in application.incidents
+    ]
+    return rules.assess(
+        facts,
+        applied_on=application.received_on,
+        threshold=settings.case_review_threshold,
+        window_months=settings.case_review_window_months,
+    )
+
+
+# The published figures ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The four annual figures (domain §3.5) for one panel and financial year."""
+
+    panel: str
+    year: int
+    received: int
+    threshold_not_met: int
+    reviews: int
+    with_recommendations: int
+
+    @property
+    def year_label(self) -> str:
+        return rules.financial_year_label(self.year)
+
+
+def figures_for(user: User) -> list[Figures]:
+    """Per panel and financial year of receipt (April to March), newest year first.
+
+    Members see their own Community MARAC panels; managers (aggregate reports) see them all.
+    "Threshold not met" counts the first decision, even if an appeal later overturned it.
+    """
+    application = CaseReviewApplication
+    month = extract("month", application.received_on)
+    year = extract("year", application.received_on) - case((month < 4, 1), else_=0)
+    query = (
+        select(
+            Panel.name,
+            year.label("year"),
+            func.count(application.id),
+            func.sum(case((application.threshold_met.is_(False), 1), else_=0)),
+            func.sum(case((application.review_held_on.is_not(None), 1), else_=0)),
+            func.sum(case((application.recommendations_made.is_(True), 1), else_=0)),
+        )
+        .join(application.panel)
+        .group_by(Panel.name, year)
+        .order_by(year.desc(), Panel.name)
+    )
+    if not has_permission(user, Permission.REPORTS_AGGREGATE_VIEW):
+        query = query.where(application.panel_id.in_(panel_ids_of(user)))
+    return [
+        Figures(name, int(year), received, int(not_met or 0), int(held or 0), int(made or 0))
+        for name, year, received, not_met, held, made in db.session.execute(query)
+    ]
