@@ -421,3 +421,29 @@ def test_a_case_is_transferred_to_another_areas_marac(
         assert case is not None
         assert case.panel_id == world.other_marac
     assert client.get(f"/cases/{case_id}").status_code == 404
+
+
+def test_starting_needs_a_panel_you_sit_on(
+    client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    sign_in(client, REP)
+    nothing = text(post(client, "/referrals/new", {}))
+    assert "Select the panel" in nothing
+    forged = text(post(client, "/referrals/new", {"panel_id": str(world.other_marac)}))
+    assert "Select the panel" in forged
+    assert "Not a valid choice" not in forged
+
+
+def test_a_forged_meeting_is_refused_with_a_message(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    rep = app.test_client()
+    sign_in(rep, REP)
+    referral_id = start(rep, world.marac)
+    fill_marac(rep, referral_id)
+    post(rep, f"/referrals/{referral_id}/check", {})
+    sign_in(client, COORDINATOR)
+    post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
+    page = text(post(client, f"/referrals/{referral_id}/list", {"meeting_id": "424242"}))
+    assert "Select a meeting" in page
+    assert referral(app, referral_id).status is ReferralStatus.ACCEPTED
