@@ -124,6 +124,26 @@ def fill_marac(client: FlaskClient, referral: int, *, yes: int = 15) -> None:
     ]  # type: ignore[attr-defined]
 
 
+def sent_by_rep(app: Flask, sign_in: SignIn, panel_id: int, **fill: int) -> tuple[FlaskClient, int]:
+    """A representative's client and a complete MARAC referral they have sent."""
+    rep = app.test_client()
+    sign_in(rep, REP)
+    referral_id = start(rep, panel_id)
+    fill_marac(rep, referral_id, **fill)
+    post(rep, f"/referrals/{referral_id}/check", {})
+    return rep, referral_id
+
+
+def accepted_by_coordinator(
+    app: Flask, client: FlaskClient, sign_in: SignIn, panel_id: int
+) -> tuple[FlaskClient, int]:
+    """A referral sent by the representative and accepted by the coordinator on `client`."""
+    rep, referral_id = sent_by_rep(app, sign_in, panel_id)
+    sign_in(client, COORDINATOR)
+    post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
+    return rep, referral_id
+
+
 def dash_form(yes: int) -> list[tuple[str, str]]:
     fields = [("tool", "dash"), ("with_victim", "yes")]
     for i in range(24):
@@ -275,11 +295,7 @@ def test_only_the_referrer_opens_a_draft_and_only_coordinators_screen(
 def test_the_coordinator_screens_matches_and_a_repeat_joins_the_case(
     app: Flask, client: FlaskClient, world: World, sign_in: SignIn
 ) -> None:
-    rep = app.test_client()
-    sign_in(rep, REP)
-    first = start(rep, world.marac)
-    fill_marac(rep, first)
-    post(rep, f"/referrals/{first}/check", {})
+    rep, first = sent_by_rep(app, sign_in, world.marac)
     coordinator = app.test_client()
     sign_in(coordinator, COORDINATOR)
     assert f"/referrals/{first}/screen" in coordinator.get("/referrals").text
@@ -338,13 +354,7 @@ def test_return_and_reject_need_a_reason(
 def test_listing_at_a_meeting_and_the_meeting_page(
     app: Flask, client: FlaskClient, world: World, sign_in: SignIn
 ) -> None:
-    rep = app.test_client()
-    sign_in(rep, REP)
-    referral_id = start(rep, world.marac)
-    fill_marac(rep, referral_id)
-    post(rep, f"/referrals/{referral_id}/check", {})
-    sign_in(client, COORDINATOR)
-    post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
+    _, referral_id = accepted_by_coordinator(app, client, sign_in, world.marac)
     with app.app_context():
         meeting_id = db.session.scalar(select(Meeting.id).where(Meeting.panel_id == world.marac))
     listed = post(client, f"/referrals/{referral_id}/list", {"meeting_id": str(meeting_id)})
@@ -391,13 +401,7 @@ def test_coordinators_add_meetings_with_clear_errors(
 def test_a_case_is_transferred_to_another_areas_marac(
     app: Flask, client: FlaskClient, world: World, sign_in: SignIn
 ) -> None:
-    rep = app.test_client()
-    sign_in(rep, REP)
-    referral_id = start(rep, world.marac)
-    fill_marac(rep, referral_id)
-    post(rep, f"/referrals/{referral_id}/check", {})
-    sign_in(client, COORDINATOR)
-    post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
+    rep, referral_id = accepted_by_coordinator(app, client, sign_in, world.marac)
     case_id = referral(app, referral_id).case_id
     assert rep.get(f"/cases/{case_id}/transfer").status_code == 404  # representatives cannot
     form = text(client.get(f"/cases/{case_id}/transfer"))
@@ -437,13 +441,7 @@ def test_starting_needs_a_panel_you_sit_on(
 def test_a_forged_meeting_is_refused_with_a_message(
     app: Flask, client: FlaskClient, world: World, sign_in: SignIn
 ) -> None:
-    rep = app.test_client()
-    sign_in(rep, REP)
-    referral_id = start(rep, world.marac)
-    fill_marac(rep, referral_id)
-    post(rep, f"/referrals/{referral_id}/check", {})
-    sign_in(client, COORDINATOR)
-    post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
+    _, referral_id = accepted_by_coordinator(app, client, sign_in, world.marac)
     page = text(post(client, f"/referrals/{referral_id}/list", {"meeting_id": "424242"}))
     assert "Select a meeting" in page
     assert referral(app, referral_id).status is ReferralStatus.ACCEPTED
