@@ -81,6 +81,7 @@ def start() -> str | Response:
         try:
             referral = services.start_referral(actor=current_user, panel=panel)
         except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
             form.panel_id.errors.append(error.message)
         else:
             db.session.commit()
@@ -118,6 +119,7 @@ def section(referral_id: int, section: str) -> str | Response:
         services.save_section(referral, actor=current_user, section=chosen, data=form.to_data())
         db.session.commit()
         return redirect(url_for("referrals.show", referral_id=referral.id))
+    _record_read(referral)
     return render_template(
         "referrals/section.html", referral=referral, section=chosen, form=form, dash=DASH_ITEMS
     )
@@ -127,6 +129,7 @@ def section(referral_id: int, section: str) -> str | Response:
 @signed_in
 def people(referral_id: int) -> str:
     referral = _own_draft_or_404(referral_id)
+    _record_read(referral)
     return render_template("referrals/people.html", referral=referral, people=people_of(referral))
 
 
@@ -180,6 +183,7 @@ def check(referral_id: int) -> str | Response:
             flash(f"Referral {referral.reference} has been sent to the coordinator", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     error_list = [{"text": m, "href": f"#section-{s.value}"} for s, m in problems]
+    _record_read(referral)
     return render_template("referrals/check.html", problems=error_list, **_summary(referral))
 
 
@@ -192,6 +196,7 @@ def withdraw(referral_id: int) -> Response:
     try:
         services.withdraw_referral(referral, actor=current_user)
     except DomainError as error:
+        db.session.rollback()  # nothing of a refused change is kept
         flash(error.message, "error")
     else:
         db.session.commit()
@@ -221,12 +226,14 @@ def screen(referral_id: int) -> str | Response:
             try:
                 response = _decide(referral, form, matches)
             except DomainError as error:
+                db.session.rollback()  # nothing of a refused change is kept
                 (form.reason if error.field == "reason" else form.decision).errors.append(
                     error.message
                 )
             else:
                 db.session.commit()
                 return response
+    _record_read(referral)
     return render_template(
         "referrals/screen.html",
         form=form,
@@ -305,6 +312,7 @@ def list_for_meeting(referral_id: int) -> str | Response:
         try:
             services.list_for_meeting(referral, actor=current_user, meeting=meeting)
         except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
             form.meeting_id.errors.append(error.message)
         else:
             db.session.commit()
@@ -320,6 +328,7 @@ def heard(referral_id: int) -> Response:
     try:
         services.mark_heard(referral, actor=current_user, today=uk_today())
     except DomainError as error:
+        db.session.rollback()  # nothing of a refused change is kept
         flash(error.message, "error")
     else:
         db.session.commit()
@@ -347,6 +356,7 @@ def meetings() -> str | Response:
                     kind=MeetingKind(form.kind.data),
                 )
             except DomainError as error:
+                db.session.rollback()  # nothing of a refused change is kept
                 form.held_on.errors.append(error.message)
             else:
                 db.session.commit()
@@ -394,6 +404,7 @@ def transfer(case_id: int) -> str | Response:
                 reason=form.reason.data,
             )
         except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
             form.to_panel_id.errors.append(error.message)
         else:
             db.session.commit()
@@ -462,6 +473,12 @@ def _coordinated_referral_or_404(referral_id: int) -> Referral:
     if not queries.coordinates(current_user, referral.panel_id):
         _deny(("referrals", referral_id))
     return referral
+
+
+def _record_read(referral: Referral) -> None:
+    """Every page that shows what a referral says is on the record (R9)."""
+    audit.record(actor=current_user, action=AuditAction.REFERRAL_VIEWED, object=referral)
+    db.session.commit()
 
 
 def _deny(target: tuple[str, int]) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -19,6 +20,7 @@ from app.database import db
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.models import Case
+from cases.models import Person
 from cases.models import Referral
 from panels import services as panel_services
 from panels.models import Meeting
@@ -445,3 +447,42 @@ def test_a_forged_meeting_is_refused_with_a_message(
     page = text(post(client, f"/referrals/{referral_id}/list", {"meeting_id": "424242"}))
     assert "Select a meeting" in page
     assert referral(app, referral_id).status is ReferralStatus.ACCEPTED
+
+
+def test_a_forged_identity_match_is_refused_and_nothing_is_saved(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    _, referral_id = sent_by_rep(app, sign_in, world.marac)
+    sign_in(client, COORDINATOR)
+    with app.app_context():
+        people_before = db.session.scalar(select(func.count()).select_from(Person))
+    page = text(
+        post(
+            client,
+            f"/referrals/{referral_id}/screen",
+            {"decision": "accept", "match-1": "new", "match-2": "999999"},
+        )
+    )
+    assert "Say whether Corin Maddox is someone already known or a new person" in page
+    assert referral(app, referral_id).status is ReferralStatus.SUBMITTED
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Person)) == people_before
+
+
+def test_every_page_showing_a_referral_records_a_read(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    def reads() -> int:
+        with app.app_context():
+            return len(
+                db.session.scalars(
+                    select(AuditEvent).where(AuditEvent.action == AuditAction.REFERRAL_VIEWED)
+                ).all()
+            )
+
+    sign_in(client, REP)
+    referral_id = start(client, world.marac)
+    pages = ["", "/people", "/sections/about", "/sections/risk", "/check"]
+    for number, page in enumerate(pages, start=1):
+        assert client.get(f"/referrals/{referral_id}{page}").status_code == 200
+        assert reads() == number, page
