@@ -302,7 +302,7 @@ def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) ->
     return WholeNumberField(
         label,
         description=hint,
-        not_a_number=f"{label} must be a whole number, like 3",
+        not_a_number=f"{SETTING_MISSING[name]} as a whole number, like 3",
         validators=[InputRequired(message=SETTING_MISSING[name])],
     )
 

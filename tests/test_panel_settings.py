@@ -600,7 +600,7 @@ FORGED = [
     (
         {"repeat_window_months": "1.5"},
         "repeat_window_months",
-        "Repeat window in months must be a whole number, like 3",
+        "Enter the repeat window in months as a whole number, like 3",
     ),
     (
         {"definitions_version": "version two"},
@@ -644,7 +644,7 @@ def test_refused_community_marac_values_are_explained_kept_and_not_saved(
         (
             {"dash_threshold": "٣"},
             "dash_threshold",
-            "DASH threshold must be a whole number, like 3",
+            "Enter the DASH threshold as a whole number, like 3",
         ),
         (
             {"escalation_incidents": "51"},
@@ -753,3 +753,28 @@ def test_only_admins_may_see_or_change_settings(
 
 def test_a_missing_panel_is_not_found(admin_client: FlaskClient) -> None:
     assert admin_client.get(settings_url(999)).status_code == 404
+
+
+@pytest.mark.postgres
+def test_settings_are_stored_and_read_back_on_postgresql(pg_app: Flask) -> None:
+    accounts = Accounts(pg_app)
+    admin = accounts.user("admin@test.example", role=GlobalRole.ADMIN)
+    panel_id = make_panel(pg_app, make_area(pg_app), "Newham CMARAC", PanelType.COMMUNITY_MARAC)
+    items = (replace(DEFAULT_ASB_RISK_ITEMS[0], weight=7), *DEFAULT_ASB_RISK_ITEMS[1:])
+    with pg_app.test_request_context():
+        services.update_panel_settings(
+            db.session.get(Panel, panel_id),
+            actor=db.session.get(User, admin.id),
+            risk_items=items,
+            case_review_threshold=2,
+        )
+        db.session.commit()
+    with pg_app.app_context():
+        settings = db.session.get(Panel, panel_id).settings
+        assert settings.risk_items == items
+        assert settings.case_review_threshold == 2
+    [event] = settings_events(pg_app)
+    assert json.loads(event.changes or "") == {
+        "case_review_threshold": [3, 2],
+        "risk_items.personal_threat.weight": [5, 7],
+    }
