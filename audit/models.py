@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     ORGANISATION_CREATED = "admin:organisation_created"
     ORGANISATION_UPDATED = "admin:organisation_updated"
     PANEL_CREATED = "admin:panel_created"
+    PANEL_SETTINGS_CHANGED = "admin:panel_settings_changed"
     PANEL_UPDATED = "admin:panel_updated"
     USER_CREATED = "admin:user_created"
     USER_DEACTIVATED = "admin:user_deactivated"

@@ -1,6 +1,10 @@
-"""Admin forms for areas, panels and memberships."""
+"""Admin forms for areas, panels, memberships and panels' local settings."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
@@ -9,16 +13,29 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import BooleanField
+from wtforms import Field
+from wtforms import FieldList
+from wtforms import Form
+from wtforms import FormField
+from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import SubmitField
+from wtforms.validators import AnyOf
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
+from app.errors import DomainError
 from panels.models import MeetingCadence
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import InvalidSettings
+from panels.registry import PanelSettings
+from panels.registry import RepeatDefinition
+from panels.registry import RiskItem
+from panels.registry import spec_for
 
 CADENCE_CHOICES = [(c.value, c.label) for c in MeetingCadence]
 
@@ -80,3 +97,239 @@ class MembershipForm(FlaskForm):
         validators=[DataRequired(message="Select the person’s role on this panel")],
     )
     submit = SubmitField("Add to panel", widget=GovSubmitInput())
+
+
+# Local settings ---------------------------------------------------------------------------
+
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed into a GOV.UK text input; a blank is left to the required check."""
+
+    widget = GovTextInput()
+
+    def __init__(self, *args: Any, not_a_number: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.not_a_number = not_a_number
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        self.data = int(text) if WHOLE_NUMBER.fullmatch(text) else None
+        if text and self.data is None:
+            raise ValueError(self.not_a_number)
+
+
+class RiskItemForm(Form):
+    """One question of the risk matrix: the text referrers see and what a yes adds to the score.
+
+    Messages say "{n}"; LocalSettingsForm.validate puts in the question's number.
+    """
+
+    label = StringField(
+        "Question",
+        widget=GovTextInput(),
+        validators=[DataRequired(message="Enter the text of question {n}")],
+    )
+    weight = WholeNumberField(
+        "Weight",
+        not_a_number="The weight of question {n} must be a whole number, like 3",
+        validators=[InputRequired(message="Enter the weight of question {n}")],
+    )
+
+
+class LocalSettingsForm(FlaskForm):
+    """The settings a panel's type uses; `local_settings_form` adds the fields for a panel."""
+
+    submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Every field's messages by field id, including those a service added after validation."""
+        return {field.id: list(field.errors) for field in leaf_fields(self) if field.errors}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)
+        for number, entry in enumerate(getattr(self, "risk_items", ()), start=1):
+            for field in entry.form:
+                field.errors[:] = [message.format(n=number) for message in field.errors]
+        return valid
+
+
+def leaf_fields(form: Any) -> Iterator[Field]:
+    """Every input of a form, including each question of a risk matrix, in page order."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from leaf_fields(entry.form)
+        elif field.name not in ("csrf_token", "submit"):
+            yield field
+
+
+def error_summary_items(form: LocalSettingsForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list: each field's message, linked to the field."""
+    return [
+        {"text": field.errors[0], "href": f"#{field.id}"}
+        for field in leaf_fields(form)
+        if field.errors
+    ]
+
+
+def add_errors(form: LocalSettingsForm, error: DomainError) -> None:
+    """Put each broken rule's message next to the field it names (e.g. "risk_items-2-weight")."""
+    fields = list(leaf_fields(form))
+    for problem in error.problems if isinstance(error, InvalidSettings) else [error]:
+        chosen = next((f for f in fields if f.name == problem.field), fields[0])
+        chosen.errors.append(problem.message)
+
+
+MARAC_REPEAT_DEFINITIONS = (RepeatDefinition.ANY_ABUSE, RepeatDefinition.FURTHER_CRIMINAL_INCIDENT)
+
+# Each setting's label, its message when left blank, and a hint saying what it does and the
+# national default.
+SETTING_LABELS = {
+    "dash_threshold": "DASH threshold",
+    "escalation_incidents": "Potential escalation: incidents",
+    "repeat_window_months": "Repeat window in months",
+    "repeat_definition": "What counts as a repeat",
+    "risk_items": "Risk matrix",
+    "medium_risk_from": "Medium risk starts at score",
+    "high_risk_from": "High risk starts at score",
+    "repeat_count": "Referrals that make a repeat",
+    "case_review_threshold": "ASB Case Review threshold: complaints",
+    "case_review_window_months": "ASB Case Review window in months",
+    "definitions_version": "Definitions version",
+}
+
+SETTING_MISSING = {
+    "dash_threshold": "Enter the DASH threshold",
+    "escalation_incidents": "Enter how many incidents count as potential escalation",
+    "repeat_window_months": "Enter the repeat window in months",
+    "medium_risk_from": "Enter the score at which medium risk starts",
+    "high_risk_from": "Enter the score at which high risk starts",
+    "repeat_count": "Enter how many referrals make a repeat",
+    "case_review_threshold": "Enter the ASB Case Review threshold",
+    "case_review_window_months": "Enter the ASB Case Review window in months",
+}
+
+SETTING_HINTS = {
+    "dash_threshold": (
+        "How many yes answers on the DASH risk checklist make a referral visible high risk. "
+        "National default: 14 (SafeLives)."
+    ),
+    "escalation_incidents": (
+        "How many domestic abuse incidents in the last 12 months count as potential "
+        "escalation. National default: 3 (SafeLives); local thresholds differ."
+    ),
+    "repeat_window_months": (
+        "A further referral within this many months of the last referral is a repeat; after "
+        "that it is a new referral. National default: 12 months (SafeLives)."
+    ),
+    "repeat_definition": (
+        "Which published definition decides a repeat; it is recorded on each repeat referral. "
+        "National default: any further abuse between the same people (SafeLives)."
+    ),
+    "risk_items": (
+        "A yes to a question adds its weight to the score. There is no national anti-social "
+        "behaviour risk matrix: the default questions and weights are a starting point to adapt."
+    ),
+    "medium_risk_from": (
+        "A score at or above this is medium risk. There is no national figure; default: 6."
+    ),
+    "high_risk_from": (
+        "A score at or above this is high risk. It must be above the medium band and no more "
+        "than the highest possible score. There is no national figure; default: 12."
+    ),
+    "repeat_count": (
+        "How many referrals about the same person within the repeat window make the latest one "
+        "a repeat. There is no national definition; default: 2."
+    ),
+    "case_review_threshold": (
+        "How many qualifying complaints in the window entitle someone to an ASB Case Review. "
+        "The Anti-social Behaviour, Crime and Policing Act 2014 allows no more than 3; you may "
+        "set fewer. National default: 3."
+    ),
+    "case_review_window_months": (
+        "The period the complaints must fall within. An application must be made within 6 "
+        "months of a complaint, so this cannot be more than 6. National default: 6 months."
+    ),
+    "definitions_version": (
+        "A short code recorded on each referral, saying which version of these settings applied. "
+        "Change it when you change a definition, for example to 2026-2. Default: 2026-1."
+    ),
+}
+
+# Outside MARAC there is no national repeat definition (domain §3.7, §4.6, §5.9, §6.6).
+LOCAL_REPEAT_WINDOW_HINT = (
+    "A further referral about the same person within this many months of the last one is a "
+    "repeat. There is no national definition for this panel type; default: 12 months."
+)
+
+
+def setting_hint(name: str, panel_type: PanelType) -> str:
+    if name == "repeat_window_months" and panel_type is not PanelType.MARAC:
+        return LOCAL_REPEAT_WINDOW_HINT
+    return SETTING_HINTS[name]
+
+
+def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) -> Any:
+    label, hint = SETTING_LABELS[name], setting_hint(name, panel_type)
+    if name == "risk_items":
+        count = len(settings.risk_items)
+        return FieldList(FormField(RiskItemForm), label, min_entries=count, max_entries=count)
+    if name == "repeat_definition":
+        values = [d.value for d in MARAC_REPEAT_DEFINITIONS]
+        return RadioField(
+            label,
+            widget=GovRadioInput(),
+            description=hint,
+            choices=[(d.value, d.label) for d in MARAC_REPEAT_DEFINITIONS],
+            # A forged value gets a message saying what to do, not "Not a valid choice".
+            validate_choice=False,
+            validators=[
+                DataRequired(message="Select what counts as a repeat"),
+                AnyOf(values, message="Select what counts as a repeat"),
+            ],
+        )
+    if name == "definitions_version":
+        return StringField(
+            label,
+            widget=GovTextInput(),
+            description=hint,
+            filters=[lambda value: value.strip() if isinstance(value, str) else value],
+            validators=[DataRequired(message="Enter the definitions version")],
+        )
+    return WholeNumberField(
+        label,
+        description=hint,
+        not_a_number=f"{SETTING_MISSING[name]} as a whole number, like 3",
+        validators=[InputRequired(message=SETTING_MISSING[name])],
+    )
+
+
+def local_settings_form(panel_type: PanelType, settings: PanelSettings) -> LocalSettingsForm:
+    """A form with the fields the panel's type uses, filled with its current settings."""
+
+    class PanelSettingsForm(LocalSettingsForm):
+        pass
+
+    for name in spec_for(panel_type).settings_used:
+        setattr(PanelSettingsForm, name, _setting_field(name, panel_type, settings))
+    return PanelSettingsForm(obj=settings)
+
+
+def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[str, Any]:
+    """The submitted settings as PanelSettings values; questions keep their keys, in order."""
+    changes: dict[str, Any] = {}
+    for field in form:
+        if field.name in ("csrf_token", "submit"):
+            continue
+        changes[field.name] = field.data
+    if "risk_items" in changes:
+        changes["risk_items"] = tuple(
+            RiskItem(item.key, entry["label"].strip(), entry["weight"])
+            for item, entry in zip(current.risk_items, changes["risk_items"], strict=True)
+        )
+    if "repeat_definition" in changes:
+        changes["repeat_definition"] = RepeatDefinition(changes["repeat_definition"])
+    return changes

@@ -8,6 +8,7 @@ how a kind of panel behaves asks `spec_for(panel_type)`; nothing else branches o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from dataclasses import dataclass
@@ -63,6 +64,16 @@ class RiskTool(StrEnum):
     VULNERABILITY_ASSESSMENT_FRAMEWORK = "vaf"
     EXPLOITATION_SCREENING = "exploitation_screening"
     OFFENDER_SCORING = "offender_scoring"
+
+    @property
+    def label(self) -> str:
+        return {
+            "dash": "DASH risk checklist (SafeLives), 24 questions",
+            "asb_risk_matrix": "Weighted anti-social behaviour risk matrix (set locally)",
+            "vaf": "Vulnerability Assessment Framework (Home Office)",
+            "exploitation_screening": "Child exploitation screening tool (set locally)",
+            "offender_scoring": "Offender risk and need scoring (set locally)",
+        }[self.value]
 
 
 class RiskLevel(StrEnum):
@@ -220,8 +231,10 @@ class PanelSettings:
     definitions_version: str = "2026-1"
 
     def to_json(self) -> dict[str, Any]:
+        """Plain JSON types only, so that what is stored reads back equal."""
         data = asdict(self)
         data["repeat_definition"] = self.repeat_definition.value
+        data["risk_items"] = [asdict(item) for item in self.risk_items]
         return data
 
     @classmethod
@@ -232,7 +245,10 @@ class PanelSettings:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         if "risk_items" in values:
-            values["risk_items"] = tuple(RiskItem(**item) for item in values["risk_items"])
+            values["risk_items"] = tuple(
+                RiskItem(key=item["key"], label=item["label"], weight=item["weight"])
+                for item in values["risk_items"]
+            )
         if "repeat_definition" in values:
             values["repeat_definition"] = RepeatDefinition(values["repeat_definition"])
         return cls(**values)
@@ -243,32 +259,136 @@ class PanelSettings:
         return updated
 
     def validate(self) -> None:
-        """Refuse settings no partnership may choose; each error names its field."""
-        _between(self.dash_threshold, 1, len(DASH_ITEMS), "dash_threshold", "The DASH threshold")
-        _between(self.escalation_incidents, 1, 50, "escalation_incidents", "Escalation incidents")
-        _between(self.repeat_window_months, 1, 60, "repeat_window_months", "The repeat window")
-        _between(self.repeat_count, 2, 20, "repeat_count", "The repeat count")
-        if not 1 <= self.case_review_threshold <= 3:
-            raise DomainError(
-                "The ASB Case Review threshold must be between 1 and 3 complaints: the law does "
-                "not allow a threshold higher than three",
-                field="case_review_threshold",
+        """Refuse settings no partnership may choose, naming every problem and its field."""
+        problems = self.problems()
+        if problems:
+            raise InvalidSettings(problems)
+
+    def problems(self) -> list[DomainError]:
+        """Each rule the settings break, in the order the fields appear."""
+        checks = [
+            _between(
+                self.dash_threshold, 1, len(DASH_ITEMS), "dash_threshold", "The DASH threshold"
+            ),
+            _between(
+                self.escalation_incidents, 1, 50, "escalation_incidents", "Escalation incidents"
+            ),
+            _between(self.repeat_window_months, 1, 60, "repeat_window_months", "The repeat window"),
+            _between(self.repeat_count, 2, 20, "repeat_count", "The repeat count"),
+            _case_review_threshold(self.case_review_threshold),
+            _between(
+                self.case_review_window_months,
+                1,
+                6,
+                "case_review_window_months",
+                "The review window",
+            ),
+            *_risk_item_problems(self.risk_items),
+            *_band_problems(self.medium_risk_from, self.high_risk_from, self.risk_items),
+            _definitions_version(self.definitions_version),
+        ]
+        return [problem for problem in checks if problem is not None]
+
+
+class InvalidSettings(DomainError):
+    """Settings that break one or more rules; the message and field are the first problem's."""
+
+    def __init__(self, problems: list[DomainError]) -> None:
+        super().__init__(problems[0].message, field=problems[0].field)
+        self.problems = problems
+
+
+RISK_WEIGHT_MAX = 20
+RISK_LABEL_MAX = 200
+# Stored on each referral as `rules_version` (String(20)): a code, never free text.
+DEFINITIONS_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,19}", re.ASCII)
+
+
+def _between(value: int, low: int, high: int, name: str, label: str) -> DomainError | None:
+    if low <= value <= high:
+        return None
+    return DomainError(f"{label} must be between {low} and {high}", field=name)
+
+
+def _case_review_threshold(value: int) -> DomainError | None:
+    # E25, domain §3.5: ASB, Crime and Policing Act 2014 s104 allows a local threshold of at
+    # most three complaints.
+    if 1 <= value <= 3:
+        return None
+    return DomainError(
+        "The ASB Case Review threshold must be between 1 and 3 complaints: the law does "
+        "not allow a threshold higher than three",
+        field="case_review_threshold",
+    )
+
+
+def _risk_item_problems(items: tuple[RiskItem, ...]) -> list[DomainError]:
+    """Per question of the matrix; fields are named risk_items-<index>-<attribute>."""
+    problems = []
+    for index, item in enumerate(items):
+        number = index + 1
+        if not item.label.strip():
+            problems.append(
+                DomainError(
+                    f"Enter the text of question {number}", field=f"risk_items-{index}-label"
+                )
             )
-        _between(
-            self.case_review_window_months, 1, 6, "case_review_window_months", "The review window"
-        )
-        if not 0 < self.medium_risk_from < self.high_risk_from:
-            raise DomainError(
-                "The high risk band must start above the medium risk band, and both above 0",
+        elif len(item.label) > RISK_LABEL_MAX:
+            problems.append(
+                DomainError(
+                    f"Question {number} must be {RISK_LABEL_MAX} characters or fewer",
+                    field=f"risk_items-{index}-label",
+                )
+            )
+        if item.weight < 0:
+            problems.append(
+                DomainError(
+                    f"The weight of question {number} cannot be negative",
+                    field=f"risk_items-{index}-weight",
+                )
+            )
+        elif item.weight > RISK_WEIGHT_MAX:
+            problems.append(
+                DomainError(
+                    f"The weight of question {number} must be {RISK_WEIGHT_MAX} or less",
+                    field=f"risk_items-{index}-weight",
+                )
+            )
+    return problems
+
+
+def _band_problems(medium: int, high: int, items: tuple[RiskItem, ...]) -> list[DomainError]:
+    """Bands must be ordered and the high band reachable by the matrix's highest score."""
+    if medium < 1:
+        return [
+            DomainError("The medium risk band must start at 1 or more", field="medium_risk_from")
+        ]
+    if high <= medium:
+        return [
+            DomainError(
+                "The high risk band must start above the medium risk band",
                 field="high_risk_from",
             )
-        if any(item.weight < 0 for item in self.risk_items):
-            raise DomainError("Risk item weights cannot be negative", field="risk_items")
+        ]
+    top = sum(max(item.weight, 0) for item in items)
+    if high > top:
+        return [
+            DomainError(
+                f"The high risk band must start at or below the highest possible score ({top})",
+                field="high_risk_from",
+            )
+        ]
+    return []
 
 
-def _between(value: int, low: int, high: int, name: str, label: str) -> None:
-    if not low <= value <= high:
-        raise DomainError(f"{label} must be between {low} and {high}", field=name)
+def _definitions_version(value: str) -> DomainError | None:
+    if DEFINITIONS_VERSION.fullmatch(value):
+        return None
+    return DomainError(
+        "The definitions version must be 1 to 20 letters, numbers, full stops or hyphens, "
+        "starting with a letter or number, like 2026-1",
+        field="definitions_version",
+    )
 
 
 # The DASH risk checklist: 24 questions, answered yes / no / not known (domain §2.4). The topics
@@ -315,6 +435,8 @@ class PanelSpec:
     same_case: SameCase
     default_cadence: MeetingCadence
     figures: tuple[str, ...]
+    # The PanelSettings fields this type uses, in the order its settings page shows them.
+    settings_used: tuple[str, ...]
     # Referrals for the victim below this age are refused (MARAC: 16+, domain §2.3, E15).
     minimum_victim_age: int | None = None
     under_age_message: str = ""
@@ -331,6 +453,9 @@ class PanelSpec:
     def can_move(self, current: ReferralStatus, to: ReferralStatus) -> bool:
         return to in self.transitions.get(current, frozenset())
 
+
+# Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
+BASIC_SETTINGS = ("repeat_window_months", "definitions_version")
 
 REGISTRY: Mapping[PanelType, PanelSpec] = {
     PanelType.MARAC: PanelSpec(
@@ -352,6 +477,13 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
             "Partner agency referrals (%)",
             "Children in the households",
             "Cases per 10,000 adult women",
+        ),
+        settings_used=(
+            "dash_threshold",
+            "escalation_incidents",
+            "repeat_window_months",
+            "repeat_definition",
+            "definitions_version",
         ),
         minimum_victim_age=16,
         under_age_message=(
@@ -386,6 +518,16 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
             "Repeat cases (%)",
             "ASB Case Review: applications, threshold not met, reviews, recommendations",
         ),
+        settings_used=(
+            "risk_items",
+            "medium_risk_from",
+            "high_risk_from",
+            "repeat_window_months",
+            "repeat_count",
+            "case_review_threshold",
+            "case_review_window_months",
+            "definitions_version",
+        ),
     ),
     PanelType.CHANNEL: PanelSpec(
         panel_type=PanelType.CHANNEL,
@@ -396,6 +538,7 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
         same_case=SameCase.SAME_PRIMARY_PERSON,
         default_cadence=MeetingCadence.MONTHLY,
         figures=("Referrals discussed at panel", "Adopted as Channel cases"),
+        settings_used=BASIC_SETTINGS,
         takes_referrals=False,
     ),
     PanelType.MACE: PanelSpec(
@@ -407,6 +550,7 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
         same_case=SameCase.SAME_PRIMARY_PERSON,
         default_cadence=MeetingCadence.MONTHLY,
         figures=("Children discussed", "Children by risk level"),
+        settings_used=BASIC_SETTINGS,
         takes_referrals=False,
     ),
     PanelType.IOM: PanelSpec(
@@ -418,6 +562,7 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
         same_case=SameCase.SAME_PRIMARY_PERSON,
         default_cadence=MeetingCadence.MONTHLY,
         figures=("People in the cohort", "Adopted and deselected"),
+        settings_used=BASIC_SETTINGS,
         takes_referrals=False,
     ),
 }

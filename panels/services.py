@@ -22,6 +22,7 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import PanelSettings
 
 
 def create_area(*, actor: User, name: str) -> Area:
@@ -70,6 +71,24 @@ def update_panel(
     return panel
 
 
+def update_panel_settings(panel: Panel, *, actor: User, **changes: Any) -> PanelSettings:
+    """Change a panel's [LOCAL] settings; only those its type uses, and only to allowed values."""
+    unused = sorted(set(changes) - set(panel.spec.settings_used))
+    if unused:
+        raise DomainError(f"A {panel.panel_type.label} panel has no such setting", field=unused[0])
+    before = panel.settings
+    after = before.with_changes(**changes)
+    panel.local_settings = after.to_json()
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.PANEL_SETTINGS_CHANGED,
+        object=panel,
+        changes=_settings_changes(before, after),
+    )
+    return after
+
+
 def add_member(*, actor: User, panel: Panel, user: User, role: PanelRole) -> PanelMembership:
     if not user.is_active:
         raise DomainError("Only active accounts can join a panel", field="user_id")
@@ -104,6 +123,25 @@ def _panel_fields(panel: Panel) -> dict[str, Any]:
         "meeting_cadence": panel.meeting_cadence,
         "active": panel.active,
     }
+
+
+def _settings_changes(before: PanelSettings, after: PanelSettings) -> dict[str, Any]:
+    """{field: [old, new]}, with the risk matrix as one weight and one label per question.
+
+    Question labels are typed by an admin, so like all free text they stay out of the trail:
+    the event says only that a label changed.
+    """
+    flat_before, flat_after = _flat_settings(before), _flat_settings(after)
+    labels = frozenset(name for name in flat_before | flat_after if name.endswith(".label"))
+    return audit.changes(flat_before, flat_after, sensitive=labels)
+
+
+def _flat_settings(settings: PanelSettings) -> dict[str, Any]:
+    flat = {k: v for k, v in settings.to_json().items() if k != "risk_items"}
+    for item in settings.risk_items:
+        flat[f"risk_items.{item.key}.weight"] = item.weight
+        flat[f"risk_items.{item.key}.label"] = item.label
+    return flat
 
 
 def _membership_fields(membership: PanelMembership, *, added: bool) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The signed-in home page and the admin pages for areas, panels and memberships."""
+"""The signed-in home page and the admin pages for areas, panels, memberships and settings."""
 
 from __future__ import annotations
 
@@ -113,6 +113,7 @@ def admin_show(panel_id: int) -> str | Response:
         members=queries.members_of(panel),
         form=form,
         confirm=ConfirmForm(),
+        setting_labels=forms.SETTING_LABELS,
     )
 
 
@@ -161,3 +162,29 @@ def remove_member(panel_id: int, membership_id: int) -> Response:
     db.session.commit()
     flash(f"{name} has been removed from the panel", "success")
     return redirect(url_for("panels.admin_show", panel_id=panel_id))
+
+
+@bp.route("/admin/panels/<int:panel_id>/settings", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def panel_settings(panel_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    current = panel.settings
+    form = forms.local_settings_form(panel.panel_type, current)
+    if form.validate_on_submit():
+        try:
+            services.update_panel_settings(
+                panel, actor=current_user, **forms.settings_changes(form, current)
+            )
+        except DomainError as error:
+            forms.add_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Settings saved", "success")
+            return redirect(url_for("panels.admin_show", panel_id=panel.id))
+    return render_template(
+        "panels/settings_form.html",
+        panel=panel,
+        form=form,
+        errors=forms.error_summary_items(form),
+        hint=forms.setting_hint,
+    )

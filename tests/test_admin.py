@@ -64,6 +64,12 @@ FORGED_FORM = {
     "current_password": PASSWORD,
     "new_password": NEW_PASSWORD,
     "confirm_password": NEW_PASSWORD,
+    # A MARAC panel's local settings (panels.settings).
+    "dash_threshold": "13",
+    "escalation_incidents": "4",
+    "repeat_window_months": "18",
+    "repeat_definition": "further_criminal_incident",
+    "definitions_version": "2026-9",
 }
 
 SNAPSHOT_TABLES = (

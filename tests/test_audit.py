@@ -267,6 +267,10 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
         ),
         AuditAction.PANEL_UPDATED,
     ),
+    "update_panel_settings": (
+        lambda w: panel_services.update_panel_settings(w.panel, actor=w.admin, dash_threshold=12),
+        AuditAction.PANEL_SETTINGS_CHANGED,
+    ),
     "add_member": (
         lambda w: panel_services.add_member(
             actor=w.admin, panel=w.panel, user=w.admin, role=PanelRole.CHAIR
