@@ -30,6 +30,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.database import db
+from demo import case_reviews as demo_case_reviews
 from demo import cases as demo_cases
 from demo import data
 from demo import referrals as demo_referrals
@@ -70,6 +71,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         db.session.commit()
         demo_cases.seed()
         demo_referrals.seed(scale=0.1)
+        demo_case_reviews.seed()
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)

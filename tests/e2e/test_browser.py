@@ -277,3 +277,25 @@ def test_the_screening_page_is_accessible(
     assert_accessible(page, axe_source)
     page.goto("/meetings")
     assert_accessible(page, axe_source)
+
+
+# ASB Case Review -------------------------------------------------------------------------------
+
+
+def test_the_case_review_pages_are_accessible(
+    new_context: NewContext, signed_in_state: Callable[[str], Any], axe_source: Path
+) -> None:
+    context = new_context(storage_state=signed_in_state(OTHER_COORDINATOR), bypass_csp=True)
+    page = context.new_page()
+    page.goto("/case-reviews")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page, axe_source)
+    page.locator("table.govuk-table tbody a").first.click()
+    expect(page.get_by_text("not a complaints procedure", exact=False)).to_be_visible()
+    assert_accessible(page, axe_source)
+    page.goto("/case-reviews/new")
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_accessible(page, axe_source)
+    page.goto("/case-reviews/figures")
+    assert_accessible(page, axe_source)
