@@ -56,7 +56,7 @@ def parse_date(name: str, day: str, month: str, year: str) -> date:
         raise ValueError("Year must include 4 numbers")
     try:
         return date(int(year), int(month), int(day))
-    except ValueError:
+    except (ValueError, OverflowError):  # a forged day of twenty digits overflows C's int
         raise ValueError(f"{name} must be a real date") from None
 
 

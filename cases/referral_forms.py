@@ -342,10 +342,14 @@ class DashForm(SectionForm):
     def validate(self, extra_validators: Any = None) -> bool:
         valid = bool(super().validate(extra_validators))
         if self.tool.data == RiskTool.DASH.value:
+            sources = {value for value, _ in SOURCES}
             for i, _ in enumerate(DASH_ITEMS):
-                field = self[f"answer_{i}"]
+                field, source = self[f"answer_{i}"], self[f"source_{i}"]
                 if field.data not in {"yes", "no", "not_known"}:
                     field.errors = [f"Answer question {i + 1}: yes, no or not known"]
+                    valid = False
+                if source.data not in sources:
+                    source.errors = [f"Choose where the answer to question {i + 1} came from"]
                     valid = False
         return valid
 
@@ -552,3 +556,7 @@ class TransferForm(FlaskForm):
     def validate_reason(self, field: Field) -> None:
         if not (field.data or "").strip():
             raise ValidationError("Enter the reason for the transfer")
+
+    def validate_transferred_on(self, field: Field) -> None:
+        if field.data and field.data > uk_today():
+            raise ValidationError("Date of transfer must be today or in the past")

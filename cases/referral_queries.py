@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Select
+from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -40,23 +42,50 @@ def coordinates(user: User, panel_id: int) -> bool:
     return panel_id in db.session.scalars(coordinated_panel_ids(user)).all()
 
 
-def visible_referral(user: User, referral_id: int) -> Referral | None:
-    """The referral if the user made it or coordinates its panel, else None (a 404)."""
-    return db.session.scalar(
-        select(Referral).where(
-            Referral.id == referral_id,
-            or_(
-                Referral.referrer_id == user.id, Referral.panel_id.in_(coordinated_panel_ids(user))
+def member_panel_ids(user: User) -> Select[int]:
+    return select(PanelMembership.panel_id).where(PanelMembership.user_id == user.id)
+
+
+def _visible_to(user: User) -> ColumnElement[bool]:
+    """Who sees a referral. Before screening: its referrer, and once sent the coordinators of
+    the panel it was sent to. Once it belongs to a case, the case's panel decides: its
+    coordinators, and the referrer while they still sit on it (a transfer moves the case and
+    its history away from the sending panel's people)."""
+    case_panel = select(Case.panel_id).where(Case.id == Referral.case_id).scalar_subquery()
+    unscreened = and_(
+        Referral.case_id.is_(None),
+        or_(
+            Referral.referrer_id == user.id,
+            and_(
+                Referral.submitted_at.is_not(None),
+                Referral.panel_id.in_(coordinated_panel_ids(user)),
             ),
-        )
+        ),
     )
+    in_a_case = and_(
+        Referral.case_id.is_not(None),
+        or_(
+            case_panel.in_(coordinated_panel_ids(user)),
+            and_(Referral.referrer_id == user.id, case_panel.in_(member_panel_ids(user))),
+        ),
+    )
+    return or_(unscreened, in_a_case)
+
+
+def visible_referral(user: User, referral_id: int) -> Referral | None:
+    """The referral if the user may see it (see `_visible_to`), else None (a 404)."""
+    return db.session.scalar(select(Referral).where(Referral.id == referral_id, _visible_to(user)))
 
 
 def referrals_by(user: User) -> Sequence[Referral]:
     """The user's own referrals, newest first (bounded)."""
     return db.session.scalars(
         select(Referral)
-        .where(Referral.referrer_id == user.id, Referral.status != ReferralStatus.WITHDRAWN)
+        .where(
+            Referral.referrer_id == user.id,
+            Referral.status != ReferralStatus.WITHDRAWN,
+            _visible_to(user),
+        )
         .order_by(Referral.created_at.desc(), Referral.id.desc())
         .limit(LIST_LIMIT)
     ).all()
@@ -98,6 +127,7 @@ def coordinated_panels(user: User) -> Sequence[Panel]:
 
 
 def upcoming_meetings(panel_id: int, on_or_after: date) -> Sequence[Meeting]:
+    """The panel's meetings from `on_or_after`, soonest first (bounded)."""
     return db.session.scalars(
         select(Meeting)
         .where(Meeting.panel_id == panel_id, Meeting.held_on >= on_or_after)

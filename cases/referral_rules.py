@@ -29,9 +29,10 @@ def people_of(referral: Referral) -> list[dict[str, Any]]:
     return list(answers_of(referral).get(FormSection.PEOPLE.value, {}).get("people", []))
 
 
-def identity_of(entry: dict[str, Any]) -> Identity:
-    """A referred person's entry as the identity a Person record is made from."""
-    safety = entry.get("safety") or {}
+def identity_of(entry: dict[str, Any], safety: dict[str, Any] | None = None) -> Identity:
+    """A referred person's entry as the identity a Person record is made from; the victim's
+    carries the referral's safe-contact answers, which any later contact must check (R14)."""
+    safety = safety or {}
     return Identity(
         given_names=entry.get("given_names", ""),
         family_name=entry.get("family_name", ""),
@@ -42,8 +43,23 @@ def identity_of(entry: dict[str, Any]) -> Identity:
         ),
         address=entry.get("address") or None,
         phone=safety.get("phone") or entry.get("phone") or None,
-        contact_safety=safety.get("summary") or None,
+        contact_safety=contact_safety_of(safety) or None,
     )
+
+
+def contact_safety_of(safety: dict[str, Any]) -> str:
+    """The safe-contact answers as one line each, as the case page shows them."""
+    lines = []
+    if safety.get("safe_to_call") is not None:
+        lines.append("Safe to call" if safety["safe_to_call"] else "NOT safe to call")
+    labels = {
+        "safe_times": "Safe times",
+        "safe_contacts": "Safe to talk to",
+        "unsafe_contacts": "Not safe to talk to",
+        "afraid_of": "Afraid of",
+    }
+    lines += [f"{label}: {safety[key]}" for key, label in labels.items() if safety.get(key)]
+    return "\n".join(lines)
 
 
 def optional_date(value: str | None) -> date | None:

@@ -4,6 +4,7 @@ with identity matching; listing at meetings; the meeting calendar; case transfer
 from __future__ import annotations
 
 from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -192,7 +193,7 @@ def check(referral_id: int) -> str | Response:
 def withdraw(referral_id: int) -> Response:
     referral = _visible_referral_or_404(referral_id)
     if referral.referrer_id != current_user.id:
-        abort(404)
+        _deny(("referrals", referral_id))
     try:
         services.withdraw_referral(referral, actor=current_user)
     except DomainError as error:
@@ -302,7 +303,10 @@ def _chosen_matches(
 @signed_in
 def list_for_meeting(referral_id: int) -> str | Response:
     referral = _coordinated_referral_or_404(referral_id)
-    meetings = queries.upcoming_meetings(referral.panel_id, referral.referred_on or uk_today())
+    # Meetings from the referral date, but no further back than two months: a coordinator may
+    # record a recent meeting after the event, and the next ones always fit in the choice.
+    since = max(referral.referred_on or uk_today(), uk_today() - timedelta(days=61))
+    meetings = queries.upcoming_meetings(referral.panel_id, since)
     form = ListingForm()
     form.meeting_id.choices = [
         (str(m.id), f"{m.held_on:%d/%m/%Y} ({m.kind.label.lower()})") for m in meetings
@@ -405,7 +409,8 @@ def transfer(case_id: int) -> str | Response:
             )
         except DomainError as error:
             db.session.rollback()  # nothing of a refused change is kept
-            form.to_panel_id.errors.append(error.message)
+            field = form.transferred_on if error.field == "transferred_on" else form.to_panel_id
+            field.errors.append(error.message)
         else:
             db.session.commit()
             flash(f"Case {case.reference} has been transferred to {to_panel.name}", "success")

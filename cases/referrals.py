@@ -151,6 +151,9 @@ def _record_risk(referral: Referral, risk: dict[str, Any] | None) -> None:
     assessment. Police may send a DARA grade instead of a DASH count (E14)."""
     panel = referral.panel
     criteria = set(referral.criteria or [])
+    for earlier in list(referral.assessments):  # a resubmission replaces what it had
+        referral.assessments.remove(earlier)
+        db.session.delete(earlier)
     if not risk:
         referral.risk_level = RiskLevel.HIGH if panel.panel_type is PanelType.MARAC else None
         return
@@ -211,6 +214,7 @@ def withdraw_referral(referral: Referral, *, actor: User) -> Referral:
 
 def return_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
     """Back to the referrer for more information, with the reason (they can edit and resubmit)."""
+    _require_move(referral, ReferralStatus.RETURNED)
     referral.decision_reason = _reason(reason)
     return _move(referral, ReferralStatus.RETURNED, actor, AuditAction.REFERRAL_RETURNED)
 
@@ -228,6 +232,7 @@ def reject_referral(referral: Referral, *, actor: User, reason: str) -> Referral
             "cannot be rejected as not meeting them",
             field="decision",
         )
+    _require_move(referral, ReferralStatus.REJECTED)
     referral.decision_reason = _reason(reason)
     return _move(referral, ReferralStatus.REJECTED, actor, AuditAction.REFERRAL_REJECTED)
 
@@ -252,8 +257,11 @@ def accept_referral(
     entries = people_of(referral)
     if len(matches) != len(entries):
         raise DomainError("Decide for every person in the referral", field="matches")
+    safety = answers_of(referral).get(FormSection.SAFETY.value)
     people = [
-        _resolve_person(referral.panel, entry, match)
+        _resolve_person(
+            referral.panel, entry, match, safety if entry["role"] == CaseRole.VICTIM.value else None
+        )
         for entry, match in zip(entries, matches, strict=True)
     ]
     victim = next(p for p, e in zip(people, entries, strict=True) if e["role"] == "victim")
@@ -309,9 +317,11 @@ def accept_referral(
     return Acceptance(case, new_case, people)
 
 
-def _resolve_person(panel: Panel, entry: dict[str, Any], match: int | None) -> Person:
+def _resolve_person(
+    panel: Panel, entry: dict[str, Any], match: int | None, safety: dict[str, Any] | None
+) -> Person:
     if match is None:
-        person = new_person_record(identity_of(entry))
+        person = new_person_record(identity_of(entry, safety))
         db.session.add(person)
         db.session.flush()
         return person
@@ -341,6 +351,7 @@ def _link_people(case: Case, people: Sequence[Person], entries: Sequence[dict[st
 
 
 def list_for_meeting(referral: Referral, *, actor: User, meeting: Meeting) -> Referral:
+    _require_move(referral, ReferralStatus.LISTED)
     if meeting.panel_id != referral.panel_id:
         raise DomainError("Choose a meeting of this referral’s panel", field="meeting_id")
     assert referral.referred_on is not None
@@ -372,6 +383,12 @@ def transfer_case(
     latest = latest_referral(case)
     if latest is None or latest.status not in WINDOW_OPENING_STATUSES:
         raise DomainError("Only a case with an accepted referral can be transferred")
+    assert latest.referred_on is not None
+    if transferred_on < latest.referred_on:
+        raise DomainError(
+            "The transfer date must be on or after the date of the case’s last referral",
+            field="transferred_on",
+        )
     latest.status = ReferralStatus.TRANSFERRED_OUT
     incoming = Referral(
         data_key=key_store().new_key(KeyPurpose.CASE),
@@ -380,7 +397,8 @@ def transfer_case(
         referrer=actor,
         referring_agency_id=actor.organisation_id,
         status=ReferralStatus.ACCEPTED,
-        referred_on=transferred_on,
+        # The repeat window stays anchored on the last referral, not on the transfer (E1, E9).
+        referred_on=latest.referred_on,
         submitted_at=utcnow(),
         criteria=latest.criteria,
         risk_tool=latest.risk_tool,
@@ -442,12 +460,16 @@ def _refresh_case(case: Case) -> None:
 # Helpers -------------------------------------------------------------------------------------
 
 
+def _require_move(referral: Referral, to: ReferralStatus) -> None:
+    if not referral.panel.spec.can_move(referral.status, to):
+        raise DomainError(
+            f"A referral that is ‘{referral.status.label.lower()}’ cannot be {to.label.lower()}"
+        )
+
+
 def _move(referral: Referral, to: ReferralStatus, actor: User, action: AuditAction) -> Referral:
     before = referral.status
-    if not referral.panel.spec.can_move(before, to):
-        raise DomainError(
-            f"A referral that is ‘{before.label.lower()}’ cannot be {to.label.lower()}"
-        )
+    _require_move(referral, to)
     referral.status = to
     if to in (ReferralStatus.RETURNED, ReferralStatus.REJECTED):
         _screened(referral, actor)

@@ -486,3 +486,60 @@ def test_every_page_showing_a_referral_records_a_read(
     for number, page in enumerate(pages, start=1):
         assert client.get(f"/referrals/{referral_id}{page}").status_code == 200
         assert reads() == number, page
+
+
+def test_after_a_transfer_only_the_receiving_panel_sees_the_referrals(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    rep, referral_id = accepted_by_coordinator(app, client, sign_in, world.marac)
+    case_id = referral(app, referral_id).case_id
+    moved = post(
+        client,
+        f"/cases/{case_id}/transfer",
+        [("to_panel_id", str(world.other_marac)), ("reason", "Moved area")]
+        + [("transferred_on", d) for d in ("10", "11", "2026")],
+    )
+    assert moved.status_code == 302  # type: ignore[attr-defined]
+    assert client.get(f"/referrals/{referral_id}").status_code == 404
+    assert rep.get(f"/referrals/{referral_id}").status_code == 404
+    receiving = app.test_client()
+    sign_in(receiving, OUTSIDER)
+    assert receiving.get(f"/referrals/{referral_id}").status_code == 200
+
+
+def test_coordinators_do_not_see_drafts(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    rep = app.test_client()
+    sign_in(rep, REP)
+    referral_id = start(rep, world.marac)
+    sign_in(client, COORDINATOR)
+    assert client.get(f"/referrals/{referral_id}").status_code == 404
+
+
+def test_a_forged_twenty_digit_day_is_a_message_not_an_error(
+    client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    sign_in(client, REP)
+    referral_id = start(client, world.marac)
+    page = post(
+        client,
+        f"/referrals/{referral_id}/sections/about",
+        [("referred_on", "99999999999999999999"), ("referred_on", "1"), ("referred_on", "2026")],
+    )
+    assert page.status_code == 200  # type: ignore[attr-defined]
+    assert "Date of referral must be a real date" in text(page)
+
+
+def test_withdrawing_someone_elses_referral_is_a_recorded_404(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    _, referral_id = sent_by_rep(app, sign_in, world.marac)
+    sign_in(client, COORDINATOR)
+    response = post(client, f"/referrals/{referral_id}/withdraw", {}, token_from="/referrals")
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    with app.app_context():
+        denied = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.ACCESS_DENIED)
+        ).all()
+        assert str(referral_id) in {event.object_id for event in denied}

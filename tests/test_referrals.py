@@ -688,3 +688,67 @@ def test_disposal_destroys_the_content_of_the_cases_referrals(world: World) -> N
         _ = referral.answers
     with pytest.raises(ContentDestroyed):
         _ = referral.assessments[0].items
+
+
+# Found in review ---------------------------------------------------------------------------------
+
+
+def test_e1_e9_a_transfer_keeps_the_window_anchored_on_the_last_referral(world: World) -> None:
+    first, case = first_case(world, date(2025, 1, 10))
+    with pytest.raises(DomainError, match="on or after the date of the case’s last referral"):
+        referrals.transfer_case(
+            case,
+            actor=world.coordinator,
+            to_panel=world.other_area_marac,
+            transferred_on=date(2025, 1, 9),
+            reason="Moved",
+        )
+    referrals.transfer_case(
+        case,
+        actor=world.coordinator,
+        to_panel=world.other_area_marac,
+        transferred_on=date(2026, 11, 20),
+        reason="Moved",
+    )
+    incoming = case.referrals[-1]
+    assert incoming.referred_on == first.referred_on
+    assert case.flag_expires_on == date(2026, 1, 10)
+    finding = assess_repeat(case.referrals, date(2027, 6, 1), PanelType.MARAC, PanelSettings())
+    assert not finding.is_repeat
+
+
+def test_r14_the_safe_contact_answers_reach_the_victims_record(world: World) -> None:
+    answers = marac_answers(referred_on=TODAY)
+    answers[FormSection.SAFETY] = {
+        "safe_to_call": False,
+        "phone": "07700 900123",
+        "afraid_of": "Her brother",
+    }
+    case = accept(world, submitted(world.rep, world.marac, answers))
+    victim_record = next(link.person for link in case.people if link.role is CaseRole.VICTIM)
+    assert victim_record.phone == "07700 900123"
+    assert victim_record.contact_safety == "NOT safe to call\nAfraid of: Her brother"
+    perpetrator_record = next(
+        link.person for link in case.people if link.role is CaseRole.PERPETRATOR
+    )
+    assert perpetrator_record.contact_safety is None
+
+
+def test_a_resubmitted_referral_replaces_its_risk_assessment(world: World) -> None:
+    referral = submitted(world.rep, world.marac, marac_answers(referred_on=TODAY, yes=15))
+    referrals.return_referral(referral, actor=world.coordinator, reason="Check question 3")
+    referrals.save_section(
+        referral, actor=world.rep, section=FormSection.RISK, data={"tool": "dara", "grade": "high"}
+    )
+    referrals.submit_referral(referral, actor=world.rep)
+    db.session.flush()
+    assert referral.assessments == []
+    assert (referral.risk_tool, referral.risk_level) == (None, RiskLevel.HIGH)
+
+
+def test_a_draft_cannot_be_listed_and_nothing_changes(world: World) -> None:
+    referral = draft(world.rep, world.marac, marac_answers(referred_on=TODAY))
+    meeting = panel_services.schedule_meeting(actor=None, panel=world.marac, held_on=TODAY)
+    with pytest.raises(DomainError, match="cannot be listed"):
+        referrals.list_for_meeting(referral, actor=world.coordinator, meeting=meeting)
+    assert referral.meeting is None
