@@ -38,6 +38,7 @@ class AccessEntry:
 
     sequence: int
     occurred_at: datetime
+    actor_id: int | None  # None: the system itself (a command or a scheduled job)
     user: str
     agency: str
     action: AuditAction
@@ -121,6 +122,7 @@ def _entry(row: Row[*tuple[Any, ...]]) -> AccessEntry:
     return AccessEntry(
         sequence=row.sequence,
         occurred_at=row.occurred_at,
+        actor_id=row.actor_id,
         user=user,
         agency=agency,
         action=row.action,

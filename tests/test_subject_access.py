@@ -319,6 +319,8 @@ def test_r17_the_bundle_gathers_every_role_across_panels_and_marks_third_parties
     assert f"{REDACT}</span> Elowen Brack" in perpetrator_case
     assert f"{REDACT}</span> Nadia Whitlock" in perpetrator_case  # referrer and access log
     assert "Referral: accepted" in perpetrator_case
+    assert f"{REDACT}</span> The system" not in text  # no one to redact: no staff name
+    assert "The system" in text
 
 
 def test_r15_for_a_perpetrator_the_referral_is_flagged_not_to_be_disclosed(
@@ -487,3 +489,29 @@ class SarScenarios:
             details=replace(details(), requester_name=self.canary, subject_family_name=self.canary),
             today=RECEIVED,
         )
+
+
+def test_a_step_with_bad_input_shows_the_error_and_changes_nothing(
+    app: Flask, client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    sign_in(client, AUDITOR)
+    url = f"/audit/subject-access/{bundled.request_id}"
+    missing = post_form(client, f"{url}/pause", {"pause-on": ["", "1", "2026"]})
+    assert missing.status_code == 200
+    assert "There is a problem" in missing.text
+    assert "must include a day" in missing.text
+    assert 'href="#pause-on-day"' in missing.text
+    reason_kept = post_form(
+        client, f"{url}/refuse", {"refuse-reason": "Typed reason kept", "refuse-on": ["", "", ""]}
+    )
+    assert "Enter the date the requester was told" in reason_kept.text
+    assert "Typed reason kept" in reason_kept.text
+    forged = post_form(client, f"{url}/subjects", {"subjects-people": "999999"})
+    assert forged.status_code == 200
+    assert "Select records from the list" in forged.text
+    before_paused = post_form(client, f"{url}/pause", {"pause-on": ["1", "1", "2026"]})
+    assert "after the request was received (12/01/2026)" in before_paused.text
+    with app.app_context():
+        request = db.session.get(SubjectAccessRequest, bundled.request_id)
+        assert request is not None
+        assert (request.status, request.subjects) == (RequestStatus.RECEIVED, [])
