@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,6 +23,7 @@ from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
 from app.errors import DomainError
+from app.settings import Settings
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import referrals
@@ -515,3 +517,25 @@ def test_a_step_with_bad_input_shows_the_error_and_changes_nothing(
         request = db.session.get(SubjectAccessRequest, bundled.request_id)
         assert request is not None
         assert (request.status, request.subjects) == (RequestStatus.RECEIVED, [])
+
+
+def test_the_database_file_holds_no_requester_details_in_clear(
+    app: Flask, auditor: int, settings: Settings
+) -> None:
+    """What the requester gave is sealed under the request's own key."""
+    with app.test_request_context():
+        request = receive(auditor)
+        actor = request.recorded_by
+        on = date(2026, 1, 20)
+        services.extend(
+            request, actor=actor, months=1, reason="MARKER-REASON-3310", on=on, today=on
+        )
+        db.session.commit()
+        assert request.requester_name == REQUESTER
+        db.engine.dispose()  # closes the connections, checkpointing the WAL
+    database = Path(settings.database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    stored = b"".join(path.read_bytes() for path in files if path.exists())
+    assert len(stored) > 0
+    for marker in (REQUESTER, "Wrenfold Lane", "Arrowdale", "MARKER-REASON-3310"):
+        assert marker.encode() not in stored, marker
