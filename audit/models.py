@@ -80,6 +80,7 @@ class AuditAction(StrEnum):
     SUBJECT_ACCESS_CLOCK_PAUSED = "subject_access:clock_paused"
     SUBJECT_ACCESS_CLOCK_RESUMED = "subject_access:clock_resumed"
     SUBJECT_ACCESS_COMPLETED = "subject_access:completed"
+    SUBJECT_ACCESS_DISCLOSURE_DECIDED = "subject_access:disclosure_decided"
     SUBJECT_ACCESS_EXTENDED = "subject_access:extended"
     SUBJECT_ACCESS_LIST_VIEWED = "subject_access:list_viewed"
     SUBJECT_ACCESS_RECEIVED = "subject_access:received"

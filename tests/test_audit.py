@@ -148,7 +148,7 @@ class World:
         referrals.list_for_meeting(self.listed, actor=self.worker, meeting=self.meeting)
         self.other_area_panel = make_panel("Eastmere")
         self.reviews = ReviewScenarios(self.worker, self.organisation, CANARY)
-        self.requests = SarScenarios(self.admin, CANARY, self.case_of_accepted.people[0].person)
+        self.requests = SarScenarios(self.admin, CANARY, self.case_of_accepted)
 
     def code(self) -> str:
         self.worker.totp_last_step = None
@@ -489,6 +489,17 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
             today=date(2026, 1, 20),
         ),
         AuditAction.SUBJECT_ACCESS_REFUSED,
+    ),
+    "record_disclosure": (
+        lambda w: subject_access_services.record_disclosure(
+            w.requests.perpetrator,
+            actor=w.admin,
+            referral=w.accepted,
+            on=date(2026, 1, 20),
+            reason=CANARY,
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED,
     ),
 }
 

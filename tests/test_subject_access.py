@@ -28,6 +28,7 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import referrals
 from cases import services as case_services
+from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
@@ -375,6 +376,7 @@ def test_every_subject_access_page_is_for_auditors() -> None:
         "subject_access.show",
         "subject_access.advance",
         "subject_access.bundle",
+        "subject_access.disclosure",
     }
 
 
@@ -477,13 +479,17 @@ def test_a_missing_request_is_not_found(client: FlaskClient, sign_in: SignIn, au
 class SarScenarios:
     """Requests at the statuses the audit scenarios act on, with the canary as the requester."""
 
-    def __init__(self, actor: User, canary: str, person: Person) -> None:
+    def __init__(self, actor: User, canary: str, case: Case) -> None:
         self.actor, self.canary = actor, canary
         self.received = self.new()
         self.paused = self.new()
         services.pause_clock(self.paused, actor=actor, on=RECEIVED, today=RECEIVED)
         self.confirmed = self.new()
-        services.confirm_subjects(self.confirmed, actor=actor, people=[person])
+        services.confirm_subjects(self.confirmed, actor=actor, people=[case.people[0].person])
+        # The alleged perpetrator asks: the case's referrals are withheld from them (R15).
+        self.perpetrator = self.new()
+        perpetrators = [p.person for p in case.people if p.role is CaseRole.PERPETRATOR]
+        services.confirm_subjects(self.perpetrator, actor=actor, people=perpetrators)
 
     def new(self) -> SubjectAccessRequest:
         return services.receive_request(
@@ -539,3 +545,55 @@ def test_the_database_file_holds_no_requester_details_in_clear(
     assert len(stored) > 0
     for marker in (REQUESTER, "Wrenfold Lane", "Arrowdale", "MARKER-REASON-3310"):
         assert marker.encode() not in stored, marker
+
+
+def test_r15_a_recorded_decision_lets_the_referral_be_disclosed(
+    app: Flask, client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    sign_in(client, AUDITOR)
+    confirm_all(client, bundled)
+    bundle_url = f"/audit/subject-access/{bundled.request_id}/bundle"
+    link = re.search(
+        r'href="(/audit/subject-access/\d+/referrals/(\d+)/disclosure)"',
+        client.get(bundle_url).text,
+    )
+    assert link, "no way to record a decision"
+    empty = post_form(client, link.group(1), {"reason": "", "on": ["20", "1", "2026"]})
+    assert "Enter who decided and why the referral can be disclosed" in empty.text
+    saved = post_form(
+        client,
+        link.group(1),
+        {"reason": "Chair agreed, victim consulted", "on": ["20", "1", "2026"]},
+    )
+    assert saved.status_code == 302
+    section = _case_section(client.get(bundle_url).text, bundled.perpetrator_case)
+    assert "Do not disclose (R15)" not in section
+    assert "Disclosure decided on 20 January 2026" in section
+    assert "Chair agreed, victim consulted" in section
+    again = post_form(client, link.group(1), {"reason": "Twice", "on": ["20", "1", "2026"]})
+    assert "already recorded" in again.text
+    with app.app_context():
+        event = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED
+            )
+        ).one()
+        assert "Chair" not in (event.changes or "")
+        assert f'"referral_id":[null,{link.group(2)}]' in (event.changes or "")
+
+
+def test_r15_only_withheld_referrals_take_a_disclosure_decision(
+    client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    sign_in(client, AUDITOR)
+    # no records confirmed yet: nothing is withheld, so there is nothing to decide
+    assert (
+        client.get(f"/audit/subject-access/{bundled.request_id}/referrals/1/disclosure").status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/audit/subject-access/{bundled.request_id}/referrals/999999/disclosure"
+        ).status_code
+        == 404
+    )

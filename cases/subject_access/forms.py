@@ -151,3 +151,14 @@ class RefuseForm(FlaskForm):
     reason = _text("Why the request is refused", "Enter why the request is refused")
     on = _on("Date the requester was told")
     submit = SubmitField("Refuse the request", widget=GovSubmitInput())
+
+
+class DisclosureForm(FlaskForm):
+    reason = _text(
+        "Who decided, and why the referral can be disclosed",
+        "Enter who decided and why the referral can be disclosed",
+        description="For example, the panel chair with the victim’s agreement, after checking "
+        "that disclosure does not put the victim at risk.",
+    )
+    on = _on("Date of the decision")
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())

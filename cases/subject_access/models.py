@@ -128,3 +128,24 @@ class RequestSubject(Base):
 
     request: Mapped[SubjectAccessRequest] = relationship(back_populates="subjects")
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class DisclosureDecision(SealedRecord):
+    """A decision to disclose a referral to a requester who is the alleged perpetrator in its
+    case: without one the referral's existence is withheld (domain R15, default deny)."""
+
+    __tablename__ = "subject_access_disclosures"
+    __table_args__ = (UniqueConstraint("request_id", "referral_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("subject_access_requests.id", ondelete="CASCADE"), index=True
+    )
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    decided_on: Mapped[date]
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reason = Sealed(TEXT)  # who decided (the panel, the DPO) and why it is safe to disclose
+
+    decided_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -30,6 +30,7 @@ from cases.models import Referral
 from cases.repeats import Suggestion
 from cases.repeats import suggest_among
 from cases.subject_access.models import CLOSED_STATUSES
+from cases.subject_access.models import DisclosureDecision
 from cases.subject_access.models import SubjectAccessRequest
 
 OPEN_LIST_LIMIT = 500
@@ -106,6 +107,28 @@ def _appearances(person_ids: Sequence[int]) -> dict[int, list[CasePerson]]:
     return grouped
 
 
+def withheld_case_ids(request: SubjectAccessRequest) -> set[int]:
+    """Cases in which a confirmed record of the requester is the alleged perpetrator."""
+    subject_ids = [s.person_id for s in request.subjects]
+    if not subject_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(CasePerson.case_id).where(
+                CasePerson.person_id.in_(subject_ids), CasePerson.role == CaseRole.PERPETRATOR
+            )
+        )
+    )
+
+
+def withheld_referral(request: SubjectAccessRequest, referral_id: int) -> Referral | None:
+    """The referral if it is withheld from this requester (R15), else None (a 404)."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or referral.case_id not in withheld_case_ids(request):
+        return None
+    return referral
+
+
 # The bundle ---------------------------------------------------------------------------------
 
 
@@ -117,6 +140,8 @@ class BundleCase:
     subject_roles: list[CaseRole] = field(default_factory=list)
     others: list[CasePerson] = field(default_factory=list)  # third parties
     access: list[AccessEntry] = field(default_factory=list)
+    # Decisions to disclose a withheld referral, by referral id (R15).
+    decisions: dict[int, DisclosureDecision] = field(default_factory=dict)
 
     @property
     def referrals(self) -> list[Referral]:
@@ -162,7 +187,13 @@ def bundle(request: SubjectAccessRequest) -> Bundle:
             ),
         )
     ).all()
-    items = {case.id: _bundle_case(case, subject_ids) for case in cases}
+    decisions = {
+        d.referral_id: d
+        for d in db.session.scalars(
+            select(DisclosureDecision).where(DisclosureDecision.request_id == request.id)
+        )
+    }
+    items = {case.id: _bundle_case(case, subject_ids, decisions) for case in cases}
     referral_case = {r.id: case.id for case in cases for r in case.referrals}
     page = access_log.entries_for(list(items), list(referral_case), limit=BUNDLE_ACCESS_LIMIT)
     for entry in page.entries:
@@ -172,8 +203,11 @@ def bundle(request: SubjectAccessRequest) -> Bundle:
     return Bundle(list(items.values()), access_capped=page.has_more)
 
 
-def _bundle_case(case: Case, subject_ids: set[int]) -> BundleCase:
+def _bundle_case(
+    case: Case, subject_ids: set[int], decisions: dict[int, DisclosureDecision]
+) -> BundleCase:
     item = BundleCase(case)
+    item.decisions = {r.id: decisions[r.id] for r in case.referrals if r.id in decisions}
     for link in case.people:
         if link.person_id in subject_ids:
             item.subject_roles.append(link.role)

@@ -12,12 +12,16 @@ from datetime import date
 import audit
 from app.accounts.models import User
 from app.database import db
+from app.database import flush_unique
 from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
 from cases.models import Person
+from cases.models import Referral
+from cases.subject_access import queries
 from cases.subject_access import rules
+from cases.subject_access.models import DisclosureDecision
 from cases.subject_access.models import Regime
 from cases.subject_access.models import RequestStatus
 from cases.subject_access.models import RequestSubject
@@ -204,6 +208,43 @@ def refuse(
     reason = _required(reason, "reason", "why the request is refused")
     request.refusal_reason = reason
     _close(request, actor, RequestStatus.REFUSED, AuditAction.SUBJECT_ACCESS_REFUSED, on, today)
+
+
+def record_disclosure(
+    request: SubjectAccessRequest,
+    *,
+    actor: User,
+    referral: Referral,
+    on: date,
+    reason: str,
+    today: date,
+) -> DisclosureDecision:
+    """Record a decision that a withheld referral may be disclosed to the requester (R15).
+
+    Only referrals withheld from this requester need one: those of cases in which a confirmed
+    record of theirs is the alleged perpetrator."""
+    _require_open(request)
+    if referral.case_id is None or referral.case_id not in queries.withheld_case_ids(request):
+        raise DomainError("This referral is not withheld from the requester", field="reason")
+    reason = _required(reason, "reason", "who decided and why the referral can be disclosed")
+    _check_step_date(request, on, today)
+    decision = DisclosureDecision(
+        data_key=request.data_key,
+        request_id=request.id,
+        referral_id=referral.id,
+        decided_on=on,
+        decided_by_id=actor.id,
+        reason=reason,
+    )
+    db.session.add(decision)
+    flush_unique("A decision about this referral is already recorded", field="reason")
+    audit.record(
+        actor=actor,
+        action=AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED,
+        object=request,
+        changes={"referral_id": [None, referral.id], "on": [None, on.isoformat()]},
+    )
+    return decision
 
 
 # Helpers ------------------------------------------------------------------------------------

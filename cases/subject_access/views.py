@@ -159,6 +159,40 @@ def bundle(request_id: int) -> str:
     return page
 
 
+@bp.route("/<int:request_id>/referrals/<int:referral_id>/disclosure", methods=["GET", "POST"])
+@requires(Permission.AUDIT_LOG_READ)
+def disclosure(request_id: int, referral_id: int) -> str | Response:
+    """Record a decision to disclose a referral withheld from a perpetrator requester (R15)."""
+    request = _request_or_404(request_id)
+    referral = queries.withheld_referral(request, referral_id)
+    if referral is None:
+        abort(404)
+    form = forms.DisclosureForm()
+    if form.validate_on_submit():
+        assert form.on.data is not None  # required by the form
+        try:
+            services.record_disclosure(
+                request,
+                actor=current_user,
+                referral=referral,
+                on=form.on.data,
+                reason=form.reason.data,
+                today=uk_today(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            forms.show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Decision to disclose {referral.reference} recorded", "success")
+            return redirect(
+                url_for("subject_access.bundle", request_id=request_id, _anchor=f"r{referral_id}")
+            )
+    return render_template(
+        "subject_access/disclosure.html", request=request, referral=referral, form=form
+    )
+
+
 def _confirm_subjects(request: SubjectAccessRequest) -> str | Response:
     candidates = queries.candidates(request)
     form = _subjects_form(candidates)
