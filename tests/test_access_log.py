@@ -231,3 +231,19 @@ def test_the_log_is_one_query_however_many_people_appear(
         assert len(statements) == 1
         assert {e.user for e in entries} >= {f"Viewer {i}" for i in range(8)}
         assert {e.agency for e in entries} >= {f"Agency {i}" for i in range(8)}
+
+
+@pytest.mark.postgres
+def test_the_log_query_runs_on_postgresql(pg_app: Flask) -> None:
+    with pg_app.test_request_context():
+        panel = make_panel("Thornbury Vale")
+        case = services.open_case(actor=None, panel=panel, opened_on=date(2026, 1, 7), summary="")
+        audit.record(actor=None, action=AuditAction.CASE_VIEWED, object=case)
+        audit.record(actor=None, action=AuditAction.CASE_VIEWED, object=("cases", case.id + 1))
+        db.session.commit()
+        page = access_log.entries_for([case.id], [1, 2], limit=1)
+        assert [e.action for e in page.entries] == [AuditAction.CASE_VIEWED]
+        assert page.has_more
+        assert page.next_before is not None
+        older = access_log.entries_for([case.id], [], before=page.next_before)
+        assert [e.action for e in older.entries] == [AuditAction.CASE_OPENED]
