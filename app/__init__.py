@@ -154,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     from audit.views import bp as audit_bp
     from cases.asb.views import bp as asb_bp
     from cases.referral_views import bp as referrals_bp
+    from cases.subject_access.views import bp as subject_access_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
 
@@ -166,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
         referrals_bp,
         asb_bp,
         audit_bp,
+        subject_access_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -40,6 +40,7 @@ class AuditAction(StrEnum):
     AUDIT_LOG_VIEWED = "audit:log_viewed"
     AUDIT_VERIFIED = "audit:verified"
 
+    CASE_ACCESS_LOG_VIEWED = "case:access_log_viewed"
     CASE_CLOSED = "case:closed"
     CASE_LIST_VIEWED = "case:list_viewed"
     CASE_NOTE_ADDED = "case:note_added"
@@ -75,6 +76,18 @@ class AuditAction(StrEnum):
     REFERRAL_UPDATED = "referral:section_saved"
     REFERRAL_VIEWED = "referral:viewed"
     REFERRAL_WITHDRAWN = "referral:withdrawn"
+
+    SUBJECT_ACCESS_BUNDLE_VIEWED = "subject_access:bundle_viewed"
+    SUBJECT_ACCESS_CLOCK_PAUSED = "subject_access:clock_paused"
+    SUBJECT_ACCESS_CLOCK_RESUMED = "subject_access:clock_resumed"
+    SUBJECT_ACCESS_COMPLETED = "subject_access:completed"
+    SUBJECT_ACCESS_DISCLOSURE_DECIDED = "subject_access:disclosure_decided"
+    SUBJECT_ACCESS_EXTENDED = "subject_access:extended"
+    SUBJECT_ACCESS_LIST_VIEWED = "subject_access:list_viewed"
+    SUBJECT_ACCESS_RECEIVED = "subject_access:received"
+    SUBJECT_ACCESS_REFUSED = "subject_access:refused"
+    SUBJECT_ACCESS_SUBJECTS_CONFIRMED = "subject_access:subjects_confirmed"
+    SUBJECT_ACCESS_VIEWED = "subject_access:viewed"
 
     DATA_KEYS_REWRAPPED = "keys:rewrapped"
     DATA_KEY_REPLACED = "keys:data_key_replaced"
@@ -116,6 +129,7 @@ ACTION_GROUPS = {
     "meeting": "Meeting",
     "referral": "Referral",
     "retention": "Retention",
+    "subject_access": "Subject access",
 }
 
 

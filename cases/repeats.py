@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Select
 from sqlalchemy import and_
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -150,6 +151,23 @@ def suggest_people(
 ) -> list[Suggestion]:
     """People already in this panel's live cases who may be the person referred, strongest
     first. Index hits are confirmed by decrypting each candidate: coincidences are dropped."""
+    on_panel = (
+        select(CasePerson.person_id)
+        .join(CasePerson.case)
+        .where(Case.panel_id == panel.id, Case.disposed_at.is_(None))
+    )
+    return suggest_among(on_panel, given_names, family_name, births, aliases)
+
+
+def suggest_among(
+    people: Select[int] | None,
+    given_names: str,
+    family_name: str,
+    births: Sequence[date],
+    aliases: Sequence[str] = (),
+) -> list[Suggestion]:
+    """Like `suggest_people`, among the person ids `people` selects, or everyone when None
+    (the auditor's search for a subject access request spans every panel)."""
     names = [(given_names, family_name), *(split_alias(a) for a in aliases if a.strip())]
     wanted: dict[IndexKind, set[str]] = {kind: set() for kind in _MATCH_KINDS}
     for born in births:
@@ -160,15 +178,9 @@ def suggest_people(
     indexes = [(kind, index_of(kind, value)) for kind, values in wanted.items() for value in values]
     if not indexes:
         return []
-    on_panel = (
-        select(CasePerson.person_id)
-        .join(CasePerson.case)
-        .where(Case.panel_id == panel.id, Case.disposed_at.is_(None))
-    )
-    hits = select(PersonSearchKey.person_id).where(
-        PersonSearchKey.person_id.in_(on_panel),
-        _any_of(indexes),
-    )
+    hits = select(PersonSearchKey.person_id).where(_any_of(indexes))
+    if people is not None:
+        hits = hits.where(PersonSearchKey.person_id.in_(people))
     candidates = db.session.scalars(select(Person).where(Person.id.in_(hits))).all()
     suggestions = []
     for person in candidates:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from typing import NoReturn
 
 from flask import Blueprint
 from flask import abort
@@ -26,6 +27,7 @@ from app.routing import page_numbers
 from app.security import signed_in
 from audit import AuditAction
 from audit import Outcome
+from cases import access_log
 from cases import history
 from cases import queries
 from cases import services
@@ -39,6 +41,8 @@ from cases.models import CasePerson
 from cases.referral_queries import coordinates
 
 bp = Blueprint("cases", __name__)
+
+LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
 
 
 @bp.route("/cases")
@@ -155,6 +159,7 @@ def show(case_id: int) -> str | Response:
             flash("Your note has been saved", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
     audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
+    coordinator = coordinates(current_user, case.panel_id)
     page = render_template(
         "cases/show.html",
         case=case,
@@ -162,9 +167,47 @@ def show(case_id: int) -> str | Response:
         timeline=history.timeline(case),
         history=history,
         today=uk_today(),
-        can_transfer=coordinates(current_user, case.panel_id) and case.disposed_at is None,
+        can_transfer=coordinator and case.disposed_at is None,
+        # Who has seen this case: for its coordinators only, the latest events.
+        access=access_log.case_entries(case, limit=access_log.CASE_PAGE_ENTRIES)
+        if coordinator
+        else None,
     )
     return _committed(page)
+
+
+@bp.route("/cases/<int:case_id>/access-log")
+@signed_in
+def access_log_page(case_id: int) -> str:
+    """Every read and change of the case and its referrals, newest first, for its coordinators.
+
+    Anyone else gets the same 404 as for a case that is not theirs, and the attempt is recorded.
+    """
+    case = _visible_case_or_404(case_id)
+    if not coordinates(current_user, case.panel_id):
+        _deny_case(case_id)
+    before = _before_argument()
+    event = audit.record(
+        actor=current_user,
+        action=AuditAction.CASE_ACCESS_LOG_VIEWED,
+        object=case,
+        changes={"before": [None, before]} if before else None,
+    )
+    # Only events older than this read: a stable snapshot as the pages are followed.
+    older_than = event.sequence if before is None else min(before, event.sequence)
+    page = render_template(
+        "cases/access_log.html",
+        case=case,
+        access=access_log.case_entries(case, before=older_than),
+        before=before,
+    )
+    return _committed(page)
+
+
+def _before_argument() -> int | None:
+    """The `before` query argument (a sequence number), or None when missing or nonsense."""
+    before = request.args.get("before", type=int)
+    return before if before is not None and 1 <= before <= LARGEST_SEQUENCE else None
 
 
 def _committed(page: str) -> str:
@@ -181,12 +224,17 @@ def _visible_case_or_404(case_id: int) -> Case:
     """The case, or the same 404 for "no such case" and "not on your panels" (recorded)."""
     case = queries.visible_case(current_user, case_id)
     if case is None:
-        audit.record(
-            actor=current_user,
-            action=AuditAction.ACCESS_DENIED,
-            object=("cases", case_id),
-            outcome=Outcome.DENIED,
-        )
-        db.session.commit()
-        abort(404)
+        _deny_case(case_id)
+    assert case is not None
     return case
+
+
+def _deny_case(case_id: int) -> NoReturn:
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACCESS_DENIED,
+        object=("cases", case_id),
+        outcome=Outcome.DENIED,
+    )
+    db.session.commit()
+    abort(404)

@@ -46,6 +46,7 @@ from cases.models import Referral
 from cases.models import RetentionRule
 from cases.people import Identity
 from cases.queries import DueCase
+from cases.subject_access import services as subject_access_services
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -65,6 +66,7 @@ from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import panel as make_panel
 from tests.referral_fixtures import submitted
 from tests.test_asb_case_review import ReviewScenarios
+from tests.test_subject_access import SarScenarios
 
 SERVICE_MODULES = (
     auth_services,
@@ -74,6 +76,7 @@ SERVICE_MODULES = (
     retention,
     referrals,
     review_services,
+    subject_access_services,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -145,6 +148,7 @@ class World:
         referrals.list_for_meeting(self.listed, actor=self.worker, meeting=self.meeting)
         self.other_area_panel = make_panel("Eastmere")
         self.reviews = ReviewScenarios(self.worker, self.organisation, CANARY)
+        self.requests = SarScenarios(self.admin, CANARY, self.case_of_accepted)
 
     def code(self) -> str:
         self.worker.totp_last_step = None
@@ -438,6 +442,68 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
             w.reviews.appealed, actor=w.worker, on=date(2026, 3, 3), upheld=False, reason=CANARY
         ),
         AuditAction.CASE_REVIEW_APPEAL_DECIDED,
+    ),
+    "receive_request": (lambda w: w.requests.new(), AuditAction.SUBJECT_ACCESS_RECEIVED),
+    "confirm_subjects": (
+        lambda w: subject_access_services.confirm_subjects(
+            w.requests.received,
+            actor=w.admin,
+            people=[link.person for link in w.case_of_accepted.people],
+        ),
+        AuditAction.SUBJECT_ACCESS_SUBJECTS_CONFIRMED,
+    ),
+    "pause_clock": (
+        lambda w: subject_access_services.pause_clock(
+            w.requests.received, actor=w.admin, on=date(2026, 1, 13), today=date(2026, 1, 13)
+        ),
+        AuditAction.SUBJECT_ACCESS_CLOCK_PAUSED,
+    ),
+    "resume_clock": (
+        lambda w: subject_access_services.resume_clock(
+            w.requests.paused, actor=w.admin, on=date(2026, 1, 20), today=date(2026, 1, 20)
+        ),
+        AuditAction.SUBJECT_ACCESS_CLOCK_RESUMED,
+    ),
+    "extend": (
+        lambda w: subject_access_services.extend(
+            w.requests.received,
+            actor=w.admin,
+            months=2,
+            reason=CANARY,
+            on=date(2026, 1, 20),
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_EXTENDED,
+    ),
+    "complete": (
+        lambda w: subject_access_services.complete(
+            w.requests.confirmed,
+            actor=w.admin,
+            on=date(2026, 2, 2),
+            today=date(2026, 2, 2),
+        ),
+        AuditAction.SUBJECT_ACCESS_COMPLETED,
+    ),
+    "refuse": (
+        lambda w: subject_access_services.refuse(
+            w.requests.received,
+            actor=w.admin,
+            on=date(2026, 1, 20),
+            reason=CANARY,
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_REFUSED,
+    ),
+    "record_disclosure": (
+        lambda w: subject_access_services.record_disclosure(
+            w.requests.perpetrator,
+            actor=w.admin,
+            referral=w.accepted,
+            on=date(2026, 1, 20),
+            reason=CANARY,
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED,
     ),
 }
 
