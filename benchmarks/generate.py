@@ -1103,5 +1103,12 @@ def _insert(table: Table, rows: Iterable[dict[str, Any]]) -> None:
         tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
         for row in batch
     ]
+    if dialect.name == "postgresql":  # COPY: several times faster than executemany
+        columns = ", ".join(preparer.quote(name) for name in names)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
     for start in range(0, len(values), 5000):
         connection.exec_driver_sql(statement, values[start : start + 5000])
