@@ -596,6 +596,8 @@ def run_suite(size: int, repeat: int) -> dict[str, Any]:
         "git_commit": git_commit(),
         "date": started.isoformat(timespec="seconds"),
         "cpu_count": os.cpu_count(),
+        # Other work on the machine skews every timing: the load when the run began says how much.
+        "load_average_1m": round(os.getloadavg()[0], 2),
         "repeat": repeat,
         "case_list_p50_ms": p50(list_samples),
         "case_list_p95_ms": p95(list_samples),
