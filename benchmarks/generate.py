@@ -730,8 +730,9 @@ class _Generator:
         self.case_id += 1
         history.case_id = self.case_id
         history.case_key = self.sealer.new_key(KeyPurpose.CASE, when)
+        # As the app's case refresh sees it: referrals waiting or rejected are in no case.
         opening = [s for s in history.steps if s.flag_expires_on]
-        latest = history.steps[-1]
+        latest = opening[-1]
         listed = [
             s.meeting[1] for s in history.steps if s.status is ReferralStatus.LISTED and s.meeting
         ]

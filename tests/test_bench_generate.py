@@ -190,3 +190,21 @@ def test_generated_referrals_waiting_or_rejected_belong_to_no_case(
 def test_the_generator_refuses_a_database_that_is_not_empty(app: Flask, generated: Summary) -> None:
     with app.app_context(), pytest.raises(NotEmpty):
         generate(Plan(referrals=10, areas=1))
+
+
+def test_each_generated_case_carries_its_latest_referrals_state(
+    app: Flask, generated: Summary
+) -> None:
+    """The case list filters on the copy in the case row, as `cases.referrals` keeps it."""
+    with app.app_context():
+        cases = db.session.scalars(select(Case)).all()
+        for case in cases:
+            latest = case.referrals[-1]
+            assert (case.stage, case.risk_level, case.is_repeat, case.last_referred_on) == (
+                latest.status,
+                latest.risk_level,
+                latest.is_repeat,
+                latest.referred_on,
+            ), case.id
+            opening = [r for r in case.referrals if r.flag_expires_on]
+            assert case.referral_count == len(opening)
