@@ -220,6 +220,10 @@ def generate(plan: Plan, progress: Progress | None = None) -> Summary:
     generator = _Generator(plan, progress or (lambda done, total: None))
     generator.run()
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # As autovacuum would in time: statistics, and the visibility map index-only scans need.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
     return Summary(
         referrals=generator.referral_id,
         cases=generator.case_id,
