@@ -47,6 +47,16 @@ browser: ## Install Debian's chromium for the browser tests (needs root), unless
 test: install assets browser ## Run the whole test suite
 	APP_ENV=test $(BIN)/pytest
 
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+wrk: ## Install Debian's wrk load generator for the benchmarks (needs root), unless present
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+bench: $(VENV)/.bench-installed assets wrk ## Benchmarks: BENCH_REFERRALS=100000, BENCH_DATABASE_URL for PostgreSQL
+	$(BIN)/python -m benchmarks.run
+
 lint: install ## Lint, check formatting and type-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -56,4 +66,4 @@ format: install ## Format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-.PHONY: help install assets database run code browser test lint format
+.PHONY: help install assets database run code browser test lint format wrk bench

@@ -178,8 +178,10 @@ def register_cli(app: Flask) -> None:
     from app.cli import users_cli
     from app.keys.cli import keys_cli
     from audit.cli import audit_cli
+    from benchmarks.cli import bench_cli
     from cases.cli import retention_cli
     from demo.cli import demo_cli
 
-    for group in (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli):
+    groups = (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli, bench_cli)
+    for group in groups:
         app.cli.add_command(group)

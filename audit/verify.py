@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> Verification:
         return _walk(in_order, wanted)
 
 
-def _walk(in_order: Iterator[AuditEvent], wanted: dict[int, Checkpoint]) -> Verification:
+def _walk(in_order: Iterator[Any], wanted: dict[int, Checkpoint]) -> Verification:
     """Check contiguity, links and hashes event by event, and agreement with the checkpoints."""
     expected, previous, checked = 1, GENESIS_HASH, 0
     for event in in_order:
@@ -131,16 +132,22 @@ def _walk(in_order: Iterator[AuditEvent], wanted: dict[int, Checkpoint]) -> Veri
     return Verification(checked)
 
 
-def _events_in_order() -> Generator[AuditEvent]:
-    """Stream the chain (a server-side cursor on PostgreSQL), closing it however the walk ends."""
-    statement = select(AuditEvent).order_by(AuditEvent.sequence).execution_options(yield_per=BATCH)
-    events = db.session.scalars(statement)
+def _events_in_order() -> Generator[Any]:
+    """Stream the chain (a server-side cursor on PostgreSQL), closing it however the walk ends.
+
+    Plain rows, not ORM objects: they carry the same attribute names, so the one encoder hashes
+    them alike, at many times the speed and with memory flat over tens of millions of rows.
+    """
+    statement = (
+        select(AuditEvent.__table__)
+        .order_by(AuditEvent.sequence)
+        .execution_options(yield_per=BATCH)
+    )
+    rows = db.session.execute(statement)
     try:
-        for event in events:
-            yield event
-            db.session.expunge(event)  # keep memory flat over tens of millions of rows
+        yield from rows
     finally:
-        events.close()
+        rows.close()
 
 
 def _signer() -> CheckpointSigner:

@@ -44,6 +44,7 @@ from cases.referral_rules import people_of
 from cases.referral_rules import problems_with
 from cases.repeats import assess_repeat
 from cases.repeats import case_for
+from cases.repeats import on_live_case_of
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelType
@@ -327,12 +328,9 @@ def _resolve_person(
         return person
     # Only someone already in this panel's live cases can be chosen: an id from elsewhere is
     # refused exactly like one that does not exist.
-    on_panel = (
-        select(CasePerson.person_id)
-        .join(CasePerson.case)
-        .where(Case.panel_id == panel.id, Case.disposed_at.is_(None))
+    chosen = db.session.scalar(
+        select(Person).where(Person.id == match, on_live_case_of(panel, Person.id))
     )
-    chosen = db.session.scalar(select(Person).where(Person.id == match, Person.id.in_(on_panel)))
     if chosen is None:
         raise DomainError("Choose one of the people suggested, or a new person", field="matches")
     return chosen

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement
-from sqlalchemy import Select
+from sqlalchemy import Exists
 from sqlalchemy import and_
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import QueryableAttribute
 
 from app.database import db
 from app.keys.blind import IndexKind
@@ -151,23 +152,18 @@ def suggest_people(
 ) -> list[Suggestion]:
     """People already in this panel's live cases who may be the person referred, strongest
     first. Index hits are confirmed by decrypting each candidate: coincidences are dropped."""
-    on_panel = (
-        select(CasePerson.person_id)
-        .join(CasePerson.case)
-        .where(Case.panel_id == panel.id, Case.disposed_at.is_(None))
-    )
-    return suggest_among(on_panel, given_names, family_name, births, aliases)
+    return suggest_among(panel, given_names, family_name, births, aliases)
 
 
 def suggest_among(
-    people: Select[int] | None,
+    panel: Panel | None,
     given_names: str,
     family_name: str,
     births: Sequence[date],
     aliases: Sequence[str] = (),
 ) -> list[Suggestion]:
-    """Like `suggest_people`, among the person ids `people` selects, or everyone when None
-    (the auditor's search for a subject access request spans every panel)."""
+    """Like `suggest_people`, among the people in the panel's live cases, or everyone when the
+    panel is None (the auditor's search for a subject access request spans every panel)."""
     names = [(given_names, family_name), *(split_alias(a) for a in aliases if a.strip())]
     wanted: dict[IndexKind, set[str]] = {kind: set() for kind in _MATCH_KINDS}
     for born in births:
@@ -179,8 +175,8 @@ def suggest_among(
     if not indexes:
         return []
     hits = select(PersonSearchKey.person_id).where(_any_of(indexes))
-    if people is not None:
-        hits = hits.where(PersonSearchKey.person_id.in_(people))
+    if panel is not None:
+        hits = hits.where(on_live_case_of(panel, PersonSearchKey.person_id))
     candidates = db.session.scalars(select(Person).where(Person.id.in_(hits))).all()
     suggestions = []
     for person in candidates:
@@ -188,6 +184,25 @@ def suggest_among(
         if strength:
             suggestions.append(Suggestion(person, strength))
     return sorted(suggestions, key=lambda s: (s.strength != MatchStrength.LIKELY, s.person.id))
+
+
+def on_live_case_of(panel: Panel, person_id: QueryableAttribute[int]) -> Exists:
+    """Whether the person (a column of the enclosing query) is in one of the panel's live cases.
+
+    A correlated EXISTS looks up only that person's cases. The IN over every person on the
+    panel that it replaces was built again for each query: 50 ms at 100,000 referrals on
+    SQLite, growing with the panel.
+    """
+    return (
+        select(CasePerson.id)
+        .join(CasePerson.case)
+        .where(
+            CasePerson.person_id == person_id,
+            Case.panel_id == panel.id,
+            Case.disposed_at.is_(None),
+        )
+        .exists()
+    )
 
 
 _MATCH_KINDS = (

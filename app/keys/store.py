@@ -99,6 +99,10 @@ class KeyStore:
         key = db.session.get(DataKey, purpose.value)
         if key is None:
             key = self._create_service_key(purpose)
+        # The session's identity map holds rows weakly: without a reference here every call
+        # queried the database again (0.6 ms), and one search or screening computes many blind
+        # indexes. Held by the session, so a rollback or the request's end still lets go of it.
+        db.session.info.setdefault("service_keys", {})[purpose] = key
         return self.plain(key)
 
     def _create_service_key(self, purpose: KeyPurpose) -> DataKey:

@@ -1,0 +1,673 @@
+"""The benchmark suite: `python -m benchmarks.run` (what `make bench` runs).
+
+SQLite by default (a file under benchmarks/.data/), PostgreSQL when BENCH_DATABASE_URL is set
+(each size in its own schema). BENCH_REFERRALS sets the size (default 100,000). A database
+already generated at the size is reused; otherwise it is migrated and generated first. Prints a
+table and writes benchmarks/results/latest.json and a copy named for the engine and size.
+
+Timings are warm: each is measured after warm-up requests, over repeated runs, as median and
+95th percentile. No test asserts a time; the goals are in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from jinja2 import Environment as Jinja
+from sqlalchemy import create_engine
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+
+from app import create_app
+from app.accounts.models import User
+from app.auth.seeds import totp_secret
+from app.database import db
+from app.database import uk_today
+from app.settings import load_settings
+from audit.verify import verify_chain
+from benchmarks.generate import BENCH_PASSWORD
+from benchmarks.generate import EMAIL_DOMAIN
+from benchmarks.generate import Plan
+from benchmarks.generate import Step
+from benchmarks.generate import _Generator
+from benchmarks.generate import generate
+from cases import referrals as referral_services
+from cases.models import Case
+from cases.models import CasePerson
+from cases.models import CaseRole
+from cases.models import Referral
+from cases.repeats import suggest_people
+from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelType
+from panels.registry import FormSection
+from panels.registry import ReferralStatus
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / ".data"
+RESULTS = ROOT / "results"
+GROWTH_BASE = 10_000
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+COORDINATOR = f"coordinator.1@{EMAIL_DOMAIN}"
+REFERRER = f"idva.1@{EMAIL_DOMAIN}"
+
+
+# Databases ------------------------------------------------------------------------------------
+
+
+def database_url(size: int) -> str:
+    base = os.environ.get("BENCH_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{DATA / f'bench-{size}.db'}"
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options=-csearch_path%3Dbench_{size}"
+
+
+def make_app(size: int) -> Flask:
+    environ = {
+        "APP_ENV": "development",
+        "INSTANCE_PATH": str(DATA / "instance"),
+        "DATABASE_URL": database_url(size),
+    }
+    return create_app(load_settings(environ))
+
+
+def prepare(size: int) -> Flask:
+    """The app on a database holding exactly `size` generated referrals (made if need be)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    url = database_url(size)
+    if url.startswith("postgresql"):
+        engine = create_engine(os.environ["BENCH_DATABASE_URL"])
+        with engine.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS bench_{size}"))
+        engine.dispose()
+    marker = _marker(size)
+    app = make_app(size)
+    with app.app_context():
+        upgrade()
+        count = db.session.scalar(select(func.count()).select_from(Referral)) or 0
+        # The suite's own referral submissions add a few: reuse what this runner generated.
+        if marker.exists() and count >= size:
+            return app
+        db.session.rollback()
+    marker.unlink(missing_ok=True)
+    _reset(size)
+    app = make_app(size)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - started, 1e-9)
+            print(f"\r  generating: {done:,} of {total:,} referrals ({rate:,.0f}/s)", end="")
+
+        summary = generate(Plan(referrals=size), progress)
+        print(
+            f"\n  {summary.cases:,} cases, {summary.people:,} people, "
+            f"{summary.audit_events:,} audit events in {summary.seconds:,.0f}s"
+        )
+    marker.write_text(json.dumps(summary.__dict__) + "\n")
+    return app
+
+
+def _marker(size: int) -> Path:
+    engine = "postgresql" if os.environ.get("BENCH_DATABASE_URL") else "sqlite"
+    return DATA / f"generated-{engine}-{size}.json"
+
+
+def _reset(size: int) -> None:
+    url = database_url(size)
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DATA / f'bench-{size}.db'}{suffix}").unlink(missing_ok=True)
+        return
+    engine = create_engine(os.environ["BENCH_DATABASE_URL"])
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS bench_{size} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA bench_{size}"))
+    engine.dispose()
+
+
+# Measuring ------------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[], object], repeat: int, warmup: int = 3) -> list[float]:
+    """Milliseconds per run, after `warmup` runs that are not counted."""
+    for _ in range(warmup):
+        run()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def p50(samples: list[float]) -> float:
+    return round(statistics.median(samples), 2)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 2)
+
+
+def csrf_token(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def current_code(app: Flask, email: str) -> str:
+    """A fresh TOTP code for a generated account (the replay guard is reset for the suite)."""
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        user.totp_last_step = None
+        secret = totp_secret(user)
+        db.session.commit()
+    return pyotp.TOTP(secret).now()
+
+
+def signed_in_client(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    page = client.get("/sign-in")
+    response = client.post(
+        "/sign-in",
+        data={"csrf_token": csrf_token(page.text), "email": email, "password": BENCH_PASSWORD},
+    )
+    assert response.status_code == 302, response.status_code
+    page = client.get("/sign-in/security-code")
+    response = client.post(
+        "/sign-in/security-code",
+        data={"csrf_token": csrf_token(page.text), "code": current_code(app, email)},
+    )
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def get_ok(client: FlaskClient, url: str) -> Callable[[], None]:
+    def run() -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    return run
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the benchmark coordinator sees: their panels, MARAC panel, cases and pages."""
+
+    panel_ids: list[int]
+    marac_id: int
+    pages: int
+    filtered_pages: int
+    longest_case_id: int
+
+
+def scope(app: Flask) -> Scope:
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+        panel_ids = list(
+            db.session.scalars(
+                select(PanelMembership.panel_id).where(PanelMembership.user_id == user.id)
+            )
+        )
+        marac_id = db.session.scalars(
+            select(Panel.id).where(Panel.id.in_(panel_ids), Panel.panel_type == PanelType.MARAC)
+        ).one()
+        total = db.session.scalar(
+            select(func.count()).select_from(Case).where(Case.panel_id.in_(panel_ids))
+        )
+        filtered = db.session.scalar(
+            select(func.count())
+            .select_from(Case)
+            .where(Case.panel_id == marac_id, Case.risk_level == "high")
+        )
+        longest = db.session.scalars(
+            select(Case.id)
+            .where(Case.panel_id.in_(panel_ids))
+            .order_by(Case.referral_count.desc(), Case.id)
+            .limit(1)
+        ).one()
+        return Scope(
+            panel_ids,
+            marac_id,
+            min(200, max(1, -(-(total or 0) // 50))),
+            min(200, max(1, -(-(filtered or 0) // 50))),
+            longest,
+        )
+
+
+def case_list_urls(where: Scope) -> dict[str, str]:
+    filters = f"panel={where.marac_id}&risk=high&sort=last_referred"
+    return {
+        "first_page": "/cases",
+        "deep_page": f"/cases?page={where.pages}",
+        "filtered_first_page": f"/cases?{filters}",
+        "filtered_deep_page": f"/cases?{filters}&page={where.filtered_pages}",
+    }
+
+
+def measure_case_list(app: Flask, repeat: int) -> tuple[list[float], dict[str, float]]:
+    client = signed_in_client(app, COORDINATOR)
+    where = scope(app)
+    samples: list[float] = []
+    detail = {}
+    for name, url in case_list_urls(where).items():
+        times = timed(get_ok(client, url), repeat)
+        samples += times
+        detail[f"{name}_p50_ms"] = p50(times)
+    return samples, detail
+
+
+BASELINE_SQL = """
+SELECT c.id, c.stage, c.risk_level, c.is_repeat, c.last_referred_on, c.next_meeting_on,
+       c.flag_expires_on, p.name AS panel_name,
+       (SELECT count(*) FROM case_people cp WHERE cp.case_id = c.id) AS people
+FROM cases c JOIN panels p ON p.id = c.panel_id
+WHERE c.panel_id IN ({panels}) {extra}
+ORDER BY c.last_referred_on DESC, c.id DESC
+LIMIT 50 OFFSET :offset
+"""
+BASELINE_TEMPLATE = """<table>{% for row in rows %}<tr><td>{{ row.id }}</td><td>{{ row.panel_name }}
+</td><td>{{ row.people }}</td><td>{{ row.stage }}</td><td>{{ row.risk_level }}</td><td>
+{{ row.is_repeat }}</td><td>{{ row.last_referred_on }}</td><td>{{ row.next_meeting_on }}</td></tr>
+{% endfor %}</table>"""
+
+
+def measure_baseline(app: Flask, repeat: int) -> list[float]:
+    """The floor: the same pages' rows by one hand-written query, through a minimal template."""
+    where = scope(app)
+    template = Jinja(autoescape=True).from_string(BASELINE_TEMPLATE)
+    panels = ", ".join(str(i) for i in where.panel_ids)
+    filtered = f"AND c.panel_id = {where.marac_id} AND c.risk_level = 'high'"
+    variants = [
+        ("", 0),
+        ("", (where.pages - 1) * 50),
+        (filtered, 0),
+        (filtered, (where.filtered_pages - 1) * 50),
+    ]
+    samples: list[float] = []
+    with app.app_context():
+        connection = db.engine.connect()
+        for extra, offset in variants:
+            statement = text(BASELINE_SQL.format(panels=panels, extra=extra))
+
+            def run(statement: Any = statement, offset: int = offset) -> None:
+                rows = connection.execute(statement, {"offset": offset}).all()
+                template.render(rows=rows)
+
+            samples += timed(run, repeat)
+        connection.close()
+    return samples
+
+
+def measure_search(app: Flask, repeat: int) -> list[float]:
+    """Search by name and date of birth (the blind index), for several generated people."""
+    client = signed_in_client(app, COORDINATOR)
+    where = scope(app)
+    with app.app_context():
+        links = db.session.scalars(
+            select(CasePerson)
+            .join(CasePerson.case)
+            .where(Case.panel_id.in_(where.panel_ids))
+            .order_by(CasePerson.id.desc())
+            .limit(10)
+        ).all()
+        people = [
+            (link.person.given_names, link.person.family_name, link.person.date_of_birth)
+            for link in links
+        ]
+    samples: list[float] = []
+    for given, family, born in people:
+        assert born is not None
+        query = urllib.parse.urlencode(
+            [
+                ("given_names", given),
+                ("family_name", family),
+                ("date_of_birth", str(born.day)),
+                ("date_of_birth", str(born.month)),
+                ("date_of_birth", str(born.year)),
+            ]
+        )
+        run = get_ok(client, f"/cases?{query}")
+        samples += timed(run, max(3, repeat // len(people)), warmup=1)
+    return samples
+
+
+def measure_case_page(app: Flask, repeat: int) -> list[float]:
+    client = signed_in_client(app, COORDINATOR)
+    return timed(get_ok(client, f"/cases/{scope(app).longest_case_id}"), repeat)
+
+
+def measure_referral_submit(app: Flask, repeat: int) -> list[float]:
+    """A MARAC referral about people already known, drafted section by section (untimed), then
+    timed: submitted with DASH, its people matched by blind index, accepted with repeat
+    detection into their case, sealed and audited, and committed."""
+    where = scope(app)
+    samples: list[float] = []
+    with app.test_request_context():
+        referrer = db.session.scalars(select(User).where(User.email == REFERRER)).one()
+        coordinator = db.session.scalars(select(User).where(User.email == COORDINATOR)).one()
+        panel = db.session.get(Panel, where.marac_id)
+        assert panel is not None
+        cases = db.session.scalars(
+            select(Case.id)
+            .where(Case.panel_id == panel.id, Case.stage == ReferralStatus.HEARD)
+            .order_by(Case.id.desc())
+            .limit(repeat + 3)
+        ).all()
+        writer = _Generator(Plan(referrals=1), lambda done, total: None)
+        db.session.commit()
+        for number, case_id in enumerate(cases):
+            entries = _entries(case_id)
+            today = uk_today()
+            answers = writer._answers(
+                PanelType.MARAC, Step(today, ReferralStatus.SUBMITTED, score=16), entries
+            )
+            answers["about"] = {"referred_on": today.isoformat()}
+            answers["reasons"] = {"criteria": ["visible_high_risk"]}
+            db.session.expunge_all()
+            referrer = db.session.merge(referrer)
+            coordinator = db.session.merge(coordinator)
+            panel = db.session.merge(panel)
+            # Drafting is a request per section, each committed: not part of the figure.
+            referral = referral_services.start_referral(actor=referrer, panel=panel)
+            for section in FormSection:
+                if section.value in answers:
+                    referral_services.save_section(
+                        referral, actor=referrer, section=section, data=answers[section.value]
+                    )
+            db.session.commit()
+            started = time.perf_counter()
+            referral_services.submit_referral(referral, actor=referrer)
+            matches: list[int | None] = []
+            for entry in entries:
+                found = suggest_people(
+                    panel,
+                    entry["given_names"],
+                    entry["family_name"],
+                    [datetime.fromisoformat(entry["date_of_birth"]).date()],
+                    entry["aliases"],
+                )
+                matches.append(found[0].person.id if found else None)
+            referral_services.accept_referral(
+                referral, actor=coordinator, matches=matches, today=today
+            )
+            db.session.commit()
+            if number >= 3:  # the first few warm the caches
+                samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _entries(case_id: int) -> list[dict[str, Any]]:
+    """The case's people as a referrer would enter them again."""
+    links = db.session.scalars(select(CasePerson).where(CasePerson.case_id == case_id)).all()
+    entries = []
+    for link in links:
+        person = link.person
+        assert person.date_of_birth is not None
+        entries.append(
+            {
+                "role": link.role.value,
+                "given_names": person.given_names,
+                "family_name": person.family_name,
+                "date_of_birth": person.date_of_birth.isoformat(),
+                "aliases": (person.aliases or "").splitlines(),
+                "other_birth_dates": [],
+                "address": person.address,
+                **({"relationship": "Partner"} if link.role is CaseRole.PERPETRATOR else {}),
+                **({"relationship": "Child"} if link.role is CaseRole.CHILD else {}),
+            }
+        )
+    return entries
+
+
+def measure_audit_verify(app: Flask) -> dict[str, float]:
+    with app.app_context():
+        started = time.perf_counter()
+        result = verify_chain()
+        seconds = time.perf_counter() - started
+        assert result.intact, result.problem
+    return {
+        "audit_events": result.events_checked,
+        "audit_verify_seconds": round(seconds, 2),
+        "audit_verify_events_per_s": round(result.events_checked / seconds),
+    }
+
+
+# Throughput under gunicorn ----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def gunicorn(size: int) -> Iterator[str]:
+    port = free_port()
+    environ = {
+        **os.environ,
+        "APP_ENV": "development",
+        "INSTANCE_PATH": str(DATA / "instance"),
+        "DATABASE_URL": database_url(size),
+    }
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "--workers=2",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+        "app:create_app()",
+    ]
+    server = subprocess.Popen(command, env=environ, start_new_session=True)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def http_sign_in(app: Flask, base: str, email: str) -> str:
+    """Sign in over HTTP; returns the session cookie header for the load generator."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def form(path: str, fields: dict[str, str]) -> None:
+        page = opener.open(f"{base}{path}").read().decode()
+        data = urllib.parse.urlencode({"csrf_token": csrf_token(page), **fields}).encode()
+        opener.open(f"{base}{path}", data=data)
+
+    form("/sign-in", {"email": email, "password": BENCH_PASSWORD})
+    form("/sign-in/security-code", {"code": current_code(app, email)})
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
+
+
+def load(url: str, cookie: str | None, seconds: int = 10) -> float:
+    """Requests per second: wrk when installed, else a small threaded Python client."""
+    wrk = shutil.which("wrk")
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+    if wrk:
+        output = subprocess.run(  # noqa: S603
+            [wrk, "-t2", "-c8", f"-d{seconds}s", *headers, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+        assert match, output
+        return round(float(match.group(1)), 1)
+    return python_load(url, cookie, seconds)
+
+
+def python_load(url: str, cookie: str | None, seconds: int) -> float:
+    deadline = time.perf_counter() + seconds
+    counts = [0] * 8
+
+    def worker(index: int) -> None:
+        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+        while time.perf_counter() < deadline:
+            with urllib.request.urlopen(request) as response:  # noqa: S310
+                response.read()
+            counts[index] += 1
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(counts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return round(sum(counts) / seconds, 1)
+
+
+def measure_throughput(app: Flask, size: int) -> dict[str, float]:
+    with gunicorn(size) as base:
+        cookie = http_sign_in(app, base, COORDINATOR)
+        load(f"{base}/cases", cookie, seconds=2)  # warm both workers
+        return {
+            "throughput_case_list_rps": load(f"{base}/cases", cookie),
+            "throughput_healthz_rps": load(f"{base}/healthz", None),
+        }
+
+
+# The suite --------------------------------------------------------------------------------------
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_suite(size: int, repeat: int) -> dict[str, Any]:
+    started = datetime.now(UTC)
+    app = prepare(size)
+    with app.app_context():
+        engine = db.engine.dialect.name
+    print(f"Measuring at {size:,} referrals on {engine}…")
+    list_samples, list_detail = measure_case_list(app, repeat)
+    baseline = measure_baseline(app, repeat)
+    results: dict[str, Any] = {
+        "engine": engine,
+        "referrals": size,
+        "git_commit": git_commit(),
+        "date": started.isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        # Other work on the machine skews every timing: the load when the run began says how much.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "repeat": repeat,
+        "case_list_p50_ms": p50(list_samples),
+        "case_list_p95_ms": p95(list_samples),
+        **list_detail,
+        "case_search_p50_ms": 0.0,
+        "case_search_p95_ms": 0.0,
+        "case_page_p50_ms": 0.0,
+        "case_page_p95_ms": 0.0,
+        "baseline_case_list_ms": p50(baseline),
+    }
+    results["case_list_vs_baseline_ratio"] = round(
+        results["case_list_p50_ms"] / max(results["baseline_case_list_ms"], 0.01), 2
+    )
+    search = measure_search(app, repeat)
+    results["case_search_p50_ms"], results["case_search_p95_ms"] = p50(search), p95(search)
+    page = measure_case_page(app, repeat)
+    results["case_page_p50_ms"], results["case_page_p95_ms"] = p50(page), p95(page)
+    submit = measure_referral_submit(app, repeat)
+    results["referral_submit_p50_ms"] = p50(submit)
+    results["referral_submit_p95_ms"] = p95(submit)
+    results.update(measure_audit_verify(app))
+    results.update(measure_throughput(app, size))
+    if size != GROWTH_BASE:
+        small = prepare(GROWTH_BASE)
+        small_samples, _ = measure_case_list(small, repeat)
+        results["case_list_p50_ms_at_10000"] = p50(small_samples)
+    else:
+        results["case_list_p50_ms_at_10000"] = results["case_list_p50_ms"]
+    results["case_list_growth_ratio"] = round(
+        results["case_list_p50_ms"] / results["case_list_p50_ms_at_10000"], 2
+    )
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    results["seconds"] = round((datetime.now(UTC) - started) / timedelta(seconds=1))
+    return results
+
+
+GOALS = {
+    "case_list_p95_ms": ("<", 50),
+    "case_list_vs_baseline_ratio": ("<=", 3),
+    "case_list_growth_ratio": ("<", 1.5),
+    "referral_submit_p95_ms": ("<", 60),
+    "audit_verify_events_per_s": (">", 100_000),
+}
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'figure':<36} {'value':>14}  goal"]
+    for name, value in results.items():
+        goal = GOALS.get(name)
+        mark = ""
+        if goal:
+            op, limit = goal
+            met = {"<": value < limit, "<=": value <= limit, ">": value > limit}[op]
+            mark = f"{op} {limit:,}  {'met' if met else 'MISSED'}"
+        shown = f"{value:,}" if isinstance(value, int | float) else str(value)
+        lines.append(f"{name:<36} {shown:>14}  {mark}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    size = int(os.environ.get("BENCH_REFERRALS", "100000"))
+    repeat = int(os.environ.get("BENCH_REPEAT", "30"))
+    results = run_suite(size, repeat)
+    print(table(results))
+    RESULTS.mkdir(exist_ok=True)
+    body = json.dumps(results, indent=2) + "\n"
+    (RESULTS / "latest.json").write_text(body)
+    (RESULTS / f"{results['engine']}-{size}.json").write_text(body)
+    print(f"Wrote {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()

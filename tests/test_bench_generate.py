@@ -1,0 +1,210 @@
+"""The benchmark generator makes data the app reads as its own: sealed fields open, blind
+indexes find people, the audit chain verifies, and about a third of MARAC referrals are repeats
+(domain §2.10.1: 31 to 33% nationally). A tiny dataset, so this runs in the normal suite."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func
+from sqlalchemy import select
+
+from app import create_app
+from app.accounts.models import User
+from app.auth.seeds import totp_secret
+from app.database import db
+from app.extensions import limiter
+from audit.verify import verify_chain
+from benchmarks.generate import BENCH_PASSWORD
+from benchmarks.generate import EMAIL_DOMAIN
+from benchmarks.generate import NotEmpty
+from benchmarks.generate import Plan
+from benchmarks.generate import Summary
+from benchmarks.generate import generate
+from cases.models import Case
+from cases.models import CasePerson
+from cases.models import CaseRole
+from cases.models import Person
+from cases.models import PersonSearchKey
+from cases.models import Referral
+from panels.models import Panel
+from panels.models import PanelType
+from panels.registry import ReferralStatus
+from tests.conftest import make_settings
+from tests.conftest import post_form
+
+COORDINATOR = f"coordinator.1@{EMAIL_DOMAIN}"
+
+
+@pytest.fixture(scope="module")
+def bench(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path
+) -> Iterator[tuple[Flask, Summary]]:
+    """One generated database for the module's tests: generating it is the slow part."""
+    directory = tmp_path_factory.mktemp("bench")
+    shutil.copy(migrated_sqlite, directory / "test.db")
+    app = create_app(make_settings(directory))
+    with app.app_context():
+        limiter.reset()
+        summary = generate(Plan(referrals=300, areas=2, seed=7))
+    yield app, summary
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(bench: tuple[Flask, Summary]) -> Flask:
+    return bench[0]
+
+
+@pytest.fixture
+def generated(bench: tuple[Flask, Summary]) -> Summary:
+    return bench[1]
+
+
+def signed_in(app: Flask, client: FlaskClient, email: str) -> FlaskClient:
+    response = post_form(client, "/sign-in", {"email": email, "password": BENCH_PASSWORD})
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == email)).one()
+        code = pyotp.TOTP(totp_secret(user)).now()
+        user.totp_last_step = None  # the module's tests sign in within one 30-second step
+        db.session.commit()
+    response = post_form(client, "/sign-in/security-code", {"code": code})
+    assert response.status_code == 302, response.text
+    return client
+
+
+def test_exactly_the_referrals_asked_for_with_about_a_third_of_marac_repeats(
+    app: Flask, generated: Summary
+) -> None:
+    assert generated.referrals == 300
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Referral)) == 300
+        marac = (
+            select(func.count())
+            .select_from(Referral)
+            .join(Panel, Panel.id == Referral.panel_id)
+            .where(Panel.panel_type == PanelType.MARAC, Referral.case_id.is_not(None))
+        )
+        screened = db.session.scalar(marac) or 0
+        repeats = db.session.scalar(marac.where(Referral.is_repeat.is_(True))) or 0
+        # Every panel type has cases, and each repeat names the referral it repeats.
+        types = db.session.scalars(
+            select(Panel.panel_type).join(Case, Case.panel_id == Panel.id).distinct()
+        ).all()
+        unlinked = db.session.scalar(
+            select(func.count())
+            .select_from(Referral)
+            .where(Referral.is_repeat.is_(True), Referral.repeat_of_id.is_(None))
+        )
+    assert screened > 150
+    assert 0.25 <= repeats / screened <= 0.42
+    assert generated.marac_repeat_share == pytest.approx(repeats / screened)
+    assert set(types) >= {PanelType.MARAC, PanelType.COMMUNITY_MARAC}
+    assert unlinked == 0
+
+
+def test_the_generated_audit_trail_verifies(app: Flask, generated: Summary) -> None:
+    with app.app_context():
+        result = verify_chain()
+    assert result.intact, result.problem
+    assert result.events_checked == generated.audit_events > 300
+    cli = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert cli.exit_code == 0, cli.output
+
+
+def test_the_case_list_shows_the_generated_people(
+    app: Flask, client: FlaskClient, generated: Summary
+) -> None:
+    with app.app_context():
+        case = db.session.scalars(
+            select(Case)
+            .join(Panel, Panel.id == Case.panel_id)
+            .where(Panel.name.like("Northmere %"))  # the first area's panels: the coordinator's
+            .order_by(Case.last_referred_on.desc().nulls_last(), Case.id.desc())
+            .limit(1)
+        ).one()
+        names = [link.person.full_name for link in case.people]
+        reference = case.reference
+    page = signed_in(app, client, COORDINATOR).get("/cases")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert reference in text
+    assert all(name in text for name in names)
+
+
+def test_a_generated_person_is_found_by_name_and_date_of_birth(
+    app: Flask, client: FlaskClient, generated: Summary
+) -> None:
+    with app.app_context():
+        link = db.session.scalars(
+            select(CasePerson)
+            .join(CasePerson.case)
+            .join(Panel, Panel.id == Case.panel_id)
+            .where(CasePerson.role == CaseRole.VICTIM, Panel.name.like("Northmere %"))
+            .order_by(CasePerson.id)
+            .limit(1)
+        ).one()
+        person = link.person
+        born = person.date_of_birth
+        assert born is not None
+        query = [
+            ("given_names", person.given_names),
+            ("family_name", person.family_name),
+            ("date_of_birth", str(born.day)),
+            ("date_of_birth", str(born.month)),
+            ("date_of_birth", str(born.year)),
+        ]
+        reference = link.case.reference
+        keys = db.session.scalar(
+            select(func.count())
+            .select_from(PersonSearchKey)
+            .where(PersonSearchKey.person_id == person.id)
+        )
+    assert (keys or 0) >= 3  # name, family name and first name with the date of birth
+    page = signed_in(app, client, COORDINATOR).get("/cases", query_string=query)
+    assert page.status_code == 200
+    assert reference in html.unescape(page.text)
+
+
+def test_generated_referrals_waiting_or_rejected_belong_to_no_case(
+    app: Flask, generated: Summary
+) -> None:
+    with app.app_context():
+        detached = db.session.scalars(
+            select(Referral.status).where(Referral.case_id.is_(None)).distinct()
+        ).all()
+        people = db.session.scalar(select(func.count()).select_from(Person))
+    assert set(detached) <= {ReferralStatus.SUBMITTED, ReferralStatus.REJECTED}
+    assert people == generated.people
+
+
+def test_the_generator_refuses_a_database_that_is_not_empty(app: Flask, generated: Summary) -> None:
+    with app.app_context(), pytest.raises(NotEmpty):
+        generate(Plan(referrals=10, areas=1))
+
+
+def test_each_generated_case_carries_its_latest_referrals_state(
+    app: Flask, generated: Summary
+) -> None:
+    """The case list filters on the copy in the case row, as `cases.referrals` keeps it."""
+    with app.app_context():
+        cases = db.session.scalars(select(Case)).all()
+        for case in cases:
+            latest = case.referrals[-1]
+            assert (case.stage, case.risk_level, case.is_repeat, case.last_referred_on) == (
+                latest.status,
+                latest.risk_level,
+                latest.is_repeat,
+                latest.referred_on,
+            ), case.id
+            opening = [r for r in case.referrals if r.flag_expires_on]
+            assert case.referral_count == len(opening)
