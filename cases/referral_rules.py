@@ -126,16 +126,29 @@ def _people_problems(referral: Referral, referred_on: date) -> list[str]:
         p.get("role") == CaseRole.PERPETRATOR.value for p in people
     ):
         problems.append("Add the perpetrator: a MARAC case is a victim and their perpetrator(s)")
+    minimum = spec.minimum_victim_age
+    if minimum is None:
+        return problems
     for victim in victims:
         age = victim_age(victim, referred_on)
-        minimum = spec.minimum_victim_age
-        if minimum is not None and age is not None and age < minimum:
+        if age is not None and age < minimum:
             problems.append(spec.under_age_message)
+    # Domestic abuse under the 2021 Act needs both people to be 16 or over (E15).
+    perpetrators = [p for p in people if p.get("role") == CaseRole.PERPETRATOR.value]
+    for perpetrator in perpetrators:
+        age = victim_age(perpetrator, referred_on)
+        if age is not None and age < minimum:
+            name = f"{perpetrator.get('given_names', '')} {perpetrator.get('family_name', '')}"
+            problems.append(
+                f"{name.strip() or 'The perpetrator'} is under {minimum}: abuse by a child is a "
+                "safeguarding matter for children’s social care, not MARAC"
+            )
     return problems
 
 
 def victim_age(victim: dict[str, Any], on: date) -> int | None:
-    """Age at the referral date (E54): from the date of birth, else the age given."""
+    """A referred person's age at the referral date (E54): from the date of birth, else the
+    age given."""
     born = optional_date(victim.get("date_of_birth"))
     if born is not None:
         return age_on(born, on)

@@ -752,3 +752,14 @@ def test_a_draft_cannot_be_listed_and_nothing_changes(world: World) -> None:
     with pytest.raises(DomainError, match="cannot be listed"):
         referrals.list_for_meeting(referral, actor=world.coordinator, meeting=meeting)
     assert referral.meeting is None
+
+
+def test_e15_a_perpetrator_under_16_is_a_safeguarding_matter_not_marac(world: World) -> None:
+    """The Domestic Abuse Act 2021 needs both people to be 16 or over."""
+    young = perpetrator("Ellis", "Varden", date(2012, 3, 3))
+    answers = marac_answers(referred_on=TODAY, people=[victim(), young])
+    found = problems(draft(world.rep, world.marac, answers))
+    assert any("Ellis Varden is under 16" in p for p in found)
+    sixteen = perpetrator("Ellis", "Varden", date(2010, 11, 20))
+    answers = marac_answers(referred_on=TODAY, people=[victim(), sixteen])
+    assert submitted(world.rep, world.marac, answers).status is ReferralStatus.SUBMITTED
