@@ -35,10 +35,20 @@ class AuditAction(StrEnum):
     USER_TWO_FACTOR_RESET = "admin:user_two_factor_reset"
     USER_UPDATED = "admin:user_updated"
 
+    ISP_AGREEMENT_ADDED = "isp:agreement_added"
+    ISP_SIGNATORY_ADDED = "isp:signatory_added"
+    ISP_SIGNATORY_RENEWED = "isp:signatory_renewed"
+    ISP_SIGNATORY_WITHDRAWN = "isp:signatory_withdrawn"
+
     AUDIT_CHECKPOINT_CREATED = "audit:checkpoint_created"
     AUDIT_LOG_EXPORTED = "audit:log_exported"
     AUDIT_LOG_VIEWED = "audit:log_viewed"
     AUDIT_VERIFIED = "audit:verified"
+
+    BREAK_GLASS_ENDED = "break_glass:ended"
+    BREAK_GLASS_REVIEWED = "break_glass:reviewed"
+    BREAK_GLASS_STARTED = "break_glass:started"
+    ALERTS_VIEWED = "break_glass:alerts_viewed"
 
     CASE_ACCESS_LOG_VIEWED = "case:access_log_viewed"
     CASE_CLOSED = "case:closed"
@@ -46,6 +56,8 @@ class AuditAction(StrEnum):
     CASE_NOTE_ADDED = "case:note_added"
     CASE_OPENED = "case:opened"
     CASE_PERSON_ADDED = "case:person_added"
+    CASE_RESTRICTED = "case:restricted"
+    CASE_RESTRICTION_LIFTED = "case:restriction_lifted"
     CASE_TRANSFERRED = "case:transferred"
     CASE_VIEWED = "case:viewed"
     PEOPLE_SEARCHED = "case:people_searched"
@@ -62,6 +74,7 @@ class AuditAction(StrEnum):
     CASE_REVIEW_THRESHOLD_DECIDED = "case_review:threshold_decided"
     CASE_REVIEW_VIEWED = "case_review:viewed"
 
+    CONFIDENTIALITY_ACCEPTED = "meeting:confidentiality_accepted"
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
 
@@ -76,6 +89,9 @@ class AuditAction(StrEnum):
     REFERRAL_UPDATED = "referral:section_saved"
     REFERRAL_VIEWED = "referral:viewed"
     REFERRAL_WITHDRAWN = "referral:withdrawn"
+
+    SHARING_DECISION_RECORDED = "sharing:decision_recorded"
+    SHARING_LOG_VIEWED = "sharing:log_viewed"
 
     SUBJECT_ACCESS_BUNDLE_VIEWED = "subject_access:bundle_viewed"
     SUBJECT_ACCESS_CLOCK_PAUSED = "subject_access:clock_paused"

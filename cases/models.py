@@ -338,3 +338,198 @@ class RetentionRule(Base):
     @property
     def description(self) -> str:
         return f"{self.panel_type.value}/{self.record_type.value}: {self.months} months"
+
+
+# Information sharing (domain §7-8) ---------------------------------------------------------
+
+
+class CaseRestriction(Base):
+    """Staff-as-subject: someone in the case works for this organisation, so none of its staff
+    may open, list or find the case, whatever their role or emergency (security R19)."""
+
+    __tablename__ = "case_restrictions"
+    __table_args__ = (
+        Index("ix_case_restrictions_case_id_organisation_id", "case_id", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    placed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class BreakGlassReason(StrEnum):
+    IMMEDIATE_RISK = "immediate_risk"
+    URGENT_SAFEGUARDING = "urgent_safeguarding"
+    COVERING_ABSENT_COLLEAGUE = "covering_absent_colleague"
+    EMERGENCY_MEETING = "emergency_meeting"
+
+    @property
+    def label(self) -> str:
+        return {
+            "immediate_risk": "Immediate risk to someone's life or safety",
+            "urgent_safeguarding": "Urgent safeguarding decision needed",
+            "covering_absent_colleague": "Covering for an absent colleague",
+            "emergency_meeting": "Preparing for an emergency meeting",
+        }[self.value]
+
+
+class BreakGlassReview(StrEnum):
+    JUSTIFIED = "justified"
+    NOT_JUSTIFIED = "not_justified"
+
+    @property
+    def label(self) -> str:
+        return {"justified": "Justified", "not_justified": "Not justified"}[self.value]
+
+
+class BreakGlassGrant(SealedRecord):
+    """Emergency access to one case by someone with no normal relationship to it: stated
+    reason, short time box, alert to the case's coordinators, review afterwards (R19)."""
+
+    __tablename__ = "break_glass_grants"
+    __table_args__ = (Index("ix_break_glass_grants_user_id_expires_at", "user_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason_code: Mapped[BreakGlassReason]
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # set when ended early, or recorded after expiry
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_outcome: Mapped[BreakGlassReview | None]
+
+    reason = Sealed(TEXT)
+    review_note = Sealed(TEXT)
+
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+
+
+class CaseAlert(Base):
+    """Something a coordinator must look at, such as emergency access to their case. It holds
+    a reference and a code, never personal data: alerts may be read or mailed anywhere."""
+
+    __tablename__ = "case_alerts"
+    __table_args__ = (Index("ix_case_alerts_recipient_id_read_at", "recipient_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("break_glass_grants.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
+
+
+class LawfulBasis(StrEnum):
+    """The lawful basis a sharing decision relies on (domain §7.1-7.3)."""
+
+    PUBLIC_TASK_SAFEGUARDING = "public_task_safeguarding"
+    PUBLIC_TASK_CRIME = "public_task_crime"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    LAW_ENFORCEMENT = "law_enforcement"
+    CONSENT = "consent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "public_task_safeguarding": "UK GDPR 6(1)(e) public task, with DPA 2018 Sch.1 "
+            "para 18 (safeguarding of children and individuals at risk)",
+            "public_task_crime": "UK GDPR 6(1)(e) public task, with DPA 2018 Sch.1 para 10 "
+            "(preventing or detecting unlawful acts) and Crime and Disorder Act 1998 s115",
+            "legal_obligation": "UK GDPR 6(1)(c) legal obligation",
+            "vital_interests": "UK GDPR 6(1)(d) vital interests",
+            "law_enforcement": "DPA 2018 Part 3 law enforcement processing (s35)",
+            "consent": "Consent of the person (UK GDPR 6(1)(a))",
+        }[self.value]
+
+
+class ConsentStatus(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_SOUGHT_UNSAFE = "not_sought_unsafe"
+    NOT_SOUGHT_PREJUDICE = "not_sought_prejudice"
+    CANNOT_BE_GIVEN = "cannot_be_given"
+
+    @property
+    def label(self) -> str:
+        return {
+            "given": "Consent given",
+            "refused": "Consent refused (shared without it)",
+            "not_sought_unsafe": "Not sought: seeking it would put someone at risk",
+            "not_sought_prejudice": "Not sought: it would prejudice preventing or detecting crime",
+            "cannot_be_given": "Cannot be given (capacity, or cannot reasonably be obtained)",
+        }[self.value]
+
+
+class Disclosure(StrEnum):
+    """What a sharing decision was about."""
+
+    WITHIN_PANEL = "within_panel"
+    TRANSFER = "transfer"
+    OUTSIDE_PANEL = "outside_panel"
+
+    @property
+    def label(self) -> str:
+        return {
+            "within_panel": "Sharing with the panel",
+            "transfer": "Transfer to another panel",
+            "outside_panel": "Disclosure outside the panel",
+        }[self.value]
+
+
+class SharingDecision(SealedRecord):
+    """A decision to share or not to share, with its lawful basis, consent and reasons (R8,
+    golden rule 7). Onward disclosure also records each originating agency's agreement (R7)."""
+
+    __tablename__ = "sharing_decisions"
+    __table_args__ = (Index("ix_sharing_decisions_case_id_decided_at", "case_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disclosure: Mapped[Disclosure]
+    shared: Mapped[bool]
+    lawful_basis: Mapped[LawfulBasis | None]  # none only when the decision is not to share
+    consent: Mapped[ConsentStatus]
+    recipient: Mapped[str] = mapped_column(String(200))  # an organisation or panel, not a person
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("case_transfers.id"))
+
+    reason = Sealed(TEXT)
+    # Why information was disclosed without an originator's agreement (R7), if it was.
+    without_agreement_reason = Sealed(TEXT)
+
+    decided_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    originators: Mapped[list[OriginatorAgreement]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", order_by="OriginatorAgreement.id"
+    )
+
+
+class OriginatorAgreement(Base):
+    """Whether an agency that provided information in the case agreed to its onward disclosure."""
+
+    __tablename__ = "originator_agreements"
+    __table_args__ = (UniqueConstraint("decision_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("sharing_decisions.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    agreed: Mapped[bool]
+
+    decision: Mapped[SharingDecision] = relationship(back_populates="originators")
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import Base
 from app.database import utcnow
@@ -150,3 +151,60 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
+
+
+class IspAgreement(Base):
+    """One version of a panel's information sharing protocol (domain §8 R1). The version in
+    force is the latest whose start date has come; organisations must sign that version."""
+
+    __tablename__ = "isp_agreements"
+    __table_args__ = (UniqueConstraint("panel_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    in_force_from: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
+    signatories: Mapped[list[IspSignatory]] = relationship(
+        back_populates="agreement", cascade="all, delete-orphan", order_by="IspSignatory.id"
+    )
+
+
+class IspSignatory(Base):
+    """An organisation's signature on one ISP version: in force from signing until its review
+    date passes or it withdraws, whichever is first."""
+
+    __tablename__ = "isp_signatories"
+    __table_args__ = (UniqueConstraint("agreement_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("isp_agreements.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    signed_on: Mapped[date]
+    review_on: Mapped[date]
+    withdrawn_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agreement: Mapped[IspAgreement] = relationship(back_populates="signatories")
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+    def in_force_on(self, day: date) -> bool:
+        if self.withdrawn_on is not None and self.withdrawn_on <= day:
+            return False
+        return self.signed_on <= day <= self.review_on
+
+
+class ConfidentialityDeclaration(Base):
+    """An attendee's acceptance of the confidentiality statement for one meeting (R3): until
+    then they cannot see its agenda or the cases listed at it."""
+
+    __tablename__ = "confidentiality_declarations"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    statement_version: Mapped[str] = mapped_column(String(40))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)

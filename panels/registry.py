@@ -18,6 +18,7 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
+from app.accounts.models import AgencyType
 from app.errors import DomainError
 from panels.models import MeetingCadence
 from panels.models import PanelType
@@ -211,6 +212,48 @@ DEFAULT_ASB_RISK_ITEMS = (
 )
 
 
+class FieldCategory(StrEnum):
+    """Groups of fields shown only to the agencies that need them (domain §8 R6, security R16)."""
+
+    LOCATION = "location"
+    HEALTH = "health"
+    CHILDREN = "children"
+    POLICE_INTELLIGENCE = "police_intelligence"
+
+    @property
+    def label(self) -> str:
+        return {
+            "location": "Where the victim lives and how to contact them safely",
+            "health": "Health information",
+            "children": "Children's details",
+            "police_intelligence": "Police intelligence on persons of concern",
+        }[self.value]
+
+
+# Coordinators see every field of their panels; representatives only the categories their
+# agency type is listed for. A partnership changes these per panel in its settings.
+DEFAULT_FIELD_ACCESS: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] = (
+    (
+        FieldCategory.LOCATION,
+        (AgencyType.POLICE, AgencyType.DOMESTIC_ABUSE_SERVICE, AgencyType.HOUSING),
+    ),
+    (FieldCategory.HEALTH, (AgencyType.HEALTH, AgencyType.ADULT_SOCIAL_CARE)),
+    (
+        FieldCategory.CHILDREN,
+        (
+            AgencyType.CHILDRENS_SOCIAL_CARE,
+            AgencyType.EDUCATION,
+            AgencyType.HEALTH,
+            AgencyType.POLICE,
+        ),
+    ),
+    (
+        FieldCategory.POLICE_INTELLIGENCE,
+        (AgencyType.POLICE, AgencyType.PROBATION, AgencyType.YOUTH_JUSTICE),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class PanelSettings:
     """A panel's [LOCAL] settings. Every type has every field; each type shows the ones it uses."""
@@ -229,12 +272,22 @@ class PanelSettings:
     case_review_threshold: int = 3
     case_review_window_months: int = 6
     definitions_version: str = "2026-1"
+    # Information sharing (domain §8): emergency access time box and field-level access
+    break_glass_hours: int = 4
+    field_access: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] = DEFAULT_FIELD_ACCESS
+
+    def agencies_seeing(self, category: FieldCategory) -> tuple[AgencyType, ...]:
+        return dict(self.field_access).get(category, ())
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types only, so that what is stored reads back equal."""
         data = asdict(self)
         data["repeat_definition"] = self.repeat_definition.value
         data["risk_items"] = [asdict(item) for item in self.risk_items]
+        data["field_access"] = {
+            category.value: [agency.value for agency in agencies]
+            for category, agencies in self.field_access
+        }
         return data
 
     @classmethod
@@ -251,6 +304,12 @@ class PanelSettings:
             )
         if "repeat_definition" in values:
             values["repeat_definition"] = RepeatDefinition(values["repeat_definition"])
+        if "field_access" in values:
+            stored = values["field_access"]
+            values["field_access"] = tuple(
+                (category, tuple(AgencyType(a) for a in stored.get(category.value, ())))
+                for category in FieldCategory
+            )
         return cls(**values)
 
     def with_changes(self, **changes: Any) -> PanelSettings:
@@ -286,6 +345,7 @@ class PanelSettings:
             *_risk_item_problems(self.risk_items),
             *_band_problems(self.medium_risk_from, self.high_risk_from, self.risk_items),
             _definitions_version(self.definitions_version),
+            _between(self.break_glass_hours, 1, 12, "break_glass_hours", "Emergency access hours"),
         ]
         return [problem for problem in checks if problem is not None]
 

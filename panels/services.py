@@ -12,6 +12,7 @@ import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
+from app.database import uk_today
 from app.errors import DomainError
 from audit import AuditAction
 from panels.models import Area
@@ -22,6 +23,7 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.policy import organisation_may_join
 from panels.registry import PanelSettings
 
 
@@ -92,6 +94,13 @@ def update_panel_settings(panel: Panel, *, actor: User, **changes: Any) -> Panel
 def add_member(*, actor: User, panel: Panel, user: User, role: PanelRole) -> PanelMembership:
     if not user.is_active:
         raise DomainError("Only active accounts can join a panel", field="user_id")
+    problem = organisation_may_join(panel, user.organisation_id, uk_today())
+    if problem is not None:
+        # R1: only a current signatory's staff may sit on the panel.
+        raise DomainError(
+            f"{user.organisation.name} cannot join: {problem.replace('Your organisation', 'it')}",
+            field="user_id",
+        )
     membership = PanelMembership(panel=panel, user=user, role=role)
     db.session.add(membership)
     flush_unique(f"{user.display_name} is already a member of this panel", field="user_id")

@@ -1,0 +1,344 @@
+"""The one place that decides who may see case data (domain §8 R4-R6, security R15-R19).
+
+Every fetch of a case, referral or meeting goes through `*_or_404`, and every list, search and
+match through the scopes below (`case_scope`, `referral_scope`, `meeting_scope`): they are the
+same rules written once as SQL. A missing object and a forbidden one get the same 404, and the
+refusal is recorded.
+
+Who sees a case, on panels whose ISP their organisation has signed (`panels.policy`):
+- coordinators and chairs: every case of their panels;
+- representatives: the cases listed at a meeting whose confidentiality statement they have
+  accepted (R3), and the cases their agency referred or wrote to;
+- anyone on the case's panel holding an emergency (break-glass) grant, until it expires;
+- nobody at all from an organisation the case is restricted against (staff as subject).
+Managers, auditors and admins see no case content through panels they do not sit on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import datetime
+from typing import NoReturn
+
+from flask import abort
+from flask import g
+from flask import has_request_context
+from sqlalchemy import ColumnElement
+from sqlalchemy import and_
+from sqlalchemy import exists
+from sqlalchemy import false
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
+
+import audit
+from app.accounts.models import User
+from app.database import db
+from app.database import utcnow
+from audit import AuditAction
+from audit import Outcome
+from cases.models import BreakGlassGrant
+from cases.models import Case
+from cases.models import CaseNote
+from cases.models import CaseRestriction
+from cases.models import Referral
+from panels.models import ConfidentialityDeclaration
+from panels.models import Meeting
+from panels.models import Panel
+from panels.policy import PanelAccess
+from panels.policy import panel_access
+from panels.registry import FieldCategory
+from panels.registry import ReferralStatus
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What one user may reach right now: their memberships in force and emergency grants."""
+
+    user: User
+    panels: PanelAccess
+    grants: dict[int, datetime] = field(default_factory=dict)  # case id -> grant expiry
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+    @property
+    def organisation_id(self) -> int:
+        return self.panels.organisation_id
+
+
+def viewer_of(user: User) -> Viewer:
+    """The user's access for this request (worked out once; expired grants are closed first)."""
+    if has_request_context():
+        cached: dict[int, Viewer] = g.setdefault("case_viewers", {})
+        if user.id not in cached:
+            cached[user.id] = _viewer(user, utcnow())
+        return cached[user.id]
+    return _viewer(user, utcnow())
+
+
+def forget_cached_viewer() -> None:
+    """Drop this request's cached access, after granting or ending emergency access."""
+    if has_request_context():
+        g.pop("case_viewers", None)
+        g.pop("panel_access", None)
+
+
+def _viewer(user: User, now: datetime) -> Viewer:
+    from cases import break_glass  # a service; it imports this module's models only
+
+    break_glass.end_expired(actor=user, now=now)
+    grants = db.session.execute(
+        select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
+            BreakGlassGrant.user_id == user.id,
+            BreakGlassGrant.ended_at.is_(None),
+            BreakGlassGrant.expires_at > now,
+        )
+    ).all()
+    return Viewer(user, panel_access(user), {case_id: expires for case_id, expires in grants})
+
+
+# Scopes: conditions any query of cases, referrals or meetings must carry ------------------
+
+
+def case_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The cases the viewer may see, as a condition on `Case`."""
+    access = viewer.panels
+    reachable: list[ColumnElement[bool]] = []
+    if access.panel_wide:
+        reachable.append(Case.panel_id.in_(access.panel_wide))
+    if access.represents:
+        reachable.append(
+            and_(
+                Case.panel_id.in_(access.represents),
+                or_(_listed_for(viewer.user_id), _agency_contributed(viewer.organisation_id)),
+            )
+        )
+    if viewer.grants:
+        reachable.append(and_(Case.id.in_(viewer.grants), Case.panel_id.in_(access.panels)))
+    if not reachable:
+        return false()
+    return and_(or_(*reachable), ~restricted_against(viewer.organisation_id))
+
+
+def _listed_for(user_id: int) -> ColumnElement[bool]:
+    """Listed at a meeting whose confidentiality statement the user has accepted (R3, R5)."""
+    return exists(
+        select(Referral.id)
+        .join(
+            ConfidentialityDeclaration,
+            ConfidentialityDeclaration.meeting_id == Referral.meeting_id,
+        )
+        .where(Referral.case_id == Case.id, ConfidentialityDeclaration.user_id == user_id)
+    )
+
+
+def _agency_contributed(organisation_id: int) -> ColumnElement[bool]:
+    """The agency referred the case or recorded information on it (its own information)."""
+    referred = exists(
+        select(Referral.id).where(
+            Referral.case_id == Case.id, Referral.referring_agency_id == organisation_id
+        )
+    )
+    wrote = exists(
+        select(CaseNote.id).where(
+            CaseNote.case_id == Case.id, CaseNote.agency_id == organisation_id
+        )
+    )
+    return or_(referred, wrote)
+
+
+def restricted_against(organisation_id: int) -> ColumnElement[bool]:
+    """The case is closed to the organisation's staff because someone in it works there."""
+    return exists(
+        select(CaseRestriction.id).where(
+            CaseRestriction.case_id == Case.id,
+            CaseRestriction.organisation_id == organisation_id,
+            CaseRestriction.lifted_at.is_(None),
+        )
+    )
+
+
+def visible_case_ids(viewer: Viewer) -> ColumnElement[bool]:
+    """`Case.id IN (the viewer's cases)`, for queries whose rows belong to a case."""
+    return Case.id.in_(select(Case.id).where(case_scope(viewer)).scalar_subquery())
+
+
+def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """Who sees a referral. Before screening: its referrer while still on the panel, and once
+    sent the panel's coordinators. Once in a case: the viewer must see the case, and be on
+    the case's panel as coordinator or chair, or be its referrer (a transfer moves the case
+    and its history away from the sending panel's people)."""
+    access = viewer.panels
+    unscreened = and_(
+        Referral.case_id.is_(None),
+        or_(
+            and_(Referral.referrer_id == viewer.user_id, Referral.panel_id.in_(access.panels)),
+            and_(
+                Referral.submitted_at.is_not(None),
+                Referral.status != ReferralStatus.WITHDRAWN,
+                Referral.panel_id.in_(access.coordinates),
+            ),
+        ),
+    )
+    in_case = select(Case.id).where(
+        case_scope(viewer),
+        or_(
+            Case.panel_id.in_(access.panel_wide),
+            and_(Referral.referrer_id == viewer.user_id, Case.panel_id.in_(access.panels)),
+        ),
+    )
+    return or_(unscreened, Referral.case_id.in_(in_case.scalar_subquery()))
+
+
+def meeting_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """Meetings of the panels the viewer sits on (their agendas need a declaration too)."""
+    return Meeting.panel_id.in_(viewer.panels.panels)
+
+
+# Object fetches: the object, or the same recorded 404 ---------------------------------------
+
+
+def refuse(user: User, kind: str, object_id: int | str) -> NoReturn:
+    """Record the refused attempt and answer 404, exactly as for something that is not there."""
+    audit.record(
+        actor=user,
+        action=AuditAction.ACCESS_DENIED,
+        object=(kind, object_id),
+        outcome=Outcome.DENIED,
+    )
+    db.session.commit()
+    abort(404)
+
+
+def case_or_404(user: User, case_id: int) -> Case:
+    """The case with everything its page shows, if the user may see it."""
+    case = db.session.scalar(
+        select(Case)
+        .where(Case.id == case_id, case_scope(viewer_of(user)))
+        .options(
+            selectinload(Case.people),
+            selectinload(Case.notes),
+            selectinload(Case.transfers),
+            selectinload(Case.referrals).options(
+                joinedload(Referral.referring_agency),
+                # Not joined: a meeting joins its panel, and SQLite materialised that nested
+                # outer join for every meeting in the deployment (150 ms at 10,000 referrals).
+                selectinload(Referral.meeting),
+                selectinload(Referral.assessments),
+            ),
+        )
+    )
+    if case is None:
+        refuse(user, "cases", case_id)
+    return case
+
+
+def coordinated_case_or_404(user: User, case_id: int) -> Case:
+    """The case, if the user coordinates its panel (screening, transfers, restrictions)."""
+    case = case_or_404(user, case_id)
+    if not viewer_of(user).panels.coordinator_of(case.panel_id):
+        refuse(user, "cases", case_id)
+    return case
+
+
+def referral_or_404(user: User, referral_id: int) -> Referral:
+    referral = db.session.scalar(
+        select(Referral).where(Referral.id == referral_id, referral_scope(viewer_of(user)))
+    )
+    if referral is None:
+        refuse(user, "referrals", referral_id)
+    return referral
+
+
+def meeting_or_404(user: User, meeting_id: int) -> Meeting:
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, meeting_scope(viewer_of(user)))
+    )
+    if meeting is None:
+        refuse(user, "meetings", meeting_id)
+    return meeting
+
+
+# Decisions about one object the viewer already holds -----------------------------------------
+
+
+def coordinates(user: User, panel_id: int) -> bool:
+    return viewer_of(user).panels.coordinator_of(panel_id)
+
+
+def may_see_agenda(user: User, meeting: Meeting) -> bool:
+    """Coordinators prepare the papers; everyone else accepts the statement first (R3)."""
+    if coordinates(user, meeting.panel_id):
+        return True
+    return declared(user, meeting)
+
+
+def declared(user: User, meeting: Meeting) -> bool:
+    return (
+        db.session.scalar(
+            select(ConfidentialityDeclaration.id).where(
+                ConfidentialityDeclaration.meeting_id == meeting.id,
+                ConfidentialityDeclaration.user_id == user.id,
+            )
+        )
+        is not None
+    )
+
+
+def shows(user: User, panel: Panel, category: FieldCategory) -> bool:
+    """Whether the user sees a restricted group of fields on this panel's cases (R6, R16):
+    coordinators and chairs always; representatives when their agency type is listed."""
+    access = viewer_of(user).panels
+    if panel.id in access.panel_wide:
+        return True
+    return access.sits_on(panel.id) and access.agency_type in panel.settings.agencies_seeing(
+        category
+    )
+
+
+def field_view(user: User, panel: Panel) -> frozenset[FieldCategory]:
+    """The restricted categories the user may see on the panel's cases, for templates."""
+    return frozenset(category for category in FieldCategory if shows(user, panel, category))
+
+
+def emergency_grant_expiry(user: User, case: Case) -> datetime | None:
+    """When the user's emergency access to the case ends, if that is how they see it."""
+    viewer = viewer_of(user)
+    if case.panel_id in viewer.panels.panel_wide:
+        return None
+    return viewer.grants.get(case.id)
+
+
+def may_break_glass(user: User, case_id: int) -> Case | None:
+    """The case, if the user could be given emergency access to it: they sit on its panel in
+    force, cannot already see it, and the case is not restricted against their organisation.
+    Anything else is None, so the answer reveals no more than "you cannot"."""
+    viewer = viewer_of(user)
+    case = db.session.scalar(
+        select(Case).where(
+            Case.id == case_id,
+            Case.panel_id.in_(viewer.panels.panels),
+            ~restricted_against(viewer.organisation_id),
+            ~case_scope(viewer),
+        )
+    )
+    return case
+
+
+def coordinators_of(panel_id: int) -> Sequence[User]:
+    """The coordinators in force of a panel, who are told about emergency access."""
+    from panels.models import PanelMembership
+    from panels.models import PanelRole
+
+    members = db.session.scalars(
+        select(User)
+        .join(PanelMembership, PanelMembership.user_id == User.id)
+        .where(PanelMembership.panel_id == panel_id, PanelMembership.role == PanelRole.COORDINATOR)
+        .order_by(User.id)
+    ).all()
+    return [member for member in members if panel_access(member).coordinator_of(panel_id)]

@@ -1,0 +1,182 @@
+"""Who sits on a panel today. A membership is in force only while the member's organisation has
+signed the panel's information sharing protocol in its version in force, before the review date
+and without withdrawing (domain §8 R1, security R17). Everything that reads panel data starts
+from `panel_access`; `cases.policy` builds every case, referral and meeting decision on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from flask import g
+from flask import has_request_context
+from sqlalchemy import select
+
+from app.accounts.models import AgencyType
+from app.accounts.models import User
+from app.database import db
+from app.database import uk_today
+from app.template_filters import uk_date
+from panels.models import IspAgreement
+from panels.models import IspSignatory
+from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
+
+# Chairs run the meeting and confirm its decisions, so they read the whole panel as
+# coordinators do; only coordinators change what is on it (screening, listing, transfers).
+PANEL_WIDE_ROLES = frozenset({PanelRole.COORDINATOR, PanelRole.CHAIR})
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """A membership not in force, and why, so the member is told rather than left guessing."""
+
+    panel: Panel
+    reason: str
+
+
+@dataclass(frozen=True)
+class PanelAccess:
+    """A user's memberships in force on one day: worked out once per request."""
+
+    user_id: int
+    organisation_id: int
+    agency_type: AgencyType
+    roles: Mapping[int, PanelRole]  # panel id -> role, memberships in force only
+    suspended: tuple[Suspension, ...] = ()
+
+    def panels_as(self, *roles: PanelRole) -> frozenset[int]:
+        return frozenset(panel for panel, role in self.roles.items() if role in roles)
+
+    @property
+    def panels(self) -> frozenset[int]:
+        return frozenset(self.roles)
+
+    @property
+    def coordinates(self) -> frozenset[int]:
+        return self.panels_as(PanelRole.COORDINATOR)
+
+    @property
+    def panel_wide(self) -> frozenset[int]:
+        return self.panels_as(*PANEL_WIDE_ROLES)
+
+    @property
+    def represents(self) -> frozenset[int]:
+        return self.panels_as(PanelRole.REPRESENTATIVE)
+
+    def sits_on(self, panel_id: int) -> bool:
+        return panel_id in self.roles
+
+    def coordinator_of(self, panel_id: int) -> bool:
+        return self.roles.get(panel_id) is PanelRole.COORDINATOR
+
+
+def panel_access(user: User, day: date | None = None) -> PanelAccess:
+    """The user's memberships in force today (or on `day`), cached for the request."""
+    if day is None and has_request_context():
+        cached: dict[int, PanelAccess] = g.setdefault("panel_access", {})
+        if user.id not in cached:
+            cached[user.id] = _work_out(user, uk_today())
+        return cached[user.id]
+    return _work_out(user, day or uk_today())
+
+
+def forget_cached_access() -> None:
+    """Drop this request's cached access, after a change to memberships or the register."""
+    if has_request_context():
+        g.pop("panel_access", None)
+
+
+def _work_out(user: User, day: date) -> PanelAccess:
+    memberships = db.session.execute(
+        select(PanelMembership.panel_id, PanelMembership.role).where(
+            PanelMembership.user_id == user.id
+        )
+    ).all()
+    panel_ids = [panel_id for panel_id, _ in memberships]
+    in_force = agreements_in_force(panel_ids, day)
+    signatures = _signatures(user.organisation_id, [a.id for a in in_force.values()])
+    roles: dict[int, PanelRole] = {}
+    suspended: list[Suspension] = []
+    for panel_id, role in memberships:
+        agreement = in_force.get(panel_id)
+        reason = signature_problem(
+            agreement, signatures.get(agreement.id) if agreement else None, day
+        )
+        if reason is None:
+            roles[panel_id] = role
+        else:
+            suspended.append(Suspension(db.session.get_one(Panel, panel_id), reason))
+    return PanelAccess(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        agency_type=user.organisation.agency_type,
+        roles=roles,
+        suspended=tuple(suspended),
+    )
+
+
+def agreements_in_force(panel_ids: Sequence[int], day: date) -> dict[int, IspAgreement]:
+    """Each panel's ISP version in force on the day: the latest that has started."""
+    if not panel_ids:
+        return {}
+    agreements = db.session.scalars(
+        select(IspAgreement)
+        .where(IspAgreement.panel_id.in_(panel_ids), IspAgreement.in_force_from <= day)
+        .order_by(IspAgreement.in_force_from, IspAgreement.id)
+    ).all()
+    return {agreement.panel_id: agreement for agreement in agreements}  # the latest wins
+
+
+def _signatures(organisation_id: int, agreement_ids: Sequence[int]) -> dict[int, IspSignatory]:
+    if not agreement_ids:
+        return {}
+    rows = db.session.scalars(
+        select(IspSignatory).where(
+            IspSignatory.organisation_id == organisation_id,
+            IspSignatory.agreement_id.in_(agreement_ids),
+        )
+    )
+    return {signatory.agreement_id: signatory for signatory in rows}
+
+
+def signature_problem(
+    agreement: IspAgreement | None, signatory: IspSignatory | None, day: date
+) -> str | None:
+    """Why an organisation's staff cannot use a panel on the day, or None when they can."""
+    if agreement is None:
+        return "The panel has no information sharing protocol in force."
+    if signatory is None:
+        return (
+            f"Your organisation has not signed version {agreement.version} of the panel's "
+            f"information sharing protocol, in force since {uk_date(agreement.in_force_from)}."
+        )
+    if signatory.withdrawn_on is not None and signatory.withdrawn_on <= day:
+        return (
+            "Your organisation withdrew from the panel's information sharing protocol on "
+            f"{uk_date(signatory.withdrawn_on)}."
+        )
+    if day < signatory.signed_on:
+        return (
+            "Your organisation's signature on the panel's information sharing protocol takes "
+            f"effect on {uk_date(signatory.signed_on)}."
+        )
+    if day > signatory.review_on:
+        return (
+            "Your organisation's signature on the panel's information sharing protocol "
+            f"lapsed when its review date passed on {uk_date(signatory.review_on)}."
+        )
+    return None
+
+
+def organisation_may_join(panel: Panel, organisation_id: int, day: date) -> str | None:
+    """Why staff of the organisation cannot be made members of the panel, or None."""
+    agreement = agreements_in_force([panel.id], day).get(panel.id)
+    signatory = (
+        _signatures(organisation_id, [agreement.id]).get(agreement.id) if agreement else None
+    )
+    return signature_problem(agreement, signatory, day)
