@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 from app.accounts.models import User
 from app.database import db
 from cases import referrals
 from cases.models import Referral
 from panels.models import Area
+from panels.models import IspAgreement
+from panels.models import IspSignatory
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -36,8 +40,47 @@ def panel(
 
 
 def member(panel: Panel, user: User, role: PanelRole) -> None:
+    """Put the user on the panel, their organisation signing its ISP first if need be (R1)."""
+    sign_isp(panel, user.organisation_id)
     db.session.add(PanelMembership(panel=panel, user=user, role=role))
     db.session.flush()
+
+
+def sign_isp(
+    panel: Panel,
+    *organisation_ids: int,
+    signed_on: date = date(2020, 1, 1),
+    review_on: date = date(2099, 12, 31),
+) -> IspAgreement:
+    """The panel's ISP (version 1, in force since 2020, made if missing), signed by each of
+    the organisations that has not signed it yet."""
+    agreement = db.session.scalar(select(IspAgreement).where(IspAgreement.panel_id == panel.id))
+    if agreement is None:
+        agreement = IspAgreement(panel=panel, version="1", in_force_from=date(2020, 1, 1))
+        db.session.add(agreement)
+        db.session.flush()
+    signed = {s.organisation_id for s in agreement.signatories}
+    for organisation_id in organisation_ids:
+        if organisation_id not in signed:
+            agreement.signatories.append(
+                IspSignatory(
+                    organisation_id=organisation_id, signed_on=signed_on, review_on=review_on
+                )
+            )
+            signed.add(organisation_id)
+    db.session.flush()
+    return agreement
+
+
+def sign_for_members() -> None:
+    """Every panel's ISP signed by the organisations of the people already sitting on it."""
+    pairs = db.session.execute(
+        select(PanelMembership.panel_id, User.organisation_id)
+        .join(User, User.id == PanelMembership.user_id)
+        .distinct()
+    ).all()
+    for panel_id, organisation_id in pairs:
+        sign_isp(db.session.get_one(Panel, panel_id), organisation_id)
 
 
 def person(role: str, given: str, family: str, born: date | None, **extra: Any) -> dict[str, Any]:
