@@ -139,12 +139,15 @@ ACTION_GROUPS = {
     "admin": "Admin",
     "audit": "Audit trail",
     "auth": "Sign-in",
+    "break_glass": "Emergency access",
     "case": "Case",
     "case_review": "ASB Case Review",
+    "isp": "Information sharing protocol",
     "keys": "Encryption keys",
     "meeting": "Meeting",
     "referral": "Referral",
     "retention": "Retention",
+    "sharing": "Sharing decision",
     "subject_access": "Subject access",
 }
 

@@ -2,7 +2,7 @@
 and the per-question answers of each risk assessment.
 
 Both are built from a case already loaded with its referrals, assessments, notes and transfers
-(`queries.visible_case`), so showing them issues no further queries.
+(`policy.case_or_404`), so showing them issues no further queries.
 """
 
 from __future__ import annotations

@@ -163,11 +163,6 @@ def restricted_against(organisation_id: int) -> ColumnElement[bool]:
     )
 
 
-def visible_case_ids(viewer: Viewer) -> ColumnElement[bool]:
-    """`Case.id IN (the viewer's cases)`, for queries whose rows belong to a case."""
-    return Case.id.in_(select(Case.id).where(case_scope(viewer)).scalar_subquery())
-
-
 def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
     """Who sees a referral. Before screening: its referrer while still on the panel, and once
     sent the panel's coordinators. Once in a case: the viewer must see the case, and be on
@@ -342,3 +337,8 @@ def coordinators_of(panel_id: int) -> Sequence[User]:
         .order_by(User.id)
     ).all()
     return [member for member in members if panel_access(member).coordinator_of(panel_id)]
+
+
+def visible_case_ids_of(column: ColumnElement[int | None], viewer: Viewer) -> ColumnElement[bool]:
+    """`column IN (the viewer's cases)`, for rows that belong to a case."""
+    return column.in_(select(Case.id).where(case_scope(viewer)).scalar_subquery())

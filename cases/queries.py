@@ -11,11 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy import Select
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -25,6 +23,7 @@ from app.keys.blind import index_of
 from app.keys.blind import name_and_birth_date
 from app.keys.store import ContentDestroyed
 from app.routing import LARGEST_ID
+from cases import policy
 from cases.models import REFERENCE_PREFIX
 from cases.models import Case
 from cases.models import CasePerson
@@ -32,11 +31,9 @@ from cases.models import CaseStatus
 from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import RecordType
-from cases.models import Referral
 from cases.models import RetentionRule
 from cases.models import split_alias
 from panels.models import Panel
-from panels.models import PanelMembership
 from panels.registry import ReferralStatus
 from panels.registry import RiskLevel
 
@@ -45,28 +42,9 @@ MAX_PAGES = 200
 REFERENCE_PATTERN = re.compile(r"^\s*([A-Za-z]+)-0*(\d{1,12})\s*$")
 
 
-def panel_ids_of(user: User) -> Select[int]:
-    return select(PanelMembership.panel_id).where(PanelMembership.user_id == user.id)
-
-
-def visible_case(user: User, case_id: int) -> Case | None:
-    """The case if the user sits on its panel, else None (the view answers 404 either way)."""
-    return db.session.scalar(
-        select(Case)
-        .where(Case.id == case_id, Case.panel_id.in_(panel_ids_of(user)))
-        .options(
-            selectinload(Case.people),
-            selectinload(Case.notes),
-            selectinload(Case.transfers),
-            selectinload(Case.referrals).options(
-                joinedload(Referral.referring_agency),
-                # Not joined: a meeting joins its panel, and SQLite materialised that nested
-                # outer join for every meeting in the deployment (150 ms at 10,000 referrals).
-                selectinload(Referral.meeting),
-                selectinload(Referral.assessments),
-            ),
-        )
-    )
+def live_panel_ids(user: User) -> frozenset[int]:
+    """The panels the user sits on with their organisation's ISP signature in force."""
+    return policy.viewer_of(user).panels.panels
 
 
 class CaseSort(StrEnum):
@@ -148,17 +126,17 @@ class CasePage:
 def panels_of(user: User) -> Sequence[Panel]:
     """The panels the user sits on, by name."""
     return db.session.scalars(
-        select(Panel).where(Panel.id.in_(panel_ids_of(user))).order_by(Panel.name, Panel.id)
+        select(Panel).where(Panel.id.in_(live_panel_ids(user))).order_by(Panel.name, Panel.id)
     ).all()
 
 
 def cases_for(user: User, filters: CaseFilters, *, page: int, today: date) -> CasePage:
-    """One page of the cases on the user's panels that match the filters, and how many match.
+    """One page of the cases the user may see that match the filters, and how many match.
 
     The page number is brought within the pages there are. OFFSET grows with the page, so only
     the first MAX_PAGES can be reached: past them the filters or a search narrow the list.
     """
-    conditions = [Case.panel_id.in_(panel_ids_of(user)), *_conditions(filters, today)]
+    conditions = [policy.case_scope(policy.viewer_of(user)), *_conditions(filters, today)]
     total = db.session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
     pages = min(MAX_PAGES, max(1, -(-total // PAGE_SIZE)))
     page = min(max(page, 1), pages)
@@ -230,12 +208,12 @@ def case_by_reference(reference: str) -> Case | None:
 
 
 def visible_case_by_reference(user: User, reference: str) -> Case | None:
-    """The case with this reference if the user sits on its panel, else None."""
+    """The case with this reference if the user may see it, else None."""
     parsed = parse_reference(reference)
     if parsed is None or parsed[1] > LARGEST_ID:
         return None
     case = db.session.scalar(
-        select(Case).where(Case.id == parsed[1], Case.panel_id.in_(panel_ids_of(user)))
+        select(Case).where(Case.id == parsed[1], policy.case_scope(policy.viewer_of(user)))
     )
     if case is None or REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
         return None
@@ -275,13 +253,14 @@ def birth_dates_of(person: Person) -> list[date]:
 
 
 def cases_of(people: Sequence[Person], user: User) -> Sequence[CasePerson]:
-    """The user's panels' cases in which these people appear."""
+    """The cases the user may see in which these people appear (a Channel subject never shows
+    in a MARAC member's search: the scope holds only the user's own panels, R4)."""
     return db.session.scalars(
         select(CasePerson)
         .join(CasePerson.case)
         .where(
             CasePerson.person_id.in_([p.id for p in people]),
-            Case.panel_id.in_(panel_ids_of(user)),
+            policy.case_scope(policy.viewer_of(user)),
             Case.disposed_at.is_(None),
         )
         .options(selectinload(CasePerson.case))

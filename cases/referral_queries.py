@@ -1,8 +1,7 @@
 """Scoped reads for referrals and meetings.
 
-A referral is seen by its referrer and by the coordinators of its panel; nobody else, until it is
-accepted into a case (whose own pages are scoped by panel). Meetings and screening belong to the
-panel's coordinators.
+Who sees what is decided by `cases.policy`; these queries carry its scopes. Screening and the
+meeting calendar belong to the panel's coordinators.
 """
 
 from __future__ import annotations
@@ -10,71 +9,35 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement
-from sqlalchemy import Select
-from sqlalchemy import and_
 from sqlalchemy import func
-from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.database import db
+from cases import policy
 from cases.models import Case
 from cases.models import Referral
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
-from panels.models import PanelMembership
-from panels.models import PanelRole
 from panels.registry import ReferralStatus
 
 LIST_LIMIT = 100
 
 
-def coordinated_panel_ids(user: User) -> Select[int]:
-    return select(PanelMembership.panel_id).where(
-        PanelMembership.user_id == user.id, PanelMembership.role == PanelRole.COORDINATOR
-    )
-
-
-def coordinates(user: User, panel_id: int) -> bool:
-    return panel_id in db.session.scalars(coordinated_panel_ids(user)).all()
-
-
-def member_panel_ids(user: User) -> Select[int]:
-    return select(PanelMembership.panel_id).where(PanelMembership.user_id == user.id)
-
-
-def _visible_to(user: User) -> ColumnElement[bool]:
-    """Who sees a referral. Before screening: its referrer, and once sent the coordinators of
-    the panel it was sent to. Once it belongs to a case, the case's panel decides: its
-    coordinators, and the referrer while they still sit on it (a transfer moves the case and
-    its history away from the sending panel's people)."""
-    case_panel = select(Case.panel_id).where(Case.id == Referral.case_id).scalar_subquery()
-    unscreened = and_(
-        Referral.case_id.is_(None),
-        or_(
-            Referral.referrer_id == user.id,
-            and_(
-                Referral.submitted_at.is_not(None),
-                Referral.panel_id.in_(coordinated_panel_ids(user)),
-            ),
-        ),
-    )
-    in_a_case = and_(
-        Referral.case_id.is_not(None),
-        or_(
-            case_panel.in_(coordinated_panel_ids(user)),
-            and_(Referral.referrer_id == user.id, case_panel.in_(member_panel_ids(user))),
-        ),
-    )
-    return or_(unscreened, in_a_case)
+def coordinated_panel_ids(user: User) -> frozenset[int]:
+    """The panels the user coordinates, with their organisation's ISP signature in force."""
+    return policy.viewer_of(user).panels.coordinates
 
 
 def visible_referral(user: User, referral_id: int) -> Referral | None:
-    """The referral if the user may see it (see `_visible_to`), else None (a 404)."""
-    return db.session.scalar(select(Referral).where(Referral.id == referral_id, _visible_to(user)))
+    """The referral if the user may see it (`policy.referral_scope`), else None."""
+    return db.session.scalar(
+        select(Referral).where(
+            Referral.id == referral_id, policy.referral_scope(policy.viewer_of(user))
+        )
+    )
 
 
 def referrals_by(user: User) -> Sequence[Referral]:
@@ -84,7 +47,7 @@ def referrals_by(user: User) -> Sequence[Referral]:
         .where(
             Referral.referrer_id == user.id,
             Referral.status != ReferralStatus.WITHDRAWN,
-            _visible_to(user),
+            policy.referral_scope(policy.viewer_of(user)),
         )
         .order_by(Referral.created_at.desc(), Referral.id.desc())
         .limit(LIST_LIMIT)
@@ -109,9 +72,8 @@ def panels_to_refer_to(user: User) -> list[Panel]:
     """Active panels the user sits on that take referrals here."""
     panels = db.session.scalars(
         select(Panel)
-        .join(PanelMembership, PanelMembership.panel_id == Panel.id)
         .join(Panel.area)
-        .where(PanelMembership.user_id == user.id, Panel.active.is_(True))
+        .where(Panel.id.in_(policy.viewer_of(user).panels.panels), Panel.active.is_(True))
         .order_by(Area.name, Panel.name)
     ).all()
     return [panel for panel in panels if panel.spec.takes_referrals]
@@ -136,14 +98,6 @@ def upcoming_meetings(panel_id: int, on_or_after: date) -> Sequence[Meeting]:
     ).all()
 
 
-def visible_meeting(user: User, meeting_id: int) -> Meeting | None:
-    return db.session.scalar(
-        select(Meeting).where(
-            Meeting.id == meeting_id, Meeting.panel_id.in_(coordinated_panel_ids(user))
-        )
-    )
-
-
 def meetings_for(user: User, since: date) -> list[tuple[Meeting, int]]:
     """Meetings of the user's coordinated panels from `since`, with how many referrals each
     has listed or heard (one grouped query)."""
@@ -163,12 +117,14 @@ def meetings_for(user: User, since: date) -> list[tuple[Meeting, int]]:
     return [(meeting, count) for meeting, count in rows]
 
 
-def agenda(meeting: Meeting) -> Sequence[Referral]:
-    """The referrals listed (or heard) at a meeting, in referral order."""
+def agenda(meeting: Meeting, user: User) -> Sequence[Referral]:
+    """The referrals listed (or heard) at a meeting, in referral order, leaving out any case
+    the user may not see (one restricted against their organisation)."""
     return db.session.scalars(
         select(Referral)
         .where(
             Referral.meeting_id == meeting.id,
+            policy.visible_case_ids_of(Referral.case_id, policy.viewer_of(user)),
             Referral.status.in_([ReferralStatus.LISTED, ReferralStatus.HEARD]),
         )
         .order_by(Referral.referred_on, Referral.id)

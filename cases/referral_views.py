@@ -23,8 +23,7 @@ from app.database import uk_today
 from app.errors import DomainError
 from app.security import signed_in
 from audit import AuditAction
-from audit import Outcome
-from cases import queries as case_queries
+from cases import policy
 from cases import referral_queries as queries
 from cases import referrals as services
 from cases.models import CaseRole
@@ -93,7 +92,7 @@ def start() -> str | Response:
 @bp.route("/referrals/<int:referral_id>")
 @signed_in
 def show(referral_id: int) -> str:
-    referral = _visible_referral_or_404(referral_id)
+    referral = policy.referral_or_404(current_user, referral_id)
     audit.record(actor=current_user, action=AuditAction.REFERRAL_VIEWED, object=referral)
     db.session.commit()
     if _editable_by_me(referral):
@@ -191,9 +190,9 @@ def check(referral_id: int) -> str | Response:
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["POST"])
 @signed_in
 def withdraw(referral_id: int) -> Response:
-    referral = _visible_referral_or_404(referral_id)
+    referral = policy.referral_or_404(current_user, referral_id)
     if referral.referrer_id != current_user.id:
-        _deny(("referrals", referral_id))
+        policy.refuse(current_user, "referrals", referral_id)
     try:
         services.withdraw_referral(referral, actor=current_user)
     except DomainError as error:
@@ -373,11 +372,10 @@ def meetings() -> str | Response:
 @bp.route("/meetings/<int:meeting_id>")
 @signed_in
 def meeting(meeting_id: int) -> str:
-    found = queries.visible_meeting(current_user, meeting_id)
-    if found is None:
-        _deny(("meetings", meeting_id))
-    assert found is not None
-    listed = queries.agenda(found)
+    found = policy.meeting_or_404(current_user, meeting_id)
+    if not policy.may_see_agenda(current_user, found):
+        policy.refuse(current_user, "meetings", meeting_id)
+    listed = queries.agenda(found, current_user)
     audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
     db.session.commit()
     return render_template("referrals/meeting.html", meeting=found, listed=listed)
@@ -389,10 +387,7 @@ def meeting(meeting_id: int) -> str:
 @bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
 @signed_in
 def transfer(case_id: int) -> str | Response:
-    case = case_queries.visible_case(current_user, case_id)
-    if case is None or not queries.coordinates(current_user, case.panel_id):
-        _deny(("cases", case_id))
-    assert case is not None
+    case = policy.coordinated_case_or_404(current_user, case_id)
     targets = queries.transfer_targets(case)
     form = TransferForm()
     form.to_panel_id.choices = [(str(p.id), f"{p.name} ({p.area.name})") for p in targets]
@@ -429,7 +424,7 @@ def _summary(referral: Referral) -> dict[str, Any]:
         "criteria": effective_criteria(referral),
         "sections": referral.panel.spec.sections,
         "dash": DASH_ITEMS,
-        "can_screen": queries.coordinates(current_user, referral.panel_id),
+        "can_screen": policy.coordinates(current_user, referral.panel_id),
     }
 
 
@@ -457,26 +452,18 @@ def _editable_by_me(referral: Referral) -> bool:
     return referral.referrer_id == current_user.id and referral.status in services.EDITABLE
 
 
-def _visible_referral_or_404(referral_id: int) -> Referral:
-    referral = queries.visible_referral(current_user, referral_id)
-    if referral is None:
-        _deny(("referrals", referral_id))
-    assert referral is not None
-    return referral
-
-
 def _own_draft_or_404(referral_id: int) -> Referral:
     """Only the referrer changes a draft (or a returned referral): anyone else gets a 404."""
-    referral = _visible_referral_or_404(referral_id)
+    referral = policy.referral_or_404(current_user, referral_id)
     if not _editable_by_me(referral):
-        _deny(("referrals", referral_id))
+        policy.refuse(current_user, "referrals", referral_id)
     return referral
 
 
 def _coordinated_referral_or_404(referral_id: int) -> Referral:
-    referral = _visible_referral_or_404(referral_id)
-    if not queries.coordinates(current_user, referral.panel_id):
-        _deny(("referrals", referral_id))
+    referral = policy.referral_or_404(current_user, referral_id)
+    if not policy.coordinates(current_user, referral.panel_id):
+        policy.refuse(current_user, "referrals", referral_id)
     return referral
 
 
@@ -484,11 +471,3 @@ def _record_read(referral: Referral) -> None:
     """Every page that shows what a referral says is on the record (R9)."""
     audit.record(actor=current_user, action=AuditAction.REFERRAL_VIEWED, object=referral)
     db.session.commit()
-
-
-def _deny(target: tuple[str, int]) -> None:
-    audit.record(
-        actor=current_user, action=AuditAction.ACCESS_DENIED, object=target, outcome=Outcome.DENIED
-    )
-    db.session.commit()
-    abort(404)

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
-from typing import NoReturn
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -29,6 +27,7 @@ from audit import AuditAction
 from audit import Outcome
 from cases import access_log
 from cases import history
+from cases import policy
 from cases import queries
 from cases import services
 from cases.forms import CaseFilterForm
@@ -38,7 +37,6 @@ from cases.forms import ReferenceSearchForm
 from cases.forms import error_list
 from cases.models import Case
 from cases.models import CasePerson
-from cases.referral_queries import coordinates
 
 bp = Blueprint("cases", __name__)
 
@@ -73,8 +71,8 @@ def index() -> str | Response:
 
 
 def _case_by_reference(form: ReferenceSearchForm) -> Case | None:
-    """The case the reference names if it is on the user's panels; else the field says so and
-    the attempt is recorded, exactly as opening a case that is not yours would be."""
+    """The case the reference names if the user may see it; else the field says so and the
+    attempt is recorded, exactly as opening a case that is not yours would be."""
     reference = form.reference.data
     case = queries.visible_case_by_reference(current_user, reference)
     if case is None:
@@ -85,7 +83,7 @@ def _case_by_reference(form: ReferenceSearchForm) -> Case | None:
             object=("cases", parsed[1] if parsed else reference),
             outcome=Outcome.DENIED,
         )
-        form.reference.errors.append(f"No case on your panels has the reference {reference}")
+        form.reference.errors.append(f"No case you can open has the reference {reference}")
     return case
 
 
@@ -147,7 +145,7 @@ def _pagination(listing: queries.CasePage, args: dict[str, Any]) -> dict[str, An
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @signed_in
 def show(case_id: int) -> str | Response:
-    case = _visible_case_or_404(case_id)
+    case = policy.case_or_404(current_user, case_id)
     form = NoteForm()
     if form.validate_on_submit():
         try:
@@ -159,10 +157,11 @@ def show(case_id: int) -> str | Response:
             flash("Your note has been saved", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
     audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
-    coordinator = coordinates(current_user, case.panel_id)
+    coordinator = policy.coordinates(current_user, case.panel_id)
     page = render_template(
         "cases/show.html",
         case=case,
+        fields=policy.field_view(current_user, case.panel),
         form=form,
         timeline=history.timeline(case),
         history=history,
@@ -183,9 +182,7 @@ def access_log_page(case_id: int) -> str:
 
     Anyone else gets the same 404 as for a case that is not theirs, and the attempt is recorded.
     """
-    case = _visible_case_or_404(case_id)
-    if not coordinates(current_user, case.panel_id):
-        _deny_case(case_id)
+    case = policy.coordinated_case_or_404(current_user, case_id)
     before = _before_argument()
     event = audit.record(
         actor=current_user,
@@ -218,23 +215,3 @@ def _committed(page: str) -> str:
     """
     db.session.commit()
     return page
-
-
-def _visible_case_or_404(case_id: int) -> Case:
-    """The case, or the same 404 for "no such case" and "not on your panels" (recorded)."""
-    case = queries.visible_case(current_user, case_id)
-    if case is None:
-        _deny_case(case_id)
-    assert case is not None
-    return case
-
-
-def _deny_case(case_id: int) -> NoReturn:
-    audit.record(
-        actor=current_user,
-        action=AuditAction.ACCESS_DENIED,
-        object=("cases", case_id),
-        outcome=Outcome.DENIED,
-    )
-    db.session.commit()
-    abort(404)

@@ -454,7 +454,7 @@ def test_a_community_marac_reference_needs_its_own_prefix(
 
     assert found.status_code == 302
     assert wrong.status_code == 200
-    assert f"No case on your panels has the reference {ref(case_id)}" in text_of(wrong.text)
+    assert f"No case you can open has the reference {ref(case_id)}" in text_of(wrong.text)
 
 
 def test_another_panels_reference_gives_nothing_just_like_a_missing_one(
@@ -468,7 +468,7 @@ def test_another_panels_reference_gives_nothing_just_like_a_missing_one(
         assert response.status_code == 200
         page = text_of(response.text)
         assert "There is a problem" in page
-        assert f"No case on your panels has the reference {ref(case_id)}" in page
+        assert f"No case you can open has the reference {ref(case_id)}" in page
         assert f'value="{ref(case_id)}"' in page  # what was typed is kept
         assert f"/cases/{away}" not in page
         assert "Quill" not in page
@@ -485,7 +485,7 @@ def test_another_panels_reference_gives_nothing_just_like_a_missing_one(
         ("", "Enter a case reference"),
         ("Ilse Varrow", "Enter a case reference in the format MARAC-000042"),
         ("MARAC000042", "Enter a case reference in the format MARAC-000042"),
-        ("MARAC-" + "9" * 12, "No case on your panels has the reference MARAC-999999999999"),
+        ("MARAC-" + "9" * 12, "No case you can open has the reference MARAC-999999999999"),
         ("M" * 41, "A case reference is 40 characters or fewer"),
     ],
 )

@@ -22,7 +22,7 @@ from cases.asb.models import CaseReviewApplication
 from cases.asb.models import CaseReviewStep
 from cases.asb.models import Incident
 from cases.asb.models import ReviewStatus
-from cases.queries import panel_ids_of
+from cases.queries import live_panel_ids
 from panels.models import Panel
 from panels.models import PanelType
 
@@ -34,7 +34,7 @@ def review_panels_of(user: User) -> Sequence[Panel]:
     return db.session.scalars(
         select(Panel)
         .where(
-            Panel.id.in_(panel_ids_of(user)),
+            Panel.id.in_(live_panel_ids(user)),
             Panel.panel_type == PanelType.COMMUNITY_MARAC,
             Panel.active.is_(True),
         )
@@ -48,7 +48,7 @@ def visible_application(user: User, application_id: int) -> CaseReviewApplicatio
         select(CaseReviewApplication)
         .where(
             CaseReviewApplication.id == application_id,
-            CaseReviewApplication.panel_id.in_(panel_ids_of(user)),
+            CaseReviewApplication.panel_id.in_(live_panel_ids(user)),
         )
         .options(
             selectinload(CaseReviewApplication.incidents).selectinload(Incident.complaints),
@@ -61,7 +61,7 @@ def applications_for(
     user: User, *, status: ReviewStatus | None, page: int
 ) -> tuple[Sequence[CaseReviewApplication], int]:
     """A page of the applications on the user's panels, newest first, and the total."""
-    scope: list[ColumnElement[bool]] = [CaseReviewApplication.panel_id.in_(panel_ids_of(user))]
+    scope: list[ColumnElement[bool]] = [CaseReviewApplication.panel_id.in_(live_panel_ids(user))]
     if status is not None:
         scope.append(CaseReviewApplication.status == status)
     total = db.session.scalar(select(func.count(CaseReviewApplication.id)).where(*scope)) or 0
@@ -145,7 +145,7 @@ def figures_for(user: User) -> list[Figures]:
         .order_by(year.desc(), Panel.name)
     )
     if not has_permission(user, Permission.REPORTS_AGGREGATE_VIEW):
-        query = query.where(application.panel_id.in_(panel_ids_of(user)))
+        query = query.where(application.panel_id.in_(live_panel_ids(user)))
     return [
         Figures(name, int(year), received, int(not_met or 0), int(held or 0), int(made or 0))
         for name, year, received, not_met, held, made in db.session.execute(query)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
-from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -24,7 +23,7 @@ from app.errors import DomainError
 from app.routing import page_argument
 from app.security import signed_in
 from audit import AuditAction
-from audit import Outcome
+from cases import policy
 from cases.asb import forms
 from cases.asb import queries
 from cases.asb import rules
@@ -278,12 +277,5 @@ def _visible_application_or_404(application_id: int) -> CaseReviewApplication:
     """The application, or the same 404 for "no such application" and "not on your panels"."""
     application = queries.visible_application(current_user, application_id)
     if application is None:
-        audit.record(
-            actor=current_user,
-            action=AuditAction.ACCESS_DENIED,
-            object=("case_review_applications", application_id),
-            outcome=Outcome.DENIED,
-        )
-        db.session.commit()
-        abort(404)
+        policy.refuse(current_user, "case_review_applications", application_id)
     return application
