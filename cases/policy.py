@@ -31,6 +31,7 @@ from sqlalchemy import exists
 from sqlalchemy import false
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
@@ -89,17 +90,17 @@ def forget_cached_viewer() -> None:
 
 
 def _viewer(user: User, now: datetime) -> Viewer:
-    from cases import break_glass  # a service; it imports this module's models only
-
-    break_glass.end_expired(actor=user, now=now)
-    grants = db.session.execute(
+    open_grants = db.session.execute(
         select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
-            BreakGlassGrant.user_id == user.id,
-            BreakGlassGrant.ended_at.is_(None),
-            BreakGlassGrant.expires_at > now,
+            BreakGlassGrant.user_id == user.id, BreakGlassGrant.ended_at.is_(None)
         )
     ).all()
-    return Viewer(user, panel_access(user), {case_id: expires for case_id, expires in grants})
+    if any(expires <= now for _, expires in open_grants):
+        from cases import break_glass  # a service; it imports this module's models only
+
+        break_glass.end_expired(actor=user, now=now)
+    live = {case_id: expires for case_id, expires in open_grants if expires > now}
+    return Viewer(user, panel_access(user), live)
 
 
 # Scopes: conditions any query of cases, referrals or meetings must carry ------------------
@@ -339,6 +340,6 @@ def coordinators_of(panel_id: int) -> Sequence[User]:
     return [member for member in members if panel_access(member).coordinator_of(panel_id)]
 
 
-def visible_case_ids_of(column: ColumnElement[int | None], viewer: Viewer) -> ColumnElement[bool]:
+def visible_case_ids_of(column: Mapped[int | None], viewer: Viewer) -> ColumnElement[bool]:
     """`column IN (the viewer's cases)`, for rows that belong to a case."""
     return column.in_(select(Case.id).where(case_scope(viewer)).scalar_subquery())

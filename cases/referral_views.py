@@ -273,6 +273,7 @@ def _suggestions(panel: Panel, entry: dict[str, Any]) -> list[Suggestion]:
         entry.get("family_name", ""),
         [date.fromisoformat(d) for d in births],
         entry.get("aliases", []),
+        viewer=policy.viewer_of(current_user),
     )
 
 

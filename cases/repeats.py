@@ -35,6 +35,7 @@ from app.keys.blind import given_and_birth_date
 from app.keys.blind import index_of
 from app.keys.blind import name_and_birth_date
 from app.keys.store import ContentDestroyed
+from cases import policy
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -42,6 +43,7 @@ from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import Referral
 from cases.models import split_alias
+from cases.policy import Viewer
 from cases.queries import birth_dates_of
 from cases.queries import months_after
 from cases.queries import months_before
@@ -149,10 +151,13 @@ def suggest_people(
     family_name: str,
     births: Sequence[date],
     aliases: Sequence[str] = (),
+    *,
+    viewer: Viewer | None = None,
 ) -> list[Suggestion]:
     """People already in this panel's live cases who may be the person referred, strongest
-    first. Index hits are confirmed by decrypting each candidate: coincidences are dropped."""
-    return suggest_among(panel, given_names, family_name, births, aliases)
+    first. Index hits are confirmed by decrypting each candidate: coincidences are dropped.
+    With a viewer, cases closed to their organisation (staff as subject) are left out."""
+    return suggest_among(panel, given_names, family_name, births, aliases, viewer=viewer)
 
 
 def suggest_among(
@@ -161,6 +166,8 @@ def suggest_among(
     family_name: str,
     births: Sequence[date],
     aliases: Sequence[str] = (),
+    *,
+    viewer: Viewer | None = None,
 ) -> list[Suggestion]:
     """Like `suggest_people`, among the people in the panel's live cases, or everyone when the
     panel is None (the auditor's search for a subject access request spans every panel)."""
@@ -176,7 +183,7 @@ def suggest_among(
         return []
     hits = select(PersonSearchKey.person_id).where(_any_of(indexes))
     if panel is not None:
-        hits = hits.where(on_live_case_of(panel, PersonSearchKey.person_id))
+        hits = hits.where(on_live_case_of(panel, PersonSearchKey.person_id, viewer))
     candidates = db.session.scalars(select(Person).where(Person.id.in_(hits))).all()
     suggestions = []
     for person in candidates:
@@ -186,14 +193,16 @@ def suggest_among(
     return sorted(suggestions, key=lambda s: (s.strength != MatchStrength.LIKELY, s.person.id))
 
 
-def on_live_case_of(panel: Panel, person_id: QueryableAttribute[int]) -> Exists:
+def on_live_case_of(
+    panel: Panel, person_id: QueryableAttribute[int], viewer: Viewer | None = None
+) -> Exists:
     """Whether the person (a column of the enclosing query) is in one of the panel's live cases.
 
     A correlated EXISTS looks up only that person's cases. The IN over every person on the
     panel that it replaces was built again for each query: 50 ms at 100,000 referrals on
     SQLite, growing with the panel.
     """
-    return (
+    live = (
         select(CasePerson.id)
         .join(CasePerson.case)
         .where(
@@ -201,8 +210,10 @@ def on_live_case_of(panel: Panel, person_id: QueryableAttribute[int]) -> Exists:
             Case.panel_id == panel.id,
             Case.disposed_at.is_(None),
         )
-        .exists()
     )
+    if viewer is not None:
+        live = live.where(~policy.restricted_against(viewer.organisation_id))
+    return live.exists()
 
 
 _MATCH_KINDS = (

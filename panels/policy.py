@@ -13,7 +13,9 @@ from datetime import date
 
 from flask import g
 from flask import has_request_context
+from sqlalchemy import and_
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import AgencyType
 from app.accounts.models import User
@@ -92,21 +94,35 @@ def forget_cached_access() -> None:
 
 
 def _work_out(user: User, day: date) -> PanelAccess:
-    memberships = db.session.execute(
-        select(PanelMembership.panel_id, PanelMembership.role).where(
-            PanelMembership.user_id == user.id
+    # One query: each membership with every ISP version of its panel that has started and the
+    # user's organisation's signature on it, if any; the latest version is the one in force.
+    rows = db.session.execute(
+        select(PanelMembership.panel_id, PanelMembership.role, IspAgreement, IspSignatory)
+        .outerjoin(
+            IspAgreement,
+            and_(
+                IspAgreement.panel_id == PanelMembership.panel_id,
+                IspAgreement.in_force_from <= day,
+            ),
         )
+        .outerjoin(
+            IspSignatory,
+            and_(
+                IspSignatory.agreement_id == IspAgreement.id,
+                IspSignatory.organisation_id == user.organisation_id,
+            ),
+        )
+        .where(PanelMembership.user_id == user.id)
+        .order_by(PanelMembership.panel_id, IspAgreement.in_force_from, IspAgreement.id)
+        .options(lazyload(IspAgreement.panel))
     ).all()
-    panel_ids = [panel_id for panel_id, _ in memberships]
-    in_force = agreements_in_force(panel_ids, day)
-    signatures = _signatures(user.organisation_id, [a.id for a in in_force.values()])
+    latest: dict[int, tuple[PanelRole, IspAgreement | None, IspSignatory | None]] = {}
+    for panel_id, role, agreement, signatory in rows:
+        latest[panel_id] = (role, agreement, signatory)  # ordered: the latest version wins
     roles: dict[int, PanelRole] = {}
     suspended: list[Suspension] = []
-    for panel_id, role in memberships:
-        agreement = in_force.get(panel_id)
-        reason = signature_problem(
-            agreement, signatures.get(agreement.id) if agreement else None, day
-        )
+    for panel_id, (role, in_force, signature) in latest.items():
+        reason = signature_problem(in_force, signature, day)
         if reason is None:
             roles[panel_id] = role
         else:
@@ -128,6 +144,7 @@ def agreements_in_force(panel_ids: Sequence[int], day: date) -> dict[int, IspAgr
         select(IspAgreement)
         .where(IspAgreement.panel_id.in_(panel_ids), IspAgreement.in_force_from <= day)
         .order_by(IspAgreement.in_force_from, IspAgreement.id)
+        .options(lazyload(IspAgreement.panel))
     ).all()
     return {agreement.panel_id: agreement for agreement in agreements}  # the latest wins
 

@@ -36,6 +36,8 @@ from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.referral_fixtures import sign_for_members
+from tests.referral_fixtures import sign_isp
 from tests.routes import ADMIN_RULES
 from tests.routes import RULES
 from tests.routes import url_for_rule
@@ -251,12 +253,22 @@ def make_panel(
         return panel.id
 
 
+def sign_panel_isp(app: Flask, panel_id: int, user_id: int) -> None:
+    """The panel's ISP signed by the user's organisation, so they may join it (R1)."""
+    with app.app_context():
+        user = db.session.get_one(User, user_id)
+        sign_isp(db.session.get_one(Panel, panel_id), user.organisation_id)
+        db.session.commit()
+
+
 def make_membership(
     app: Flask, panel_id: int, user_id: int, role: PanelRole = PanelRole.REPRESENTATIVE
 ) -> int:
     with app.app_context():
         membership = PanelMembership(panel_id=panel_id, user_id=user_id, role=role)
         db.session.add(membership)
+        db.session.flush()
+        sign_for_members()
         db.session.commit()
         return membership.id
 
@@ -1000,6 +1012,7 @@ def test_added_member_shows_on_the_panel_and_on_their_account_page(
     app: Flask, admin_client: FlaskClient, worker: Account
 ) -> None:
     panel_id = make_panel(app, make_area(app))
+    sign_panel_isp(app, panel_id, worker.id)
     url = f"/admin/panels/{panel_id}"
     assert str(worker.id) in select_options(admin_client.get(url).text, "user_id")
     response = post_form(admin_client, url, {"user_id": str(worker.id), "role": "chair"})

@@ -50,6 +50,7 @@ from panels.registry import PanelSettings
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
+from tests.referral_fixtures import sign_for_members
 
 S = ReviewStatus
 REP_EMAIL = "asb-rep@test.example"
@@ -339,6 +340,8 @@ def world(app: Flask, accounts: Accounts) -> World:
                 PanelMembership(panel=away, user_id=other.id, role=PanelRole.REPRESENTATIVE),
             ]
         )
+        db.session.flush()
+        sign_for_members()
         db.session.commit()
         ids = {o.name: o.id for o in db.session.scalars(select(Organisation))}
         return World(
@@ -971,6 +974,7 @@ def test_the_figures_query_and_a_sealed_application_work_on_postgresql(pg_app: F
             [panel, PanelMembership(panel=panel, user_id=rep.id, role=PanelRole.COORDINATOR)]
         )
         db.session.flush()
+        sign_for_members()
         actor = db.session.get(User, rep.id)
         for received_on in (date(2026, 3, 31), date(2026, 4, 1)):
             services.receive_application(

@@ -64,6 +64,7 @@ from tests.conftest import post_form
 from tests.referral_fixtures import draft
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import panel as make_panel
+from tests.referral_fixtures import sign_isp
 from tests.referral_fixtures import submitted
 from tests.test_asb_case_review import ReviewScenarios
 from tests.test_subject_access import SarScenarios
@@ -115,6 +116,7 @@ class World:
         )
         db.session.add_all([self.area, self.panel, self.membership])
         db.session.flush()
+        sign_isp(self.panel, self.worker.organisation_id, self.admin.organisation_id)
         self.case = case_services.open_case(
             actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary="Summary"
         )

@@ -41,6 +41,7 @@ from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.referral_fixtures import sign_for_members
 
 REP_EMAIL = "rep@test.example"
 OTHER_EMAIL = "other-rep@test.example"
@@ -90,11 +91,12 @@ def world(app: Flask, accounts: Accounts) -> World:
             [
                 home,
                 away,
-                PanelMembership(panel=home, user_id=rep.id, role=PanelRole.REPRESENTATIVE),
-                PanelMembership(panel=away, user_id=other.id, role=PanelRole.REPRESENTATIVE),
+                PanelMembership(panel=home, user_id=rep.id, role=PanelRole.COORDINATOR),
+                PanelMembership(panel=away, user_id=other.id, role=PanelRole.COORDINATOR),
             ]
         )
         db.session.flush()
+        sign_for_members()
         home_case = services.open_case(
             actor=None,
             panel=home,

@@ -66,6 +66,7 @@ from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
 from tests.conftest import Accounts
+from tests.referral_fixtures import sign_for_members
 
 KEY = secrets.token_bytes(32)
 KEY_ID = secrets.token_bytes(16)
@@ -651,9 +652,9 @@ def test_a_person_still_in_a_live_case_survives_disposal_of_another(
     member_id = accounts.user("member@test.example").id
     with app.app_context():
         panel = make_panel()
-        db.session.add(
-            PanelMembership(panel=panel, user_id=member_id, role=PanelRole.REPRESENTATIVE)
-        )
+        db.session.add(PanelMembership(panel=panel, user_id=member_id, role=PanelRole.COORDINATOR))
+        db.session.flush()
+        sign_for_members()
         old = make_case(panel)
         person = old.people[0].person
         live = services.open_case(actor=None, panel=panel, opened_on=date(2025, 1, 1), summary=None)
