@@ -37,6 +37,7 @@ from app.security import ACCESS_MARKER
 from app.security import ROLE_PERMISSIONS
 from app.security import SIGNED_IN
 from app.security import Permission
+from cases import policy
 from cases import referrals
 from cases import services as case_services
 from cases.asb import services as asb_services
@@ -46,8 +47,10 @@ from cases.models import CasePerson
 from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import Person
+from cases.repeats import suggest_people
 from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
+from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
@@ -56,6 +59,7 @@ from tests.conftest import PASSWORD
 from tests.conftest import Accounts
 from tests.conftest import csrf_token
 from tests.conftest import make_settings
+from tests.referral_fixtures import PERPETRATOR_BORN
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import panel as make_panel
 from tests.referral_fixtures import perpetrator
@@ -641,3 +645,37 @@ def test_the_matrix_is_large_and_covers_both_answers() -> None:
     for kind in set(ROUTES.values()):
         answers = {allowed for endpoint, _, _, _, allowed in MATRIX if ROUTES[endpoint] == kind}
         assert answers == {True, False}, kind
+
+
+@pytest.mark.parametrize(
+    ("member", "panel", "found"),
+    [
+        ("coordinator", "home", True),
+        ("police_coordinator", "home", False),  # the case is restricted against Police
+        ("channel_coordinator", "channel", False),  # another panel's person is never offered
+        ("away_coordinator", "away", False),
+    ],
+)
+def test_repeat_matching_never_suggests_a_person_from_a_forbidden_case(
+    world: World, member: str, panel: str, found: bool
+) -> None:
+    """R4, R18: screening suggestions come only from cases the coordinator may see on the
+    panel. The restricted case's perpetrator is in no other case (other "Tobin"s born the same
+    day may still be offered as possible matches)."""
+    number = list(CASES).index("restricted")
+    with world.app.test_request_context():
+        user = db.session.get_one(User, world.users[member])
+        suggestions = suggest_people(
+            db.session.get_one(Panel, world.panels[panel]),
+            "Tobin",
+            f"Sharrock{number}",
+            [PERPETRATOR_BORN],
+            viewer=policy.viewer_of(user),
+        )
+        perpetrator_id = db.session.scalar(
+            select(CasePerson.person_id).where(
+                CasePerson.case_id == world.cases["restricted"],
+                CasePerson.role == CaseRole.PERPETRATOR,
+            )
+        )
+        assert (perpetrator_id in {s.person.id for s in suggestions}) is found
