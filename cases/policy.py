@@ -62,6 +62,7 @@ class Viewer:
     user: User
     panels: PanelAccess
     grants: dict[int, datetime] = field(default_factory=dict)  # case id -> grant expiry
+    restricted: frozenset[int] = frozenset()  # cases closed to the viewer's organisation
 
     @property
     def user_id(self) -> int:
@@ -100,7 +101,15 @@ def _viewer(user: User, now: datetime) -> Viewer:
 
         break_glass.end_expired(actor=user, now=now)
     live = {case_id: expires for case_id, expires in open_grants if expires > now}
-    return Viewer(user, panel_access(user), live)
+    # Restrictions are few, so the ids are read once rather than checked row by row: a NOT
+    # EXISTS on every case of a large panel would be paid by every list and count.
+    restricted = db.session.scalars(
+        select(CaseRestriction.case_id).where(
+            CaseRestriction.organisation_id == user.organisation_id,
+            CaseRestriction.lifted_at.is_(None),
+        )
+    ).all()
+    return Viewer(user, panel_access(user), live, frozenset(restricted))
 
 
 # Scopes: conditions any query of cases, referrals or meetings must carry ------------------
@@ -123,7 +132,9 @@ def case_scope(viewer: Viewer) -> ColumnElement[bool]:
         reachable.append(and_(Case.id.in_(viewer.grants), Case.panel_id.in_(access.panels)))
     if not reachable:
         return false()
-    return and_(or_(*reachable), ~restricted_against(viewer.organisation_id))
+    if viewer.restricted:
+        return and_(or_(*reachable), not_restricted(viewer))
+    return or_(*reachable)
 
 
 def _listed_for(user_id: int) -> ColumnElement[bool]:
@@ -153,15 +164,9 @@ def _agency_contributed(organisation_id: int) -> ColumnElement[bool]:
     return or_(referred, wrote)
 
 
-def restricted_against(organisation_id: int) -> ColumnElement[bool]:
-    """The case is closed to the organisation's staff because someone in it works there."""
-    return exists(
-        select(CaseRestriction.id).where(
-            CaseRestriction.case_id == Case.id,
-            CaseRestriction.organisation_id == organisation_id,
-            CaseRestriction.lifted_at.is_(None),
-        )
-    )
+def not_restricted(viewer: Viewer) -> ColumnElement[bool]:
+    """The case is not closed to the viewer's organisation (someone in it works there)."""
+    return Case.id.not_in(viewer.restricted)
 
 
 def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
@@ -319,7 +324,7 @@ def may_break_glass(user: User, case_id: int) -> Case | None:
         select(Case).where(
             Case.id == case_id,
             Case.panel_id.in_(viewer.panels.panels),
-            ~restricted_against(viewer.organisation_id),
+            not_restricted(viewer),
             ~case_scope(viewer),
         )
     )

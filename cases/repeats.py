@@ -212,7 +212,7 @@ def on_live_case_of(
         )
     )
     if viewer is not None:
-        live = live.where(~policy.restricted_against(viewer.organisation_id))
+        live = live.where(policy.not_restricted(viewer))
     return live.exists()
 
 
