@@ -23,9 +23,11 @@ from app.database import uk_today
 from app.errors import DomainError
 from app.security import signed_in
 from audit import AuditAction
+from cases import declaration_queries
 from cases import policy
 from cases import referral_queries as queries
 from cases import referrals as services
+from cases.declaration_queries import AttendedMeeting
 from cases.models import CaseRole
 from cases.models import Referral
 from cases.referral_forms import SECTION_FORMS
@@ -417,6 +419,15 @@ def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
         form=form,
         confidentiality_statement=CONFIDENTIALITY_STATEMENT,
     )
+
+
+@bp.app_template_global()
+def meetings_to_attend() -> list[AttendedMeeting]:
+    """For the meetings page: the signed-in member's meetings on panels they do not coordinate,
+    from the start of this month, with their declaration status (dates only, no agenda)."""
+    if not current_user.is_authenticated:
+        return []
+    return declaration_queries.attended_meetings(current_user, uk_today().replace(day=1))
 
 
 # Transfer -----------------------------------------------------------------------------------

@@ -240,3 +240,19 @@ def test_the_referrer_still_needs_to_declare_for_the_agenda(
     sign_in(client, REFERRER)
     assert client.get(f"/cases/{world.case_a}").status_code == 200
     assert STATEMENT_START in text(client.get(f"/meetings/{world.meeting_a}"))
+
+
+def test_the_meetings_page_shows_a_representative_their_meetings_and_declarations(
+    world: World, representative: FlaskClient
+) -> None:
+    """Dates and declaration status only: no agenda contents on the calendar (R3)."""
+    accept(representative, world.meeting_a)
+    page = text(representative.get("/meetings"))
+    assert "Meetings you attend" in page
+    assert f'href="/meetings/{world.meeting_a}"' in page
+    assert f'href="/meetings/{world.meeting_b}"' in page
+    assert f'href="/meetings/{world.other_meeting}"' not in page
+    assert page.count("Declaration accepted") == 1
+    assert page.count("Declaration needed") == 1
+    assert world.reference_a not in page
+    assert world.reference_b not in page
