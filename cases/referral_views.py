@@ -23,9 +23,11 @@ from app.database import uk_today
 from app.errors import DomainError
 from app.security import signed_in
 from audit import AuditAction
+from cases import declaration_queries
 from cases import policy
 from cases import referral_queries as queries
 from cases import referrals as services
+from cases.declaration_queries import AttendedMeeting
 from cases.models import CaseRole
 from cases.models import Referral
 from cases.referral_forms import SECTION_FORMS
@@ -45,9 +47,14 @@ from cases.referral_rules import effective_criteria
 from cases.referral_rules import people_of
 from cases.repeats import Suggestion
 from cases.repeats import suggest_people
+from panels import declarations
 from panels import services as panel_services
+from panels.forms import DeclarationForm
+from panels.models import Meeting
 from panels.models import MeetingKind
 from panels.models import Panel
+from panels.registry import CONFIDENTIALITY_STATEMENT
+from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.registry import DASH_ITEMS
 from panels.registry import FormSection
 from panels.registry import ReferralStatus
@@ -373,13 +380,55 @@ def meetings() -> str | Response:
 @bp.route("/meetings/<int:meeting_id>")
 @signed_in
 def meeting(meeting_id: int) -> str:
+    """The agenda, for the panel's coordinators and for members who have accepted the
+    confidentiality statement for this meeting; other members see the statement (R3)."""
     found = policy.meeting_or_404(current_user, meeting_id)
     if not policy.may_see_agenda(current_user, found):
-        policy.refuse(current_user, "meetings", meeting_id)
+        form = DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
+        return _declaration_page(found, form)
     listed = queries.agenda(found, current_user)
     audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
     db.session.commit()
     return render_template("referrals/meeting.html", meeting=found, listed=listed)
+
+
+@bp.route("/meetings/<int:meeting_id>/declaration", methods=["POST"])
+@signed_in
+def declaration(meeting_id: int) -> str | Response:
+    found = policy.meeting_or_404(current_user, meeting_id)
+    form = DeclarationForm()
+    if form.validate_on_submit():
+        try:
+            declarations.accept_confidentiality(
+                actor=current_user, meeting=found, statement_version=form.statement_version.data
+            )
+        except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
+            form.submit.errors = [error.message]
+        else:
+            db.session.commit()
+            policy.forget_cached_viewer()
+            return redirect(url_for("referrals.meeting", meeting_id=found.id))
+    form.statement_version.data = CONFIDENTIALITY_STATEMENT_VERSION
+    return _declaration_page(found, form)
+
+
+def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
+    return render_template(
+        "referrals/declaration.html",
+        meeting=meeting,
+        form=form,
+        confidentiality_statement=CONFIDENTIALITY_STATEMENT,
+    )
+
+
+@bp.app_template_global()
+def meetings_to_attend() -> list[AttendedMeeting]:
+    """For the meetings page: the signed-in member's meetings on panels they do not coordinate,
+    from the start of this month, with their declaration status (dates only, no agenda)."""
+    if not current_user.is_authenticated:
+        return []
+    return declaration_queries.attended_meetings(current_user, uk_today().replace(day=1))
 
 
 # Transfer -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from wtforms import Field
 from wtforms import FieldList
 from wtforms import Form
 from wtforms import FormField
+from wtforms import HiddenField
 from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
@@ -333,3 +334,10 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
     if "repeat_definition" in changes:
         changes["repeat_definition"] = RepeatDefinition(changes["repeat_definition"])
     return changes
+
+
+class DeclarationForm(FlaskForm):
+    """Accepting a meeting's confidentiality statement (R3); the version read is sent back."""
+
+    statement_version = HiddenField()
+    submit = SubmitField("I accept", widget=GovSubmitInput())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
@@ -35,10 +36,12 @@ from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
 from cases import referrals
+from cases import restrictions
 from cases import retention
 from cases import services as case_services
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
+from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import RecordType
@@ -47,6 +50,7 @@ from cases.models import RetentionRule
 from cases.people import Identity
 from cases.queries import DueCase
 from cases.subject_access import services as subject_access_services
+from panels import declarations
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -54,6 +58,7 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.registry import FormSection
 from tests.conftest import PASSWORD
 from tests.conftest import Account
@@ -78,6 +83,8 @@ SERVICE_MODULES = (
     referrals,
     review_services,
     subject_access_services,
+    restrictions,
+    declarations,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -507,7 +514,47 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
         ),
         AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED,
     ),
+    "restrict": (
+        lambda w: restrictions.restrict(actor=w.worker, case=w.case, organisation=_housing()),
+        AuditAction.CASE_RESTRICTED,
+    ),
+    "lift": (
+        lambda w: restrictions.lift(_restriction(w), actor=w.worker),
+        AuditAction.CASE_RESTRICTION_LIFTED,
+    ),
+    "accept_confidentiality": (
+        lambda w: declarations.accept_confidentiality(
+            actor=_in_force(w),
+            meeting=w.meeting,
+            statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
+        ),
+        AuditAction.CONFIDENTIALITY_ACCEPTED,
+    ),
 }
+
+
+def _housing() -> Organisation:
+    """An organisation other than the actor's, to restrict a case against."""
+    organisation = Organisation(name="Ashcombe Homes", agency_type=AgencyType.HOUSING)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def _restriction(w: World) -> CaseRestriction:
+    restriction = CaseRestriction(
+        case_id=w.case.id, organisation_id=_housing().id, placed_by_id=w.admin.id
+    )
+    db.session.add(restriction)
+    db.session.flush()
+    return restriction
+
+
+def _in_force(w: World) -> User:
+    """The worker, with their organisation signed up to the panel's ISP (R1)."""
+    sign_isp(w.panel, w.worker.organisation_id)
+    g.pop("panel_access", None)  # worked out before the signature
+    return w.worker
 
 
 def _below_threshold(referral: Referral) -> Referral:

@@ -1,0 +1,52 @@
+"""Per-meeting confidentiality declarations (domain §8 R3): an attendee accepts the panel's
+confidentiality statement for a meeting before its agenda, and the cases listed at it, open
+to them (`cases.policy.may_see_agenda`, `cases.policy.case_scope`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+import audit
+from app.accounts.models import User
+from app.database import db
+from app.database import flush_unique
+from app.errors import DomainError
+from audit import AuditAction
+from panels.models import ConfidentialityDeclaration
+from panels.models import Meeting
+from panels.policy import panel_access
+from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
+
+
+def accept_confidentiality(
+    *, actor: User, meeting: Meeting, statement_version: str
+) -> ConfidentialityDeclaration:
+    """Record the actor's acceptance of the statement for this meeting. Accepting again changes
+    nothing: the first declaration stands and no second event is written."""
+    if not panel_access(actor).sits_on(meeting.panel_id):
+        raise DomainError("Only members of the panel can attend its meetings")
+    if statement_version != CONFIDENTIALITY_STATEMENT_VERSION:
+        raise DomainError(
+            "The confidentiality statement has changed: read it again before accepting",
+            field="statement_version",
+        )
+    existing = db.session.scalar(
+        select(ConfidentialityDeclaration).where(
+            ConfidentialityDeclaration.meeting_id == meeting.id,
+            ConfidentialityDeclaration.user_id == actor.id,
+        )
+    )
+    if existing is not None:
+        return existing
+    declaration = ConfidentialityDeclaration(
+        meeting_id=meeting.id, user_id=actor.id, statement_version=statement_version
+    )
+    db.session.add(declaration)
+    flush_unique("You have already accepted the statement for this meeting", field="submit")
+    audit.record(
+        actor=actor,
+        action=AuditAction.CONFIDENTIALITY_ACCEPTED,
+        object=meeting,
+        changes={"statement_version": [None, statement_version]},
+    )
+    return declaration
