@@ -22,11 +22,13 @@ from demo.cases import GIVEN
 from demo.cases import STREETS
 from demo.cases import TODAY
 from panels import services as panel_services
+from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.registry import FormSection
 
 CASES_PER_PANEL = {PanelType.MARAC: 50, PanelType.COMMUNITY_MARAC: 25}
@@ -57,7 +59,28 @@ def seed(scale: float = 1.0) -> int:
                 panel, rng, referrer, TODAY - timedelta(days=rng.randint(0, 6)), _people(rng, panel)
             )
             made += 1
+        _declared_past_meetings(panel, meetings)
     return made
+
+
+def _declared_past_meetings(panel: Panel, meetings: list[Meeting]) -> None:
+    """Everyone on the panel attended its past meetings and accepted their confidentiality
+    statements (R3); the meetings to come are left for the demo users to accept."""
+    attendees = db.session.scalars(
+        select(PanelMembership.user_id).where(
+            PanelMembership.panel_id == panel.id, PanelMembership.role != PanelRole.COORDINATOR
+        )
+    ).all()
+    db.session.add_all(
+        ConfidentialityDeclaration(
+            meeting_id=meeting.id,
+            user_id=user_id,
+            statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
+        )
+        for meeting in meetings
+        if meeting.held_on < TODAY
+        for user_id in attendees
+    )
 
 
 def _meetings(panel: Panel) -> list[Meeting]:
