@@ -112,6 +112,7 @@ def register_templates(app: Flask, settings: Settings) -> None:
         service_name=settings.service_name,
         organisation_name=settings.partnership_name,
         protective_marking=settings.protective_marking,
+        handling_caveat=settings.handling_caveat,
     )
     WTFormsHelpers(app)
     app.context_processor(navigation)
