@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from audit.views import bp as audit_bp
     from cases.asb.views import bp as asb_bp
     from cases.referral_views import bp as referrals_bp
+    from cases.sharing_views import bp as sharing_bp
     from cases.subject_access.views import bp as subject_access_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
@@ -166,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
         panels_bp,
         cases_bp,
         referrals_bp,
+        sharing_bp,
         asb_bp,
         audit_bp,
         subject_access_bp,

@@ -131,9 +131,7 @@ def _record_search(action: AuditAction, filters: EventFilters, before: int | Non
     return sequence
 
 
-def _csv_chunks(
-    filters: EventFilters, *, before: int, marking: tuple[str, str]
-) -> Iterator[str]:
+def _csv_chunks(filters: EventFilters, *, before: int, marking: tuple[str, str]) -> Iterator[str]:
     """The CSV file in pieces: a byte order mark, the protective marking and handling caveat
     as the first line (R10), the header, then one piece per batch."""
     buffer = io.StringIO()
