@@ -45,6 +45,8 @@ def record_decision(
     """Record the decision made by `actor` for their agency. `agreements` maps each originating
     agency's id to whether it agreed to onward disclosure (R7); a transfer's decision names the
     transfer it allowed."""
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content was destroyed under the retention policy")
     if disclosure is Disclosure.TRANSFER and shared and transfer is None:
         raise DomainError("Record a transfer from the case’s transfer page", field="disclosure")
     checked = check_decision(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -23,6 +24,7 @@ from app.database import db
 from app.errors import DomainError
 from audit.models import AuditAction
 from audit.models import AuditEvent
+from cases import retention
 from cases import services as case_services
 from cases import sharing
 from cases.models import Case
@@ -30,7 +32,10 @@ from cases.models import CaseTransfer
 from cases.models import ConsentStatus
 from cases.models import Disclosure
 from cases.models import LawfulBasis
+from cases.models import RetentionRule
 from cases.models import SharingDecision
+from cases.queries import DueCase
+from panels.models import PanelType
 from tests import test_referral_pages
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -425,3 +430,38 @@ def test_someone_who_cannot_see_the_case_gets_404_on_its_sharing_log(
         ("cases", str(case_id)),
         ("cases", "999999"),
     ]
+
+
+def test_after_disposal_the_log_opens_without_reasons_and_takes_no_new_decision(
+    app: Flask, client: FlaskClient, case_id: int
+) -> None:
+    post(client, f"/cases/{case_id}/sharing", shared_outside(disclosure="within_panel"))
+    with app.test_request_context():
+        case = db.session.get_one(Case, case_id)
+        rule = db.session.scalar(
+            select(RetentionRule).where(RetentionRule.panel_type == PanelType.MARAC)
+        )
+        assert rule is not None
+        retention.dispose(DueCase(case, rule, date(2026, 1, 1)), actor=None)
+        db.session.commit()
+    log = client.get(f"/cases/{case_id}/sharing")
+    assert log.status_code == 200
+    page = text(log)
+    assert "Destroyed under the retention policy" in page
+    assert REASON not in page
+    assert "Record a decision" not in page
+    with app.test_request_context():
+        case = db.session.get_one(Case, case_id)
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        assert coordinator is not None
+        with pytest.raises(DomainError, match="destroyed"):
+            sharing.record_decision(
+                actor=coordinator,
+                case=case,
+                disclosure=Disclosure.WITHIN_PANEL,
+                shared=False,
+                recipient="Thornbury Primary School",
+                lawful_basis=None,
+                consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+                reason=REASON,
+            )
