@@ -112,6 +112,7 @@ def register_templates(app: Flask, settings: Settings) -> None:
         service_name=settings.service_name,
         organisation_name=settings.partnership_name,
         protective_marking=settings.protective_marking,
+        handling_caveat=settings.handling_caveat,
     )
     WTFormsHelpers(app)
     app.context_processor(navigation)
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     from cases.asb.views import bp as asb_bp
     from cases.referral_views import bp as referrals_bp
     from cases.restriction_views import bp as restrictions_bp
+    from cases.sharing_views import bp as sharing_bp
     from cases.subject_access.views import bp as subject_access_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
@@ -167,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         referrals_bp,
         restrictions_bp,
+        sharing_bp,
         asb_bp,
         audit_bp,
         subject_access_bp,

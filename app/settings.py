@@ -22,6 +22,10 @@ MIN_SECRET_KEY_LENGTH = 32
 KEK_BYTES = 32
 WEAK_SECRET_WORDS = ("changeme", "change-me", "secret", "password", "development", "example")
 INSTANCE_SECRETS_FILE = "secrets.json"
+DEFAULT_HANDLING_CAVEAT = (
+    "Shared under the panel's information sharing protocol for its safeguarding purpose only. "
+    "Do not copy or share further without the originating agency's agreement."
+)
 
 
 class SettingsError(RuntimeError):
@@ -71,6 +75,8 @@ class Settings:
     partnership_name: str = "East London Community Safety Partnership"
     service_name: str = "Risk Panels"
     protective_marking: str = "OFFICIAL-SENSITIVE"
+    # Shown with the marking on every page, print and export (domain R10).
+    handling_caveat: str = DEFAULT_HANDLING_CAVEAT
     idle_timeout: timedelta = timedelta(minutes=30)
     absolute_timeout: timedelta = timedelta(hours=12)
     https: bool = True
@@ -105,6 +111,11 @@ def validate(settings: Settings) -> None:
             raise SettingsError(f"A previous key-encryption key {problem}.")
         if previous == settings.key_encryption_key:
             raise SettingsError("A previous key-encryption key repeats the current one.")
+    if not settings.protective_marking.strip() or not settings.handling_caveat.strip():
+        raise SettingsError(
+            "PROTECTIVE_MARKING and HANDLING_CAVEAT cannot be blank: every page, print and "
+            "export must carry them."
+        )
     if settings.idle_timeout > settings.absolute_timeout:
         raise SettingsError("The idle timeout cannot be longer than the absolute session timeout.")
 
@@ -162,6 +173,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         instance_path=instance_path,
         partnership_name=env.get("PARTNERSHIP_NAME", Settings.partnership_name),
         protective_marking=env.get("PROTECTIVE_MARKING", Settings.protective_marking),
+        handling_caveat=env.get("HANDLING_CAVEAT", Settings.handling_caveat),
         idle_timeout=timedelta(minutes=_int(env, "IDLE_TIMEOUT_MINUTES", 30)),
         absolute_timeout=timedelta(hours=_int(env, "ABSOLUTE_TIMEOUT_HOURS", 12)),
         https=_bool(env, "HTTPS", default=not environment.generates_secrets),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -85,8 +86,11 @@ def export() -> Response:
     searched_at = _record_search(AuditAction.AUDIT_LOG_EXPORTED, filters)
     # The request's transaction is closed before the body is sent (app/sessions.py), so the
     # generator reads in its own transactions and uses nothing loaded before this point.
+    settings = current_app.config["SETTINGS"]
+    marking = (settings.protective_marking, settings.handling_caveat)
     response = Response(
-        stream_with_context(_csv_chunks(filters, before=searched_at)), mimetype="text/csv"
+        stream_with_context(_csv_chunks(filters, before=searched_at, marking=marking)),
+        mimetype="text/csv",
     )
     filename = f"audit-events-{utcnow().astimezone(UK):%Y-%m-%d}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -127,11 +131,13 @@ def _record_search(action: AuditAction, filters: EventFilters, before: int | Non
     return sequence
 
 
-def _csv_chunks(filters: EventFilters, *, before: int) -> Iterator[str]:
-    """The CSV file in pieces: a byte order mark and header, then one piece per batch."""
+def _csv_chunks(filters: EventFilters, *, before: int, marking: tuple[str, str]) -> Iterator[str]:
+    """The CSV file in pieces: a byte order mark, the protective marking and handling caveat
+    as the first line (R10), the header, then one piece per batch."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # lets Excel read the file as UTF-8
+    writer.writerow([neutralise_formula(cell) for cell in marking])
     writer.writerow(CSV_HEADER)
     yield _drain(buffer)
     for events, names in queries.event_batches(filters, before=before):

@@ -39,6 +39,7 @@ from audit.forms import parse_date
 from cases.forms import date_required
 from cases.models import CaseRole
 from cases.referrals import REASON_MAX_LENGTH
+from cases.sharing_forms import SharingQuestions
 from panels.models import MeetingKind
 from panels.models import Panel
 from panels.registry import DASH_ITEMS
@@ -541,7 +542,9 @@ class MeetingForm(FlaskForm):
     submit = SubmitField("Add meeting", widget=GovSubmitInput())
 
 
-class TransferForm(FlaskForm):
+class TransferForm(SharingQuestions):
+    """A transfer, and the sharing decision it is (R7, R8, R19): the reason serves as both."""
+
     to_panel_id = Choice("Receiving panel", choices=[], message="Select the receiving panel")
     transferred_on = UKDateField(
         "Date of transfer", validators=[date_required("Enter the date of the transfer")]

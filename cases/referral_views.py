@@ -27,6 +27,7 @@ from cases import declaration_queries
 from cases import policy
 from cases import referral_queries as queries
 from cases import referrals as services
+from cases import sharing_rules
 from cases.declaration_queries import AttendedMeeting
 from cases.models import CaseRole
 from cases.models import Referral
@@ -439,11 +440,15 @@ def meetings_to_attend() -> list[AttendedMeeting]:
 def transfer(case_id: int) -> str | Response:
     case = policy.coordinated_case_or_404(current_user, case_id)
     targets = queries.transfer_targets(case)
+    originators = sharing_rules.agencies_to_agree(case, current_user.organisation_id)
     form = TransferForm()
     form.to_panel_id.choices = [(str(p.id), f"{p.name} ({p.area.name})") for p in targets]
+    form.offer_agencies(originators)
     if form.validate_on_submit():
         to_panel = next(p for p in targets if str(p.id) == form.to_panel_id.data)
         assert form.transferred_on.data is not None
+        basis = form.chosen_basis()
+        assert basis is not None  # required by the form: a transfer shares
         try:
             services.transfer_case(
                 case,
@@ -451,16 +456,22 @@ def transfer(case_id: int) -> str | Response:
                 to_panel=to_panel,
                 transferred_on=form.transferred_on.data,
                 reason=form.reason.data,
+                lawful_basis=basis,
+                consent=form.chosen_consent(),
+                agreements=form.agreements(),
+                without_agreement_reason=form.without_agreement_reason.data,
             )
         except DomainError as error:
             db.session.rollback()  # nothing of a refused change is kept
-            field = form.transferred_on if error.field == "transferred_on" else form.to_panel_id
+            field = form._fields.get(error.field or "", form.to_panel_id)
             field.errors.append(error.message)
         else:
             db.session.commit()
             flash(f"Case {case.reference} has been transferred to {to_panel.name}", "success")
             return redirect(url_for("cases.index"))
-    return render_template("referrals/transfer.html", case=case, form=form, targets=targets)
+    return render_template(
+        "referrals/transfer.html", case=case, form=form, targets=targets, originators=originators
+    )
 
 
 # Helpers ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ the clear columns are filled from it on submission and screening.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,10 +25,14 @@ from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
+from cases import sharing
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import CaseTransfer
+from cases.models import ConsentStatus
+from cases.models import Disclosure
+from cases.models import LawfulBasis
 from cases.models import Person
 from cases.models import Referral
 from cases.models import RiskAssessment
@@ -45,6 +50,7 @@ from cases.referral_rules import problems_with
 from cases.repeats import assess_repeat
 from cases.repeats import case_for
 from cases.repeats import on_live_case_of
+from cases.sharing_rules import check_decision
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelType
@@ -366,11 +372,25 @@ def mark_heard(referral: Referral, *, actor: User, today: date) -> Referral:
 
 
 def transfer_case(
-    case: Case, *, actor: User, to_panel: Panel, transferred_on: date, reason: str
+    case: Case,
+    *,
+    actor: User,
+    to_panel: Panel,
+    transferred_on: date,
+    reason: str,
+    lawful_basis: LawfulBasis,
+    consent: ConsentStatus,
+    agreements: Mapping[int, bool] | None = None,
+    without_agreement_reason: str | None = None,
 ) -> CaseTransfer:
     """Marac-to-Marac transfer (domain §2.6, R19, E9): the case, with every referral, note and
     person, moves to the receiving panel, where a new accepted referral starts its part of the
-    history; the originating referral is marked transferred out."""
+    history; the originating referral is marked transferred out.
+
+    A transfer is an onward disclosure (R7, R8): it records a sharing decision, with its lawful
+    basis, consent and the transfer's reason, and each originating agency's agreement or the
+    reason for going ahead without it. So it writes two events: the decision's, then the
+    transfer's."""
     from_panel = case.panel
     if to_panel.panel_type is not from_panel.panel_type or to_panel.id == from_panel.id:
         raise DomainError("Choose another area’s panel of the same kind", field="to_panel_id")
@@ -387,6 +407,19 @@ def transfer_case(
             "The transfer date must be on or after the date of the case’s last referral",
             field="transferred_on",
         )
+    # Checked before anything changes, so a refusal leaves the case exactly as it was.
+    check_decision(
+        case=case,
+        organisation_id=actor.organisation_id,
+        disclosure=Disclosure.TRANSFER,
+        shared=True,
+        recipient=to_panel.name,
+        lawful_basis=lawful_basis,
+        consent=consent,
+        reason=reason,
+        agreements=agreements or {},
+        without_agreement_reason=without_agreement_reason,
+    )
     latest.status = ReferralStatus.TRANSFERRED_OUT
     incoming = Referral(
         data_key=key_store().new_key(KeyPurpose.CASE),
@@ -418,8 +451,22 @@ def transfer_case(
         by_id=actor.id,
         reason=_reason(reason),
     )
-    case.panel = to_panel
     db.session.add_all([incoming, transfer])
+    db.session.flush()
+    sharing.record_decision(
+        actor=actor,
+        case=case,
+        disclosure=Disclosure.TRANSFER,
+        shared=True,
+        recipient=to_panel.name,
+        lawful_basis=lawful_basis,
+        consent=consent,
+        reason=reason,
+        agreements=agreements,
+        without_agreement_reason=without_agreement_reason,
+        transfer=transfer,
+    )
+    case.panel = to_panel
     db.session.flush()
     _refresh_case(case)
     db.session.flush()

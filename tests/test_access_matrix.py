@@ -93,6 +93,7 @@ ROUTES: dict[str, str] = {
     "referrals.meeting": MEETING_VIEW,
     "referrals.declaration": MEETING_VIEW,
     "restrictions.index": CASE_COORDINATE,
+    "sharing.log": CASE_VIEW,
     "restrictions.lift": CASE_COORDINATE,
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,

@@ -39,11 +39,15 @@ from cases import referrals
 from cases import restrictions
 from cases import retention
 from cases import services as case_services
+from cases import sharing
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
 from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import CaseStatus
+from cases.models import ConsentStatus
+from cases.models import Disclosure
+from cases.models import LawfulBasis
 from cases.models import RecordType
 from cases.models import Referral
 from cases.models import RetentionRule
@@ -81,6 +85,7 @@ SERVICE_MODULES = (
     case_services,
     retention,
     referrals,
+    sharing,
     review_services,
     subject_access_services,
     restrictions,
@@ -164,8 +169,10 @@ class World:
         return self.accounts.code(self.worker.email)
 
 
-# Each public service function, how to call it, and the one event it must write.
-SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
+# Each public service function, how to call it, and the one event it must write. A service that
+# is also another service's decision writes both events, in order: transfer_case records the
+# sharing decision it is (R7, R8) through sharing.record_decision, then the transfer itself.
+SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditAction, ...]]] = {
     "authenticate": (
         lambda w: auth_services.authenticate(w.worker.email, PASSWORD),
         AuditAction.PASSWORD_ACCEPTED,
@@ -383,8 +390,25 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction]] = {
             to_panel=w.other_area_panel,
             transferred_on=date(2026, 3, 1),
             reason=CANARY,
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+            without_agreement_reason=CANARY,
         ),
-        AuditAction.CASE_TRANSFERRED,
+        (AuditAction.SHARING_DECISION_RECORDED, AuditAction.CASE_TRANSFERRED),
+    ),
+    "record_decision": (
+        lambda w: sharing.record_decision(
+            actor=w.worker,
+            case=w.case_of_accepted,
+            disclosure=Disclosure.OUTSIDE_PANEL,
+            shared=True,
+            recipient="Eastmere Children's Services",
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+            reason=CANARY,
+            without_agreement_reason=CANARY,
+        ),
+        AuditAction.SHARING_DECISION_RECORDED,
     ),
     "schedule_meeting": (
         lambda w: panel_services.schedule_meeting(
@@ -590,7 +614,9 @@ def test_each_service_writes_exactly_one_event_of_its_action(
         call(world)
         db.session.commit()
         written = db.session.scalars(select(AuditEvent).where(AuditEvent.sequence > before)).all()
-        assert [event.action for event in written] == [expected]
+        assert [event.action for event in written] == (
+            list(expected) if isinstance(expected, tuple) else [expected]
+        )
         assert "7f3a" not in repr([(e.changes, e.purpose, e.object_id) for e in written])
         assert verify_chain().intact
 

@@ -109,9 +109,12 @@ def date_args(name: str, day: str, month: str, year: str) -> list[tuple[str, str
 
 
 def csv_rows(body: bytes) -> list[list[str]]:
+    """The rows after the protective marking line (R10), which every export starts with."""
     text = body.decode("utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+    marking, *rows = csv.reader(io.StringIO(text[1:]))
+    assert marking[0] == "OFFICIAL-SENSITIVE"
+    return rows
 
 
 # Seeing the trail -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from audit.models import AuditAction
@@ -144,6 +145,20 @@ def accepted_by_coordinator(
     sign_in(client, COORDINATOR)
     post(client, f"/referrals/{referral_id}/screen", {"decision": "accept"})
     return rep, referral_id
+
+
+def onward(app: Flask) -> list[tuple[str, str]]:
+    """A transfer's sharing decision (R7, R8): its lawful basis, consent, and the referring
+    agency's agreement to onward disclosure."""
+    with app.app_context():
+        idva = db.session.scalar(
+            select(Organisation.id).where(Organisation.name == "Holloway Lane IDVA Service")
+        )
+    return [
+        ("lawful_basis", "public_task_safeguarding"),
+        ("consent", "not_sought_unsafe"),
+        ("agreed", str(idva)),
+    ]
 
 
 def dash_form(yes: int) -> list[tuple[str, str]]:
@@ -419,6 +434,7 @@ def test_a_case_is_transferred_to_another_areas_marac(
             ("to_panel_id", str(world.other_marac)),
             ("reason", "Moved area"),
             *[("transferred_on", d) for d in ("10", "11", "2026")],
+            *onward(app),
         ],
     )
     assert moved.status_code == 302  # type: ignore[attr-defined]
@@ -497,7 +513,8 @@ def test_after_a_transfer_only_the_receiving_panel_sees_the_referrals(
         client,
         f"/cases/{case_id}/transfer",
         [("to_panel_id", str(world.other_marac)), ("reason", "Moved area")]
-        + [("transferred_on", d) for d in ("10", "11", "2026")],
+        + [("transferred_on", d) for d in ("10", "11", "2026")]
+        + onward(app),
     )
     assert moved.status_code == 302  # type: ignore[attr-defined]
     assert client.get(f"/referrals/{referral_id}").status_code == 404

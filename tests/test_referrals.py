@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,6 +25,8 @@ from cases import referrals
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
+from cases.models import ConsentStatus
+from cases.models import LawfulBasis
 from cases.models import Referral
 from cases.queries import months_after
 from cases.referral_rules import answers_of
@@ -107,6 +110,15 @@ def refer_again(
     )
     accept(world, referral, [links[CaseRole.VICTIM], links[CaseRole.PERPETRATOR]])
     return referral
+
+
+def onward(world: World) -> dict[str, Any]:
+    """The sharing decision a transfer records (R7, R8): the referring agency agreed."""
+    return {
+        "lawful_basis": LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+        "consent": ConsentStatus.NOT_SOUGHT_UNSAFE,
+        "agreements": {world.rep.organisation_id: True},
+    }
 
 
 def first_case(world: World, on: date = date(2025, 1, 10)) -> tuple[Referral, Case]:
@@ -562,6 +574,7 @@ def test_e9_a_transfer_moves_the_case_and_its_history_to_another_areas_marac(wor
             to_panel=world.community,
             transferred_on=TODAY,
             reason="Moved",
+            **onward(world),
         )
     transfer = referrals.transfer_case(
         case,
@@ -569,6 +582,7 @@ def test_e9_a_transfer_moves_the_case_and_its_history_to_another_areas_marac(wor
         to_panel=world.other_area_marac,
         transferred_on=TODAY,
         reason="Moved",
+        **onward(world),
     )
     assert case.panel_id == world.other_area_marac.id
     assert first.status is ReferralStatus.TRANSFERRED_OUT
@@ -586,7 +600,12 @@ def test_a_case_cannot_be_transferred_within_its_own_area(world: World) -> None:
     same_area = panel("Thornbury North", area_obj=world.marac.area)
     with pytest.raises(DomainError, match="another area"):
         referrals.transfer_case(
-            case, actor=world.coordinator, to_panel=same_area, transferred_on=TODAY, reason="Moved"
+            case,
+            actor=world.coordinator,
+            to_panel=same_area,
+            transferred_on=TODAY,
+            reason="Moved",
+            **onward(world),
         )
 
 
@@ -702,6 +721,7 @@ def test_e1_e9_a_transfer_keeps_the_window_anchored_on_the_last_referral(world: 
             to_panel=world.other_area_marac,
             transferred_on=date(2025, 1, 9),
             reason="Moved",
+            **onward(world),
         )
     referrals.transfer_case(
         case,
@@ -709,6 +729,7 @@ def test_e1_e9_a_transfer_keeps_the_window_anchored_on_the_last_referral(world: 
         to_panel=world.other_area_marac,
         transferred_on=date(2026, 11, 20),
         reason="Moved",
+        **onward(world),
     )
     incoming = case.referrals[-1]
     assert incoming.referred_on == first.referred_on
