@@ -58,14 +58,12 @@ def emergency_access(user: User, case: Case) -> EmergencyAccess | None:
     return EmergencyAccess(grant.id, grant.expires_at, grant.reason_code.label)
 
 
-def own_live_grant(user: User, grant_id: int) -> BreakGlassGrant | None:
-    """The user's own grant with this id, while it is still running."""
+def own_grant(user: User, grant_id: int) -> BreakGlassGrant | None:
+    """The user's own grant with this id, running or not (anyone else's is None)."""
     policy.viewer_of(user)  # closes any grant whose time is up first
     return db.session.scalar(
         select(BreakGlassGrant).where(
-            BreakGlassGrant.id == grant_id,
-            BreakGlassGrant.user_id == user.id,
-            BreakGlassGrant.ended_at.is_(None),
+            BreakGlassGrant.id == grant_id, BreakGlassGrant.user_id == user.id
         )
     )
 

@@ -95,7 +95,7 @@ def _field_for(form: EmergencyAccessForm, name: str | None) -> Any:
 @bp.route("/emergency-access/<int:grant_id>/end", methods=["POST"])
 @signed_in
 def end(grant_id: int) -> Response:
-    grant = queries.own_live_grant(current_user, grant_id)
+    grant = queries.own_grant(current_user, grant_id)
     if grant is None:
         policy.refuse(current_user, "break_glass_grants", grant_id)
     reference = grant.case.reference
