@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask import current_app
 from flask import request
 from flask import url_for
 from flask_login import current_user
@@ -145,6 +146,11 @@ def navigation() -> dict[str, Any]:
         href = url_for(endpoint)
         active = request.path == href or bool(prefix and request.path.startswith(prefix))
         items.append({"text": text, "href": href, "active": active})
+    # Items a feature adds for some users (such as coordinators' alerts), before "Your account".
+    for extra in current_app.extensions.get("navigation_items", ()):
+        item = extra()
+        if item is not None:
+            items.insert(len(items) - 1, item)
     return {"nav_items": items}
 
 
@@ -154,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
     from cases.asb.views import bp as asb_bp
+    from cases.break_glass_views import bp as break_glass_bp
     from cases.referral_views import bp as referrals_bp
     from cases.restriction_views import bp as restrictions_bp
     from cases.sharing_views import bp as sharing_bp
@@ -173,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
         asb_bp,
         audit_bp,
         subject_access_bp,
+        break_glass_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -331,18 +331,27 @@ def may_break_glass(user: User, case_id: int) -> Case | None:
     return case
 
 
-def coordinators_of(panel_id: int) -> Sequence[User]:
-    """The coordinators in force of a panel, who are told about emergency access."""
+def coordinators_of(case: Case) -> Sequence[User]:
+    """The coordinators in force of the case's panel who may see it, to be told about
+    emergency access (a coordinator the case is restricted against is not told it exists)."""
     from panels.models import PanelMembership
     from panels.models import PanelRole
 
     members = db.session.scalars(
         select(User)
         .join(PanelMembership, PanelMembership.user_id == User.id)
-        .where(PanelMembership.panel_id == panel_id, PanelMembership.role == PanelRole.COORDINATOR)
+        .where(
+            PanelMembership.panel_id == case.panel_id,
+            PanelMembership.role == PanelRole.COORDINATOR,
+            User.organisation_id.not_in(
+                select(CaseRestriction.organisation_id).where(
+                    CaseRestriction.case_id == case.id, CaseRestriction.lifted_at.is_(None)
+                )
+            ),
+        )
         .order_by(User.id)
     ).all()
-    return [member for member in members if panel_access(member).coordinator_of(panel_id)]
+    return [member for member in members if panel_access(member).coordinator_of(case.panel_id)]
 
 
 def visible_case_ids_of(column: Mapped[int | None], viewer: Viewer) -> ColumnElement[bool]:

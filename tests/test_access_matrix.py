@@ -32,6 +32,7 @@ from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
+from app.database import utcnow
 from app.extensions import limiter
 from app.security import ACCESS_MARKER
 from app.security import ROLE_PERMISSIONS
@@ -42,6 +43,8 @@ from cases import referrals
 from cases import services as case_services
 from cases.asb import services as asb_services
 from cases.asb.models import Applicant
+from cases.models import BreakGlassGrant
+from cases.models import BreakGlassReason
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRestriction
@@ -76,6 +79,7 @@ CASE_VIEW, CASE_COORDINATE = "case:view", "case:coordinate"
 REFERRAL_VIEW, REFERRAL_OWN_DRAFT = "referral:view", "referral:own_draft"
 REFERRAL_REFERRER, REFERRAL_COORDINATE = "referral:referrer", "referral:coordinate"
 MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
+GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -94,6 +98,8 @@ ROUTES: dict[str, str] = {
     "referrals.declaration": MEETING_VIEW,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
+    "break_glass.end": GRANT_HOLDER,
+    "break_glass.review": GRANT_REVIEW,
     "restrictions.lift": CASE_COORDINATE,
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,
@@ -171,12 +177,13 @@ class CaseFacts:
     referring_agency: str | None = None  # None: opened directly, not referred
     meeting: str | None = None
     restricted_against: str | None = None
+    emergency_access: tuple[str, ...] = ()  # members holding a live break-glass grant
 
 
 CASES = {
     "listed": CaseFacts("home", "Council", meeting="m1"),
     "referred_by_housing": CaseFacts("home", "Housing", meeting="m2"),
-    "unlisted": CaseFacts("home", "Council"),
+    "unlisted": CaseFacts("home", "Council", emergency_access=("youth_rep",)),
     "restricted": CaseFacts("home", "Council", meeting="m1", restricted_against="Police"),
     "channel": CaseFacts("channel"),
     "away": CaseFacts("away"),
@@ -204,7 +211,8 @@ class Expect:
             return True
         if role is PanelRole.REPRESENTATIVE:
             listed = facts.meeting is not None and facts.meeting in member.declared
-            return listed or facts.referring_agency == member.organisation
+            emergency = any(MEMBERS[key] is member for key in facts.emergency_access)
+            return listed or emergency or facts.referring_agency == member.organisation
         return False
 
     @classmethod
@@ -233,6 +241,7 @@ class World:
     application: int
     panels: dict[str, int]
     restriction: int
+    grant: int
     references: dict[str, str] = field(default_factory=dict)
 
 
@@ -299,6 +308,7 @@ def _build(users: dict[str, int]) -> World:
     referrer_for = {"Council": by_key["coordinator"], "Housing": by_key["housing_rep"]}
     victim_person: Person | None = None
     restriction: CaseRestriction | None = None
+    grant: BreakGlassGrant | None = None
     cases: dict[str, int] = {}
     referral_ids: dict[str, int] = {}
     for number, (name, facts) in enumerate(CASES.items()):
@@ -326,6 +336,17 @@ def _build(users: dict[str, int]) -> World:
                     referral, actor=by_key["coordinator"], meeting=meetings[facts.meeting]
                 )
             referral_ids[name] = referral.id
+        for holder in facts.emergency_access:
+            grant = BreakGlassGrant(
+                case_id=case.id,
+                user_id=users[holder],
+                reason_code=BreakGlassReason.IMMEDIATE_RISK,
+                started_at=utcnow(),
+                expires_at=utcnow() + timedelta(days=2),  # outlasts the module's tests
+                data_key=case.data_key,
+                reason="Synthetic emergency",
+            )
+            db.session.add(grant)
         if facts.restricted_against:
             restriction = CaseRestriction(
                 case_id=case.id,
@@ -364,6 +385,7 @@ def _build(users: dict[str, int]) -> World:
     db.session.flush()
 
     assert restriction is not None
+    assert grant is not None
     references = {
         name: db.session.get_one(Case, case_id).reference for name, case_id in cases.items()
     }
@@ -376,6 +398,7 @@ def _build(users: dict[str, int]) -> World:
         application=application.id,
         panels={key: p.id for key, p in panels.items()},
         restriction=restriction.id,
+        grant=grant.id,
         references=references,
     )
 
@@ -470,6 +493,10 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.sees_meeting(member, name)) for name in MEETINGS)
     elif kind == APPLICATION_VIEW:
         yield "application", Expect.role(member, "cmarac") is not None
+    elif kind == GRANT_HOLDER:
+        yield "grant", member is MEMBERS["youth_rep"]
+    elif kind == GRANT_REVIEW:
+        yield "grant", Expect.coordinates_case(member, "unlisted")
 
 
 def _referral_names() -> list[str]:
@@ -488,6 +515,7 @@ CHANGES_THE_WORLD = {
     ("referrals.withdraw", "unscreened"),
     "referrals.declaration",
     "restrictions.lift",
+    "break_glass.end",
 }
 
 
@@ -523,6 +551,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"referral_id": world.referrals[name], "number": 1}
     if kind == MEETING_VIEW:
         return {"meeting_id": world.meetings[name]}
+    if kind.startswith("grant:"):
+        return {"grant_id": world.grant}
     return {"application_id": world.application}
 
 
@@ -566,6 +596,7 @@ def test_a_missing_object_gets_the_same_answer_as_a_forbidden_one(
             "meeting_id": 987654,
             "application_id": 987654,
             "restriction_id": 987654,
+            "grant_id": 987654,
             "number": 1,
         }
         url = _url(rule, **missing)

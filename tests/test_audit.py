@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import date
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -30,11 +31,13 @@ from app.accounts.models import User
 from app.accounts.tokens import issue_account_token
 from app.auth import services as auth_services
 from app.database import db
+from app.database import utcnow
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
+from cases import break_glass
 from cases import referrals
 from cases import restrictions
 from cases import retention
@@ -42,6 +45,9 @@ from cases import services as case_services
 from cases import sharing
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
+from cases.models import BreakGlassGrant
+from cases.models import BreakGlassReason
+from cases.models import BreakGlassReview
 from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import CaseStatus
@@ -90,6 +96,7 @@ SERVICE_MODULES = (
     subject_access_services,
     restrictions,
     declarations,
+    break_glass,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -554,6 +561,30 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         ),
         AuditAction.CONFIDENTIALITY_ACCEPTED,
     ),
+    "start": (
+        lambda w: break_glass.start(
+            actor=w.worker,
+            case=w.case,
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            reason=f"{CANARY} is at risk tonight",
+            now=utcnow(),
+        ),
+        AuditAction.BREAK_GLASS_STARTED,
+    ),
+    "end": (
+        lambda w: break_glass.end(_grant(w, hours=1), actor=w.worker, now=utcnow()),
+        AuditAction.BREAK_GLASS_ENDED,
+    ),
+    "end_expired": (
+        lambda w: break_glass.end_expired(actor=_grant(w, hours=-1).user, now=utcnow()),
+        AuditAction.BREAK_GLASS_ENDED,
+    ),
+    "review": (
+        lambda w: break_glass.review(
+            _grant(w, hours=-1), actor=w.admin, outcome=BreakGlassReview.JUSTIFIED, note=CANARY
+        ),
+        AuditAction.BREAK_GLASS_REVIEWED,
+    ),
 }
 
 
@@ -579,6 +610,23 @@ def _in_force(w: World) -> User:
     sign_isp(w.panel, w.worker.organisation_id)
     g.pop("panel_access", None)  # worked out before the signature
     return w.worker
+
+
+def _grant(w: World, *, hours: int) -> BreakGlassGrant:
+    """The worker's emergency access to a case, ending in `hours` (made directly: no event)."""
+    now = utcnow()
+    grant = BreakGlassGrant(
+        case=w.case,
+        data_key=w.case.data_key,
+        user=w.worker,
+        reason_code=BreakGlassReason.URGENT_SAFEGUARDING,
+        started_at=now - timedelta(hours=2),
+        expires_at=now + timedelta(hours=hours),
+        reason=CANARY,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant
 
 
 def _below_threshold(referral: Referral) -> Referral:
