@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
@@ -20,17 +21,21 @@ from wtforms import FormField
 from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms.validators import AnyOf
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import ValidationError
 
+from app.accounts.models import AgencyType
 from app.errors import DomainError
 from panels.models import MeetingCadence
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import FieldCategory
 from panels.registry import InvalidSettings
 from panels.registry import PanelSettings
 from panels.registry import RepeatDefinition
@@ -157,11 +162,14 @@ class LocalSettingsForm(FlaskForm):
 
 
 def leaf_fields(form: Any) -> Iterator[Field]:
-    """Every input of a form, including each question of a risk matrix, in page order."""
+    """Every input of a form, including each question of a risk matrix and each group of
+    restricted fields, in page order."""
     for field in form:
         if isinstance(field, FieldList):
             for entry in field:
                 yield from leaf_fields(entry.form)
+        elif isinstance(field, FormField):
+            yield from leaf_fields(field.form)
         elif field.name not in ("csrf_token", "submit"):
             yield field
 
@@ -199,6 +207,8 @@ SETTING_LABELS = {
     "case_review_threshold": "ASB Case Review threshold: complaints",
     "case_review_window_months": "ASB Case Review window in months",
     "definitions_version": "Definitions version",
+    "break_glass_hours": "Emergency access: hours",
+    "field_access": "Who sees restricted fields",
 }
 
 SETTING_MISSING = {
@@ -210,6 +220,7 @@ SETTING_MISSING = {
     "repeat_count": "Enter how many referrals make a repeat",
     "case_review_threshold": "Enter the ASB Case Review threshold",
     "case_review_window_months": "Enter the ASB Case Review window in months",
+    "break_glass_hours": "Enter how many hours emergency access lasts",
 }
 
 SETTING_HINTS = {
@@ -257,6 +268,14 @@ SETTING_HINTS = {
         "A short code recorded on each referral, saying which version of these settings applied. "
         "Change it when you change a definition, for example to 2026-2. Default: 2026-1."
     ),
+    "break_glass_hours": (
+        "How long emergency access to a case lasts once someone without a normal reason to see "
+        "it states why they need it. Between 1 and 12 hours; default: 4."
+    ),
+    "field_access": (
+        "Coordinators see every field. Representatives see these fields only if their agency "
+        "type is ticked. Default: as your information sharing protocol's usual template."
+    ),
 }
 
 # Outside MARAC there is no national repeat definition (domain §3.7, §4.6, §5.9, §6.6).
@@ -272,8 +291,60 @@ def setting_hint(name: str, panel_type: PanelType) -> str:
     return SETTING_HINTS[name]
 
 
+AGENCY_CHOICES = [(agency.value, agency.label) for agency in AgencyType]
+
+
+class AgencyCheckboxes(SelectMultipleField):
+    """GOV.UK checkboxes of agency types; a forged value gets a plain message."""
+
+    widget = GovCheckboxesInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {value for value, _ in AGENCY_CHOICES}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(f"Tick only the agency types shown for {self.label.text}")
+
+
+class FieldAccessForm(Form):
+    """For each group of restricted fields, the agency types whose representatives see it."""
+
+
+for _category in FieldCategory:
+    setattr(
+        FieldAccessForm,
+        _category.value,
+        AgencyCheckboxes(_category.label, choices=AGENCY_CHOICES),
+    )
+
+
+class _SettingsShown:
+    """The settings as the form reads them: field access as one list of agencies per group."""
+
+    def __init__(self, settings: PanelSettings) -> None:
+        self._settings = settings
+        self.field_access = {
+            category.value: [agency.value for agency in settings.agencies_seeing(category)]
+            for category in FieldCategory
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
+
+
+def _field_access(
+    chosen: dict[str, list[str]],
+) -> tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...]:
+    """The ticked boxes as PanelSettings.field_access: every group, agencies in AgencyType order."""
+    return tuple(
+        (category, tuple(a for a in AgencyType if a.value in (chosen.get(category.value) or [])))
+        for category in FieldCategory
+    )
+
+
 def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) -> Any:
     label, hint = SETTING_LABELS[name], setting_hint(name, panel_type)
+    if name == "field_access":
+        return FormField(FieldAccessForm, label)
     if name == "risk_items":
         count = len(settings.risk_items)
         return FieldList(FormField(RiskItemForm), label, min_entries=count, max_entries=count)
@@ -315,7 +386,7 @@ def local_settings_form(panel_type: PanelType, settings: PanelSettings) -> Local
 
     for name in spec_for(panel_type).settings_used:
         setattr(PanelSettingsForm, name, _setting_field(name, panel_type, settings))
-    return PanelSettingsForm(obj=settings)
+    return PanelSettingsForm(obj=_SettingsShown(settings))
 
 
 def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[str, Any]:
@@ -332,4 +403,6 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
         )
     if "repeat_definition" in changes:
         changes["repeat_definition"] = RepeatDefinition(changes["repeat_definition"])
+    if "field_access" in changes:
+        changes["field_access"] = _field_access(changes["field_access"])
     return changes
