@@ -28,10 +28,12 @@ from wtforms.validators import AnyOf
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from app.accounts.models import AgencyType
 from app.errors import DomainError
+from audit.forms import UKDateField
 from panels.models import MeetingCadence
 from panels.models import PanelRole
 from panels.models import PanelType
@@ -406,3 +408,67 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
     if "field_access" in changes:
         changes["field_access"] = _field_access(changes["field_access"])
     return changes
+
+
+# The ISP register ------------------------------------------------------------------------
+
+
+def _date_required(message: str) -> Any:
+    """Like DataRequired, but keeps the date input's own message for a half-typed or impossible
+    date ("must include a month", "must be a real date") instead of replacing it."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+
+    return check
+
+
+def _isp_date(label: str, missing: str) -> UKDateField:
+    return UKDateField(
+        label, description="For example, 27 3 2026", validators=[_date_required(missing)]
+    )
+
+
+class AgreementForm(FlaskForm):
+    version = StringField(
+        "Version",
+        widget=GovTextInput(),
+        description="As printed on the protocol, for example 2 or 2026.1",
+        validators=[
+            DataRequired(message="Enter the version of the agreement"),
+            Length(max=40, message="Version must be 40 characters or fewer"),
+        ],
+    )
+    in_force_from = _isp_date("In force from", "Enter the date this version comes into force")
+    submit = SubmitField("Add version", widget=GovSubmitInput())
+
+
+class SignatoryForm(FlaskForm):
+    # A forged organisation is answered by the view ("Select an organisation") and the service.
+    organisation_id = SelectField(
+        "Organisation",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[DataRequired(message="Select the organisation that signed")],
+    )
+    signed_on = _isp_date("Date signed", "Enter the date the organisation signed")
+    review_on = _isp_date("Review date", "Enter the date the signature is due for review")
+    submit = SubmitField("Add signatory", widget=GovSubmitInput())
+
+
+class RenewForm(FlaskForm):
+    review_on = _isp_date("New review date", "Enter the new review date")
+    submit = SubmitField("Renew", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    withdrawn_on = _isp_date("Date withdrawn", "Enter the date the organisation withdrew")
+    submit = SubmitField("Withdraw", widget=GovSubmitInput())
+
+
+def put_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's refusal next to the field it names (or the form's first field)."""
+    named = error.field and getattr(form, error.field, None)
+    fields = [field for field in form if field.name not in ("csrf_token", "submit")]
+    (named or fields[0]).errors.append(error.message)
