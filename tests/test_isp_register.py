@@ -29,6 +29,7 @@ from app.errors import DomainError
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import services as case_services
+from demo import data
 from panels import isp
 from panels.models import Area
 from panels.models import IspAgreement
@@ -38,6 +39,7 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.policy import panel_access
 from tests.conftest import Account
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -666,3 +668,25 @@ def test_a_member_in_good_standing_sees_no_notice(
     client = coordinator_client(app, sign_in)
     assert suspension_notices(client.get("/").text) == []
     assert 'id="suspended-panels"' not in client.get("/cases").text
+
+
+# Demo and benchmark data -----------------------------------------------------------------------
+
+
+def test_demo_logins_keep_their_panels_but_one_withdrawn_signature_shows_the_notice(
+    app: Flask,
+) -> None:
+    """R1 in the demo: every member's organisation signed, except probation on Newham IOM."""
+    with app.app_context():
+        data.seed()
+        db.session.commit()
+        for user in db.session.scalars(select(User)):
+            access = panel_access(user)
+            suspended = [(s.panel.name, s.reason) for s in access.suspended]
+            if user.email == f"probation.east@{data.EMAIL_DOMAIN}":
+                assert len(access.panels) == 2
+                [(panel_name, reason)] = suspended
+                assert panel_name == "Newham IOM Panel"
+                assert reason.startswith("Your organisation withdrew")
+            else:
+                assert suspended == [], user.email
