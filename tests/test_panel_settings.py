@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
@@ -110,6 +111,7 @@ BOUNDS = [
     ("repeat_count", 2, 20),
     ("case_review_threshold", 1, 3),
     ("case_review_window_months", 1, 6),
+    ("break_glass_hours", 1, 12),
 ]
 
 
@@ -747,6 +749,89 @@ def test_forged_extra_or_missing_risk_questions(app: Flask, admin_client: FlaskC
     response = post_form(admin_client, settings_url(panel_id), missing)
     assert response.status_code == 200
     assert field_error(response.text, "risk_items-7-weight") == "Enter the weight of question 8"
+
+
+def test_admin_sets_emergency_hours_and_who_sees_each_group_of_fields(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """Domain §8 R6: field access per panel; the audit says which agencies, readably."""
+    panel_id = make_panel(app, make_area(app))
+    page = admin_client.get(settings_url(panel_id)).text
+    assert input_value(page, "break_glass_hours") == "4"
+    assert re.search(r'name="field_access-location"[^>]*value="housing"[^>]*checked', page)
+    data = MARAC_FORM | {
+        "break_glass_hours": "6",
+        # Sent out of order: stored in the agency types' own order.
+        "field_access-location": ["housing", "police"],
+        "field_access-health": [],
+    }
+    response = post_form(admin_client, settings_url(panel_id), data)
+    assert response.status_code == 302
+    settings = PanelSettings.from_json(stored_settings(app, panel_id))
+    assert settings.break_glass_hours == 6
+    assert settings.agencies_seeing(FieldCategory.LOCATION) == (
+        AgencyType.POLICE,
+        AgencyType.HOUSING,
+    )
+    assert settings.agencies_seeing(FieldCategory.HEALTH) == ()
+    assert settings.agencies_seeing(FieldCategory.CHILDREN) == PanelSettings().agencies_seeing(
+        FieldCategory.CHILDREN
+    )
+    [event] = settings_events(app)
+    assert json.loads(event.changes or "") == {
+        "break_glass_hours": [4, 6],
+        "field_access.location": ["police,domestic_abuse_service,housing", "police,housing"],
+        "field_access.health": ["health,adult_social_care", ""],
+    }
+    shown = admin_client.get(f"/admin/panels/{panel_id}").text
+    assert "6 hours" in shown
+    assert f"{FieldCategory.LOCATION.label}: Police, Housing provider" in shown.replace(
+        "&#39;", "'"
+    )
+    assert f"{FieldCategory.HEALTH.label}: coordinators only" in shown
+
+
+def test_resaving_the_default_field_access_changes_nothing(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    panel_id = make_panel(app, make_area(app))
+    assert post_form(admin_client, settings_url(panel_id), MARAC_FORM).status_code == 302
+    [event] = settings_events(app)
+    assert not json.loads(event.changes or "{}")
+    assert PanelSettings.from_json(stored_settings(app, panel_id)) == PanelSettings()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"field_access-children": ["police", "the_press"]},
+            "field_access-children",
+            f"Tick only the agency types shown for {FieldCategory.CHILDREN.label}",
+        ),
+        (
+            {"break_glass_hours": "13"},
+            "break_glass_hours",
+            "Emergency access hours must be between 1 and 12",
+        ),
+        (
+            {"break_glass_hours": ""},
+            "break_glass_hours",
+            "Enter how many hours emergency access lasts",
+        ),
+    ],
+    ids=["forged-agency", "hours-13", "hours-blank"],
+)
+def test_refused_sharing_settings_are_explained_and_not_saved(
+    app: Flask, admin_client: FlaskClient, change: dict[str, Any], field: str, message: str
+) -> None:
+    panel_id = make_panel(app, make_area(app))
+    response = post_form(admin_client, settings_url(panel_id), MARAC_FORM | change)
+    assert response.status_code == 200
+    assert field_error(response.text.replace("&#39;", "'"), field) == message
+    assert summary_errors(response.text)[0][0] == field
+    assert stored_settings(app, panel_id) is None
+    assert settings_events(app) == []
 
 
 @pytest.mark.parametrize(
