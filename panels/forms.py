@@ -33,6 +33,7 @@ from wtforms.validators import ValidationError
 
 from app.accounts.models import AgencyType
 from app.errors import DomainError
+from audit.forms import DATE_PARTS
 from audit.forms import UKDateField
 from panels.models import MeetingCadence
 from panels.models import PanelRole
@@ -472,3 +473,18 @@ def put_error(form: FlaskForm, error: DomainError) -> None:
     named = error.field and getattr(form, error.field, None)
     fields = [field for field in form if field.name not in ("csrf_token", "submit")]
     (named or fields[0]).errors.append(error.message)
+
+
+def isp_error_list(form: FlaskForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list, a date linked to its first empty part (or its day)."""
+    items = []
+    for field in form:
+        if not field.errors:
+            continue
+        target = field.id
+        if isinstance(field, UKDateField):
+            parts = [*(field.raw_data or []), "", "", ""][:3]
+            empty = [name for name, value in zip(DATE_PARTS, parts, strict=True) if not value]
+            target = f"{field.id}-{(empty or ['day'])[0]}"
+        items.append({"text": field.errors[0], "href": f"#{target}"})
+    return items

@@ -348,7 +348,12 @@ def withdraw_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
 
 def _isp_form(panel: Panel, form: FlaskForm, *, heading: str, warning: str = "") -> str:
     return render_template(
-        "panels/isp_form.html", panel=panel, form=form, heading=heading, warning=warning
+        "panels/isp_form.html",
+        panel=panel,
+        form=form,
+        heading=heading,
+        warning=warning,
+        error_list=forms.isp_error_list,
     )
 
 

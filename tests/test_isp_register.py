@@ -444,6 +444,9 @@ def test_a_refused_signatory_is_explained_kept_and_not_saved(
     response = post_form(admin_client, sign_url(register), data)
     assert response.status_code == 200
     assert field_error(response.text, field) == message
+    [(target, summary)] = summary_errors(response.text)
+    assert summary == message
+    assert target in {field, f"{field}-day", f"{field}-month", f"{field}-year"}
     assert input_value(response.text, "signed_on-day") == data["signed_on"][0]
     assert input_value(response.text, "review_on-year") == data["review_on"][2]
     assert isp_events(app) == []
