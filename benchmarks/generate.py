@@ -73,6 +73,8 @@ from cases.queries import months_before
 from cases.referrals import ASB_MATRIX_VERSION
 from cases.referrals import DASH_VERSION
 from panels.models import Area
+from panels.models import IspAgreement
+from panels.models import IspSignatory
 from panels.models import Meeting
 from panels.models import MeetingCadence
 from panels.models import MeetingKind
@@ -309,7 +311,50 @@ def _structure(plan: Plan, start: date) -> list[PanelInfo]:
                 )
             )
     _meetings(infos, start, plan.today)
+    _isp_register(start, plan.today)
     return infos
+
+
+def _isp_register(start: date, today: date) -> None:
+    """Each panel's ISP version 1, in force from the start, signed by every organisation with
+    members on the panel (domain §8 R1), so the members keep their access."""
+    now = utcnow()
+    panel_ids = db.session.scalars(select(Panel.id).order_by(Panel.id)).all()
+    next_id = (db.session.scalar(select(func.max(IspAgreement.id))) or 0) + 1
+    agreement_of = {panel_id: next_id + index for index, panel_id in enumerate(panel_ids)}
+    _insert(
+        _table(IspAgreement),
+        [
+            {
+                "id": agreement_id,
+                "panel_id": panel_id,
+                "version": "1",
+                "in_force_from": start,
+                "created_at": now,
+            }
+            for panel_id, agreement_id in agreement_of.items()
+        ],
+    )
+    pairs = db.session.execute(
+        select(PanelMembership.panel_id, User.organisation_id)
+        .join(User, User.id == PanelMembership.user_id)
+        .distinct()
+        .order_by(PanelMembership.panel_id, User.organisation_id)
+    ).all()
+    _insert(
+        _table(IspSignatory),
+        [
+            {
+                "agreement_id": agreement_of[panel_id],
+                "organisation_id": organisation_id,
+                "signed_on": start,
+                "review_on": today + timedelta(days=3 * 365),
+                "withdrawn_on": None,
+                "created_at": now,
+            }
+            for panel_id, organisation_id in pairs
+        ],
+    )
 
 
 def _meetings(infos: list[PanelInfo], start: date, today: date) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -14,8 +15,11 @@ from app.accounts.models import User
 from app.auth.passwords import hash_password
 from app.auth.seeds import seal_totp_secret
 from app.database import db
+from app.database import uk_today
 from app.database import utcnow
 from panels.models import Area
+from panels.models import IspAgreement
+from panels.models import IspSignatory
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -206,6 +210,36 @@ def seed() -> None:
         _enrol(user, account.totp_secret)
         for area, panel_type, role in account.panels:
             db.session.add(PanelMembership(panel=panels[area, panel_type], user=user, role=role))
+    db.session.flush()
+    _sign_isps(panels)
+
+
+# So the "no access" notice can be seen: Parker Probation (probation.east) still sits on the
+# Newham IOM panel, but the probation service withdrew from its ISP a week ago; Parker keeps
+# Havering IOM and Newham MARAC.
+WITHDRAWN_SIGNATURE = ("Newham", PanelType.IOM, "Probation Service – East London")
+
+
+def _sign_isps(panels: dict[tuple[str, PanelType], Panel]) -> None:
+    """Each panel's ISP version 1, signed by every organisation with members on it (domain §8
+    R1), so the demo logins keep their access; one signature is withdrawn (above)."""
+    today = uk_today()
+    for (area, panel_type), panel in panels.items():
+        agreement = IspAgreement(
+            panel=panel, version="1", in_force_from=today - timedelta(days=365)
+        )
+        organisations = {m.user.organisation for m in panel.memberships}
+        for organisation in sorted(organisations, key=lambda o: o.name):
+            withdrawn = (area, panel_type, organisation.name) == WITHDRAWN_SIGNATURE
+            agreement.signatories.append(
+                IspSignatory(
+                    organisation=organisation,
+                    signed_on=today - timedelta(days=365),
+                    review_on=today + timedelta(days=2 * 365),
+                    withdrawn_on=today - timedelta(days=7) if withdrawn else None,
+                )
+            )
+        db.session.add(agreement)
     db.session.flush()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
@@ -21,17 +22,24 @@ from wtforms import HiddenField
 from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms.validators import AnyOf
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
 
+from app.accounts.models import AgencyType
 from app.errors import DomainError
+from audit.forms import DATE_PARTS
+from audit.forms import UKDateField
 from panels.models import MeetingCadence
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import FieldCategory
 from panels.registry import InvalidSettings
 from panels.registry import PanelSettings
 from panels.registry import RepeatDefinition
@@ -158,11 +166,14 @@ class LocalSettingsForm(FlaskForm):
 
 
 def leaf_fields(form: Any) -> Iterator[Field]:
-    """Every input of a form, including each question of a risk matrix, in page order."""
+    """Every input of a form, including each question of a risk matrix and each group of
+    restricted fields, in page order."""
     for field in form:
         if isinstance(field, FieldList):
             for entry in field:
                 yield from leaf_fields(entry.form)
+        elif isinstance(field, FormField):
+            yield from leaf_fields(field.form)
         elif field.name not in ("csrf_token", "submit"):
             yield field
 
@@ -200,6 +211,8 @@ SETTING_LABELS = {
     "case_review_threshold": "ASB Case Review threshold: complaints",
     "case_review_window_months": "ASB Case Review window in months",
     "definitions_version": "Definitions version",
+    "break_glass_hours": "Emergency access: hours",
+    "field_access": "Who sees restricted fields",
 }
 
 SETTING_MISSING = {
@@ -211,6 +224,7 @@ SETTING_MISSING = {
     "repeat_count": "Enter how many referrals make a repeat",
     "case_review_threshold": "Enter the ASB Case Review threshold",
     "case_review_window_months": "Enter the ASB Case Review window in months",
+    "break_glass_hours": "Enter how many hours emergency access lasts",
 }
 
 SETTING_HINTS = {
@@ -258,6 +272,14 @@ SETTING_HINTS = {
         "A short code recorded on each referral, saying which version of these settings applied. "
         "Change it when you change a definition, for example to 2026-2. Default: 2026-1."
     ),
+    "break_glass_hours": (
+        "How long emergency access to a case lasts once someone without a normal reason to see "
+        "it states why they need it. Between 1 and 12 hours; default: 4."
+    ),
+    "field_access": (
+        "Coordinators see every field. Representatives see these fields only if their agency "
+        "type is ticked. Default: as your information sharing protocol's usual template."
+    ),
 }
 
 # Outside MARAC there is no national repeat definition (domain §3.7, §4.6, §5.9, §6.6).
@@ -273,8 +295,60 @@ def setting_hint(name: str, panel_type: PanelType) -> str:
     return SETTING_HINTS[name]
 
 
+AGENCY_CHOICES = [(agency.value, agency.label) for agency in AgencyType]
+
+
+class AgencyCheckboxes(SelectMultipleField):
+    """GOV.UK checkboxes of agency types; a forged value gets a plain message."""
+
+    widget = GovCheckboxesInput()
+
+    def pre_validate(self, form: Any) -> None:
+        allowed = {value for value, _ in AGENCY_CHOICES}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError(f"Tick only the agency types shown for {self.label.text}")
+
+
+class FieldAccessForm(Form):
+    """For each group of restricted fields, the agency types whose representatives see it."""
+
+
+for _category in FieldCategory:
+    setattr(
+        FieldAccessForm,
+        _category.value,
+        AgencyCheckboxes(_category.label, choices=AGENCY_CHOICES),
+    )
+
+
+class _SettingsShown:
+    """The settings as the form reads them: field access as one list of agencies per group."""
+
+    def __init__(self, settings: PanelSettings) -> None:
+        self._settings = settings
+        self.field_access = {
+            category.value: [agency.value for agency in settings.agencies_seeing(category)]
+            for category in FieldCategory
+        }
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._settings, name)
+
+
+def _field_access(
+    chosen: dict[str, list[str]],
+) -> tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...]:
+    """The ticked boxes as PanelSettings.field_access: every group, agencies in AgencyType order."""
+    return tuple(
+        (category, tuple(a for a in AgencyType if a.value in (chosen.get(category.value) or [])))
+        for category in FieldCategory
+    )
+
+
 def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) -> Any:
     label, hint = SETTING_LABELS[name], setting_hint(name, panel_type)
+    if name == "field_access":
+        return FormField(FieldAccessForm, label)
     if name == "risk_items":
         count = len(settings.risk_items)
         return FieldList(FormField(RiskItemForm), label, min_entries=count, max_entries=count)
@@ -316,7 +390,7 @@ def local_settings_form(panel_type: PanelType, settings: PanelSettings) -> Local
 
     for name in spec_for(panel_type).settings_used:
         setattr(PanelSettingsForm, name, _setting_field(name, panel_type, settings))
-    return PanelSettingsForm(obj=settings)
+    return PanelSettingsForm(obj=_SettingsShown(settings))
 
 
 def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[str, Any]:
@@ -333,6 +407,8 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
         )
     if "repeat_definition" in changes:
         changes["repeat_definition"] = RepeatDefinition(changes["repeat_definition"])
+    if "field_access" in changes:
+        changes["field_access"] = _field_access(changes["field_access"])
     return changes
 
 
@@ -341,3 +417,82 @@ class DeclarationForm(FlaskForm):
 
     statement_version = HiddenField()
     submit = SubmitField("I accept", widget=GovSubmitInput())
+
+
+# The ISP register ------------------------------------------------------------------------
+
+
+def _date_required(message: str) -> Any:
+    """Like DataRequired, but keeps the date input's own message for a half-typed or impossible
+    date ("must include a month", "must be a real date") instead of replacing it."""
+
+    def check(form: Any, field: Any) -> None:
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+
+    return check
+
+
+def _isp_date(label: str, missing: str) -> UKDateField:
+    return UKDateField(
+        label, description="For example, 27 3 2026", validators=[_date_required(missing)]
+    )
+
+
+class AgreementForm(FlaskForm):
+    version = StringField(
+        "Version",
+        widget=GovTextInput(),
+        description="As printed on the protocol, for example 2 or 2026.1",
+        validators=[
+            DataRequired(message="Enter the version of the agreement"),
+            Length(max=40, message="Version must be 40 characters or fewer"),
+        ],
+    )
+    in_force_from = _isp_date("In force from", "Enter the date this version comes into force")
+    submit = SubmitField("Add version", widget=GovSubmitInput())
+
+
+class SignatoryForm(FlaskForm):
+    # A forged organisation is answered by the view ("Select an organisation") and the service.
+    organisation_id = SelectField(
+        "Organisation",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[DataRequired(message="Select the organisation that signed")],
+    )
+    signed_on = _isp_date("Date signed", "Enter the date the organisation signed")
+    review_on = _isp_date("Review date", "Enter the date the signature is due for review")
+    submit = SubmitField("Add signatory", widget=GovSubmitInput())
+
+
+class RenewForm(FlaskForm):
+    review_on = _isp_date("New review date", "Enter the new review date")
+    submit = SubmitField("Renew", widget=GovSubmitInput())
+
+
+class WithdrawForm(FlaskForm):
+    withdrawn_on = _isp_date("Date withdrawn", "Enter the date the organisation withdrew")
+    submit = SubmitField("Withdraw", widget=GovSubmitInput())
+
+
+def put_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a service's refusal next to the field it names (or the form's first field)."""
+    named = error.field and getattr(form, error.field, None)
+    fields = [field for field in form if field.name not in ("csrf_token", "submit")]
+    (named or fields[0]).errors.append(error.message)
+
+
+def isp_error_list(form: FlaskForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list, a date linked to its first empty part (or its day)."""
+    items = []
+    for field in form:
+        if not field.errors:
+            continue
+        target = field.id
+        if isinstance(field, UKDateField):
+            parts = [*(field.raw_data or []), "", "", ""][:3]
+            empty = [name for name, value in zip(DATE_PARTS, parts, strict=True) if not value]
+            target = f"{field.id}-{(empty or ['day'])[0]}"
+        items.append({"text": field.errors[0], "href": f"#{target}"})
+    return items

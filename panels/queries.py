@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from panels.models import Area
+from panels.models import IspAgreement
+from panels.models import IspSignatory
 from panels.models import Panel
 from panels.models import PanelMembership
+from panels.policy import organisation_may_join
 
 
 def memberships_of(user: User) -> Sequence[PanelMembership]:
@@ -51,3 +58,96 @@ def users_not_on(panel: Panel) -> Sequence[User]:
         .where(User.active.is_(True), Organisation.active.is_(True), User.id.not_in(on_panel))
         .order_by(User.display_name)
     ).all()
+
+
+# The ISP register (domain §8 R1) ----------------------------------------------------------
+
+
+class SignatureStatus(StrEnum):
+    IN_FORCE = "in force"
+    NOT_YET_STARTED = "not yet started"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def signature_status(signatory: IspSignatory, day: date) -> SignatureStatus:
+    """Where a signature stands on the day; withdrawal wins over every other state."""
+    if signatory.withdrawn_on is not None and signatory.withdrawn_on <= day:
+        return SignatureStatus.WITHDRAWN
+    if day < signatory.signed_on:
+        return SignatureStatus.NOT_YET_STARTED
+    if day > signatory.review_on:
+        return SignatureStatus.LAPSED
+    return SignatureStatus.IN_FORCE
+
+
+def agreements_of(panel: Panel) -> Sequence[IspAgreement]:
+    """The panel's ISP versions, newest start date first, with their signatories."""
+    return (
+        db.session.scalars(
+            select(IspAgreement)
+            .where(IspAgreement.panel_id == panel.id)
+            .options(selectinload(IspAgreement.signatories))
+            .order_by(IspAgreement.in_force_from.desc(), IspAgreement.id.desc())
+        )
+        .unique()
+        .all()
+    )
+
+
+def agreement_of(panel: Panel, agreement_id: int) -> IspAgreement | None:
+    """One version of the panel's ISP, or None if it is missing or another panel's."""
+    return db.session.scalar(
+        select(IspAgreement).where(
+            IspAgreement.id == agreement_id, IspAgreement.panel_id == panel.id
+        )
+    )
+
+
+def signatory_of(panel: Panel, signatory_id: int) -> IspSignatory | None:
+    """One signature on a version of the panel's ISP, or None if missing or another panel's."""
+    return db.session.scalar(
+        select(IspSignatory)
+        .join(IspSignatory.agreement)
+        .where(IspSignatory.id == signatory_id, IspAgreement.panel_id == panel.id)
+    )
+
+
+def organisations_to_sign(agreement: IspAgreement) -> Sequence[Organisation]:
+    """Active organisations that have not signed this version yet."""
+    signed = select(IspSignatory.organisation_id).where(IspSignatory.agreement_id == agreement.id)
+    return db.session.scalars(
+        select(Organisation)
+        .where(Organisation.active.is_(True), Organisation.id.not_in(signed))
+        .order_by(Organisation.name)
+    ).all()
+
+
+@dataclass(frozen=True)
+class UnsignedOrganisation:
+    """An organisation with members on the panel who have no access, and why."""
+
+    organisation: Organisation
+    members: tuple[User, ...]
+    reason: str
+
+
+def members_without_access(panel: Panel, day: date) -> list[UnsignedOrganisation]:
+    """Members whose organisations are not current signatories of the version in force."""
+    by_organisation: dict[int, list[User]] = {}
+    for membership in members_of(panel):
+        by_organisation.setdefault(membership.user.organisation_id, []).append(membership.user)
+    found = []
+    for organisation_id, users in by_organisation.items():
+        reason = organisation_may_join(panel, organisation_id, day)
+        if reason is not None:
+            found.append(
+                UnsignedOrganisation(
+                    users[0].organisation, tuple(users), reason.replace("Your organisation", "It")
+                )
+            )
+    return sorted(found, key=lambda unsigned: unsigned.organisation.name)

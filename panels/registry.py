@@ -231,7 +231,8 @@ class FieldCategory(StrEnum):
 
 
 # Coordinators see every field of their panels; representatives only the categories their
-# agency type is listed for. A partnership changes these per panel in its settings.
+# agency type is listed for. A partnership changes these per panel in its settings. Agencies are
+# listed in AgencyType order, as the settings form gives them back.
 DEFAULT_FIELD_ACCESS: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] = (
     (
         FieldCategory.LOCATION,
@@ -241,10 +242,10 @@ DEFAULT_FIELD_ACCESS: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] =
     (
         FieldCategory.CHILDREN,
         (
+            AgencyType.POLICE,
+            AgencyType.HEALTH,
             AgencyType.CHILDRENS_SOCIAL_CARE,
             AgencyType.EDUCATION,
-            AgencyType.HEALTH,
-            AgencyType.POLICE,
         ),
     ),
     (
@@ -514,8 +515,10 @@ class PanelSpec:
         return to in self.transitions.get(current, frozenset())
 
 
+# Every type's information sharing settings (domain §8 R6, security R16), shown last.
+SHARING_SETTINGS = ("break_glass_hours", "field_access")
 # Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
-BASIC_SETTINGS = ("repeat_window_months", "definitions_version")
+BASIC_SETTINGS = ("repeat_window_months", "definitions_version", *SHARING_SETTINGS)
 
 REGISTRY: Mapping[PanelType, PanelSpec] = {
     PanelType.MARAC: PanelSpec(
@@ -544,6 +547,7 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
             "repeat_window_months",
             "repeat_definition",
             "definitions_version",
+            *SHARING_SETTINGS,
         ),
         minimum_victim_age=16,
         under_age_message=(
@@ -587,6 +591,7 @@ REGISTRY: Mapping[PanelType, PanelSpec] = {
             "case_review_threshold",
             "case_review_window_months",
             "definitions_version",
+            *SHARING_SETTINGS,
         ),
     ),
     PanelType.CHANNEL: PanelSpec(

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import audit
+from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
@@ -24,6 +25,7 @@ from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
 from panels.policy import organisation_may_join
+from panels.registry import FieldCategory
 from panels.registry import PanelSettings
 
 
@@ -135,7 +137,8 @@ def _panel_fields(panel: Panel) -> dict[str, Any]:
 
 
 def _settings_changes(before: PanelSettings, after: PanelSettings) -> dict[str, Any]:
-    """{field: [old, new]}, with the risk matrix as one weight and one label per question.
+    """{field: [old, new]}, with the risk matrix as one weight and one label per question and
+    field access as one comma-separated list of agency types per group of fields.
 
     Question labels are typed by an admin, so like all free text they stay out of the trail:
     the event says only that a label changed.
@@ -146,10 +149,14 @@ def _settings_changes(before: PanelSettings, after: PanelSettings) -> dict[str, 
 
 
 def _flat_settings(settings: PanelSettings) -> dict[str, Any]:
-    flat = {k: v for k, v in settings.to_json().items() if k != "risk_items"}
+    flat = {k: v for k, v in settings.to_json().items() if k not in ("risk_items", "field_access")}
     for item in settings.risk_items:
         flat[f"risk_items.{item.key}.weight"] = item.weight
         flat[f"risk_items.{item.key}.label"] = item.label
+    # One readable value per group of fields, e.g. "field_access.location": "police,housing".
+    for category in FieldCategory:
+        agencies = set(settings.agencies_seeing(category))
+        flat[f"field_access.{category.value}"] = ",".join(a for a in AgencyType if a in agencies)
     return flat
 
 

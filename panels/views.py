@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -9,25 +11,33 @@ from flask import redirect
 from flask import render_template
 from flask import url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.auth.forms import ConfirmForm
 from app.database import db
+from app.database import uk_today
 from app.errors import DomainError
 from app.routing import LARGEST_ID
 from app.security import Permission
 from app.security import requires
 from app.security import signed_in
 from panels import forms
+from panels import isp
 from panels import queries
 from panels import services
 from panels.models import Area
+from panels.models import IspAgreement
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.policy import Suspension
+from panels.policy import agreements_in_force
+from panels.policy import panel_access
 
 bp = Blueprint("panels", __name__)
 
@@ -107,9 +117,12 @@ def admin_show(panel_id: int) -> str | Response:
             db.session.commit()
             flash(f"{membership.user.display_name} has been added to {panel.name}", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
+    today = uk_today()
     return render_template(
         "panels/admin_show.html",
         panel=panel,
+        isp_in_force=agreements_in_force([panel.id], today).get(panel.id),
+        without_access=queries.members_without_access(panel, today),
         members=queries.members_of(panel),
         form=form,
         confirm=ConfirmForm(),
@@ -188,3 +201,177 @@ def panel_settings(panel_id: int) -> str | Response:
         errors=forms.error_summary_items(form),
         hint=forms.setting_hint,
     )
+
+
+# The ISP register (domain §8 R1) ------------------------------------------------------------
+
+
+@bp.route("/admin/panels/<int:panel_id>/isp")
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def isp_register(panel_id: int) -> str:
+    panel = db.get_or_404(Panel, panel_id)
+    today = uk_today()
+    in_force = agreements_in_force([panel.id], today).get(panel.id)
+
+    def version_state(agreement: IspAgreement) -> str:
+        if in_force is not None and agreement.id == in_force.id:
+            return "In force"
+        return "Not yet in force" if agreement.in_force_from > today else "Replaced"
+
+    return render_template(
+        "panels/isp_register.html",
+        panel=panel,
+        agreements=queries.agreements_of(panel),
+        version_state=version_state,
+        without_access=queries.members_without_access(panel, today),
+        status=lambda signatory: queries.signature_status(signatory, today),
+    )
+
+
+@bp.route("/admin/panels/<int:panel_id>/isp/new", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def add_isp_version(panel_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    form = forms.AgreementForm()
+    if form.validate_on_submit():
+        assert form.in_force_from.data is not None
+        try:
+            agreement = isp.add_agreement(
+                actor=current_user,
+                panel=panel,
+                version=form.version.data,
+                in_force_from=form.in_force_from.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            forms.put_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Version {agreement.version} has been added", "success")
+            return _back_to_register(panel)
+    return _isp_form(panel, form, heading="Add a version of the protocol")
+
+
+@bp.route("/admin/panels/<int:panel_id>/isp/<int:agreement_id>/sign", methods=["GET", "POST"])
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def add_isp_signatory(panel_id: int, agreement_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    agreement = queries.agreement_of(panel, agreement_id) or abort(404)
+    form = forms.SignatoryForm()
+    choices = queries.organisations_to_sign(agreement)
+    form.organisation_id.choices = [("", "Choose an organisation")] + [
+        (str(o.id), o.name) for o in choices
+    ]
+    if form.validate_on_submit():
+        assert form.signed_on.data is not None
+        assert form.review_on.data is not None
+        try:
+            signatory = isp.add_signatory(
+                actor=current_user,
+                agreement=agreement,
+                organisation=_chosen_organisation(form),
+                signed_on=form.signed_on.data,
+                review_on=form.review_on.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            forms.put_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"{signatory.organisation.name} has signed version {agreement.version}", "success"
+            )
+            return _back_to_register(panel)
+    return _isp_form(panel, form, heading=f"Add a signatory to version {agreement.version}")
+
+
+def _chosen_organisation(form: forms.SignatoryForm) -> Organisation:
+    value = form.organisation_id.data
+    valid_id = value.isdigit() and int(value) <= LARGEST_ID
+    organisation = db.session.get(Organisation, int(value)) if valid_id else None
+    if organisation is None:
+        raise DomainError("Select the organisation that signed", field="organisation_id")
+    return organisation
+
+
+@bp.route(
+    "/admin/panels/<int:panel_id>/isp/signatories/<int:signatory_id>/renew", methods=["GET", "POST"]
+)
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def renew_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    signatory = queries.signatory_of(panel, signatory_id) or abort(404)
+    form = forms.RenewForm()
+    if form.validate_on_submit():
+        assert form.review_on.data is not None
+        try:
+            isp.renew_signatory(signatory, actor=current_user, review_on=form.review_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            forms.put_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{signatory.organisation.name}'s signature has been renewed", "success")
+            return _back_to_register(panel)
+    return _isp_form(panel, form, heading=f"Renew {signatory.organisation.name}'s signature")
+
+
+@bp.route(
+    "/admin/panels/<int:panel_id>/isp/signatories/<int:signatory_id>/withdraw",
+    methods=["GET", "POST"],
+)
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def withdraw_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    signatory = queries.signatory_of(panel, signatory_id) or abort(404)
+    form = forms.WithdrawForm()
+    if form.validate_on_submit():
+        assert form.withdrawn_on.data is not None
+        try:
+            isp.withdraw_signatory(
+                signatory, actor=current_user, withdrawn_on=form.withdrawn_on.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            forms.put_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{signatory.organisation.name} has withdrawn", "success")
+            return _back_to_register(panel)
+    return _isp_form(
+        panel,
+        form,
+        heading=f"Withdraw {signatory.organisation.name}",
+        warning="Its staff lose access to this panel's cases from the date of withdrawal.",
+    )
+
+
+def _isp_form(panel: Panel, form: FlaskForm, *, heading: str, warning: str = "") -> str:
+    return render_template(
+        "panels/isp_form.html",
+        panel=panel,
+        form=form,
+        heading=heading,
+        warning=warning,
+        error_list=forms.isp_error_list,
+    )
+
+
+def _back_to_register(panel: Panel) -> Response:
+    return redirect(url_for("panels.isp_register", panel_id=panel.id))
+
+
+# "Says why" (domain §8 R1) --------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def suspended_memberships() -> dict[str, Any]:
+    """`suspended_panels()` in any template: the signed-in user's memberships not in force,
+    each with the reason, for the notice on the home and case list pages."""
+
+    def suspended_panels() -> tuple[Suspension, ...]:
+        if not current_user.is_authenticated:
+            return ()
+        return panel_access(current_user).suspended
+
+    return {"suspended_panels": suspended_panels}

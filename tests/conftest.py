@@ -99,7 +99,7 @@ def csrf_token(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, str], **kwargs: Any) -> Any:
+def post_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
     """GET the page for its CSRF token, then POST the form as a browser would."""
     page = client.get(url)
     return client.post(url, data={"csrf_token": csrf_token(page.text), **data}, **kwargs)

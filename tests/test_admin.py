@@ -72,6 +72,13 @@ FORGED_FORM = {
     "repeat_window_months": "18",
     "repeat_definition": "further_criminal_incident",
     "definitions_version": "2026-9",
+    "break_glass_hours": "6",
+    # The ISP register (GOV.UK date inputs post day, month and year under one name).
+    "version": "9",
+    "in_force_from": ["1", "1", "2030"],
+    "signed_on": ["1", "1", "2026"],
+    "review_on": ["1", "1", "2031"],
+    "withdrawn_on": ["2", "1", "2026"],
 }
 
 SNAPSHOT_TABLES = (
@@ -82,6 +89,8 @@ SNAPSHOT_TABLES = (
     "areas",
     "panels",
     "panel_memberships",
+    "isp_agreements",
+    "isp_signatories",
 )
 
 
@@ -253,12 +262,12 @@ def make_panel(
         return panel.id
 
 
-def sign_panel_isp(app: Flask, panel_id: int, user_id: int) -> None:
-    """The panel's ISP signed by the user's organisation, so they may join it (R1)."""
+def sign_panel_isp(app: Flask, panel_id: int, *organisation_ids: int) -> int:
+    """The panel's ISP version 1, signed by the organisations (R1); returns the version's id."""
     with app.app_context():
-        user = db.session.get_one(User, user_id)
-        sign_isp(db.session.get_one(Panel, panel_id), user.organisation_id)
+        agreement = sign_isp(db.session.get_one(Panel, panel_id), *organisation_ids)
         db.session.commit()
+        return agreement.id
 
 
 def make_membership(
@@ -1009,10 +1018,10 @@ def test_editing_a_panel_to_a_taken_name_is_refused(app: Flask, admin_client: Fl
 
 
 def test_added_member_shows_on_the_panel_and_on_their_account_page(
-    app: Flask, admin_client: FlaskClient, worker: Account
+    app: Flask, admin_client: FlaskClient, worker: Account, accounts: Accounts
 ) -> None:
     panel_id = make_panel(app, make_area(app))
-    sign_panel_isp(app, panel_id, worker.id)
+    sign_panel_isp(app, panel_id, accounts.organisation_id())
     url = f"/admin/panels/{panel_id}"
     assert str(worker.id) in select_options(admin_client.get(url).text, "user_id")
     response = post_form(admin_client, url, {"user_id": str(worker.id), "role": "chair"})
@@ -1063,10 +1072,11 @@ def test_forged_request_to_add_an_existing_member_again_is_refused_with_a_messag
 
 
 def test_forged_request_to_add_an_existing_member_says_why(
-    app: Flask, admin_client: FlaskClient, worker: Account
+    app: Flask, admin_client: FlaskClient, worker: Account, accounts: Accounts
 ) -> None:
     """Not WTForms' generic "Not a valid choice.": the person is already on the panel."""
     panel_id = make_panel(app, make_area(app))
+    sign_panel_isp(app, panel_id, accounts.organisation_id())
     make_membership(app, panel_id, worker.id)
     response = post_form(
         admin_client, f"/admin/panels/{panel_id}", {"user_id": str(worker.id), "role": "chair"}
@@ -1140,12 +1150,14 @@ def test_removing_a_member_through_another_panels_url_is_not_found(
 
 @pytest.fixture
 def world(app: Flask, accounts: Accounts) -> Account:
-    """Something at id 1 for every admin URL: the admin, their organisation, a panel, a member."""
+    """Something at id 1 for every admin URL: the admin, their organisation, a panel, a member,
+    the panel's ISP version and its signature."""
     admin = accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN, name="Ada Admin")
     assert admin.id == 1
     panel_id = make_panel(app, make_area(app))
     assert panel_id == 1
     assert make_membership(app, panel_id, admin.id) == 1
+    assert sign_panel_isp(app, panel_id, accounts.organisation_id()) == 1
     return admin
 
 

@@ -61,6 +61,7 @@ from cases.people import Identity
 from cases.queries import DueCase
 from cases.subject_access import services as subject_access_services
 from panels import declarations
+from panels import isp
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import MeetingCadence
@@ -88,6 +89,7 @@ SERVICE_MODULES = (
     auth_services,
     account_services,
     panel_services,
+    isp,
     case_services,
     retention,
     referrals,
@@ -135,7 +137,14 @@ class World:
         )
         db.session.add_all([self.area, self.panel, self.membership])
         db.session.flush()
-        sign_isp(self.panel, self.worker.organisation_id, self.admin.organisation_id)
+        # R1: the members' organisations have signed the panel's ISP; one organisation has not.
+        self.agreement = sign_isp(
+            self.panel, self.worker.organisation_id, self.admin.organisation_id
+        )
+        self.signatory = self.agreement.signatories[0]
+        self.unsigned = Organisation(name="Eastmere Housing", agency_type=AgencyType.HOUSING)
+        db.session.add(self.unsigned)
+        db.session.flush()
         self.case = case_services.open_case(
             actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary="Summary"
         )
@@ -307,6 +316,30 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
     "remove_member": (
         lambda w: panel_services.remove_member(w.membership, actor=w.admin),
         AuditAction.MEMBERSHIP_REMOVED,
+    ),
+    "add_agreement": (
+        lambda w: isp.add_agreement(
+            actor=w.admin, panel=w.panel, version="2", in_force_from=date(2030, 1, 1)
+        ),
+        AuditAction.ISP_AGREEMENT_ADDED,
+    ),
+    "add_signatory": (
+        lambda w: isp.add_signatory(
+            actor=w.admin,
+            agreement=w.agreement,
+            organisation=w.unsigned,
+            signed_on=date(2026, 1, 5),
+            review_on=date(2027, 1, 5),
+        ),
+        AuditAction.ISP_SIGNATORY_ADDED,
+    ),
+    "renew_signatory": (
+        lambda w: isp.renew_signatory(w.signatory, actor=w.admin, review_on=date(2100, 1, 1)),
+        AuditAction.ISP_SIGNATORY_RENEWED,
+    ),
+    "withdraw_signatory": (
+        lambda w: isp.withdraw_signatory(w.signatory, actor=w.admin, withdrawn_on=date(2026, 1, 5)),
+        AuditAction.ISP_SIGNATORY_WITHDRAWN,
     ),
     "open_case": (
         lambda w: case_services.open_case(

@@ -36,6 +36,7 @@ from cases.models import PersonSearchKey
 from cases.models import Referral
 from panels.models import Panel
 from panels.models import PanelType
+from panels.policy import panel_access
 from panels.registry import ReferralStatus
 from tests.conftest import make_settings
 from tests.conftest import post_form
@@ -208,3 +209,11 @@ def test_each_generated_case_carries_its_latest_referrals_state(
             ), case.id
             opening = [r for r in case.referrals if r.flag_expires_on]
             assert case.referral_count == len(opening)
+
+
+def test_every_generated_member_has_their_panels_under_a_signed_isp(app: Flask) -> None:
+    """R1: the generator signs each panel's ISP for its members' organisations, so nobody's
+    membership is suspended and the benchmarks measure real access."""
+    with app.app_context():
+        for user in db.session.scalars(select(User)):
+            assert panel_access(user).suspended == (), user.email

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from app.accounts.models import User
 from app.accounts.services import issue_account_token
 from app.database import db
 from app.extensions import limiter
+from panels.models import IspAgreement
 from panels.models import MeetingCadence
+from panels.models import Panel
 from panels.models import PanelType
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import PASSWORD
@@ -31,6 +34,7 @@ from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
 from tests.conftest import post_form
+from tests.referral_fixtures import sign_isp
 from tests.routes import POST_RULES
 from tests.routes import url_for_rule
 from tests.test_admin import FORGED_FORM
@@ -63,13 +67,22 @@ def target(app: Flask, accounts: Accounts, admin: Account) -> dict[str, str]:
     with app.app_context():
         user = db.session.get(User, worker.id)
         token = issue_account_token(user, TokenPurpose.RESET_PASSWORD)
+        # R1: version 1 of the panel's ISP signed by the worker's (and admin's) organisation,
+        # and a version 2 not signed yet, which the forged "add signatory" would sign.
+        panel = db.session.get_one(Panel, panel_id)
+        signed = sign_isp(panel, user.organisation_id)
+        unsigned = IspAgreement(panel=panel, version="2", in_force_from=date(2029, 1, 1))
+        db.session.add(unsigned)
         db.session.commit()
         organisation_id = user.organisation_id
+        agreement_id, signatory_id = unsigned.id, signed.signatories[0].id
     return {
         "user_id": str(worker.id),
         "organisation_id": str(organisation_id),
         "panel_id": str(panel_id),
         "membership_id": str(membership_id),
+        "agreement_id": str(agreement_id),
+        "signatory_id": str(signatory_id),
         "token": token,
     }
 

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
@@ -27,6 +28,7 @@ from panels.models import PanelType
 from panels.registry import DEFAULT_ASB_RISK_ITEMS
 from panels.registry import REGISTRY
 from panels.registry import STANDARD_TRANSITIONS
+from panels.registry import FieldCategory
 from panels.registry import InvalidSettings
 from panels.registry import PanelSettings
 from panels.registry import ReferralStatus
@@ -48,14 +50,16 @@ from tests.test_admin import make_panel
 from tests.test_admin import summary_errors
 from tests.test_admin import title
 
-MARAC_FIELDS = {
+# domain §8 R6 and break-glass: every panel type sets these.
+SHARING_FIELDS = {"break_glass_hours", "field_access"}
+MARAC_FIELDS = SHARING_FIELDS | {
     "dash_threshold",
     "escalation_incidents",
     "repeat_window_months",
     "repeat_definition",
     "definitions_version",
 }
-COMMUNITY_MARAC_FIELDS = {
+COMMUNITY_MARAC_FIELDS = SHARING_FIELDS | {
     "risk_items",
     "medium_risk_from",
     "high_risk_from",
@@ -65,7 +69,7 @@ COMMUNITY_MARAC_FIELDS = {
     "case_review_window_months",
     "definitions_version",
 }
-BASIC_FIELDS = {"repeat_window_months", "definitions_version"}
+BASIC_FIELDS = SHARING_FIELDS | {"repeat_window_months", "definitions_version"}
 DEFAULT_TOP_SCORE = sum(item.weight for item in DEFAULT_ASB_RISK_ITEMS)
 
 
@@ -107,6 +111,7 @@ BOUNDS = [
     ("repeat_count", 2, 20),
     ("case_review_threshold", 1, 3),
     ("case_review_window_months", 1, 6),
+    ("break_glass_hours", 1, 12),
 ]
 
 
@@ -266,7 +271,7 @@ def test_every_panel_type_has_a_spec() -> None:
 
 def test_each_type_uses_the_settings_its_guidance_makes_local() -> None:
     """MARAC: §2.3/§2.5; Community MARAC and the ASB Case Review: §3.3, §3.5, §3.7; the others
-    have only a repeat window and the definitions version."""
+    have only a repeat window and the definitions version; all have the sharing settings."""
     assert set(spec_for(PanelType.MARAC).settings_used) == MARAC_FIELDS
     assert set(spec_for(PanelType.COMMUNITY_MARAC).settings_used) == COMMUNITY_MARAC_FIELDS
     for panel_type in (PanelType.CHANNEL, PanelType.MACE, PanelType.IOM):
@@ -404,19 +409,33 @@ def named_inputs(page: str) -> set[str]:
     return set(re.findall(r'<(?:input|textarea|select)[^>]*name="([^"]+)"', page)) - {"csrf_token"}
 
 
+def sharing_inputs(inputs: set[str]) -> set[str]:
+    """The form's input names for the sharing settings: one checkbox group per field group."""
+    return (inputs - {"field_access"}) | {f"field_access-{c.value}" for c in FieldCategory}
+
+
+def sharing_form(settings: PanelSettings | None = None) -> dict[str, Any]:
+    """The sharing settings as the form posts them: each checkbox group's ticked values."""
+    settings = settings or PanelSettings()
+    return {"break_glass_hours": str(settings.break_glass_hours)} | {
+        f"field_access-{category.value}": [agency.value for agency in agencies]
+        for category, agencies in settings.field_access
+    }
+
+
 MARAC_FORM = {
     "dash_threshold": "14",
     "escalation_incidents": "3",
     "repeat_window_months": "12",
     "repeat_definition": "any_abuse",
     "definitions_version": "2026-1",
-}
+} | sharing_form()
 
 
 def community_form() -> dict[str, str]:
     """The Community MARAC settings form filled with the defaults."""
     settings = PanelSettings()
-    data = {
+    data = sharing_form() | {
         "medium_risk_from": str(settings.medium_risk_from),
         "high_risk_from": str(settings.high_risk_from),
         "repeat_window_months": str(settings.repeat_window_months),
@@ -448,15 +467,15 @@ def test_panel_page_links_to_its_settings_and_shows_how_its_type_works(
 @pytest.mark.parametrize(
     ("panel_type", "expected"),
     [
-        (PanelType.MARAC, MARAC_FIELDS),
+        (PanelType.MARAC, sharing_inputs(MARAC_FIELDS)),
         (
             PanelType.COMMUNITY_MARAC,
-            (COMMUNITY_MARAC_FIELDS - {"risk_items"})
+            sharing_inputs(COMMUNITY_MARAC_FIELDS - {"risk_items"})
             | {f"risk_items-{i}-{part}" for i in range(8) for part in ("label", "weight")},
         ),
-        (PanelType.CHANNEL, BASIC_FIELDS),
-        (PanelType.MACE, BASIC_FIELDS),
-        (PanelType.IOM, BASIC_FIELDS),
+        (PanelType.CHANNEL, sharing_inputs(BASIC_FIELDS)),
+        (PanelType.MACE, sharing_inputs(BASIC_FIELDS)),
+        (PanelType.IOM, sharing_inputs(BASIC_FIELDS)),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
@@ -707,7 +726,7 @@ def test_settings_of_other_panel_types_forged_onto_the_form_are_ignored(
     app: Flask, admin_client: FlaskClient
 ) -> None:
     panel_id = make_panel(app, make_area(app), "Newham Channel", PanelType.CHANNEL)
-    data = {
+    data = sharing_form() | {
         "repeat_window_months": "24",
         "definitions_version": "2026-3",
         "dash_threshold": "2",
@@ -730,6 +749,89 @@ def test_forged_extra_or_missing_risk_questions(app: Flask, admin_client: FlaskC
     response = post_form(admin_client, settings_url(panel_id), missing)
     assert response.status_code == 200
     assert field_error(response.text, "risk_items-7-weight") == "Enter the weight of question 8"
+
+
+def test_admin_sets_emergency_hours_and_who_sees_each_group_of_fields(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """Domain §8 R6: field access per panel; the audit says which agencies, readably."""
+    panel_id = make_panel(app, make_area(app))
+    page = admin_client.get(settings_url(panel_id)).text
+    assert input_value(page, "break_glass_hours") == "4"
+    assert re.search(r'name="field_access-location"[^>]*value="housing"[^>]*checked', page)
+    data = MARAC_FORM | {
+        "break_glass_hours": "6",
+        # Sent out of order: stored in the agency types' own order.
+        "field_access-location": ["housing", "police"],
+        "field_access-health": [],
+    }
+    response = post_form(admin_client, settings_url(panel_id), data)
+    assert response.status_code == 302
+    settings = PanelSettings.from_json(stored_settings(app, panel_id))
+    assert settings.break_glass_hours == 6
+    assert settings.agencies_seeing(FieldCategory.LOCATION) == (
+        AgencyType.POLICE,
+        AgencyType.HOUSING,
+    )
+    assert settings.agencies_seeing(FieldCategory.HEALTH) == ()
+    assert settings.agencies_seeing(FieldCategory.CHILDREN) == PanelSettings().agencies_seeing(
+        FieldCategory.CHILDREN
+    )
+    [event] = settings_events(app)
+    assert json.loads(event.changes or "") == {
+        "break_glass_hours": [4, 6],
+        "field_access.location": ["police,domestic_abuse_service,housing", "police,housing"],
+        "field_access.health": ["health,adult_social_care", ""],
+    }
+    shown = admin_client.get(f"/admin/panels/{panel_id}").text
+    assert "6 hours" in shown
+    assert f"{FieldCategory.LOCATION.label}: Police, Housing provider" in shown.replace(
+        "&#39;", "'"
+    )
+    assert f"{FieldCategory.HEALTH.label}: coordinators only" in shown
+
+
+def test_resaving_the_default_field_access_changes_nothing(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    panel_id = make_panel(app, make_area(app))
+    assert post_form(admin_client, settings_url(panel_id), MARAC_FORM).status_code == 302
+    [event] = settings_events(app)
+    assert not json.loads(event.changes or "{}")
+    assert PanelSettings.from_json(stored_settings(app, panel_id)) == PanelSettings()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        (
+            {"field_access-children": ["police", "the_press"]},
+            "field_access-children",
+            f"Tick only the agency types shown for {FieldCategory.CHILDREN.label}",
+        ),
+        (
+            {"break_glass_hours": "13"},
+            "break_glass_hours",
+            "Emergency access hours must be between 1 and 12",
+        ),
+        (
+            {"break_glass_hours": ""},
+            "break_glass_hours",
+            "Enter how many hours emergency access lasts",
+        ),
+    ],
+    ids=["forged-agency", "hours-13", "hours-blank"],
+)
+def test_refused_sharing_settings_are_explained_and_not_saved(
+    app: Flask, admin_client: FlaskClient, change: dict[str, Any], field: str, message: str
+) -> None:
+    panel_id = make_panel(app, make_area(app))
+    response = post_form(admin_client, settings_url(panel_id), MARAC_FORM | change)
+    assert response.status_code == 200
+    assert field_error(response.text.replace("&#39;", "'"), field) == message
+    assert summary_errors(response.text)[0][0] == field
+    assert stored_settings(app, panel_id) is None
+    assert settings_events(app) == []
 
 
 @pytest.mark.parametrize(
