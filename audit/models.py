@@ -38,6 +38,7 @@ class AuditAction(StrEnum):
     ISP_AGREEMENT_ADDED = "isp:agreement_added"
     ISP_SIGNATORY_ADDED = "isp:signatory_added"
     ISP_SIGNATORY_RENEWED = "isp:signatory_renewed"
+    ISP_SIGNATORY_SIGNED_AGAIN = "isp:signatory_signed_again"
     ISP_SIGNATORY_WITHDRAWN = "isp:signatory_withdrawn"
 
     AUDIT_CHECKPOINT_CREATED = "audit:checkpoint_created"

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint
 from flask import flash
+from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -173,7 +174,15 @@ def emergency_grant_for(case: Case) -> queries.EmergencyAccess | None:
 
 
 def alerts_navigation() -> dict[str, Any] | None:
-    """ "Alerts (N unread)" in the service navigation, for coordinators only."""
+    """ "Alerts (N unread)" in the service navigation, for coordinators only: counted once per
+    request, though the navigation is drawn for every template (form widgets included)."""
+    if "alerts_navigation" not in g:
+        g.alerts_navigation = _alerts_item()
+    item: dict[str, Any] | None = g.alerts_navigation
+    return item
+
+
+def _alerts_item() -> dict[str, Any] | None:
     if not current_user.is_authenticated:
         return None
     try:

@@ -506,9 +506,10 @@ class SharingDecision(SealedRecord):
     shared: Mapped[bool]
     lawful_basis: Mapped[LawfulBasis | None]  # none only when the decision is not to share
     consent: Mapped[ConsentStatus]
-    recipient: Mapped[str] = mapped_column(String(200))  # an organisation or panel, not a person
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("case_transfers.id"))
 
+    # Who it went to: meant to be an organisation or panel, but typed, so sealed like free text.
+    recipient = Sealed(TEXT)
     reason = Sealed(TEXT)
     # Why information was disclosed without an originator's agreement (R7), if it was.
     without_agreement_reason = Sealed(TEXT)

@@ -8,7 +8,7 @@ refusal is recorded.
 Who sees a case, on panels whose ISP their organisation has signed (`panels.policy`):
 - coordinators and chairs: every case of their panels;
 - representatives: the cases listed at a meeting whose confidentiality statement they have
-  accepted (R3), and the cases their agency referred or wrote to;
+  accepted (R3), and the cases their agency referred;
 - anyone on the case's panel holding an emergency (break-glass) grant, until it expires;
 - nobody at all from an organisation the case is restricted against (staff as subject).
 Managers, auditors and admins see no case content through panels they do not sit on.
@@ -43,7 +43,6 @@ from audit import AuditAction
 from audit import Outcome
 from cases.models import BreakGlassGrant
 from cases.models import Case
-from cases.models import CaseNote
 from cases.models import CaseRestriction
 from cases.models import Referral
 from panels.models import ConfidentialityDeclaration
@@ -125,7 +124,7 @@ def case_scope(viewer: Viewer) -> ColumnElement[bool]:
         reachable.append(
             and_(
                 Case.panel_id.in_(access.represents),
-                or_(_listed_for(viewer.user_id), _agency_contributed(viewer.organisation_id)),
+                or_(_listed_for(viewer.user_id), _agency_referred(viewer.organisation_id)),
             )
         )
     if viewer.grants:
@@ -149,19 +148,15 @@ def _listed_for(user_id: int) -> ColumnElement[bool]:
     )
 
 
-def _agency_contributed(organisation_id: int) -> ColumnElement[bool]:
-    """The agency referred the case or recorded information on it (its own information)."""
-    referred = exists(
+def _agency_referred(organisation_id: int) -> ColumnElement[bool]:
+    """The agency referred the case: it sees what became of its own referral. (Writing a note
+    does not count: a note written under emergency access would otherwise keep the case open
+    to the agency after the grant has ended.)"""
+    return exists(
         select(Referral.id).where(
             Referral.case_id == Case.id, Referral.referring_agency_id == organisation_id
         )
     )
-    wrote = exists(
-        select(CaseNote.id).where(
-            CaseNote.case_id == Case.id, CaseNote.agency_id == organisation_id
-        )
-    )
-    return or_(referred, wrote)
 
 
 def not_restricted(viewer: Viewer) -> ColumnElement[bool]:

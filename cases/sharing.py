@@ -94,7 +94,6 @@ def record_decision(
             "shared": [None, shared],
             "lawful_basis": [None, lawful_basis.value if lawful_basis else None],
             "consent": [None, consent.value],
-            "recipient": [None, checked.recipient],
             "transfer_id": [None, decision.transfer_id],
             "agreed_agency_ids": [None, agreed],
             "not_agreed_agency_ids": [None, not_agreed],

@@ -471,6 +471,12 @@ class RenewForm(FlaskForm):
     submit = SubmitField("Renew", widget=GovSubmitInput())
 
 
+class SignAgainForm(FlaskForm):
+    signed_on = _isp_date("Date signed again", "Enter the date the organisation signed again")
+    review_on = _isp_date("Review date", "Enter the date the signature is due for review")
+    submit = SubmitField("Record signature", widget=GovSubmitInput())
+
+
 class WithdrawForm(FlaskForm):
     withdrawn_on = _isp_date("Date withdrawn", "Enter the date the organisation withdrew")
     submit = SubmitField("Withdraw", widget=GovSubmitInput())

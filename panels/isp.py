@@ -115,6 +115,41 @@ def withdraw_signatory(signatory: IspSignatory, *, actor: User, withdrawn_on: da
     return signatory
 
 
+def sign_again(
+    signatory: IspSignatory, *, actor: User, signed_on: date, review_on: date
+) -> IspSignatory:
+    """An organisation that withdrew signs the same version again: its staff regain the panel
+    from the new signing date. The withdrawal stays on the record in the audit trail."""
+    if signatory.withdrawn_on is None:
+        raise DomainError(
+            "This organisation has not withdrawn: renew its signature instead", field="signed_on"
+        )
+    if signed_on < signatory.withdrawn_on:
+        raise DomainError(
+            "The new signing date must be on or after the date it withdrew", field="signed_on"
+        )
+    _check_dates(signed_on, review_on)
+    before = {
+        "signed_on": signatory.signed_on.isoformat(),
+        "review_on": signatory.review_on.isoformat(),
+        "withdrawn_on": signatory.withdrawn_on.isoformat(),
+    }
+    signatory.signed_on, signatory.review_on, signatory.withdrawn_on = signed_on, review_on, None
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.ISP_SIGNATORY_SIGNED_AGAIN,
+        object=signatory,
+        changes={
+            "signed_on": [before["signed_on"], signed_on.isoformat()],
+            "review_on": [before["review_on"], review_on.isoformat()],
+            "withdrawn_on": [before["withdrawn_on"], None],
+        },
+    )
+    forget_cached_access()
+    return signatory
+
+
 def _check_dates(signed_on: date, review_on: date) -> None:
     if review_on <= signed_on:
         raise DomainError("The review date must be after the date it was signed", field="review_on")

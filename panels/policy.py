@@ -114,7 +114,8 @@ def _work_out(user: User, day: date) -> PanelAccess:
         )
         .where(PanelMembership.user_id == user.id)
         .order_by(PanelMembership.panel_id, IspAgreement.in_force_from, IspAgreement.id)
-        .options(lazyload(IspAgreement.panel))
+        # Not joined: their inner joins would drop the rows of versions not signed.
+        .options(lazyload(IspAgreement.panel), lazyload(IspSignatory.organisation))
     ).all()
     latest: dict[int, tuple[PanelRole, IspAgreement | None, IspSignatory | None]] = {}
     for panel_id, role, agreement, signatory in rows:

@@ -317,6 +317,35 @@ def renew_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
 
 
 @bp.route(
+    "/admin/panels/<int:panel_id>/isp/signatories/<int:signatory_id>/sign-again",
+    methods=["GET", "POST"],
+)
+@requires(Permission.ADMIN_PANELS_MANAGE)
+def sign_isp_again(panel_id: int, signatory_id: int) -> str | Response:
+    panel = db.get_or_404(Panel, panel_id)
+    signatory = queries.signatory_of(panel, signatory_id) or abort(404)
+    form = forms.SignAgainForm()
+    if form.validate_on_submit():
+        assert form.signed_on.data is not None
+        assert form.review_on.data is not None
+        try:
+            isp.sign_again(
+                signatory,
+                actor=current_user,
+                signed_on=form.signed_on.data,
+                review_on=form.review_on.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            forms.put_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{signatory.organisation.name} has signed again", "success")
+            return _back_to_register(panel)
+    return _isp_form(panel, form, heading=f"{signatory.organisation.name} signs again")
+
+
+@bp.route(
     "/admin/panels/<int:panel_id>/isp/signatories/<int:signatory_id>/withdraw",
     methods=["GET", "POST"],
 )

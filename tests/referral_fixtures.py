@@ -41,6 +41,8 @@ def panel(
 
 def member(panel: Panel, user: User, role: PanelRole) -> None:
     """Put the user on the panel, their organisation signing its ISP first if need be (R1)."""
+    db.session.add(user)
+    db.session.flush()  # a new user's organisation gets its id
     sign_isp(panel, user.organisation_id)
     db.session.add(PanelMembership(panel=panel, user=user, role=role))
     db.session.flush()

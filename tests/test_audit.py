@@ -64,6 +64,7 @@ from panels import declarations
 from panels import isp
 from panels import services as panel_services
 from panels.models import Area
+from panels.models import IspSignatory
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -340,6 +341,12 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
     "withdraw_signatory": (
         lambda w: isp.withdraw_signatory(w.signatory, actor=w.admin, withdrawn_on=date(2026, 1, 5)),
         AuditAction.ISP_SIGNATORY_WITHDRAWN,
+    ),
+    "sign_again": (
+        lambda w: isp.sign_again(
+            _withdrawn(w.signatory), actor=w.admin, signed_on=date(2026, 2, 1), review_on=TWO_YEARS
+        ),
+        AuditAction.ISP_SIGNATORY_SIGNED_AGAIN,
     ),
     "open_case": (
         lambda w: case_services.open_case(
@@ -619,6 +626,16 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         AuditAction.BREAK_GLASS_REVIEWED,
     ),
 }
+
+
+TWO_YEARS = date(2028, 2, 1)
+
+
+def _withdrawn(signatory: IspSignatory) -> IspSignatory:
+    """The signatory as if it had withdrawn (set directly: no event)."""
+    signatory.withdrawn_on = date(2026, 1, 5)
+    db.session.flush()
+    return signatory
 
 
 def _housing() -> Organisation:

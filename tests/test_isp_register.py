@@ -693,3 +693,54 @@ def test_demo_logins_keep_their_panels_but_one_withdrawn_signature_shows_the_not
                 assert reason.startswith("Your organisation withdrew")
             else:
                 assert suspended == [], user.email
+
+
+def test_r1_an_organisation_that_withdrew_signs_again_and_regains_access(
+    app: Flask, admin_client: FlaskClient, register: Register, sign_in: SignIn
+) -> None:
+    """R1: signing the same version again after withdrawing restores access from the new
+    signing date; it cannot predate the withdrawal, and a current signature is renewed instead."""
+    signature = f"/signatories/{register.police_signature}"
+    again = isp_url(register, f"{signature}/sign-again")
+    not_withdrawn = post_form(
+        admin_client,
+        again,
+        {**date_fields("signed_on", TODAY), **date_fields("review_on", date(2028, 1, 1))},
+    )
+    assert field_error(not_withdrawn.text, "signed_on") == (
+        "This organisation has not withdrawn: renew its signature instead"
+    )
+    withdrawn = date_fields("withdrawn_on", TODAY - timedelta(days=10))
+    assert (
+        post_form(admin_client, isp_url(register, f"{signature}/withdraw"), withdrawn).status_code
+        == 302
+    )
+    assert case_status(app, sign_in, register) == 404
+    register_page = admin_client.get(isp_url(register)).text
+    assert f'Sign again<span class="govuk-visually-hidden"> {POLICE}' in register_page
+    too_early = post_form(
+        admin_client,
+        again,
+        {
+            **date_fields("signed_on", TODAY - timedelta(days=20)),
+            **date_fields("review_on", date(2028, 1, 1)),
+        },
+    )
+    assert field_error(too_early.text, "signed_on") == (
+        "The new signing date must be on or after the date it withdrew"
+    )
+    assert signatory(app, register.police_signature).withdrawn_on == TODAY - timedelta(days=10)
+    response = post_form(
+        admin_client,
+        again,
+        {**date_fields("signed_on", TODAY), **date_fields("review_on", date(2028, 1, 1))},
+    )
+    assert response.status_code == 302
+    assert banners(admin_client.get(response.location).text) == [f"{POLICE} has signed again"]
+    renewed = signatory(app, register.police_signature)
+    assert (renewed.signed_on, renewed.review_on, renewed.withdrawn_on) == (
+        TODAY,
+        date(2028, 1, 1),
+        None,
+    )
+    assert case_status(app, sign_in, register) == 200

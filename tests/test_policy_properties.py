@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck
+from hypothesis import example
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -66,7 +67,8 @@ def test_a_signature_is_in_force_only_between_signing_and_review_and_before_with
 @dataclass(frozen=True)
 class Facts:
     role: PanelRole | None
-    signature: str
+    signature: str  # the organisation's signature on version 1
+    newer_version: str  # a version 2: "none", "future", "signed" or "unsigned" (in force today)
     on_own_panel: bool  # the case is on the viewer's panel, not another one
     referred_by_own_agency: bool
     listed: bool
@@ -81,6 +83,7 @@ facts = st.builds(
     Facts,
     role=st.none() | st.sampled_from(list(PanelRole)),
     signature=st.sampled_from(SIGNATURES),
+    newer_version=st.sampled_from(["none", "future", "signed", "unsigned"]),
     on_own_panel=st.booleans(),
     referred_by_own_agency=st.booleans(),
     listed=st.booleans(),
@@ -96,7 +99,11 @@ def expected_visible(f: Facts) -> bool:
     """The rules of cases/policy.py in plain words."""
     if f.restricted_against_own:
         return False
-    member = f.role is not None and f.signature == "in_force" and f.on_own_panel
+    if f.newer_version in ("signed", "unsigned"):
+        signed = f.newer_version == "signed"  # the version in force is the newer one
+    else:
+        signed = f.signature == "in_force"
+    member = f.role is not None and signed and f.on_own_panel
     if not member:
         return False
     if f.role in (PanelRole.COORDINATOR, PanelRole.CHAIR):
@@ -112,11 +119,26 @@ def viewer_email(accounts: Accounts) -> str:
 
 
 @settings(
-    max_examples=120,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(f=facts)
+@example(  # a newer version in force that the organisation has not signed (R1)
+    f=Facts(
+        role=PanelRole.COORDINATOR,
+        signature="in_force",
+        newer_version="unsigned",
+        on_own_panel=True,
+        referred_by_own_agency=True,
+        listed=True,
+        declared_same_meeting=True,
+        declared_other_meeting=False,
+        restricted_against_own=False,
+        restricted_against_other=False,
+        grant="none",
+    )
+)
 def test_case_scope_follows_the_rules(app: Flask, viewer_email: str, f: Facts) -> None:
     """R5, R17, R19: whatever the combination, the scope that every fetch, list and search
     carries agrees with the rules. Each example is rolled back."""
@@ -139,6 +161,7 @@ def _build(viewer: User, f: Facts) -> Case:
     if f.role is not None:
         db.session.add(PanelMembership(panel=own, user=viewer, role=f.role))
     _sign(own, viewer.organisation_id, f.signature)
+    _newer_version(own, viewer.organisation_id, f.newer_version)
     panel = own if f.on_own_panel else elsewhere
     case = case_services.open_case(actor=None, panel=panel, opened_on=TODAY, summary=None)
     meeting, other_meeting = (
@@ -207,6 +230,22 @@ def _sign(panel: object, organisation_id: int, state: str) -> None:
             withdrawn_on=withdrawn,
         )
     )
+
+
+def _newer_version(panel: object, organisation_id: int, state: str) -> None:
+    if state == "none":
+        return
+    starts = TODAY + timedelta(days=5) if state == "future" else TODAY
+    agreement = IspAgreement(panel=panel, version="2", in_force_from=starts)
+    db.session.add(agreement)
+    if state in ("signed", "future"):
+        agreement.signatories.append(
+            IspSignatory(
+                organisation_id=organisation_id,
+                signed_on=TODAY - timedelta(days=1),
+                review_on=TODAY + timedelta(days=300),
+            )
+        )
 
 
 def _grant(viewer: User, case: Case, state: str) -> None:
