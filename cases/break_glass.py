@@ -42,6 +42,13 @@ def start(
         # No access to grant, and the reason could not be sealed under a destroyed key.
         raise DomainError("You cannot get emergency access to this case", field="reference")
     reason = _checked_reason(reason)
+    if _awaiting_review(actor, case):
+        # Otherwise emergency access could be renewed, hour after hour, into lasting access.
+        raise DomainError(
+            "Your earlier emergency access to this case has not been reviewed yet: ask one of "
+            "its coordinators to review it first",
+            field="reference",
+        )
     grant = BreakGlassGrant(
         case=case,
         data_key=case.data_key,
@@ -72,6 +79,15 @@ def start(
         },
     )
     return grant
+
+
+def _awaiting_review(actor: User, case: Case) -> bool:
+    earlier = select(BreakGlassGrant.id).where(
+        BreakGlassGrant.user_id == actor.id,
+        BreakGlassGrant.case_id == case.id,
+        BreakGlassGrant.reviewed_at.is_(None),
+    )
+    return db.session.scalar(earlier.limit(1)) is not None
 
 
 def end(grant: BreakGlassGrant, *, actor: User, now: datetime) -> BreakGlassGrant:

@@ -18,8 +18,10 @@ from app.template_filters import UK
 from cases.models import Case
 from cases.models import Referral
 from cases.models import RiskAssessment
+from panels.registry import DASH_ITEM_CATEGORIES
 from panels.registry import DASH_ITEMS
 from panels.registry import Criterion
+from panels.registry import FieldCategory
 from panels.registry import ReferralStatus
 from panels.registry import RiskLevel
 from panels.registry import RiskTool
@@ -127,20 +129,36 @@ class Answer:
     answer: str
     source: str
     comment: str
+    restricted: bool = False
 
 
-def answers(assessment: RiskAssessment) -> list[Answer] | None:
-    """Each question with its answer, source and comment; None if the answers were destroyed."""
+def answers(
+    assessment: RiskAssessment, fields: frozenset[FieldCategory] | None = None
+) -> list[Answer] | None:
+    """Each question with its answer, source and comment; None if the answers were destroyed.
+    With `fields` (what the viewer may see), DASH answers of other categories are withheld."""
     try:
         stored = json.loads(assessment.items or "[]")
     except ContentDestroyed:
         return None
     questions = _questions(assessment)
-    return [
+    shown = [
         _answer(number, questions, item)
         for number, item in enumerate(stored, start=1)
         if isinstance(item, dict)
     ]
+    if fields is None or assessment.tool is not RiskTool.DASH:
+        return shown
+    return [_withheld(a) if _hidden(a.number, fields) else a for a in shown]
+
+
+def _hidden(number: int, fields: frozenset[FieldCategory]) -> bool:
+    category = DASH_ITEM_CATEGORIES.get(number)
+    return category is not None and category not in fields
+
+
+def _withheld(answer: Answer) -> Answer:
+    return Answer(answer.number, answer.question, "Restricted", "", "", restricted=True)
 
 
 def _answer(number: int, questions: tuple[str, ...], item: dict[str, Any]) -> Answer:

@@ -154,7 +154,11 @@ def _agency_referred(organisation_id: int) -> ColumnElement[bool]:
     to the agency after the grant has ended.)"""
     return exists(
         select(Referral.id).where(
-            Referral.case_id == Case.id, Referral.referring_agency_id == organisation_id
+            Referral.case_id == Case.id,
+            Referral.referring_agency_id == organisation_id,
+            # Only referrals to the case's own panel: after a transfer, the sending panel's
+            # referrals give its agencies nothing on the receiving panel.
+            Referral.panel_id == Case.panel_id,
         )
     )
 

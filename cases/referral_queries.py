@@ -101,9 +101,14 @@ def upcoming_meetings(panel_id: int, on_or_after: date) -> Sequence[Meeting]:
 def meetings_for(user: User, since: date) -> list[tuple[Meeting, int]]:
     """Meetings of the user's coordinated panels from `since`, with how many referrals each
     has listed or heard (one grouped query)."""
+    # Cases closed to the user's organisation are not counted: the count would show they exist.
+    closed = policy.viewer_of(user).restricted
     listed = (
         select(Referral.meeting_id, func.count().label("n"))
-        .where(Referral.status.in_([ReferralStatus.LISTED, ReferralStatus.HEARD]))
+        .where(
+            Referral.status.in_([ReferralStatus.LISTED, ReferralStatus.HEARD]),
+            Referral.case_id.not_in(closed),
+        )
         .group_by(Referral.meeting_id)
         .subquery()
     )

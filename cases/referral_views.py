@@ -420,6 +420,7 @@ def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
         meeting=meeting,
         form=form,
         confidentiality_statement=CONFIDENTIALITY_STATEMENT,
+        today=uk_today(),
     )
 
 

@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
+from cases import policy
 from cases import sharing
 from cases.models import Case
 from cases.models import CasePerson
@@ -88,7 +89,7 @@ def start_referral(*, actor: User, panel: Panel) -> Referral:
         data_key=key_store().new_key(KeyPurpose.CASE),
         panel=panel,
         referrer=actor,
-        referring_agency_id=actor.organisation_id,
+        referring_agency_id=latest.referring_agency_id,
         status=ReferralStatus.DRAFT,
         answers="{}",
     )
@@ -274,6 +275,13 @@ def accept_referral(
     victim = next(p for p, e in zip(people, entries, strict=True) if e["role"] == "victim")
     perpetrators = [p for p, e in zip(people, entries, strict=True) if e["role"] == "perpetrator"]
     case = case_for(referral.panel, victim.id, [p.id for p in perpetrators]) if victim.id else None
+    if case is not None and case.id in policy.viewer_of(actor).restricted:
+        # Staff as subject: the referral belongs to a case closed to the actor's organisation.
+        # Saying so would reveal the case; another agency's coordinator screens it instead.
+        raise DomainError(
+            "You cannot accept this referral: ask a coordinator from another agency to screen it",
+            field="decision",
+        )
     new_case = case is None
     if case is None:
         case = Case(
@@ -426,7 +434,9 @@ def transfer_case(
         panel=to_panel,
         case=case,
         referrer=actor,
-        referring_agency_id=actor.organisation_id,
+        # The information still comes from the agency that referred it, not from the sending
+        # coordinator's agency, which gains no standing on the receiving panel (R7).
+        referring_agency_id=latest.referring_agency_id,
         status=ReferralStatus.ACCEPTED,
         # The repeat window stays anchored on the last referral, not on the transfer (E1, E9).
         referred_on=latest.referred_on,

@@ -64,6 +64,7 @@ def index() -> str | Response:
         errors=error_list(references, search, filters),
         matches=matches,
         listing=listing,
+        field_view=lambda panel: policy.field_view(current_user, panel),
         pagination=_pagination(listing, filters.query_args()) if listing else None,
         today=today,
     )

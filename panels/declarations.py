@@ -10,6 +10,7 @@ import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
+from app.database import uk_today
 from app.errors import DomainError
 from audit import AuditAction
 from panels.models import ConfidentialityDeclaration
@@ -38,6 +39,13 @@ def accept_confidentiality(
     )
     if existing is not None:
         return existing
+    if meeting.held_on < uk_today():
+        # A declaration opens the cases listed at the meeting: made afterwards, it would open
+        # a past agenda to someone who never attended (or turn emergency access into lasting).
+        raise DomainError(
+            "This meeting has already been held: its statement can no longer be accepted",
+            field="statement_version",
+        )
     declaration = ConfidentialityDeclaration(
         meeting_id=meeting.id, user_id=actor.id, statement_version=statement_version
     )

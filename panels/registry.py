@@ -483,6 +483,20 @@ DASH_ITEMS = (
 )
 
 
+# DASH questions whose answers are special-category or criminal-offence data (domain §8 R6):
+# only viewers who see that category of field see their answers and comments. By position.
+DASH_ITEM_CATEGORIES: dict[int, FieldCategory] = {
+    5: FieldCategory.HEALTH,  # depression, suicidal thoughts
+    7: FieldCategory.CHILDREN,  # conflict over child contact
+    9: FieldCategory.HEALTH,  # pregnancy
+    16: FieldCategory.HEALTH,  # sexual abuse
+    21: FieldCategory.HEALTH,  # the abuser's drugs, alcohol, mental health
+    22: FieldCategory.HEALTH,  # the abuser's suicide threats
+    23: FieldCategory.POLICE_INTELLIGENCE,  # breaches of bail or orders
+    24: FieldCategory.POLICE_INTELLIGENCE,  # criminal history
+}
+
+
 # The registry -------------------------------------------------------------------------------
 
 

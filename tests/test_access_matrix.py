@@ -33,12 +33,15 @@ from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from app.errors import DomainError
 from app.extensions import limiter
 from app.security import ACCESS_MARKER
 from app.security import ROLE_PERMISSIONS
 from app.security import SIGNED_IN
 from app.security import Permission
+from cases import break_glass
 from cases import policy
+from cases import referral_queries
 from cases import referrals
 from cases import services as case_services
 from cases.asb import services as asb_services
@@ -49,14 +52,18 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRestriction
 from cases.models import CaseRole
+from cases.models import ConsentStatus
+from cases.models import LawfulBasis
 from cases.models import Person
 from cases.repeats import suggest_people
+from panels import declarations
 from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.models import PanelType
+from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.registry import FormSection
 from tests.conftest import PASSWORD
 from tests.conftest import Accounts
@@ -66,6 +73,7 @@ from tests.referral_fixtures import PERPETRATOR_BORN
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import panel as make_panel
 from tests.referral_fixtures import perpetrator
+from tests.referral_fixtures import person
 from tests.referral_fixtures import sign_isp
 from tests.referral_fixtures import submitted
 from tests.referral_fixtures import victim
@@ -73,6 +81,8 @@ from tests.referral_fixtures import victim
 TODAY = uk_today()
 VICTIM_NAME = ("Marisol", "Quennell")
 VICTIM_BORN = date(1990, 3, 9)
+CHILD_NAME = ("Pippin", "Quennell")
+HEALTH_CANARY = "CANARY-HEALTH synthetic note on medication"
 
 # How each route with an object id decides, by the kind of object it names.
 CASE_VIEW, CASE_COORDINATE = "case:view", "case:coordinate"
@@ -163,6 +173,7 @@ MEMBERS = {
         "channel@m.example", "Council", {"channel": PanelRole.COORDINATOR}
     ),
     "away_coordinator": Member("away@m.example", "Away Council", {"away": PanelRole.COORDINATOR}),
+    "council_away_rep": Member("rep-away@m.example", "Council", {"away": PanelRole.REPRESENTATIVE}),
     "manager": Member("manager@m.example", "Council", global_role=GlobalRole.MANAGER),
     "auditor": Member("auditor@m.example", "Council", global_role=GlobalRole.AUDITOR),
     "admin": Member("admin@m.example", "Council", global_role=GlobalRole.ADMIN),
@@ -320,12 +331,12 @@ def _build(users: dict[str, int]) -> World:
             db.session.add(CasePerson(case=case, person=victim_person, role=CaseRole.VICTIM))
         else:
             people = [victim(*VICTIM_NAME, VICTIM_BORN), perpetrator("Tobin", f"Sharrock{number}")]
-            referral = submitted(
-                referrer_for[facts.referring_agency],
-                panels[facts.panel],
-                marac_answers(referred_on=TODAY, people=people),
-            )
-            matches = [victim_person.id if victim_person else None, None]
+            if name == "referred_by_housing":
+                people.append(person("child", *CHILD_NAME, date(2019, 4, 2)))
+            answers = marac_answers(referred_on=TODAY, people=people)
+            answers[FormSection.RISK]["items"][4]["comment"] = HEALTH_CANARY  # DASH 5
+            referral = submitted(referrer_for[facts.referring_agency], panels[facts.panel], answers)
+            matches = [victim_person.id if victim_person else None] + [None] * (len(people) - 1)
             accepted = referrals.accept_referral(
                 referral, actor=by_key["coordinator"], matches=matches, today=TODAY
             )
@@ -728,3 +739,141 @@ def test_repeat_matching_never_suggests_a_person_from_a_forbidden_case(
             )
         )
         assert (perpetrator_id in {s.person.id for s in suggestions}) is found
+
+
+# Regressions found by review -------------------------------------------------------------------
+
+
+def test_r6_dash_answers_of_a_restricted_category_are_withheld_from_the_page(
+    world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """R6: housing (not shown health information) sees the case its agency referred, but not the
+    answer or comment of DASH question 5 (depression, suicidal thoughts); the coordinator does."""
+    url = f"/cases/{world.cases['referred_by_housing']}"
+    housing = clients["housing_rep"].get(url).text
+    assert HEALTH_CANARY not in housing
+    assert "Restricted: shown only to the agencies" in housing
+    assert HEALTH_CANARY in clients["coordinator"].get(url).text
+
+
+def test_r6_children_are_not_named_in_the_case_list_to_those_not_shown_childrens_details(
+    world: World, clients: dict[str, FlaskClient]
+) -> None:
+    child = " ".join(CHILD_NAME)
+    housing = clients["housing_rep"].get("/cases").text
+    assert world.references["referred_by_housing"] in housing
+    assert child not in housing
+    assert "a child" in housing
+    assert child in clients["coordinator"].get("/cases").text
+
+
+def test_a_past_meeting_cannot_be_declared_for_afterwards(world: World) -> None:
+    """R3: a declaration opens a meeting's cases, so one made after the meeting would open a
+    past agenda to someone who never attended it."""
+    with world.app.test_request_context():
+        rep = db.session.get_one(User, world.users["housing_rep"])
+        past = panel_services.schedule_meeting(
+            actor=None,
+            panel=db.session.get_one(Panel, world.panels["home"]),
+            held_on=TODAY - timedelta(days=30),
+        )
+        with pytest.raises(DomainError, match="already been held"):
+            declarations.accept_confidentiality(
+                actor=rep, meeting=past, statement_version=CONFIDENTIALITY_STATEMENT_VERSION
+            )
+        db.session.rollback()
+
+
+def test_a_coordinator_cannot_screen_a_referral_into_a_case_closed_to_their_agency(
+    world: World,
+) -> None:
+    """Staff as subject: a new referral about the restricted case's victim and perpetrator is
+    refused to the Police coordinator (without naming the case), so it cannot reach the case."""
+    number = list(CASES).index("restricted")
+    with world.app.test_request_context():
+        coordinator = db.session.get_one(User, world.users["police_coordinator"])
+        referral = submitted(
+            db.session.get_one(User, world.users["coordinator"]),
+            db.session.get_one(Panel, world.panels["home"]),
+            marac_answers(
+                referred_on=TODAY,
+                people=[
+                    victim(*VICTIM_NAME, VICTIM_BORN),
+                    perpetrator("Tobin", f"Sharrock{number}"),
+                ],
+            ),
+        )
+        restricted = db.session.get_one(Case, world.cases["restricted"])
+        matches = [
+            p.person_id for p in sorted(restricted.people, key=lambda p: p.role != CaseRole.VICTIM)
+        ]
+        with pytest.raises(DomainError, match="ask a coordinator from another agency") as refused:
+            referrals.accept_referral(referral, actor=coordinator, matches=matches, today=TODAY)
+        assert restricted.reference not in str(refused.value)
+        db.session.rollback()
+
+
+def test_meeting_counts_leave_out_cases_closed_to_the_coordinators_agency(world: World) -> None:
+    with world.app.test_request_context():
+        counts = {
+            member: {
+                meeting.id: n
+                for meeting, n in referral_queries.meetings_for(
+                    db.session.get_one(User, world.users[member]), since=TODAY
+                )
+            }
+            for member in ("coordinator", "police_coordinator")
+        }
+    m1 = world.meetings["m1"]
+    assert (counts["coordinator"][m1], counts["police_coordinator"][m1]) == (2, 1)
+
+
+def test_r19_emergency_access_is_not_renewed_before_the_last_grant_is_reviewed(
+    world: World,
+) -> None:
+    """Otherwise a grant renewed hour after hour would become lasting access."""
+    with world.app.test_request_context():
+        holder = db.session.get_one(User, world.users["youth_rep"])
+        case = db.session.get_one(Case, world.cases["unlisted"])
+        with pytest.raises(DomainError, match="not been reviewed yet"):
+            break_glass.start(
+                actor=holder,
+                case=case,
+                reason_code=BreakGlassReason.IMMEDIATE_RISK,
+                reason="Synthetic urgent safeguarding need",
+                now=utcnow(),
+            )
+        db.session.rollback()
+
+
+def test_a_transfer_gives_the_sending_agency_no_standing_on_the_receiving_panel(
+    world: World,
+) -> None:
+    """R5, R19: after a transfer, a representative of the sending coordinator's agency (Council)
+    on the receiving panel sees the case only as any other representative would: not at all,
+    since Housing, not Council, referred it."""
+    with world.app.test_request_context():
+        coordinator = db.session.get_one(User, world.users["coordinator"])
+        away = db.session.get_one(Panel, world.panels["away"])
+        council_rep = db.session.scalar(select(User).where(User.email == "rep-away@m.example"))
+        assert council_rep is not None
+        case = db.session.get_one(Case, world.cases["referred_by_housing"])
+        referrals.transfer_case(
+            case,
+            actor=coordinator,
+            to_panel=away,
+            transferred_on=TODAY,
+            reason="Synthetic move to another area",
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+            agreements={case.referrals[0].referring_agency_id: True},
+        )
+        db.session.flush()
+        policy.forget_cached_viewer()
+        visible = db.session.scalar(
+            select(Case.id).where(
+                Case.id == case.id, policy.case_scope(policy.viewer_of(council_rep))
+            )
+        )
+        assert visible is None
+        db.session.rollback()

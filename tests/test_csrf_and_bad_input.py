@@ -24,6 +24,7 @@ from app.accounts.services import issue_account_token
 from app.database import db
 from app.extensions import limiter
 from panels.models import IspAgreement
+from panels.models import IspSignatory
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelType
@@ -73,6 +74,14 @@ def target(app: Flask, accounts: Accounts, admin: Account) -> dict[str, str]:
         signed = sign_isp(panel, user.organisation_id)
         unsigned = IspAgreement(panel=panel, version="2", in_force_from=date(2029, 1, 1))
         db.session.add(unsigned)
+        # An organisation that withdrew, which the forged "sign again" would bring back.
+        withdrawn = IspSignatory(
+            organisation_id=accounts.organisation_id("Withdrawn Housing", AgencyType.HOUSING),
+            signed_on=date(2020, 1, 1),
+            review_on=date(2099, 1, 1),
+            withdrawn_on=date(2021, 1, 1),
+        )
+        signed.signatories.append(withdrawn)
         db.session.commit()
         organisation_id = user.organisation_id
         agreement_id, signatory_id = unsigned.id, signed.signatories[0].id
@@ -83,6 +92,7 @@ def target(app: Flask, accounts: Accounts, admin: Account) -> dict[str, str]:
         "membership_id": str(membership_id),
         "agreement_id": str(agreement_id),
         "signatory_id": str(signatory_id),
+        "withdrawn_signatory_id": str(withdrawn.id),
         "token": token,
     }
 
@@ -121,6 +131,8 @@ def test_the_same_forged_post_with_a_token_would_change_something(
     rule: Rule,
 ) -> None:
     """Control for the test above: its payload is one that every admin form would act on."""
+    if rule.endpoint == "panels.sign_isp_again":  # only a withdrawn organisation signs again
+        target = target | {"signatory_id": target["withdrawn_signatory_id"]}
     url = url_for_rule(rule, **target)
     before = snapshot(app)
     token = csrf_token(admin_client.get("/").text)

@@ -273,7 +273,7 @@ def bundled(app: Flask, accounts: Accounts, auditor: int) -> Bundled:
         )
         request = receive(auditor)
         db.session.commit()
-        people = [c.suggestion.person.id for c in queries.candidates(request)]
+        people = [c.suggestion.person.id for c in queries.candidates(request, closed=frozenset())]
         return Bundled(request.id, cases, accepted.case.id, people)
 
 

@@ -74,7 +74,7 @@ class Candidate:
     appearances: Sequence[CasePerson]
 
 
-def candidates(request: SubjectAccessRequest) -> list[Candidate]:
+def candidates(request: SubjectAccessRequest, *, closed: frozenset[int]) -> list[Candidate]:
     """People across all panels whose name (or alias) or part of it, with a date of birth,
     matches what the requester gave; the ones already confirmed are always included."""
     born = request.subject_date_of_birth
@@ -88,16 +88,16 @@ def candidates(request: SubjectAccessRequest) -> list[Candidate]:
     confirmed = [s.person for s in request.subjects]
     seen = {s.person.id for s in found}
     found += [Suggestion(p, "confirmed") for p in confirmed if p.id not in seen]
-    appearances = _appearances([s.person.id for s in found])
+    appearances = _appearances([s.person.id for s in found], closed)
     return [Candidate(s, appearances.get(s.person.id, [])) for s in found]
 
 
-def _appearances(person_ids: Sequence[int]) -> dict[int, list[CasePerson]]:
+def _appearances(person_ids: Sequence[int], closed: frozenset[int]) -> dict[int, list[CasePerson]]:
     if not person_ids:
         return {}
     links = db.session.scalars(
         select(CasePerson)
-        .where(CasePerson.person_id.in_(person_ids))
+        .where(CasePerson.person_id.in_(person_ids), CasePerson.case_id.not_in(closed))
         .options(joinedload(CasePerson.case))
         .order_by(CasePerson.case_id)
     ).all()
@@ -168,16 +168,19 @@ class Bundle:
         return [item.case.id for item in self.cases]
 
 
-def bundle(request: SubjectAccessRequest) -> Bundle:
+def bundle(request: SubjectAccessRequest, *, closed: frozenset[int]) -> Bundle:
     """Every live case the confirmed people appear in, in any panel, with its referrals, notes,
-    other people (third parties) and who has read or changed it. A fixed number of queries."""
+    other people (third parties) and who has read or changed it. A fixed number of queries.
+
+    `closed` are cases restricted against the reader's organisation (staff as subject): they
+    are left out, for another organisation's information governance to handle."""
     subject_ids = {s.person_id for s in request.subjects}
     if not subject_ids:
         return Bundle([], access_capped=False)
     case_ids = select(CasePerson.case_id).where(CasePerson.person_id.in_(subject_ids))
     cases = db.session.scalars(
         select(Case)
-        .where(Case.id.in_(case_ids), Case.disposed_at.is_(None))
+        .where(Case.id.in_(case_ids), Case.id.not_in(closed), Case.disposed_at.is_(None))
         .order_by(Case.id)
         .options(
             selectinload(Case.people),

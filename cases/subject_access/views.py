@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.security import Permission
 from app.security import requires
 from audit import AuditAction
+from cases import policy
 from cases.forms import error_list
 from cases.subject_access import forms
 from cases.subject_access import queries
@@ -143,7 +144,7 @@ def advance(request_id: int, step: str) -> str | Response:
 @requires(Permission.AUDIT_LOG_READ)
 def bundle(request_id: int) -> str:
     request = _request_or_404(request_id)
-    found = queries.bundle(request)
+    found = queries.bundle(request, closed=_closed())
     # A read of case data: which request it served, and which cases and people it gathered.
     audit.record(
         actor=current_user,
@@ -194,7 +195,7 @@ def disclosure(request_id: int, referral_id: int) -> str | Response:
 
 
 def _confirm_subjects(request: SubjectAccessRequest) -> str | Response:
-    candidates = queries.candidates(request)
+    candidates = queries.candidates(request, closed=_closed())
     form = _subjects_form(candidates)
     if form.validate_on_submit():
         chosen = {int(value) for value in form.people.data}
@@ -231,7 +232,7 @@ def _described(candidate: queries.Candidate) -> str:
 
 
 def _render_show(request: SubjectAccessRequest, **step_forms: FlaskForm) -> str:
-    candidates = queries.candidates(request)
+    candidates = queries.candidates(request, closed=_closed())
     subjects = step_forms.get("subjects") or _subjects_form(candidates)
     if "subjects" not in step_forms:
         subjects.people.data = [str(s.person_id) for s in request.subjects]
@@ -285,3 +286,9 @@ def _details(form: forms.RequestForm) -> services.RequestDetails:
         subject_family_name=form.subject_family_name.data,
         subject_date_of_birth=form.subject_date_of_birth.data,
     )
+
+
+def _closed() -> frozenset[int]:
+    """Cases restricted against the auditor's own organisation: someone in them works there, so
+    this organisation's information governance does not handle them (staff as subject)."""
+    return policy.viewer_of(current_user).restricted
