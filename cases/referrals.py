@@ -89,7 +89,7 @@ def start_referral(*, actor: User, panel: Panel) -> Referral:
         data_key=key_store().new_key(KeyPurpose.CASE),
         panel=panel,
         referrer=actor,
-        referring_agency_id=latest.referring_agency_id,
+        referring_agency_id=actor.organisation_id,
         status=ReferralStatus.DRAFT,
         answers="{}",
     )
