@@ -30,6 +30,7 @@ from cases import referrals
 from cases import services as case_services
 from cases.models import Case
 from cases.models import CasePerson
+from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import Person
 from cases.people import Identity
@@ -597,3 +598,28 @@ def test_r15_only_withheld_referrals_take_a_disclosure_decision(
         ).status_code
         == 404
     )
+
+
+def test_a_case_closed_to_the_auditors_agency_is_left_out_of_the_bundle(
+    app: Flask, client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    """Staff as subject: a case restricted against the auditor's own organisation is handled
+    by another organisation's information governance, so it is not in this auditor's bundle."""
+    victim_case = bundled.case_by_role[CaseRole.VICTIM]
+    with app.app_context():
+        auditor = db.session.scalar(select(User).where(User.email == AUDITOR))
+        assert auditor is not None
+        db.session.add(
+            CaseRestriction(
+                case_id=victim_case,
+                organisation_id=auditor.organisation_id,
+                placed_by_id=auditor.id,
+            )
+        )
+        db.session.commit()
+    sign_in(client, AUDITOR)
+    confirm_all(client, bundled)
+    text = client.get(f"/audit/subject-access/{bundled.request_id}/bundle").text
+    assert f'aria-labelledby="case-{victim_case}"' not in text
+    assert "Synthetic note about the visit" not in text
+    _case_section(text, bundled.case_by_role[CaseRole.CHILD])  # the others are still there
