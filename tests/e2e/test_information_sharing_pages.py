@@ -118,6 +118,18 @@ def success_banner(page: Page) -> Locator:
     return page.locator(".govuk-notification-banner--success")
 
 
+def status_of(page: Page, path: str) -> int:
+    response = page.goto(path)
+    assert response is not None
+    return response.status
+
+
+def is_red(css_colour: str) -> bool:
+    """Whether a computed `rgb(r, g, b)` colour is clearly red (GOV.UK's error colour is)."""
+    red, green, blue = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
+    return red > 150 and green < 90 and blue < 90
+
+
 def fill_date(page: Page, legend: str, day: date) -> None:
     """Type a date into the GOV.UK date input whose fieldset has this legend."""
     group = page.get_by_role("group", name=legend)
@@ -268,7 +280,7 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     panel's coordinator is alerted and reviews it."""
     case_id, reference = case_hidden_from(live_app, POLICE_REPRESENTATIVE, "Newham MACE")
     page = signed_in_page(POLICE_REPRESENTATIVE)
-    assert page.goto(f"/cases/{case_id}").status == 404  # type: ignore[union-attr]
+    assert status_of(page, f"/cases/{case_id}") == 404
 
     page.goto("/cases")
     page.get_by_role("link", name="Emergency access", exact=True).click()
@@ -290,6 +302,7 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(f"Emergency access to case {reference} ends at")
     expect(banner).to_contain_text("Immediate risk to someone's life or safety")
+    assert is_red(banner.evaluate("element => getComputedStyle(element).backgroundColor"))
     assert_accessible(page, axe_source)
 
     page.get_by_role("button", name="End emergency access now").click()
@@ -297,7 +310,7 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     expect(success_banner(page)).to_contain_text(
         f"Your emergency access to case {reference} has ended"
     )
-    assert page.goto(f"/cases/{case_id}").status == 404  # type: ignore[union-attr]
+    assert status_of(page, f"/cases/{case_id}") == 404
 
     coordinator = signed_in_page(NEWHAM_COORDINATOR)
     coordinator.goto("/")
@@ -471,4 +484,8 @@ def test_a_member_whose_agency_withdrew_sees_the_no_access_notice(
         "Newham IOM Panel: Your organisation withdrew from the panel's information sharing"
     )
     expect(notice).not_to_contain_text("Havering IOM")
+    assert_accessible(page, axe_source)
+
+    page.get_by_role("link", name="Cases", exact=True).click()
+    expect(page.locator("#suspended-panels")).to_contain_text("Newham IOM Panel")
     assert_accessible(page, axe_source)
