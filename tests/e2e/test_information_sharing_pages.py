@@ -111,6 +111,11 @@ def error_summary(page: Page) -> Locator:
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("There is a problem")
     expect(page).to_have_title(re.compile(r"^Error: "))
+    # Each message links to its field: following the link must land on something on the page.
+    for link in summary.locator("a").all():
+        target = (link.get_attribute("href") or "").removeprefix("#")
+        assert target, f"{link.inner_text()!r} links nowhere"
+        expect(page.locator(f"[id='{target}']"), f"{link.inner_text()!r}").to_have_count(1)
     return summary
 
 
@@ -286,8 +291,17 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     page.get_by_role("link", name="Emergency access", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Get emergency access to a case")
     assert_accessible(page, axe_source)
+    # A reference that names no case gets the one answer every refusal gets.
+    page.get_by_label("Case reference").fill("MACE-999999")
+    page.get_by_label("Immediate risk to someone's life or safety").check()
+    page.get_by_label("Explain the emergency").fill("Urgent: the coordinator is away.")
+    page.get_by_role("button", name="Get emergency access").click()
+    expect(error_summary(page)).to_contain_text("You cannot get emergency access to this case")
+    assert_accessible(page, axe_source)
+
     page.get_by_label("Case reference").fill(reference)
     page.get_by_label("Immediate risk to someone's life or safety").check()
+    page.get_by_label("Explain the emergency").fill("")
     page.get_by_role("button", name="Get emergency access").click()
     expect(error_summary(page)).to_contain_text("Explain why you need emergency access")
     expect(page.get_by_label("Case reference")).to_have_value(reference)
