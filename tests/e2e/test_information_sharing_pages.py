@@ -29,7 +29,7 @@ from cases import policy
 from cases.models import Case
 from panels.models import Panel
 from tests.e2e.conftest import NewContext
-from tests.e2e.test_browser import assert_accessible
+from tests.e2e.test_browser import assert_accessible as assert_axe_finds_nothing
 from tests.e2e.test_browser import url_path
 
 pytestmark = pytest.mark.browser
@@ -127,6 +127,19 @@ def status_of(page: Page, path: str) -> int:
     response = page.goto(path)
     assert response is not None
     return response.status
+
+
+def assert_accessible(page: Page, axe_script: Path) -> None:
+    """axe-core's WCAG 2.2 AA rules, and one check axe leaves out: every group of radios,
+    checkboxes or date parts is named by its legend (WCAG 1.3.1), else a screen reader hears
+    "Police, checkbox" once for each group with nothing to tell the groups apart."""
+    assert_axe_finds_nothing(page, axe_script)
+    unnamed = page.locator("fieldset").evaluate_all(
+        "fieldsets => fieldsets"
+        ".filter(f => !(f.querySelector(':scope > legend')?.textContent.trim()))"
+        ".map(f => f.querySelector('input, select, textarea')?.name ?? f.outerHTML.slice(0, 80))"
+    )
+    assert not unnamed, f"fieldsets without a legend on {page.url}: {unnamed}"
 
 
 def is_red(css_colour: str) -> bool:
@@ -262,6 +275,8 @@ def test_admin_changes_emergency_hours_and_field_access_after_an_error(
     expect(page.get_by_label("Emergency access: hours")).to_have_value("13")
     assert_accessible(page, axe_source)
 
+    # Each group of choices is named by its legend (the groups had none before).
+    expect(page.get_by_role("group", name="What counts as a repeat")).to_be_visible()
     page.get_by_label("Emergency access: hours").fill("6")
     health = page.get_by_role("group", name="Health information")
     health.get_by_label("Probation").check()
