@@ -19,6 +19,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from flask import Flask
 from flask_migrate import upgrade
 from playwright.sync_api import Browser
 from playwright.sync_api import BrowserContext
@@ -60,11 +61,15 @@ def missing(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app the live server runs, so a test can look up demo data (in an app context)."""
+    return create_app(make_settings(tmp_path_factory.mktemp("e2e")))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
     """The app on a random local port, migrated and seeded with the demo data."""
-    directory = tmp_path_factory.mktemp("e2e")
-    settings = make_settings(directory)
-    app = create_app(settings)
+    app = live_app
     with app.app_context():
         upgrade()
         data.seed()
