@@ -65,6 +65,7 @@ def target(app: Flask, accounts: Accounts, admin: Account) -> dict[str, str]:
     worker = accounts.user(WORKER_EMAIL, name="Wendy Worker")
     panel_id = make_panel(app, make_area(app))
     membership_id = make_membership(app, panel_id, worker.id)
+    withdrawn_organisation = accounts.organisation_id("Withdrawn Housing", AgencyType.HOUSING)
     with app.app_context():
         user = db.session.get(User, worker.id)
         token = issue_account_token(user, TokenPurpose.RESET_PASSWORD)
@@ -76,7 +77,7 @@ def target(app: Flask, accounts: Accounts, admin: Account) -> dict[str, str]:
         db.session.add(unsigned)
         # An organisation that withdrew, which the forged "sign again" would bring back.
         withdrawn = IspSignatory(
-            organisation_id=accounts.organisation_id("Withdrawn Housing", AgencyType.HOUSING),
+            organisation_id=withdrawn_organisation,
             signed_on=date(2020, 1, 1),
             review_on=date(2099, 1, 1),
             withdrawn_on=date(2021, 1, 1),
