@@ -31,6 +31,7 @@ from app.accounts.models import User
 from app.accounts.tokens import issue_account_token
 from app.auth import services as auth_services
 from app.database import db
+from app.database import uk_today
 from app.database import utcnow
 from audit.models import AuditAction
 from audit.models import AuditEvent
@@ -65,6 +66,7 @@ from panels import isp
 from panels import services as panel_services
 from panels.models import Area
 from panels.models import IspSignatory
+from panels.models import Meeting
 from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -596,7 +598,7 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
     "accept_confidentiality": (
         lambda w: declarations.accept_confidentiality(
             actor=_in_force(w),
-            meeting=w.meeting,
+            meeting=_upcoming_meeting(w),
             statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
         ),
         AuditAction.CONFIDENTIALITY_ACCEPTED,
@@ -636,6 +638,14 @@ def _withdrawn(signatory: IspSignatory) -> IspSignatory:
     signatory.withdrawn_on = date(2026, 1, 5)
     db.session.flush()
     return signatory
+
+
+def _upcoming_meeting(w: World) -> Meeting:
+    """A meeting still to come (made directly: no event); declarations are made before one."""
+    meeting = Meeting(panel=w.panel, held_on=uk_today() + timedelta(days=7))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
 
 
 def _housing() -> Organisation:
