@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint
@@ -304,15 +305,15 @@ def renew_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
     form = forms.RenewForm()
     if form.validate_on_submit():
         assert form.review_on.data is not None
-        try:
-            isp.renew_signatory(signatory, actor=current_user, review_on=form.review_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            forms.put_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{signatory.organisation.name}'s signature has been renewed", "success")
-            return _back_to_register(panel)
+        review_on = form.review_on.data
+        done = _register_change(
+            panel,
+            form,
+            lambda: isp.renew_signatory(signatory, actor=current_user, review_on=review_on),
+            f"{signatory.organisation.name}'s signature has been renewed",
+        )
+        if done is not None:
+            return done
     return _isp_form(panel, form, heading=f"Renew {signatory.organisation.name}'s signature")
 
 
@@ -328,20 +329,17 @@ def sign_isp_again(panel_id: int, signatory_id: int) -> str | Response:
     if form.validate_on_submit():
         assert form.signed_on.data is not None
         assert form.review_on.data is not None
-        try:
-            isp.sign_again(
-                signatory,
-                actor=current_user,
-                signed_on=form.signed_on.data,
-                review_on=form.review_on.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            forms.put_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{signatory.organisation.name} has signed again", "success")
-            return _back_to_register(panel)
+        signed_on, review_on = form.signed_on.data, form.review_on.data
+        done = _register_change(
+            panel,
+            form,
+            lambda: isp.sign_again(
+                signatory, actor=current_user, signed_on=signed_on, review_on=review_on
+            ),
+            f"{signatory.organisation.name} has signed again",
+        )
+        if done is not None:
+            return done
     return _isp_form(panel, form, heading=f"{signatory.organisation.name} signs again")
 
 
@@ -356,23 +354,39 @@ def withdraw_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
     form = forms.WithdrawForm()
     if form.validate_on_submit():
         assert form.withdrawn_on.data is not None
-        try:
-            isp.withdraw_signatory(
-                signatory, actor=current_user, withdrawn_on=form.withdrawn_on.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            forms.put_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"{signatory.organisation.name} has withdrawn", "success")
-            return _back_to_register(panel)
+        withdrawn_on = form.withdrawn_on.data
+        done = _register_change(
+            panel,
+            form,
+            lambda: isp.withdraw_signatory(
+                signatory, actor=current_user, withdrawn_on=withdrawn_on
+            ),
+            f"{signatory.organisation.name} has withdrawn",
+        )
+        if done is not None:
+            return done
     return _isp_form(
         panel,
         form,
         heading=f"Withdraw {signatory.organisation.name}",
         warning="Its staff lose access to this panel's cases from the date of withdrawal.",
     )
+
+
+def _register_change(
+    panel: Panel, form: FlaskForm, change: Callable[[], object], done: str
+) -> Response | None:
+    """Make one change to the register: committed and back to the register, or refused with
+    the reason next to its field and nothing kept (None: the form is shown again)."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        forms.put_error(form, error)
+        return None
+    db.session.commit()
+    flash(done, "success")
+    return _back_to_register(panel)
 
 
 def _isp_form(panel: Panel, form: FlaskForm, *, heading: str, warning: str = "") -> str:
