@@ -59,6 +59,7 @@ class AuditAction(StrEnum):
     CASE_PERSON_ADDED = "case:person_added"
     CASE_RESTRICTED = "case:restricted"
     CASE_RESTRICTION_LIFTED = "case:restriction_lifted"
+    CASE_RESTRICTIONS_VIEWED = "case:restrictions_viewed"
     CASE_TRANSFERRED = "case:transferred"
     CASE_VIEWED = "case:viewed"
     PEOPLE_SEARCHED = "case:people_searched"

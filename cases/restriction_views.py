@@ -12,9 +12,11 @@ from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+import audit
 from app.database import db
 from app.errors import DomainError
 from app.security import signed_in
+from audit import AuditAction
 from cases import policy
 from cases import restriction_queries as queries
 from cases import restrictions as services
@@ -43,12 +45,16 @@ def index(case_id: int) -> str | Response:
             db.session.commit()
             flash(f"Nobody from {chosen.name} can open this case now", "success")
             return redirect(url_for("restrictions.index", case_id=case.id))
-    return render_template(
+    # Which agency a case is closed to says someone in it works there: the read is recorded.
+    audit.record(actor=current_user, action=AuditAction.CASE_RESTRICTIONS_VIEWED, object=case)
+    page = render_template(
         "cases/restrictions.html",
         case=case,
         form=form,
         restrictions=queries.restrictions_of(case),
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/cases/<int:case_id>/restrictions/<int:restriction_id>/lift", methods=["POST"])

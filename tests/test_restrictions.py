@@ -343,3 +343,15 @@ def test_placing_and_lifting_are_each_one_audit_event_of_codes(
         ]
         assert all(e.object_id == str(world.case) for e in events)
         assert HOUSING not in repr([e.changes for e in events])
+
+
+def test_opening_the_restrictions_page_is_a_recorded_read_of_the_case(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """R9: which agency a case is closed to is itself sensitive, so each read is recorded."""
+    clients[COORDINATOR].get(f"/cases/{world.case}/restrictions")
+    with app.app_context():
+        reads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.CASE_RESTRICTIONS_VIEWED)
+        ).all()
+        assert [(e.object_type, e.object_id) for e in reads] == [("cases", str(world.case))]
