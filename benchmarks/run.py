@@ -45,6 +45,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.accounts.models import User
@@ -105,6 +106,7 @@ def prepare(size: int) -> Flask:
     DATA.mkdir(parents=True, exist_ok=True)
     url = database_url(size)
     if url.startswith("postgresql"):
+        _create_database_if_missing(os.environ["BENCH_DATABASE_URL"])
         engine = create_engine(os.environ["BENCH_DATABASE_URL"])
         with engine.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS bench_{size}"))
@@ -136,6 +138,20 @@ def prepare(size: int) -> Flask:
         )
     marker.write_text(json.dumps(summary.__dict__) + "\n")
     return app
+
+
+def _create_database_if_missing(url: str) -> None:
+    """So `BENCH_DATABASE_URL=.../bench make bench` works on a server that has no `bench` yet."""
+    wanted = make_url(url)
+    engine = create_engine(wanted.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": wanted.database}
+        )
+        if not exists:
+            quoted = connection.dialect.identifier_preparer.quote(str(wanted.database))
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+    engine.dispose()
 
 
 def _marker(size: int) -> Path:

@@ -96,7 +96,14 @@ class KeyStore:
     def service_key(self, purpose: KeyPurpose) -> bytes:
         """One of the app's own keys (TOTP seeds, blind indexes, checkpoint signing), made on
         first use. Like data keys they are wrapped by the KEK, so a KEK rotation keeps them."""
-        key = db.session.get(DataKey, purpose.value)
+        held = db.session.info.get("service_keys", {}).get(purpose)
+        # Held and still in this session: skip even the identity-map lookup (screening and
+        # bulk generation compute thousands of blind indexes).
+        key = (
+            held
+            if held is not None and held in db.session
+            else db.session.get(DataKey, purpose.value)
+        )
         if key is None:
             key = self._create_service_key(purpose)
         # The session's identity map holds rows weakly: without a reference here every call
