@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 from flask import Blueprint
@@ -64,7 +65,8 @@ def index() -> str | Response:
         errors=error_list(references, search, filters),
         matches=matches,
         listing=listing,
-        field_view=lambda panel: policy.field_view(current_user, panel),
+        # Asked for every row: worked out once per panel for this page.
+        field_view=cache(lambda panel: policy.field_view(current_user, panel)),
         pagination=_pagination(listing, filters.query_args()) if listing else None,
         today=today,
     )
