@@ -6,8 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import DateField
 from wtforms import SelectField
@@ -17,6 +15,8 @@ from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
 from app.auth.forms import strip_whitespace
+from app.widgets import DateInput
+from app.widgets import Select
 from audit.models import AuditAction
 from audit.models import Outcome
 from audit.queries import EventFilters
@@ -27,7 +27,7 @@ DATE_PARTS = ("day", "month", "year")
 class UKDateField(DateField):
     """A GOV.UK date input (day, month, year) that answers with the design system's messages."""
 
-    widget = GovDateInput()
+    widget = DateInput()
 
     def __init__(self, label: str, **kwargs: Any) -> None:
         super().__init__(label, format="%d %m %Y", **kwargs)
@@ -71,7 +71,7 @@ def _error_target(field: Any) -> str:
 class FilterSelect(SelectField):
     """A select whose forged value gets a plain message instead of WTForms' "Not a valid choice"."""
 
-    widget = GovSelect()
+    widget = Select()
 
     def __init__(self, label: str, *, invalid: str, **kwargs: Any) -> None:
         super().__init__(label, **kwargs)

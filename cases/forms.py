@@ -10,7 +10,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms import TextAreaField
@@ -21,6 +20,7 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from app.auth.forms import strip_whitespace
+from app.widgets import TextInput
 from audit.forms import DATE_PARTS
 from audit.forms import FilterSelect
 from audit.forms import UKDateField
@@ -69,7 +69,7 @@ class PeopleSearchForm(FlaskForm):
 
     given_names = StringField(
         "First name",
-        widget=GovTextInput(),
+        widget=TextInput(),
         validators=[
             DataRequired(message="Enter a first name"),
             Length(max=100, message="First name must be 100 characters or fewer"),
@@ -77,7 +77,7 @@ class PeopleSearchForm(FlaskForm):
     )
     family_name = StringField(
         "Last name",
-        widget=GovTextInput(),
+        widget=TextInput(),
         validators=[
             DataRequired(message="Enter a last name"),
             Length(max=100, message="Last name must be 100 characters or fewer"),
@@ -98,7 +98,7 @@ class ReferenceSearchForm(FlaskForm):
 
     reference = StringField(
         "Case reference",
-        widget=GovTextInput(),
+        widget=TextInput(),
         description="For example, MARAC-000042 or marac-42",
         filters=[strip_whitespace],
         validators=[
