@@ -92,7 +92,19 @@ class Case(SealedRecord):
 
     __tablename__ = "cases"
     __table_args__ = (
-        Index("ix_cases_panel_id_last_referred_on", "panel_id", "last_referred_on", "id"),
+        # The case list's default order, carrying the columns its filters test, so counting
+        # and paging a filtered list reads the index alone: at a million referrals reading each
+        # row for its risk level cost 25 ms a query (count and page) on SQLite.
+        Index(
+            "ix_cases_panel_id_last_referred_on_filters",
+            "panel_id",
+            "last_referred_on",
+            "id",
+            "risk_level",
+            "stage",
+            "is_repeat",
+            "next_meeting_on",
+        ),
         Index("ix_cases_panel_id_next_meeting_on", "panel_id", "next_meeting_on"),
     )
 
