@@ -112,6 +112,13 @@ def expected_visible(f: Facts) -> bool:
     return listed_for_me or f.referred_by_own_agency or f.grant == "live"
 
 
+@pytest.fixture(autouse=True)
+def one_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The policy judges signatures against the day the examples were built for. On the wall
+    clock a run that crosses midnight would see "signed tomorrow" become "signed today"."""
+    monkeypatch.setattr(panel_policy, "uk_today", lambda: TODAY)
+
+
 @pytest.fixture
 def viewer_email(accounts: Accounts) -> str:
     accounts.organisation_id("Props Housing", AgencyType.HOUSING)
@@ -133,6 +140,21 @@ def viewer_email(accounts: Accounts) -> str:
         referred_by_own_agency=True,
         listed=True,
         declared_same_meeting=True,
+        declared_other_meeting=False,
+        restricted_against_own=False,
+        restricted_against_other=False,
+        grant="none",
+    )
+)
+@example(  # signed from tomorrow: not in force yet, however long the run takes (R1)
+    f=Facts(
+        role=PanelRole.COORDINATOR,
+        signature="not_yet",
+        newer_version="none",
+        on_own_panel=True,
+        referred_by_own_agency=False,
+        listed=False,
+        declared_same_meeting=False,
         declared_other_meeting=False,
         restricted_against_own=False,
         restricted_against_other=False,
