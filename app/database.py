@@ -96,6 +96,9 @@ def flush_unique(message: str, *, field: str) -> None:
         raise DomainError(message, field=field) from None
 
 
+READ_ONLY = "read_only"  # an execution option for connections that never write
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     """Enforce foreign keys and durable WAL commits on SQLite; other engines are untouched."""
@@ -117,10 +120,13 @@ def _begin_immediately_on_sqlite(connection: Connection) -> None:
 
     Nearly every request writes (at least its audit event). A deferred SQLite transaction that
     read first and writes later fails at once if another writer committed in between, whatever
-    the busy timeout; starting with BEGIN IMMEDIATE makes writers queue instead.
+    the busy timeout; starting with BEGIN IMMEDIATE makes writers queue instead. A connection
+    marked READ_ONLY (the audit verifier's workers) begins deferred: it reads a snapshot without
+    waiting for the write lock.
     """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO
@@ -29,10 +30,17 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Checkpoints exported earlier and kept outside the system (JSON lines).",
 )
-def verify(checkpoint_file: Path | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="one per CPU",
+    help="Processes that share a long chain between them (a short one is checked in one).",
+)
+def verify(checkpoint_file: Path | None, workers: int) -> None:
     """Check every event and checkpoint; exit 1 naming the first bad sequence number."""
     checkpoints = stored_checkpoints() + _read_checkpoints(checkpoint_file)
-    result = verify_chain(checkpoints)
+    result = verify_chain(checkpoints, workers=workers)
     # The run itself is on the record, after the events it checked.
     services.record(
         actor=None,

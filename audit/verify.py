@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from collections.abc import Iterable
-from collections.abc import Iterator
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from hashlib import sha256
+from itertools import repeat
+from multiprocessing import get_context
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy import create_engine
+from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.pool import NullPool
 
 from app.crypto import CheckpointSigner
+from app.database import READ_ONLY
 from app.database import db
 from app.database import utcnow
 from app.keys.models import KeyPurpose
@@ -29,6 +35,7 @@ from audit.models import AuditCheckpoint
 from audit.models import AuditEvent
 
 BATCH = 5000
+WORKER_SHARE = 250_000  # fewer events than this per worker: starting it costs more than it saves
 SEQUENCE = LEAF_FIELDS.index("sequence")
 PREVIOUS_HASH = LEAF_FIELDS.index("previous_hash")
 OCCURRED_AT = LEAF_FIELDS.index("occurred_at")
@@ -108,22 +115,103 @@ def stored_checkpoints() -> list[Checkpoint]:
     ]
 
 
-def verify_chain(checkpoints: Iterable[Checkpoint] = ()) -> Verification:
-    """Walk the whole chain in order; report the first sequence number that is wrong."""
+def verify_chain(checkpoints: Iterable[Checkpoint] = (), *, workers: int = 1) -> Verification:
+    """Walk the chain up to its current head; report the first sequence number that is wrong.
+
+    With `workers` above one, a long chain is cut into that many ranges of sequence numbers,
+    each checked in its own process; the result is the one a single walk would give.
+    """
     wanted = {c.sequence: c for c in checkpoints}
     for checkpoint in wanted.values():
         if not CheckpointSigner.is_valid(
             checkpoint.message(), checkpoint.signature, checkpoint.public_key
         ):
             return Verification(0, checkpoint.sequence, "checkpoint signature is not valid")
-    with closing(_events_in_order()) as in_order:
-        return _walk(in_order, wanted)
+    head = db.session.scalar(select(func.max(AuditEvent.sequence))) or 0
+    ranges = _ranges(head, workers)
+    if len(ranges) == 1:
+        parts = [_check_range(db.session.connection(), *ranges[0], wanted)]
+    else:
+        url = db.engine.url.render_as_string(hide_password=False)
+        # Spawned, not forked: a child must not share the parent's open connections.
+        with ProcessPoolExecutor(len(ranges), mp_context=get_context("spawn")) as pool:
+            firsts, lasts = zip(*ranges, strict=True)
+            parts = list(pool.map(_check_range_apart, repeat(url), firsts, lasts, repeat(wanted)))
+    return _combine(parts, wanted, head)
 
 
-def _walk(in_order: Iterator[Sequence[Any]], wanted: dict[int, Checkpoint]) -> Verification:
-    """Check contiguity, links and hashes event by event, and agreement with the checkpoints."""
-    expected, previous, checked = 1, GENESIS_HASH, 0
-    for row in in_order:
+def _ranges(head: int, workers: int) -> list[tuple[int, int]]:
+    """Sequence ranges of at least WORKER_SHARE events each (just one for a short chain)."""
+    count = max(1, min(workers, head // WORKER_SHARE))
+    bounds = [1 + head * i // count for i in range(count + 1)]
+    return [(bounds[i], bounds[i + 1] - 1) for i in range(count)]
+
+
+def _combine(parts: list[Verification], wanted: dict[int, Checkpoint], head: int) -> Verification:
+    """The first range's problem, counting the events checked before it as a single walk would."""
+    checked = 0
+    for part in parts:
+        if not part.intact:
+            return Verification(
+                checked + part.events_checked, part.first_bad_sequence, part.problem
+            )
+        checked += part.events_checked
+    beyond = [sequence for sequence in wanted if sequence > head]
+    if beyond:
+        return Verification(checked, head + 1, f"log ends before signed checkpoint {max(beyond)}")
+    return Verification(checked)
+
+
+def _check_range_apart(
+    url: str, first: int, last: int, wanted: dict[int, Checkpoint]
+) -> Verification:
+    """`_check_range` in a worker process, on its own connection."""
+    engine = create_engine(url, poolclass=NullPool, execution_options={READ_ONLY: True})
+    try:
+        with engine.connect() as connection:
+            return _check_range(connection, first, last, wanted)
+    finally:
+        engine.dispose()
+
+
+def _check_range(
+    connection: Connection, first: int, last: int, wanted: dict[int, Checkpoint]
+) -> Verification:
+    """Check events `first` to `last`: the first must follow the stored hash of the one before
+    (which the range before checks is that event's true hash)."""
+    table = AuditEvent.__tablename__
+    previous = (
+        GENESIS_HASH
+        if first == 1
+        else connection.exec_driver_sql(
+            f"SELECT event_hash FROM {table} WHERE sequence = {first - 1:d}"  # noqa: S608
+        ).scalar()
+    )
+    columns = ", ".join((*LEAF_FIELDS, "event_hash"))
+    rows = connection.exec_driver_sql(
+        f"SELECT {columns} FROM {table} WHERE sequence BETWEEN {first:d} AND {last:d}"  # noqa: S608
+        " ORDER BY sequence",
+        # Streamed (a server-side cursor on PostgreSQL), so memory stays flat.
+        execution_options={"stream_results": True, "max_row_buffer": BATCH},
+    )
+    with closing(rows):
+        return _walk(rows, wanted, first, last, previous)
+
+
+def _walk(
+    rows: Iterable[Sequence[Any]],
+    wanted: dict[int, Checkpoint],
+    first: int,
+    last: int,
+    previous: str | None,
+) -> Verification:
+    """Check contiguity, links and hashes event by event, and agreement with the checkpoints.
+
+    Rows are the driver's own values in leaf order, with no ORM or type processing: over tens
+    of millions of rows that processing cost more than the hashing.
+    """
+    expected, checked = first, 0
+    for row in rows:
         *fields, event_hash = row
         sequence, previous_hash = fields[SEQUENCE], fields[PREVIOUS_HASH]
         if sequence != expected:
@@ -137,29 +225,9 @@ def _walk(in_order: Iterator[Sequence[Any]], wanted: dict[int, Checkpoint]) -> V
         if signed and signed.head_hash != event_hash:
             return Verification(checked, expected, "differs from a signed checkpoint")
         previous, expected, checked = event_hash, expected + 1, checked + 1
-    beyond = [sequence for sequence in wanted if sequence >= expected]
-    if beyond:
-        return Verification(checked, expected, f"log ends before signed checkpoint {max(beyond)}")
+    if expected <= last:  # the range's last events are gone
+        return Verification(checked, expected, "event missing or out of order")
     return Verification(checked)
-
-
-def _events_in_order() -> Generator[Sequence[Any]]:
-    """Stream the chain's raw column values in leaf order (a server-side cursor on PostgreSQL),
-    closing the cursor however the walk ends.
-
-    The driver's own values, with no ORM or type processing: over tens of millions of rows
-    that processing cost more than the hashing. `_utc_text` turns the time into the leaf's form.
-    """
-    columns = ", ".join((*LEAF_FIELDS, "event_hash"))
-    table = AuditEvent.__tablename__
-    rows = db.session.connection().exec_driver_sql(
-        f"SELECT {columns} FROM {table} ORDER BY sequence",  # noqa: S608 (names, not input)
-        execution_options={"stream_results": True, "max_row_buffer": BATCH},
-    )
-    try:
-        yield from rows
-    finally:
-        rows.close()
 
 
 def _utc_text(stored: datetime | str) -> str:

@@ -33,6 +33,7 @@ from app.auth import services as auth_services
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from audit import verify as audit_verify
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
@@ -870,16 +871,22 @@ def chain(app: Flask) -> Flask:
     return app
 
 
-def first_bad(app: Flask, *, checkpoints: list[Any] | None = None) -> int | None:
+def first_bad(app: Flask, *, checkpoints: list[Any] | None = None, workers: int = 1) -> int | None:
     with app.app_context():
-        result = verify_chain(checkpoints or [])
+        result = verify_chain(checkpoints or [], workers=workers)
         return result.first_bad_sequence
 
 
-def tamper(app: Flask, *statements: str) -> None:
+@pytest.fixture
+def short_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let even a twelve-event chain be split between workers."""
+    monkeypatch.setattr(audit_verify, "WORKER_SHARE", 1)
+
+
+def tamper(app: Flask, *statements: str, **values: object) -> None:
     with app.app_context():
         for statement in statements:
-            db.session.execute(text(statement))
+            db.session.execute(text(statement), values)
         db.session.commit()
 
 
@@ -941,11 +948,42 @@ def test_an_intact_chain_verifies(chain: Flask) -> None:
         "insert",
     ],
 )
+@pytest.mark.parametrize("workers", [1, 3], ids=["one-walk", "three-workers"])
 def test_any_single_tampering_is_detected_at_its_sequence(
-    chain: Flask, statements: list[str], bad: int
+    chain: Flask, statements: list[str], bad: int, workers: int, short_shares: None
 ) -> None:
     tamper(chain, *statements)
-    assert first_bad(chain) == bad
+    assert first_bad(chain, workers=workers) == bad
+
+
+# With three workers the ranges are 1-4, 5-8 and 9-12. The list of tamperings above already
+# hits 1, 5, 7 and 9; these are the other ends of ranges (each start and end is then covered).
+RANGE_EDGES = [4, 8, 12]
+
+
+def test_workers_agree_with_one_walk_wherever_the_damage_is(
+    chain: Flask, short_shares: None
+) -> None:
+    """Each range's last event edited, then deleted, one position at a time."""
+    tamper(chain, "CREATE TABLE saved AS SELECT * FROM audit_events")
+    for sequence in RANGE_EDGES:
+        tamper(chain, "UPDATE audit_events SET purpose = 'x' WHERE sequence = :n", n=sequence)
+        assert first_bad(chain, workers=3) == sequence
+        tamper(chain, "UPDATE audit_events SET purpose = NULL WHERE sequence = :n", n=sequence)
+    with chain.app_context():
+        intact = verify_chain(workers=3)
+    assert (intact.problem, intact.events_checked) == (None, 12)
+    for sequence in RANGE_EDGES:
+        tamper(chain, "DELETE FROM audit_events WHERE sequence = :n", n=sequence)
+        with chain.app_context():
+            result = verify_chain(workers=3)
+        if sequence < 12:
+            assert (result.first_bad_sequence, result.events_checked) == (sequence, sequence - 1)
+        else:  # the head itself: only a checkpoint can tell
+            assert (result.intact, result.events_checked) == (True, 11)
+        tamper(
+            chain, "INSERT INTO audit_events SELECT * FROM saved WHERE sequence = :n", n=sequence
+        )
 
 
 def test_a_recomputed_chain_is_caught_by_a_signed_checkpoint(chain: Flask) -> None:
@@ -1013,6 +1051,17 @@ def test_verify_command_exit_codes_and_messages(chain: Flask, tmp_path: Path) ->
     assert "BROKEN at sequence 6: event altered" in broken.output
     runs = [e for e in events(chain) if e.action is AuditAction.AUDIT_VERIFIED]
     assert [e.outcome for e in runs] == [Outcome.SUCCESS, Outcome.FAILURE]
+
+
+def test_verify_command_shares_the_chain_between_workers(chain: Flask, short_shares: None) -> None:
+    runner = chain.test_cli_runner()
+    tamper(chain, "UPDATE audit_events SET object_id = 'changed' WHERE sequence = 10")
+    broken = runner.invoke(args=["audit", "verify", "--workers", "2"])
+    assert (broken.exit_code, broken.output.strip()) == (
+        1,
+        "Audit trail BROKEN at sequence 10: event altered.",
+    )
+    assert runner.invoke(args=["audit", "verify", "--workers", "0"]).exit_code == 2
 
 
 def test_exported_checkpoints_are_checked_on_a_later_verify(chain: Flask, tmp_path: Path) -> None:
@@ -1092,7 +1141,7 @@ def test_postgresql_refuses_updates_deletes_and_truncation(pg_app: Flask) -> Non
 
 
 @pytest.mark.postgres
-def test_tampering_is_detected_on_postgresql(pg_app: Flask) -> None:
+def test_tampering_is_detected_on_postgresql(pg_app: Flask, short_shares: None) -> None:
     with pg_app.test_request_context():
         for number in range(5):
             audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED, object=("test", number))
@@ -1100,11 +1149,13 @@ def test_tampering_is_detected_on_postgresql(pg_app: Flask) -> None:
         # The driver hands times back in the session's zone; the verifier hashes them in UTC.
         db.session.execute(text("SET TIME ZONE 'America/New_York'"))
         assert verify_chain().intact
+        assert verify_chain(workers=2).events_checked == 5  # ranges 1-2 and 3-5, intact
         # A superuser can switch the triggers off; the chain still tells.
         db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
         db.session.execute(text("UPDATE audit_events SET object_id = '9' WHERE sequence = 3"))
         db.session.commit()
         assert verify_chain().first_bad_sequence == 3
+        assert verify_chain(workers=2).first_bad_sequence == 3
         db.session.execute(text("DELETE FROM audit_events WHERE sequence = 3"))
         db.session.commit()
         assert verify_chain().first_bad_sequence == 3
