@@ -143,13 +143,7 @@ def cases_for(user: User, filters: CaseFilters, *, page: int, today: date) -> Ca
     # The page's ids first, from the cases table alone, then just those rows with their panel,
     # key and people: sorting every matching case joined to its panel and data key cost
     # 110 ms at 100,000 referrals on SQLite, and grew with the size of the user's panels.
-    ids = db.session.scalars(
-        select(Case.id)
-        .where(*conditions)
-        .order_by(*SORT_ORDER[filters.sort])
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    ids = _page_ids(conditions, filters.sort, page, total)
     loaded = db.session.scalars(
         select(Case).where(Case.id.in_(ids)).options(selectinload(Case.people))
     ).all()
@@ -177,13 +171,52 @@ def _conditions(filters: CaseFilters, today: date) -> list[ColumnElement[bool]]:
     return conditions
 
 
-SORT_ORDER: dict[CaseSort, tuple[ColumnElement[Any], ...]] = {
-    # Cases never referred (opened directly) have no referral date and come last.
-    CaseSort.LAST_REFERRED: (Case.last_referred_on.desc().nulls_last(), Case.id.desc()),
-    CaseSort.OPENED: (Case.opened_on.desc(), Case.id.desc()),
-    CaseSort.REFERENCE: (Case.id.asc(),),
-    CaseSort.NEXT_MEETING: (Case.next_meeting_on.asc().nulls_last(), Case.id.asc()),
+def _page_ids(
+    conditions: list[ColumnElement[bool]], sort: CaseSort, page: int, total: int
+) -> list[int]:
+    """The ids on the page, in order. A page past the middle is read from the list's end: the
+    database then sorts only the rows from the end up to the page, not every row before it
+    (at a million referrals, about 6,500 rather than 10,000 for a coordinator's last reachable page).
+    """
+    offset = (page - 1) * PAGE_SIZE
+    size = max(0, min(PAGE_SIZE, total - offset))
+    from_end = total - offset - size
+    if from_end >= offset:
+        return list(_ids(conditions, order_by(sort), PAGE_SIZE, offset))
+    return list(reversed(_ids(conditions, order_by(sort, from_end=True), size, from_end)))
+
+
+def _ids(
+    conditions: list[ColumnElement[bool]],
+    order: list[ColumnElement[Any]],
+    limit: int,
+    offset: int,
+) -> Sequence[int]:
+    statement = select(Case.id).where(*conditions).order_by(*order).limit(limit).offset(offset)
+    return db.session.scalars(statement).all()
+
+
+# Each sort as (column, descending); every one ends with the id, so the order is total and
+# reads the same from either end. Cases never referred (opened directly) have no referral date,
+# and cases not listed no meeting: they come last.
+SORT_KEYS: dict[CaseSort, tuple[tuple[Any, bool], ...]] = {
+    CaseSort.LAST_REFERRED: ((Case.last_referred_on, True), (Case.id, True)),
+    CaseSort.OPENED: ((Case.opened_on, True), (Case.id, True)),
+    CaseSort.REFERENCE: ((Case.id, False),),
+    CaseSort.NEXT_MEETING: ((Case.next_meeting_on, False), (Case.id, False)),
 }
+NULLABLE = frozenset({Case.last_referred_on.key, Case.next_meeting_on.key})
+
+
+def order_by(sort: CaseSort, *, from_end: bool = False) -> list[ColumnElement[Any]]:
+    """The ORDER BY of a sort, or its exact reverse (NULLs first) when read from the end."""
+    order = []
+    for column, descending in SORT_KEYS[sort]:
+        term = column.desc() if descending != from_end else column.asc()
+        if column.key in NULLABLE:
+            term = term.nulls_first() if from_end else term.nulls_last()
+        order.append(term)
+    return order
 
 
 def parse_reference(reference: str) -> tuple[str, int] | None:

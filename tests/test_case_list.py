@@ -293,6 +293,71 @@ def test_equal_sort_values_are_ordered_by_id_so_pages_never_overlap(
     assert shown == [ref(case_id) for case_id in sorted(made, reverse=True)]
 
 
+# Eleven cases with tied and missing dates: pages of three, so pages 3 and 4 are read from the
+# list's end and pages 1 and 2 from its start.
+SORT_DATES = [
+    (date(2026, 3, 1), None, date(2026, 1, 5)),
+    (None, date(2026, 5, 7), date(2026, 1, 6)),
+    (date(2026, 3, 1), date(2026, 5, 7), date(2026, 1, 5)),
+    (date(2026, 1, 9), None, date(2026, 1, 7)),
+    (None, None, date(2026, 1, 5)),
+    (date(2026, 4, 2), date(2026, 6, 1), date(2026, 1, 8)),
+    (date(2026, 3, 1), date(2026, 5, 7), date(2026, 1, 9)),
+    (None, date(2026, 4, 30), date(2026, 1, 6)),
+    (date(2026, 2, 2), None, date(2026, 1, 5)),
+    (date(2026, 4, 2), date(2026, 6, 1), date(2026, 1, 7)),
+    (date(2026, 2, 2), date(2026, 5, 7), date(2026, 1, 8)),
+]
+
+
+def in_sort_order(cases: list[Case], sort: queries.CaseSort) -> list[int]:
+    """The list's order as the page says it: newest first, undated last, ties by id."""
+    keys = {
+        queries.CaseSort.LAST_REFERRED: lambda c: (
+            c.last_referred_on is None,
+            -(c.last_referred_on or TODAY).toordinal(),
+            -c.id,
+        ),
+        queries.CaseSort.OPENED: lambda c: (-c.opened_on.toordinal(), -c.id),
+        queries.CaseSort.REFERENCE: lambda c: (c.id,),
+        queries.CaseSort.NEXT_MEETING: lambda c: (
+            c.next_meeting_on is None,
+            (c.next_meeting_on or TODAY).toordinal(),
+            c.id,
+        ),
+    }
+    return [case.id for case in sorted(cases, key=keys[sort])]
+
+
+def check_every_page_of_every_sort(app: Flask, user_id: int, panel_id: int) -> None:
+    with app.app_context():
+        cases = [
+            make_case(
+                panel_id, last_referred_on=referred, next_meeting_on=meeting, opened_on=opened
+            )
+            for referred, meeting, opened in SORT_DATES
+        ]
+        db.session.commit()
+        user = db.session.get_one(User, user_id)
+        for sort in queries.CaseSort:
+            shown = []
+            for page in (1, 2, 3, 4):
+                listing = queries.cases_for(
+                    user, queries.CaseFilters(sort=sort), page=page, today=TODAY
+                )
+                assert (listing.total, listing.pages) == (11, 4)
+                shown += [case.id for case in listing.cases]
+            assert shown == in_sort_order(cases, sort), sort
+
+
+def test_every_page_of_every_sort_follows_the_order_from_either_end(
+    app: Flask, ids: Ids, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages past the middle are read from the list's end (cases/queries.py::_page_ids)."""
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    check_every_page_of_every_sort(app, ids.coordinator, ids.marac)
+
+
 # Filters -------------------------------------------------------------------------------------
 
 
@@ -825,3 +890,18 @@ def test_sort_and_filters_behave_the_same_on_postgresql(pg_app: Flask) -> None:
         assert order(listing=queries.Listing.UPCOMING) == [older.id]
         assert queries.visible_case_by_reference(user, f"marac-{older.id}") is not None
         assert queries.visible_case_by_reference(user, "MARAC-" + "9" * 12) is None
+
+
+def test_every_page_of_every_sort_on_postgresql(
+    pg_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    user_id = Accounts(pg_app).user(COORDINATOR).id
+    with pg_app.app_context():
+        marac = panel("Harrowgate", PanelType.MARAC, "Harrowgate MARAC")
+        db.session.add(PanelMembership(panel=marac, user_id=user_id, role=PanelRole.COORDINATOR))
+        db.session.flush()
+        sign_for_members()
+        db.session.commit()
+        panel_id = marac.id
+    check_every_page_of_every_sort(pg_app, user_id, panel_id)
