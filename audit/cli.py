@@ -40,6 +40,7 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 def verify(checkpoint_file: Path | None, workers: int) -> None:
     """Check every event and checkpoint; exit 1 naming the first bad sequence number."""
     checkpoints = stored_checkpoints() + _read_checkpoints(checkpoint_file)
+    db.session.commit()  # so no lock is held on SQLite while the walk (on its own connection) runs
     result = verify_chain(checkpoints, workers=workers)
     # The run itself is on the record, after the events it checked.
     services.record(

@@ -127,16 +127,19 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = (), *, workers: int = 1) ->
             checkpoint.message(), checkpoint.signature, checkpoint.public_key
         ):
             return Verification(0, checkpoint.sequence, "checkpoint signature is not valid")
-    head = db.session.scalar(select(func.max(AuditEvent.sequence))) or 0
-    ranges = _ranges(head, workers)
-    if len(ranges) == 1:
-        parts = [_check_range(db.session.connection(), *ranges[0], wanted)]
-    else:
-        url = db.engine.url.render_as_string(hide_password=False)
-        # Spawned, not forked: a child must not share the parent's open connections.
-        with ProcessPoolExecutor(len(ranges), mp_context=get_context("spawn")) as pool:
-            firsts, lasts = zip(*ranges, strict=True)
-            parts = list(pool.map(_check_range_apart, repeat(url), firsts, lasts, repeat(wanted)))
+    # Its own read-only connection: on SQLite the session's would hold the write lock, and
+    # every request (each writes its audit event) would wait for the whole walk.
+    with db.engine.connect() as connection:
+        connection.execution_options(**{READ_ONLY: True})
+        head = connection.scalar(select(func.max(AuditEvent.sequence))) or 0
+        ranges = _ranges(head, workers)
+        if len(ranges) == 1:
+            return _combine([_check_range(connection, *ranges[0], wanted)], wanted, head)
+    url = db.engine.url.render_as_string(hide_password=False)
+    # Spawned, not forked: a child must not share the parent's open connections.
+    with ProcessPoolExecutor(len(ranges), mp_context=get_context("spawn")) as pool:
+        firsts, lasts = zip(*ranges, strict=True)
+        parts = list(pool.map(_check_range_apart, repeat(url), firsts, lasts, repeat(wanted)))
     return _combine(parts, wanted, head)
 
 
