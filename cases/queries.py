@@ -176,7 +176,7 @@ def _page_ids(
 ) -> list[int]:
     """The ids on the page, in order. A page past the middle is read from the list's end: the
     database then sorts only the rows from the end up to the page, not every row before it (at
-    a million referrals, about 6,500 rather than 10,000 for a coordinator's last reachable page).
+    a million referrals, about 6,300 rather than 10,000 for a coordinator's last reachable page).
     """
     offset = (page - 1) * PAGE_SIZE
     size = max(0, min(PAGE_SIZE, total - offset))
