@@ -46,23 +46,13 @@ _string = json.encoder.encode_basestring_ascii  # the escaping json.dumps itself
 
 def leaf_bytes(entry: AuditEvent) -> bytes:
     """Sorted-key JSON with fixed separators over every field except the entry's own hash."""
-    return leaf_of(
-        str(entry.action),
-        entry.actor_agency_id,
-        entry.actor_id,
-        entry.actor_role,
-        entry.changes,
-        entry.ip_address,
-        entry.object_id,
-        entry.object_type,
-        utc_text(entry.occurred_at),
-        str(entry.outcome),
-        entry.previous_hash,
-        entry.purpose,
-        entry.request_id,
-        entry.sequence,
-        entry.session_ref,
+    values = {name: getattr(entry, name) for name in LEAF_FIELDS}
+    values.update(
+        action=str(entry.action),
+        outcome=str(entry.outcome),
+        occurred_at=utc_text(entry.occurred_at),
     )
+    return leaf_of(*values.values())
 
 
 def leaf_of(*values: object) -> bytes:

@@ -65,6 +65,7 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Referral
+from cases.queries import page_window
 from cases.repeats import suggest_people
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -343,18 +344,16 @@ def measure_baseline(app: Flask, repeat: int) -> list[float]:
     with app.app_context():
         connection = db.engine.connect()
         for extra, page, total in variants:
-            offset = (page - 1) * 50
-            size = min(50, total - offset)
-            from_end = offset > total - offset - size
+            window = page_window(page, total, 50)
             statement = text(
                 BASELINE_SQL.format(
-                    panels=panels, extra=extra, direction="ASC" if from_end else "DESC"
+                    panels=panels, extra=extra, direction="ASC" if window.from_end else "DESC"
                 )
             )
-            values = {"limit": size, "offset": total - offset - size if from_end else offset}
+            values = {"limit": window.limit, "offset": window.offset}
 
             def run(
-                statement: Any = statement, values: Any = values, turn: bool = from_end
+                statement: Any = statement, values: Any = values, turn: bool = window.from_end
             ) -> None:
                 rows = connection.execute(statement, values).all()
                 template.render(rows=rows[::-1] if turn else rows)
