@@ -23,7 +23,6 @@ import uuid
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable
-from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from app.crypto import FieldCipher
 from app.crypto import random_key
 from app.database import db
 from app.database import utcnow
+from app.keys.blind import indexer
 from app.keys.models import DataKey
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
@@ -59,6 +59,10 @@ from audit.chain import entry_hash
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
+from benchmarks.loading import Batch
+from benchmarks.loading import Writer
+from benchmarks.loading import indexes_built_afterwards
+from benchmarks.loading import insert
 from cases.models import Case
 from cases.models import CaseNote
 from cases.models import CasePerson
@@ -69,7 +73,7 @@ from cases.models import PersonSearchKey
 from cases.models import Referral
 from cases.models import RiskAssessment
 from cases.people import Identity
-from cases.people import _search_keys_for
+from cases.people import search_keys_for
 from cases.queries import months_after
 from cases.queries import months_before
 from cases.referrals import ASB_MATRIX_VERSION
@@ -223,12 +227,9 @@ def generate(plan: Plan, progress: Progress | None = None) -> Summary:
     started = time.perf_counter()
     generator = _Generator(plan, progress or (lambda done, total: None))
     with _bulk_loading():
-        generator.run()
-        db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        # As autovacuum would in time: statistics, and the visibility map index-only scans need.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
+        with indexes_built_afterwards():
+            generator.run()
+        _refresh_statistics()
     return Summary(
         referrals=generator.referral_id,
         cases=generator.case_id,
@@ -241,9 +242,7 @@ def generate(plan: Plan, progress: Progress | None = None) -> Summary:
 
 @contextmanager
 def _bulk_loading() -> Iterator[None]:
-    """While generating on SQLite, a page cache big enough for the indexes: the 2 MB default
-    thrashes on random uids and blind indexes at a million referrals. The tuned connections are
-    dropped afterwards, so what is measured next runs with the app's own settings."""
+    """Connections are dropped afterwards, so what is measured next starts afresh."""
     try:
         yield
     finally:
@@ -251,9 +250,15 @@ def _bulk_loading() -> Iterator[None]:
         db.engine.dispose()
 
 
-def _tune_connection() -> None:
-    if db.engine.dialect.name == "sqlite":  # per connection, so once per batch's transaction
-        db.session.execute(text("PRAGMA cache_size=-1048576"))  # in KiB: 1 GiB
+def _refresh_statistics() -> None:
+    """The planner's statistics, once the indexes exist (SQLite keeps them per index)."""
+    if db.engine.dialect.name == "postgresql":
+        # As autovacuum would in time: statistics, and the visibility map index-only scans need.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 # The structure: areas, agencies, panels, members, meetings --------------------------------------
@@ -342,7 +347,8 @@ def _isp_register(start: date, today: date) -> None:
     panel_ids = db.session.scalars(select(Panel.id).order_by(Panel.id)).all()
     next_id = (db.session.scalar(select(func.max(IspAgreement.id))) or 0) + 1
     agreement_of = {panel_id: next_id + index for index, panel_id in enumerate(panel_ids)}
-    _insert(
+    insert(
+        db.session.connection(),
         _table(IspAgreement),
         [
             {
@@ -361,7 +367,8 @@ def _isp_register(start: date, today: date) -> None:
         .distinct()
         .order_by(PanelMembership.panel_id, User.organisation_id)
     ).all()
-    _insert(
+    insert(
+        db.session.connection(),
         _table(IspSignatory),
         [
             {
@@ -408,7 +415,7 @@ def _meetings(infos: list[PanelInfo], start: date, today: date) -> None:
             info.meeting_days.append(day)
             info.meeting_ids.append(next_id)
             next_id += 1
-    _insert(_table(Meeting), rows)
+    insert(db.session.connection(), _table(Meeting), rows)
 
 
 # The audit chain -----------------------------------------------------------------------------
@@ -562,8 +569,17 @@ class _Generator:
 
     def run(self) -> None:
         self.panels = _structure(self.plan, self.start)
+        self.index = indexer()
+        db.session.commit()  # from here on the writer process stores everything
         self.by_type = {t: [p for p in self.panels if p.panel_type is t] for t in PanelType}
         self.coordinators = {p.area_index: p.coordinator for p in self.panels}
+        with Writer() as self.writer:
+            self._referrals()
+        self._finish()
+        self.progress(self.referral_id, self.plan.referrals)
+
+    def _referrals(self) -> None:
+        """Day by day over the years: the referrals due, new cases, and the events between."""
         days = (self.plan.today - self.start).days + 1
         total = self.plan.referrals
         for number in range(days):
@@ -588,8 +604,6 @@ class _Generator:
                 self.progress(self.referral_id, total)
         self._events_before(datetime.max.replace(tzinfo=UTC))
         self._flush()
-        self._finish()
-        self.progress(self.referral_id, total)
 
     # A case's whole story, drawn up front --------------------------------------------------------
 
@@ -886,7 +900,7 @@ class _Generator:
                 ),
             }
         )
-        for kind, value in _search_keys_for(identity):
+        for kind, value in search_keys_for(identity, self.index):
             self.search_key_id += 1
             self.rows[_table(PersonSearchKey)].append(
                 {"id": self.search_key_id, "person_id": draft.id, "kind": kind, "value": value}
@@ -1109,21 +1123,18 @@ class _Generator:
         return len(self.chain.rows) + sum(len(rows) for rows in self.rows.values())
 
     def _flush(self) -> None:
-        """Write the buffered rows, parents before children."""
-        _tune_connection()
-        _insert(_table(DataKey), self.sealer.rows)
-        self.sealer.rows = []
-        for table, rows in self.rows.items():
-            _insert(table, rows)
-            rows.clear()
-        _insert(_table(AuditEvent), self.chain.rows)
-        self.chain.rows = []
-        # A commit per batch keeps SQLite's write-ahead log (and PostgreSQL's) small: one
-        # transaction of a million referrals made a WAL as big as the database.
-        db.session.commit()
+        """Hand the buffered rows to the writer, parents before children. A transaction per
+        batch keeps SQLite's write-ahead log (and PostgreSQL's) small: one transaction of a
+        million referrals made a WAL as big as the database."""
+        batch: Batch = [(DataKey.__tablename__, self.sealer.rows)]
+        batch += [(table.name, rows) for table, rows in self.rows.items()]
+        batch.append((AuditEvent.__tablename__, self.chain.rows))
+        self.writer.store(batch)
+        self.sealer.rows, self.chain.rows = [], []
+        self.rows = {table: [] for table in self.rows}
 
     def _finish(self) -> None:
-        """Move PostgreSQL's id sequences past the ids written here, and refresh statistics."""
+        """Move PostgreSQL's id sequences past the ids written here."""
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
             for model in (Meeting, Person, PersonSearchKey, Case, CasePerson, Referral,
@@ -1135,7 +1146,7 @@ class _Generator:
                         f"(SELECT coalesce(max(id), 1) FROM {name}))"
                     )
                 )
-        connection.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def _tool(panel_type: PanelType) -> RiskTool | None:
@@ -1151,38 +1162,3 @@ def _at(day: date, hours: float) -> datetime:
 
 def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
-
-
-def _insert(table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """executemany straight to the driver, each value converted by its column's own SQLAlchemy
-    type (so rows are stored exactly as the ORM would store them), without per-row overhead."""
-    batch = list(rows)
-    if not batch:
-        return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    names = list(batch[0])
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    preparer = dialect.identifier_preparer
-    statement = (
-        f"INSERT INTO {preparer.format_table(table)} "  # noqa: S608 (names from the models)
-        f"({', '.join(preparer.quote(name) for name in names)}) "
-        f"VALUES ({', '.join(marker for _ in names)})"
-    )
-    pairs = list(zip(names, processors, strict=True))
-    values = [
-        tuple(row[name] if process is None else process(row[name]) for name, process in pairs)
-        for row in batch
-    ]
-    if dialect.name == "postgresql":  # COPY: several times faster than executemany
-        columns = ", ".join(preparer.quote(name) for name in names)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-        return
-    for start in range(0, len(values), 5000):
-        connection.exec_driver_sql(statement, values[start : start + 5000])

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.errors import DomainError
+from app.keys.blind import Indexer
 from app.keys.blind import IndexKind
 from app.keys.blind import family_and_birth_date
 from app.keys.blind import given_and_birth_date
-from app.keys.blind import index_of
+from app.keys.blind import indexer
 from app.keys.blind import name_and_birth_date
 from app.keys.blind import normalise_identifier
 from app.keys.models import KeyPurpose
@@ -55,11 +56,13 @@ def new_person_record(identity: Identity) -> Person:
         nhs_number=identity.nhs_number,
         pnc_id=identity.pnc_id,
     )
-    person.search_keys = [PersonSearchKey(kind=k, value=v) for k, v in _search_keys_for(identity)]
+    person.search_keys = [
+        PersonSearchKey(kind=k, value=v) for k, v in search_keys_for(identity, indexer())
+    ]
     return person
 
 
-def _search_keys_for(identity: Identity) -> Iterable[tuple[IndexKind, int]]:
+def search_keys_for(identity: Identity, index: Indexer) -> Iterable[tuple[IndexKind, int]]:
     """Blind indexes for the name (and each alias) with each date of birth, the looser
     family-name and first-name keys used for matching, and identifiers."""
     births = [d for d in (identity.date_of_birth, *identity.other_birth_dates) if d is not None]
@@ -72,11 +75,11 @@ def _search_keys_for(identity: Identity) -> Iterable[tuple[IndexKind, int]]:
             values.add((IndexKind.FAMILY_AND_BIRTH_DATE, family_and_birth_date(family, born)))
             values.add((IndexKind.GIVEN_AND_BIRTH_DATE, given_and_birth_date(given, born)))
     for kind, value in sorted(values):
-        yield kind, index_of(kind, value)
+        yield kind, index(kind, value)
     if identity.nhs_number:
         yield (
             IndexKind.NHS_NUMBER,
-            index_of(IndexKind.NHS_NUMBER, normalise_identifier(identity.nhs_number)),
+            index(IndexKind.NHS_NUMBER, normalise_identifier(identity.nhs_number)),
         )
     if identity.pnc_id:
-        yield IndexKind.PNC_ID, index_of(IndexKind.PNC_ID, normalise_identifier(identity.pnc_id))
+        yield IndexKind.PNC_ID, index(IndexKind.PNC_ID, normalise_identifier(identity.pnc_id))

@@ -32,7 +32,7 @@ from app.database import db
 from app.keys.blind import IndexKind
 from app.keys.blind import family_and_birth_date
 from app.keys.blind import given_and_birth_date
-from app.keys.blind import index_of
+from app.keys.blind import indexer
 from app.keys.blind import name_and_birth_date
 from app.keys.store import ContentDestroyed
 from cases import policy
@@ -178,7 +178,8 @@ def suggest_among(
             wanted[IndexKind.NAME_AND_BIRTH_DATE].add(name_and_birth_date(given, family, born))
             wanted[IndexKind.FAMILY_AND_BIRTH_DATE].add(family_and_birth_date(family, born))
             wanted[IndexKind.GIVEN_AND_BIRTH_DATE].add(given_and_birth_date(given, born))
-    indexes = [(kind, index_of(kind, value)) for kind, values in wanted.items() for value in values]
+    index = indexer()
+    indexes = [(kind, index(kind, value)) for kind, values in wanted.items() for value in values]
     if not indexes:
         return []
     hits = select(PersonSearchKey.person_id).where(_any_of(indexes))

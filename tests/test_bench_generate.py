@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func
+from sqlalchemy import inspect
 from sqlalchemy import select
 
 from app import create_app
@@ -38,6 +39,8 @@ from panels.models import Panel
 from panels.models import PanelType
 from panels.policy import panel_access
 from panels.registry import ReferralStatus
+from benchmarks.loading import Writer
+from benchmarks.loading import WriterFailed
 from tests.conftest import make_settings
 from tests.conftest import post_form
 
@@ -217,3 +220,60 @@ def test_every_generated_member_has_their_panels_under_a_signed_isp(app: Flask) 
     with app.app_context():
         for user in db.session.scalars(select(User)):
             assert panel_access(user).suspended == (), user.email
+
+
+def indexes(app: Flask) -> dict[str, list[tuple[str, tuple[str | None, ...], bool]]]:
+    """Each table's indexes as the migrations define them: name, columns, unique."""
+    with app.app_context():
+        inspector = inspect(db.engine)
+        return {
+            table: sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in inspector.get_indexes(table)
+            )
+            for table in inspector.get_table_names()
+        }
+
+
+def test_the_indexes_dropped_for_the_load_are_all_built_again(
+    app: Flask, generated: Summary, migrated_sqlite: Path, tmp_path: Path
+) -> None:
+    """Generation drops the secondary indexes and builds them at the end (bulk loading); the
+    schema it leaves must be the one the migrations made, or the benchmarks measure another."""
+    shutil.copy(migrated_sqlite, tmp_path / "test.db")
+    migrated = create_app(make_settings(tmp_path))
+    assert indexes(app) == indexes(migrated)
+    assert sum(len(table) for table in indexes(app).values()) > 40
+
+
+def test_generating_into_postgresql_keeps_the_schema_and_a_valid_chain(pg_app: Flask) -> None:
+    """COPY through the writer process, indexes rebuilt, sequences moved past the ids."""
+    before = indexes(pg_app)
+    with pg_app.app_context():
+        summary = generate(Plan(referrals=120, areas=1, seed=3))
+        result = verify_chain()
+        referrals = db.session.scalar(select(func.count()).select_from(Referral))
+    assert result.intact, result.problem
+    assert result.events_checked == summary.audit_events
+    assert referrals == summary.referrals == 120
+    assert indexes(pg_app) == before
+    with pg_app.app_context():  # the next id the app takes is past the generated ones
+        next_id = db.session.scalar(select(func.nextval("people_id_seq")))
+    assert next_id == summary.people + 1
+
+
+def test_a_batch_the_writer_cannot_store_stops_generation_with_an_error(app: Flask) -> None:
+    """A writer that fails (here: a duplicate primary key) must not leave generation waiting
+    for it, nor report success."""
+    with app.app_context():
+        taken = db.session.scalars(select(Referral.id).limit(1)).one()
+        row = {
+            column.name: getattr(db.session.get(Referral, taken), column.name)
+            for column in Referral.__table__.columns
+        }
+        db.session.rollback()
+        with pytest.raises(WriterFailed), Writer() as writer:
+            for _ in range(4):  # more than the queue holds, so a put finds the writer gone
+                writer.store([("referrals", [row])])
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Referral)) == 300

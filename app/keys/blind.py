@@ -10,6 +10,7 @@ the caller's scope. The known leak, written down: equal inputs give equal indexe
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
@@ -60,6 +61,18 @@ def given_and_birth_date(given_name: str, born: date) -> str:
     return f"{normalise_name(first)}|{born.isoformat()}"
 
 
-def index_of(kind: IndexKind, normalised: str) -> int:
+Indexer = Callable[[IndexKind, str], int]
+
+
+def indexer() -> Indexer:
+    """`index_of` with the key looked up once, for the many indexes of one person or search."""
     key = key_store().service_key(KeyPurpose.BLIND_INDEX)
-    return blind_index(key, kind.value, normalised, bits=BLIND_INDEX_BITS)
+
+    def index(kind: IndexKind, normalised: str) -> int:
+        return blind_index(key, kind.value, normalised, bits=BLIND_INDEX_BITS)
+
+    return index
+
+
+def index_of(kind: IndexKind, normalised: str) -> int:
+    return indexer()(kind, normalised)
