@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import shutil
+from collections.abc import Iterable
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +30,9 @@ from benchmarks.generate import NotEmpty
 from benchmarks.generate import Plan
 from benchmarks.generate import Summary
 from benchmarks.generate import generate
+from benchmarks.loading import Batch
+from benchmarks.loading import Writer
+from benchmarks.loading import WriterFailed
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -39,8 +43,6 @@ from panels.models import Panel
 from panels.models import PanelType
 from panels.policy import panel_access
 from panels.registry import ReferralStatus
-from benchmarks.loading import Writer
-from benchmarks.loading import WriterFailed
 from tests.conftest import make_settings
 from tests.conftest import post_form
 
@@ -262,6 +264,13 @@ def test_generating_into_postgresql_keeps_the_schema_and_a_valid_chain(pg_app: F
     assert next_id == summary.people + 1
 
 
+def store_through_a_writer(batches: Iterable[Batch]) -> None:
+    """More batches than the queue holds, so a later one finds the writer gone."""
+    with Writer() as writer:
+        for batch in batches:
+            writer.store(batch)
+
+
 def test_a_batch_the_writer_cannot_store_stops_generation_with_an_error(app: Flask) -> None:
     """A writer that fails (here: a duplicate primary key) must not leave generation waiting
     for it, nor report success."""
@@ -272,8 +281,7 @@ def test_a_batch_the_writer_cannot_store_stops_generation_with_an_error(app: Fla
             for column in Referral.__table__.columns
         }
         db.session.rollback()
-        with pytest.raises(WriterFailed), Writer() as writer:
-            for _ in range(4):  # more than the queue holds, so a put finds the writer gone
-                writer.store([("referrals", [row])])
+        with pytest.raises(WriterFailed):
+            store_through_a_writer([("referrals", [row])] for _ in range(4))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Referral)) == 300
