@@ -6,6 +6,7 @@ thing the processes share besides the database is the rate-limit storage.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import http.cookiejar
 import os
@@ -36,6 +37,7 @@ from app.auth import services as auth_services
 from app.auth.passwords import hash_password
 from app.database import db
 from app.database import utcnow
+from app.serving import freeze_start_up
 from app.settings import encode_kek
 from tests.conftest import PASSWORD
 from tests.conftest import csrf_token
@@ -220,6 +222,8 @@ def start_servers(
             process = subprocess.Popen(
                 [
                     str(GUNICORN),
+                    "--config",
+                    "python:app.serving",
                     "app:create_app()",
                     "--workers",
                     "1",
@@ -297,3 +301,24 @@ def test_sign_in_fails_closed_when_redis_is_down(start_servers: StartServers) ->
     assert right.location is None
     home = visitor.request("/")  # still not signed in
     assert (home.status, home.location) == (302, "/sign-in")
+
+
+def test_workers_freeze_what_start_up_made(start_servers: StartServers) -> None:
+    """The served config (app.serving) runs in each real worker: start-up objects are frozen
+    out of garbage collection before the first request, so full collections stay short."""
+    (server,) = start_servers(1, redis_url=None)
+    assert Browser(server.url).request("/healthz").status == 200
+    froze = [line for line in server.log.read_text().splitlines() if "start-up objects" in line]
+    assert len(froze) == 1, server.log.read_text()
+    assert int(froze[0].split("Froze ")[1].split()[0]) > 10_000
+
+
+def test_freezing_takes_the_start_up_objects_out_of_collection(tmp_path: Path) -> None:
+    built = create_app(make_settings(tmp_path))
+    try:
+        frozen = freeze_start_up()
+        assert frozen == gc.get_freeze_count() > 10_000
+        assert gc.is_tracked(built.url_map)
+        assert all(built.url_map is not o for o in gc.get_objects())  # frozen: out of sight
+    finally:
+        gc.unfreeze()
