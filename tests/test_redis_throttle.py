@@ -6,7 +6,6 @@ thing the processes share besides the database is the rate-limit storage.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import http.cookiejar
 import os
@@ -37,7 +36,6 @@ from app.auth import services as auth_services
 from app.auth.passwords import hash_password
 from app.database import db
 from app.database import utcnow
-from app.serving import freeze_start_up
 from app.settings import encode_kek
 from tests.conftest import PASSWORD
 from tests.conftest import csrf_token
@@ -311,14 +309,3 @@ def test_workers_freeze_what_start_up_made(start_servers: StartServers) -> None:
     froze = [line for line in server.log.read_text().splitlines() if "start-up objects" in line]
     assert len(froze) == 1, server.log.read_text()
     assert int(froze[0].split("Froze ")[1].split()[0]) > 10_000
-
-
-def test_freezing_takes_the_start_up_objects_out_of_collection(tmp_path: Path) -> None:
-    built = create_app(make_settings(tmp_path))
-    assert any(built.url_map is o for o in gc.get_objects())  # in the collector's sight
-    try:
-        assert freeze_start_up() > 10_000
-        assert gc.is_tracked(built.url_map)
-        assert not any(built.url_map is o for o in gc.get_objects())  # frozen: out of sight
-    finally:
-        gc.unfreeze()
