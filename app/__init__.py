@@ -128,6 +128,7 @@ NAVIGATION = (
     ("Cases", "cases.index", "/cases", None),
     ("Referrals", "referrals.index", "/referrals", None),
     ("Meetings", "referrals.meetings", "/meetings", None),
+    ("Actions", "actions.index", "/actions", None),
     ("Case reviews", "asb.index", "/case-reviews", None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
     ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
@@ -159,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
+    from cases.action_views import bp as actions_bp
     from cases.asb.views import bp as asb_bp
     from cases.break_glass_views import bp as break_glass_bp
     from cases.referral_views import bp as referrals_bp
@@ -176,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         referrals_bp,
         restrictions_bp,
+        actions_bp,
         sharing_bp,
         asb_bp,
         audit_bp,

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from flask import abort
 from flask import request
+from flask import url_for
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing import Map
 
@@ -53,3 +54,24 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
             numbers.append(None)
         numbers.append(number)
     return numbers
+
+
+def pagination(endpoint: str, page: int, pages: int, args: dict[str, Any]) -> dict[str, Any] | None:
+    """GOV.UK pagination with page numbers, each link keeping the list's filters and order."""
+    if pages < 2:
+        return None
+
+    def link(number: int) -> str:
+        return url_for(endpoint, page=number, **args)
+
+    items: list[dict[str, Any]] = [
+        {"ellipsis": True}
+        if number is None
+        else {"number": number, "href": link(number), "current": number == page}
+        for number in page_numbers(page, pages)
+    ]
+    return {
+        "previous": {"href": link(page - 1)} if page > 1 else None,
+        "next": {"href": link(page + 1)} if page < pages else None,
+        "items": items,
+    }

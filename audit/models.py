@@ -20,6 +20,11 @@ class AuditAction(StrEnum):
 
     ACCESS_DENIED = "access:denied"
 
+    ACTION_AGREED = "action:agreed"
+    ACTION_PROGRESS_REPORTED = "action:progress_reported"
+    ACTION_VIEWED = "action:viewed"
+    ACTIONS_LIST_VIEWED = "action:list_viewed"
+
     AREA_CREATED = "admin:area_created"
     MEMBERSHIP_ADDED = "admin:membership_added"
     MEMBERSHIP_REMOVED = "admin:membership_removed"
@@ -138,6 +143,7 @@ class AuditAction(StrEnum):
 
 ACTION_GROUPS = {
     "access": "Access",
+    "action": "Action",
     "admin": "Admin",
     "audit": "Audit trail",
     "auth": "Sign-in",

@@ -39,6 +39,7 @@ def generate_command(referrals: int, seed: int, areas: int) -> None:
     click.echo("", err=True)
     click.echo(
         f"Generated {summary.referrals:,} referrals, {summary.cases:,} cases, "
-        f"{summary.people:,} people and {summary.audit_events:,} audit events in "
+        f"{summary.people:,} people, {summary.actions:,} actions and "
+        f"{summary.audit_events:,} audit events in "
         f"{summary.seconds:,.0f}s; {summary.marac_repeat_share:.0%} of MARAC referrals are repeats."
     )

@@ -2,7 +2,8 @@
 
 Areas with all five panels, their agencies and members, meeting calendars, people (with aliases
 and uncertain dates of birth), cases, referrals over ten years with about a third of MARAC
-referrals repeats, risk assessments, notes and the audit trail of it all. Rows go in with
+referrals repeats, risk assessments, notes, the actions agreed at meetings with their progress
+reports, and the audit trail of it all. Rows go in with
 SQLAlchemy Core executemany, but every value is made as the app makes it: each case, person and
 referral has its own random data key wrapped by the KEK, sealed fields go through
 `FieldCipher` with the same associated data, blind indexes through `cases.people` (and so
@@ -31,6 +32,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 from typing import cast
@@ -63,7 +65,10 @@ from benchmarks.loading import Batch
 from benchmarks.loading import Writer
 from benchmarks.loading import indexes_built_afterwards
 from benchmarks.loading import insert
+from cases.models import ActionStatus
+from cases.models import ActionUpdate
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CaseNote
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -184,6 +189,22 @@ NOTES = (
     "Health visitor to share the outcome of the next home visit.",
     "Perpetrator programme place offered; attendance to be reported.",
 )
+ACTIONS = (
+    "Complete a home visit and update the safety plan.",
+    "Fit additional locks and a door alarm under the sanctuary scheme.",
+    "Check school attendance and share any concerns with the panel.",
+    "Flag the address for an urgent police response.",
+    "Offer a place on the perpetrator programme and report attendance.",
+    "Review the housing application and consider a management transfer.",
+    "Health visitor to discuss the plan at the next appointment.",
+)
+# How many actions a hearing agrees, and how those due before today ended.
+ACTIONS_AGREED = (1, 2, 2, 3, 4)
+ENDINGS = (
+    (ActionStatus.COMPLETED, 0.85, "Done as agreed; nothing further needed from us."),
+    (ActionStatus.NO_LONGER_POSSIBLE, 0.08, "Could not go ahead: the family moved out of area."),
+    (ActionStatus.NOT_DONE, 0.07, "Not done before the deadline; raised with our manager."),
+)
 RELATIONSHIPS = ("Ex-partner", "Partner", "Husband", "Wife", "Son", "Brother", "Father")
 
 
@@ -201,6 +222,7 @@ class Summary:
     referrals: int
     cases: int
     people: int
+    actions: int
     audit_events: int
     seconds: float
     marac_repeat_share: float
@@ -234,6 +256,7 @@ def generate(plan: Plan, progress: Progress | None = None) -> Summary:
         referrals=generator.referral_id,
         cases=generator.case_id,
         people=generator.person_id,
+        actions=generator.action_id,
         audit_events=generator.chain.sequence,
         seconds=time.perf_counter() - started,
         marac_repeat_share=generator.marac_repeats / max(1, generator.marac_referrals),
@@ -528,6 +551,18 @@ class Step:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class Report:
+    """A progress report on an action, written when the day it was made comes round."""
+
+    action_id: int
+    owner: tuple[int, int]  # (user id, organisation id)
+    when: datetime
+    before: ActionStatus
+    status: ActionStatus
+    text: str
+
+
 @dataclass
 class History:
     panel: PanelInfo
@@ -557,10 +592,13 @@ class _Generator:
                 Referral,
                 RiskAssessment,
                 CaseNote,
+                CaseAction,
+                ActionUpdate,
             )
         }
         self.referral_id = self.case_id = self.person_id = 0
         self.search_key_id = self.case_person_id = self.assessment_id = self.note_id = 0
+        self.action_id = self.action_update_id = 0
         self.marac_referrals = self.marac_repeats = 0
         # (day, order, history) of referrals still to come, and (time, order, event) later events
         self.pending: list[tuple[date, int, History]] = []
@@ -1101,12 +1139,90 @@ class _Generator:
             self.chain.record(
                 held + timedelta(minutes=30), author, AuditAction.CASE_NOTE_ADDED, case
             )
+        for number in range(rng.choice(ACTIONS_AGREED)):
+            self._action(history, step, held + timedelta(hours=1, minutes=number))
         self.chain.record(
             held + timedelta(hours=5),
             history.panel.coordinator,
             AuditAction.REFERRAL_HEARD,
             ("referrals", cast(int, step.id)),
             {"status": ["listed", "heard"]},
+        )
+
+    def _action(self, history: History, step: Step, when: datetime) -> None:
+        """An action an agency volunteers at the hearing. Its whole course is drawn now: those
+        due before today were reported on (sometimes midway too) and closed; the rest are open."""
+        assert step.meeting is not None
+        assert history.case_key is not None
+        rng = self.rng
+        owner = rng.choice(history.panel.referrers)
+        due_on = step.meeting[1] + timedelta(days=rng.randint(14, 56))
+        reports: list[tuple[datetime, ActionStatus, str]] = []
+        midway = when + timedelta(days=rng.randint(3, 12))
+        if rng.random() < 0.25 and midway.date() < self.plan.today:
+            reports.append((midway, ActionStatus.OPEN, "Started; an appointment is booked."))
+        closed = _at(due_on, 11) + timedelta(days=rng.randint(-10, 5))
+        if closed.date() < self.plan.today:
+            status, _, text = rng.choices(ENDINGS, weights=[e[1] for e in ENDINGS])[0]
+            reports.append((max(closed, midway + timedelta(hours=1)), status, text))
+        self.action_id += 1
+        action_id, uid = self.action_id, uuid.uuid4().hex
+        self.rows[_table(CaseAction)].append(
+            {
+                "id": action_id,
+                "uid": uid,
+                "data_key_id": history.case_key[0],
+                "case_id": history.case_id,
+                "meeting_id": step.meeting[0],
+                "owner_agency_id": owner[1],
+                "due_on": due_on,
+                "status": reports[-1][1] if reports else ActionStatus.OPEN,
+                "agreed_by_id": history.panel.coordinator[0],
+                "created_at": when,
+                "updated_at": reports[-1][0] if reports else when,
+                "version": 1 + len(reports),
+                **seal(
+                    history.case_key[1], "case_actions", uid, {"description": rng.choice(ACTIONS)}
+                ),
+            }
+        )
+        self.chain.record(
+            when,
+            history.panel.coordinator,
+            AuditAction.ACTION_AGREED,
+            ("cases", cast(int, history.case_id)),
+            {"action_id": [None, action_id], "owner_agency_id": [None, owner[1]]},
+        )
+        previous = ActionStatus.OPEN
+        for reported_at, status, text in reports:
+            report = Report(action_id, owner, reported_at, previous, status, text)
+            self._later(reported_at, partial(self._report, history, report))
+            previous = status
+
+    def _report(self, history: History, report: Report) -> None:
+        assert history.case_key is not None
+        action_id, owner, when = report.action_id, report.owner, report.when
+        self.action_update_id += 1
+        uid = uuid.uuid4().hex
+        self.rows[_table(ActionUpdate)].append(
+            {
+                "id": self.action_update_id,
+                "uid": uid,
+                "data_key_id": history.case_key[0],
+                "action_id": action_id,
+                "author_id": owner[0],
+                "agency_id": owner[1],
+                "status": report.status,
+                "reported_at": when,
+                **seal(history.case_key[1], "case_action_updates", uid, {"text": report.text}),
+            }
+        )
+        self.chain.record(
+            when,
+            owner,
+            AuditAction.ACTION_PROGRESS_REPORTED,
+            ("cases", cast(int, history.case_id)),
+            {"action_id": [None, action_id], "status": [report.before.value, report.status.value]},
         )
 
     def _later(self, when: datetime, event: Callable[[], None]) -> None:
@@ -1138,7 +1254,7 @@ class _Generator:
         connection = db.session.connection()
         if connection.dialect.name == "postgresql":
             for model in (Meeting, Person, PersonSearchKey, Case, CasePerson, Referral,
-                          RiskAssessment, CaseNote):  # fmt: skip
+                          RiskAssessment, CaseNote, CaseAction, ActionUpdate):  # fmt: skip
                 name = model.__tablename__
                 connection.execute(
                     text(

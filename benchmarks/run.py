@@ -135,7 +135,7 @@ def prepare(size: int) -> Flask:
 
         summary = generate(Plan(referrals=size), progress)
         print(
-            f"\n  {summary.cases:,} cases, {summary.people:,} people, "
+            f"\n  {summary.cases:,} cases, {summary.people:,} people, {summary.actions:,} actions, "
             f"{summary.audit_events:,} audit events in {summary.seconds:,.0f}s"
         )
     marker.write_text(json.dumps(summary.__dict__) + "\n")

@@ -143,6 +143,9 @@ class Case(SealedRecord):
     transfers: Mapped[list[CaseTransfer]] = relationship(
         back_populates="case", order_by="CaseTransfer.transferred_on"
     )
+    actions: Mapped[list[CaseAction]] = relationship(
+        back_populates="case", order_by="(CaseAction.due_on, CaseAction.id)"
+    )
 
     @property
     def reference(self) -> str:
@@ -333,6 +336,94 @@ class CaseTransfer(SealedRecord):
     case: Mapped[Case] = relationship(back_populates="transfers")
     from_panel: Mapped[Panel] = relationship(foreign_keys=[from_panel_id], lazy="joined")
     to_panel: Mapped[Panel] = relationship(foreign_keys=[to_panel_id], lazy="joined")
+
+
+# Action plans (domain §2.6, R13) ------------------------------------------------------------
+
+
+class ActionStatus(StrEnum):
+    """Where an action stands. The two ways of not finishing are kept apart, as the minutes
+    must: circumstances changed, or the agency did not do it (domain §2.6)."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    NO_LONGER_POSSIBLE = "no_longer_possible"
+    NOT_DONE = "not_done"
+
+    @property
+    def label(self) -> str:
+        return {
+            "open": "Open",
+            "completed": "Completed",
+            "no_longer_possible": "Not possible: circumstances changed",
+            "not_done": "Not done by the agency",
+        }[self.value]
+
+    @property
+    def outstanding(self) -> bool:
+        return self is ActionStatus.OPEN
+
+    @property
+    def needs_reason(self) -> bool:
+        return self in (ActionStatus.NO_LONGER_POSSIBLE, ActionStatus.NOT_DONE)
+
+
+class CaseAction(SealedRecord):
+    """An action an agency volunteered for a case, usually at a meeting: the agency keeps
+    responsibility for it and reports on it until it is closed (domain §1, §2.6, R13). The
+    wording is sealed under the case's key."""
+
+    __tablename__ = "case_actions"
+    __table_args__ = (
+        # An agency's outstanding actions by due date, and each case's for the agenda.
+        Index(
+            "ix_case_actions_owner_agency_id_status_due_on", "owner_agency_id", "status", "due_on"
+        ),
+        Index("ix_case_actions_case_id_status", "case_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    due_on: Mapped[date]
+    status: Mapped[ActionStatus] = mapped_column(default=ActionStatus.OPEN)
+    agreed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    description = Sealed(TEXT)
+
+    case: Mapped[Case] = relationship(back_populates="actions")
+    owner_agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    meeting: Mapped[Meeting | None] = relationship()
+    updates: Mapped[list[ActionUpdate]] = relationship(
+        back_populates="action", order_by="(ActionUpdate.reported_at, ActionUpdate.id)"
+    )
+
+    def overdue(self, today: date) -> bool:
+        return self.status.outstanding and self.due_on < today
+
+
+class ActionUpdate(SealedRecord):
+    """A progress report on an action, by its agency or the panel's coordinator: the status
+    it left the action in and what was done, sealed under the case's key."""
+
+    __tablename__ = "case_action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("case_actions.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    status: Mapped[ActionStatus]
+    reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    text = Sealed(TEXT)
+
+    action: Mapped[CaseAction] = relationship(back_populates="updates")
+    agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
 
 
 class RetentionRule(Base):

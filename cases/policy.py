@@ -12,6 +12,10 @@ Who sees a case, on panels whose ISP their organisation has signed (`panels.poli
 - anyone on the case's panel holding an emergency (break-glass) grant, until it expires;
 - nobody at all from an organisation the case is restricted against (staff as subject).
 Managers, auditors and admins see no case content through panels they do not sit on.
+
+Actions (R5 "their own actions", R13): staff of the agency that owns an action see it and
+report on it, on panels they sit on in force, even when they cannot open the rest of the case;
+the panel's coordinators and chairs see and report on every action of their cases.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from audit import AuditAction
 from audit import Outcome
 from cases.models import BreakGlassGrant
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CaseRestriction
 from cases.models import Referral
 from panels.models import ConfidentialityDeclaration
@@ -195,6 +200,27 @@ def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
     return or_(unscreened, Referral.case_id.in_(in_case.scalar_subquery()))
 
 
+def action_scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The actions the viewer may see and report on, as a condition on `CaseAction` and its
+    `Case` (the query joins them): their agency's own, and every action of the cases their
+    panels' coordinators and chairs see."""
+    access = viewer.panels
+    # A case's destroyed content includes its actions: their wording can no longer be read.
+    on_panel: list[ColumnElement[bool]] = [
+        Case.panel_id.in_(access.panels),
+        Case.disposed_at.is_(None),
+    ]
+    if viewer.restricted:
+        on_panel.append(not_restricted(viewer))
+    return and_(
+        *on_panel,
+        or_(
+            CaseAction.owner_agency_id == viewer.organisation_id,
+            Case.panel_id.in_(access.panel_wide),
+        ),
+    )
+
+
 def meeting_scope(viewer: Viewer) -> ColumnElement[bool]:
     """Meetings of the panels the viewer sits on (their agendas need a declaration too)."""
     return Meeting.panel_id.in_(viewer.panels.panels)
@@ -224,6 +250,7 @@ def case_or_404(user: User, case_id: int) -> Case:
             selectinload(Case.people),
             selectinload(Case.notes),
             selectinload(Case.transfers),
+            selectinload(Case.actions).selectinload(CaseAction.updates),
             selectinload(Case.referrals).options(
                 joinedload(Referral.referring_agency),
                 # Not joined: a meeting joins its panel, and SQLite materialised that nested
@@ -244,6 +271,32 @@ def coordinated_case_or_404(user: User, case_id: int) -> Case:
     if not viewer_of(user).panels.coordinator_of(case.panel_id):
         refuse(user, "cases", case_id)
     return case
+
+
+def action_planning_case_or_404(user: User, case_id: int) -> Case:
+    """The case, if the user may agree actions for it: its panel's coordinators and chairs,
+    who run the meeting where agencies volunteer them."""
+    case = case_or_404(user, case_id)
+    if not plans_actions(user, case.panel_id):
+        refuse(user, "cases", case_id)
+    return case
+
+
+def action_or_404(user: User, case_id: int, action_id: int) -> CaseAction:
+    """The action of that case, with its reports, if the user may see and report on it."""
+    action = db.session.scalar(
+        select(CaseAction)
+        .join(Case, Case.id == CaseAction.case_id)
+        .where(
+            CaseAction.id == action_id,
+            CaseAction.case_id == case_id,
+            action_scope(viewer_of(user)),
+        )
+        .options(selectinload(CaseAction.updates))
+    )
+    if action is None:
+        refuse(user, "case_actions", action_id)
+    return action
 
 
 def referral_or_404(user: User, referral_id: int) -> Referral:
@@ -269,6 +322,26 @@ def meeting_or_404(user: User, meeting_id: int) -> Meeting:
 
 def coordinates(user: User, panel_id: int) -> bool:
     return viewer_of(user).panels.coordinator_of(panel_id)
+
+
+def sees_case(user: User, case_id: int) -> bool:
+    return (
+        db.session.scalar(select(Case.id).where(Case.id == case_id, case_scope(viewer_of(user))))
+        is not None
+    )
+
+
+def plans_actions(user: User, panel_id: int) -> bool:
+    return panel_id in viewer_of(user).panels.panel_wide
+
+
+def reports_on(user: User, action: CaseAction) -> bool:
+    """Whether the user may report on an action of a case they see (for the case page)."""
+    viewer = viewer_of(user)
+    return (
+        action.owner_agency_id == viewer.organisation_id
+        or action.case.panel_id in viewer.panels.panel_wide
+    )
 
 
 def may_see_agenda(user: User, meeting: Meeting) -> bool:

@@ -23,6 +23,7 @@ from app.database import uk_today
 from app.errors import DomainError
 from app.security import signed_in
 from audit import AuditAction
+from cases import action_queries
 from cases import declaration_queries
 from cases import policy
 from cases import referral_queries as queries
@@ -388,9 +389,15 @@ def meeting(meeting_id: int) -> str:
         form = DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
         return _declaration_page(found, form)
     listed = queries.agenda(found, current_user)
+    # R13: each case's outstanding actions come up for review at its next meeting.
+    outstanding = action_queries.outstanding_by_case(
+        [r.case_id for r in listed if r.case_id], uk_today()
+    )
     audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
     db.session.commit()
-    return render_template("referrals/meeting.html", meeting=found, listed=listed)
+    return render_template(
+        "referrals/meeting.html", meeting=found, listed=listed, outstanding=outstanding
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/declaration", methods=["POST"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from typing import Any
 
 from flask import Blueprint
 from flask import flash
@@ -22,7 +21,7 @@ from app.database import db
 from app.database import uk_today
 from app.errors import DomainError
 from app.routing import page_argument
-from app.routing import page_numbers
+from app.routing import pagination
 from app.security import signed_in
 from audit import AuditAction
 from audit import Outcome
@@ -67,7 +66,9 @@ def index() -> str | Response:
         listing=listing,
         # Asked for every row: worked out once per panel for this page.
         field_view=cache(lambda panel: policy.field_view(current_user, panel)),
-        pagination=_pagination(listing, filters.query_args()) if listing else None,
+        pagination=pagination("cases.index", listing.page, listing.pages, filters.query_args())
+        if listing
+        else None,
         today=today,
     )
     return _committed(page)
@@ -123,28 +124,6 @@ def _case_page(form: CaseFilterForm, today: date) -> queries.CasePage:
     return listing
 
 
-def _pagination(listing: queries.CasePage, args: dict[str, Any]) -> dict[str, Any] | None:
-    """GOV.UK pagination with page numbers, each link keeping the filters and order."""
-    if listing.pages < 2:
-        return None
-
-    def link(number: int) -> str:
-        return url_for("cases.index", page=number, **args)
-
-    items: list[dict[str, Any]] = [
-        {"ellipsis": True}
-        if number is None
-        else {"number": number, "href": link(number), "current": number == listing.page}
-        for number in page_numbers(listing.page, listing.pages)
-    ]
-    previous, following = listing.page - 1, listing.page + 1
-    return {
-        "previous": {"href": link(previous)} if previous >= 1 else None,
-        "next": {"href": link(following)} if following <= listing.pages else None,
-        "items": items,
-    }
-
-
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @signed_in
 def show(case_id: int) -> str | Response:
@@ -170,6 +149,7 @@ def show(case_id: int) -> str | Response:
         history=history,
         today=uk_today(),
         can_transfer=coordinator and case.disposed_at is None,
+        plans_actions=policy.plans_actions(current_user, case.panel_id),
         # Who has seen this case: for its coordinators only, the latest events.
         access=access_log.case_entries(case, limit=access_log.CASE_PAGE_ENTRIES)
         if coordinator

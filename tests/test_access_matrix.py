@@ -49,6 +49,7 @@ from cases.asb.models import Applicant
 from cases.models import BreakGlassGrant
 from cases.models import BreakGlassReason
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CasePerson
 from cases.models import CaseRestriction
 from cases.models import CaseRole
@@ -90,6 +91,7 @@ REFERRAL_VIEW, REFERRAL_OWN_DRAFT = "referral:view", "referral:own_draft"
 REFERRAL_REFERRER, REFERRAL_COORDINATE = "referral:referrer", "referral:coordinate"
 MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
+CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -114,6 +116,8 @@ ROUTES: dict[str, str] = {
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,
     "asb.advance": APPLICATION_VIEW,
+    "actions.new": CASE_PLAN,
+    "actions.show": ACTION_REPORT,
 }
 # Routes whose id names no panel data (admin and auditor objects): the permission decides.
 PERMISSION_ONLY = {
@@ -200,6 +204,14 @@ CASES = {
     "away": CaseFacts("away"),
 }
 MEETINGS = {"m1": "home", "m2": "home", "away_meeting": "away"}
+# Actions: (the case it belongs to, the agency that owns it). "mismatched" names the listed
+# case's action under another case's id, which must find nothing.
+ACTIONS = {
+    "housing_action": ("listed", "Housing"),
+    "police_action": ("restricted", "Police"),  # owned by the agency the case is closed to
+    "away_action": ("away", "Away Council"),
+}
+ACTION_NAMES = [*ACTIONS, "mismatched"]
 
 
 class Expect:
@@ -233,6 +245,27 @@ class Expect:
         )
 
     @classmethod
+    def plans_case(cls, member: Member, name: str) -> bool:
+        return cls.sees_case(member, name) and (
+            cls.role(member, CASES[name].panel) in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+        )
+
+    @classmethod
+    def reports_on_action(cls, member: Member, name: str) -> bool:
+        """The owning agency's staff on the panel, and its coordinators and chairs; never
+        anyone from an organisation the case is restricted against (R5, R13, R19)."""
+        if name not in ACTIONS:
+            return False
+        case, owner = ACTIONS[name]
+        facts = CASES[case]
+        if facts.restricted_against == member.organisation:
+            return False
+        role = cls.role(member, facts.panel)
+        if role is None:
+            return False
+        return member.organisation == owner or role in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+
+    @classmethod
     def sees_meeting(cls, member: Member, meeting: str) -> bool:
         return cls.role(member, MEETINGS[meeting]) is not None
 
@@ -254,6 +287,7 @@ class World:
     restriction: int
     grant: int
     references: dict[str, str] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -397,6 +431,20 @@ def _build(users: dict[str, int]) -> World:
 
     assert restriction is not None
     assert grant is not None
+    actions = {}
+    for action_name, (case_name, owner) in ACTIONS.items():
+        owned = db.session.get_one(Case, cases[case_name])
+        action = CaseAction(
+            case=owned,
+            data_key=owned.data_key,
+            owner_agency_id=organisation[owner].id,
+            due_on=TODAY + timedelta(days=14),
+            agreed_by_id=users["coordinator"],
+            description=f"Synthetic action for {owner}",
+        )
+        db.session.add(action)
+        db.session.flush()
+        actions[action_name] = action.id
     references = {
         name: db.session.get_one(Case, case_id).reference for name, case_id in cases.items()
     }
@@ -411,6 +459,7 @@ def _build(users: dict[str, int]) -> World:
         restriction=restriction.id,
         grant=grant.id,
         references=references,
+        actions=actions,
     )
 
 
@@ -498,6 +547,10 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.sees_case(member, name)) for name in CASES)
     elif kind == CASE_COORDINATE:
         yield from ((name, Expect.coordinates_case(member, name)) for name in CASES)
+    elif kind == CASE_PLAN:
+        yield from ((name, Expect.plans_case(member, name)) for name in CASES)
+    elif kind == ACTION_REPORT:
+        yield from ((name, Expect.reports_on_action(member, name)) for name in ACTION_NAMES)
     elif kind.startswith("referral:"):
         yield from ((name, _referral_allowed(kind, member, name)) for name in _referral_names())
     elif kind == MEETING_VIEW:
@@ -556,6 +609,11 @@ def _referral_allowed(kind: str, member: Member, name: str) -> bool:
 
 
 def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
+    if kind == ACTION_REPORT:
+        if name == "mismatched":
+            case = world.cases["referred_by_housing"]
+            return {"case_id": case, "action_id": world.actions["housing_action"]}
+        return {"case_id": world.cases[ACTIONS[name][0]], "action_id": world.actions[name]}
     if kind.startswith("case:"):
         return {"case_id": world.cases[name], "restriction_id": world.restriction}
     if kind.startswith("referral:"):
@@ -697,6 +755,33 @@ def test_agendas_show_only_to_coordinators_and_those_who_declared(
             assert shown == {n for n in listed if Expect.sees_case(MEMBERS[member], n)}
         else:
             assert shown == set()
+
+
+@pytest.mark.parametrize("member", list(MEMBERS))
+def test_the_actions_list_shows_exactly_the_actions_the_member_may_see(
+    world: World, clients: dict[str, FlaskClient], member: str
+) -> None:
+    """R5: an agency lists its own actions; coordinators and chairs may list every agency's
+    on their panels; a restricted case's actions never show to that organisation."""
+    facts = MEMBERS[member]
+
+    def shown(query: str) -> set[str]:
+        page = clients[member].get(f"/actions?showing=all{query}")
+        assert page.status_code == 200
+        return {name for name, (_, owner) in ACTIONS.items() if f"action for {owner}" in page.text}
+
+    assert shown("") == {
+        name
+        for name, (_, owner) in ACTIONS.items()
+        if owner == facts.organisation and Expect.reports_on_action(facts, name)
+    }
+    panel_wide = {
+        name
+        for name, (case, _) in ACTIONS.items()
+        if Expect.role(facts, CASES[case].panel) in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+        and Expect.reports_on_action(facts, name)
+    }
+    assert shown("&whose=panels") == panel_wide
 
 
 def test_the_matrix_is_large_and_covers_both_answers() -> None:

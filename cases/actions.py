@@ -1,0 +1,152 @@
+"""Action plans (domain §2.6, R13): at the meeting an agency volunteers an action for a case and
+keeps responsibility for it; it reports progress until the action is completed, no longer
+possible, or recorded as not done. Each change flushes and writes one audit event of ids and
+codes: the wording of an action and its reports is sealed under the case's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import audit
+from app.accounts.models import Organisation
+from app.accounts.models import User
+from app.database import db
+from app.database import utcnow
+from app.errors import DomainError
+from audit import AuditAction
+from cases.models import ActionStatus
+from cases.models import ActionUpdate
+from cases.models import Case
+from cases.models import CaseAction
+from cases.models import CaseStatus
+from panels.models import Meeting
+
+DESCRIPTION_MAX_LENGTH = 2_000
+REPORT_MAX_LENGTH = 5_000
+# An action plan looks weeks ahead; a date years out is almost always a typing slip.
+LONGEST_DEADLINE_DAYS = 2 * 366
+
+
+@dataclass(frozen=True)
+class NewAction:
+    description: str
+    owner: Organisation
+    due_on: date
+    meeting: Meeting | None
+
+
+def agree_action(
+    case: Case,
+    *,
+    actor: User,
+    action: NewAction,
+    owners: list[Organisation],
+    meetings: list[Meeting],
+    today: date,
+) -> CaseAction:
+    """Record an action agreed for the case. `owners` are the agencies that may take it on
+    (members of the panel in force), `meetings` those it may have been agreed at."""
+    _require_changeable(case)
+    description = _required_text(action.description, "description", "Enter what the agency will do")
+    _within(description, DESCRIPTION_MAX_LENGTH, "The action", "description")
+    if action.owner not in owners:
+        raise DomainError("Select an agency that sits on this panel", field="owner_agency_id")
+    if action.meeting is not None and action.meeting not in meetings:
+        raise DomainError("Select a meeting this case was listed at", field="meeting_id")
+    if action.due_on < (action.meeting.held_on if action.meeting else case.opened_on):
+        raise DomainError(
+            "The date it is due must be on or after the meeting that agreed it"
+            if action.meeting
+            else "The date it is due must be on or after the date the case opened",
+            field="due_on",
+        )
+    if (action.due_on - today).days > LONGEST_DEADLINE_DAYS:
+        raise DomainError("The date it is due must be within 2 years", field="due_on")
+    created = CaseAction(
+        case=case,
+        data_key=case.data_key,
+        meeting=action.meeting,
+        owner_agency=action.owner,
+        due_on=action.due_on,
+        agreed_by_id=actor.id,
+        description=description,
+    )
+    db.session.add(created)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION_AGREED,
+        object=case,
+        changes={
+            "action_id": [None, created.id],
+            "owner_agency_id": [None, action.owner.id],
+            "due_on": [None, action.due_on.isoformat()],
+            "meeting_id": [None, action.meeting.id if action.meeting else None],
+        },
+    )
+    return created
+
+
+def report_progress(
+    action: CaseAction, *, actor: User, status: ActionStatus, text: str, seen_version: int
+) -> ActionUpdate:
+    """Add a progress report and move the action to `status`. `seen_version` is the version
+    the person was looking at: if someone reported meanwhile, nothing is saved and they are
+    told, rather than one report silently undoing the other's status."""
+    _require_changeable(action.case)
+    if seen_version != action.version:
+        raise DomainError(
+            "Someone else reported on this action while you were writing. Their report is "
+            "shown below: read it, then send yours again",
+            field="text",
+        )
+    if not action.status.outstanding:
+        raise DomainError(
+            f"This action is already closed ({action.status.label.lower()})", field="status"
+        )
+    text = text.strip()
+    if status.needs_reason and not text:
+        raise DomainError("Say why the action was not completed", field="text")
+    if not text:
+        raise DomainError("Enter what has been done", field="text")
+    _within(text, REPORT_MAX_LENGTH, "The report", "text")
+    before = action.status
+    update = ActionUpdate(
+        action=action,
+        data_key=action.case.data_key,
+        author_id=actor.id,
+        agency_id=actor.organisation_id,
+        status=status,
+        text=text,
+    )
+    action.status = status
+    action.updated_at = utcnow()
+    db.session.add(update)
+    db.session.flush()  # the version check in SQL catches a report that won the race
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION_PROGRESS_REPORTED,
+        object=action.case,
+        changes={"action_id": [None, action.id], "status": [before.value, status.value]},
+    )
+    return update
+
+
+def _required_text(value: str | None, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+def _within(value: str, limit: int, name: str, field: str) -> None:
+    if len(value) > limit:
+        raise DomainError(f"{name} must be {limit:,} characters or fewer", field=field)
+
+
+def _require_changeable(case: Case) -> None:
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content was destroyed under the retention policy")
+    if case.status is not CaseStatus.OPEN:
+        raise DomainError("This case is closed and its actions can no longer be changed")
