@@ -63,6 +63,7 @@ from benchmarks.generate import _Generator
 from benchmarks.generate import generate
 from cases import referrals as referral_services
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Referral
@@ -81,6 +82,7 @@ GROWTH_BASE = 10_000
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 COORDINATOR = f"coordinator.1@{EMAIL_DOMAIN}"
 REFERRER = f"idva.1@{EMAIL_DOMAIN}"
+POLICE = f"police.1@{EMAIL_DOMAIN}"  # sits on all five of area 1's panels
 
 
 # Databases ------------------------------------------------------------------------------------
@@ -402,6 +404,28 @@ def measure_case_page(app: Flask, repeat: int) -> list[float]:
     return timed(get_ok(client, f"/cases/{scope(app).longest_case_id}"), repeat)
 
 
+def measure_action_list(app: Flask, repeat: int) -> list[float]:
+    """The actions lists: the police's outstanding actions, and every one of them (the last
+    page), and the coordinator's overdue actions of every agency on their panels."""
+    police, coordinator = signed_in_client(app, POLICE), signed_in_client(app, COORDINATOR)
+    with app.app_context():
+        owned = db.session.scalar(
+            select(func.count())
+            .select_from(CaseAction)
+            .join(User, User.organisation_id == CaseAction.owner_agency_id)
+            .where(User.email == POLICE)
+        )
+    last = min(max(1, -(-(owned or 0) // 50)), 100_000)
+    samples: list[float] = []
+    for client, url in (
+        (police, "/actions"),
+        (police, f"/actions?showing=all&page={last}"),
+        (coordinator, "/actions?showing=overdue&whose=panels"),
+    ):
+        samples += timed(get_ok(client, url), repeat)
+    return samples
+
+
 def measure_referral_submit(app: Flask, repeat: int) -> list[float]:
     """A MARAC referral about people already known, drafted section by section (untimed), then
     timed: submitted with DASH, its people matched by blind index, accepted with repeat
@@ -652,6 +676,8 @@ def run_suite(size: int, repeat: int) -> dict[str, Any]:
     results["case_search_p50_ms"], results["case_search_p95_ms"] = p50(search), p95(search)
     page = measure_case_page(app, repeat)
     results["case_page_p50_ms"], results["case_page_p95_ms"] = p50(page), p95(page)
+    actions = measure_action_list(app, repeat)
+    results["action_list_p50_ms"], results["action_list_p95_ms"] = p50(actions), p95(actions)
     submit = measure_referral_submit(app, repeat)
     results["referral_submit_p50_ms"] = p50(submit)
     results["referral_submit_p95_ms"] = p95(submit)

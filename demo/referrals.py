@@ -14,7 +14,10 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
+from cases import action_queries
+from cases import actions as case_actions
 from cases import referrals
+from cases.models import ActionStatus
 from cases.models import Referral
 from cases.queries import months_after
 from demo.cases import FAMILY
@@ -34,6 +37,18 @@ from panels.registry import FormSection
 CASES_PER_PANEL = {PanelType.MARAC: 50, PanelType.COMMUNITY_MARAC: 25}
 REPEAT_SHARE = {PanelType.MARAC: 0.35, PanelType.COMMUNITY_MARAC: 0.3}
 WAITING_PER_PANEL = 3
+ACTIONS = (
+    "Home visit to review the safety plan with the victim.",
+    "Fit a door alarm and extra locks under the sanctuary scheme.",
+    "Share school attendance and any concerns about the children.",
+    "Flag the address for an urgent police response.",
+    "Offer the perpetrator programme and report on attendance.",
+)
+OUTCOMES = (
+    (ActionStatus.COMPLETED, "Done as agreed."),
+    (ActionStatus.NO_LONGER_POSSIBLE, "The family moved out of the area before the visit."),
+    (ActionStatus.NOT_DONE, "Not done by the deadline; raised with our team manager."),
+)
 MONTHS_OF_HISTORY = 24
 
 
@@ -104,7 +119,7 @@ def _history(
     accepted = referrals.accept_referral(
         first, actor=coordinator, matches=[None] * len(people), today=day
     )
-    _list_and_hear(first, coordinator, meetings)
+    _list_and_hear(first, coordinator, meetings, rng)
     made = 1
     later: list[date] = []
     if rng.random() < REPEAT_SHARE[panel.panel_type]:
@@ -117,12 +132,14 @@ def _history(
     for when in (d for d in later if d <= TODAY):
         again = _submitted(panel, rng, referrer, when, people, repeat=True)
         referrals.accept_referral(again, actor=coordinator, matches=matches, today=when)
-        _list_and_hear(again, coordinator, meetings)
+        _list_and_hear(again, coordinator, meetings, rng)
         made += 1
     return made
 
 
-def _list_and_hear(referral: Referral, coordinator: User, meetings: list[Meeting]) -> None:
+def _list_and_hear(
+    referral: Referral, coordinator: User, meetings: list[Meeting], rng: random.Random
+) -> None:
     assert referral.referred_on is not None
     upcoming = [m for m in meetings if m.held_on >= referral.referred_on + timedelta(days=3)]
     if not upcoming:
@@ -130,6 +147,50 @@ def _list_and_hear(referral: Referral, coordinator: User, meetings: list[Meeting
     referrals.list_for_meeting(referral, actor=coordinator, meeting=upcoming[0])
     if upcoming[0].held_on <= TODAY:
         referrals.mark_heard(referral, actor=coordinator, today=TODAY)
+        _agree_actions(referral, coordinator, upcoming[0], rng)
+
+
+def _agree_actions(
+    referral: Referral, coordinator: User, meeting: Meeting, rng: random.Random
+) -> None:
+    """The actions agencies volunteered at the hearing, and their reports since: most of
+    those due by now are done, a few could not be or were not (domain §2.6), and some are
+    overdue with no report."""
+    assert referral.case is not None
+    case = referral.case
+    owners = action_queries.owner_agencies(case.panel, TODAY)
+    meetings = action_queries.meetings_of(case)
+    for _ in range(rng.randint(1, 3)):
+        owner = rng.choice(owners)
+        action = case_actions.agree_action(
+            case,
+            actor=coordinator,
+            action=case_actions.NewAction(
+                rng.choice(ACTIONS),
+                owner,
+                meeting.held_on + timedelta(days=rng.randint(14, 42)),
+                meeting,
+            ),
+            owners=owners,
+            meetings=meetings,
+            today=TODAY,
+        )
+        reporter = _staff_of(case.panel, owner.id) or coordinator
+        if action.due_on < TODAY and rng.random() < 0.88:  # the rest are overdue
+            status, words = rng.choices(OUTCOMES, weights=(85, 8, 7))[0]
+            case_actions.report_progress(
+                action, actor=reporter, status=status, text=words, seen_version=action.version
+            )
+
+
+def _staff_of(panel: Panel, organisation_id: int) -> User | None:
+    return db.session.scalar(
+        select(User)
+        .join(PanelMembership, PanelMembership.user_id == User.id)
+        .where(PanelMembership.panel_id == panel.id, User.organisation_id == organisation_id)
+        .order_by(User.id)
+        .limit(1)
+    )
 
 
 def _submitted(

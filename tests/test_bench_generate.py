@@ -33,13 +33,16 @@ from benchmarks.generate import generate
 from benchmarks.loading import Batch
 from benchmarks.loading import Writer
 from benchmarks.loading import WriterFailed
+from cases.models import ActionStatus
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
 from cases.models import PersonSearchKey
 from cases.models import Referral
 from panels.models import Panel
+from panels.models import PanelMembership
 from panels.models import PanelType
 from panels.policy import panel_access
 from panels.registry import ReferralStatus
@@ -181,6 +184,50 @@ def test_a_generated_person_is_found_by_name_and_date_of_birth(
     assert reference in html.unescape(page.text)
 
 
+def test_generated_actions_follow_their_hearings_and_their_reports(
+    app: Flask, client: FlaskClient, generated: Summary
+) -> None:
+    """Each action was agreed at a meeting that heard its case, belongs to an agency on the
+    panel, and its status and version are what its reports left (as the app's services make
+    them); its wording is sealed under the case's key and shows on the case page."""
+    with app.app_context():
+        actions = db.session.scalars(select(CaseAction)).all()
+        assert len(actions) == generated.actions > 300
+        heard = {
+            (case_id, meeting_id)
+            for case_id, meeting_id in db.session.execute(
+                select(Referral.case_id, Referral.meeting_id).where(
+                    Referral.status == ReferralStatus.HEARD
+                )
+            )
+        }
+        members = set(
+            db.session.execute(
+                select(PanelMembership.panel_id, User.organisation_id).join(
+                    User, User.id == PanelMembership.user_id
+                )
+            ).all()
+        )
+        for action in actions:
+            assert (action.case_id, action.meeting_id) in heard
+            assert (action.case.panel_id, action.owner_agency_id) in members
+            assert action.version == 1 + len(action.updates)
+            if action.updates:
+                assert action.updates[-1].status is action.status
+                assert all(u.agency_id == action.owner_agency_id for u in action.updates)
+            else:
+                assert action.status is ActionStatus.OPEN
+            assert action.description
+        statuses = {action.status for action in actions}
+        assert statuses == set(ActionStatus)
+        shown = next(a for a in actions if a.case.panel.name.startswith("Northmere"))
+        case_id, wording = shown.case_id, shown.description
+    page = signed_in(app, client, COORDINATOR).get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert wording is not None
+    assert wording in html.unescape(page.text)
+
+
 def test_generated_referrals_waiting_or_rejected_belong_to_no_case(
     app: Flask, generated: Summary
 ) -> None:
@@ -262,6 +309,9 @@ def test_generating_into_postgresql_keeps_the_schema_and_a_valid_chain(pg_app: F
     with pg_app.app_context():  # the next id the app takes is past the generated ones
         next_id = db.session.scalar(select(func.nextval("people_id_seq")))
     assert next_id == summary.people + 1
+    with pg_app.app_context():
+        next_action = db.session.scalar(select(func.nextval("case_actions_id_seq")))
+    assert next_action == summary.actions + 1
 
 
 def store_through_a_writer(batches: Iterable[Batch]) -> None:

@@ -192,3 +192,17 @@ def admin_page(
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
+
+
+SignedInPage = Callable[[str], Page]
+
+
+@pytest.fixture
+def signed_in_page(new_context: NewContext, signed_in_state: Callable[[str], Any]) -> SignedInPage:
+    """A new page signed in as the demo user (CSP bypassed only so axe-core can be injected)."""
+
+    def page_for(email: str) -> Page:
+        context = new_context(storage_state=signed_in_state(email), bypass_csp=True)
+        return context.new_page()
+
+    return page_for

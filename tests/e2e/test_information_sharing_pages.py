@@ -9,11 +9,9 @@ protocol and settings can change freely; each case test takes its own panel's ne
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -28,7 +26,7 @@ from app.database import uk_today
 from cases import policy
 from cases.models import Case
 from panels.models import Panel
-from tests.e2e.conftest import NewContext
+from tests.e2e.conftest import SignedInPage
 from tests.e2e.test_browser import assert_accessible as assert_axe_finds_nothing
 from tests.e2e.test_browser import url_path
 
@@ -41,19 +39,6 @@ POLICE_REPRESENTATIVE = "police.newham@demo.example"  # Newham MARAC, MACE, IOM,
 IDVA_REPRESENTATIVE = "idva.east@demo.example"  # Newham, Havering and Tower Hamlets MARAC
 WITHDRAWN_PROBATION = "probation.east@demo.example"  # withdrew from Newham IOM's protocol
 UNUSED_PANEL = "Barking and Dagenham MARAC"  # nobody sits on it: its protocol can change
-
-SignedInPage = Callable[[str], Page]
-
-
-@pytest.fixture
-def signed_in_page(new_context: NewContext, signed_in_state: Callable[[str], Any]) -> SignedInPage:
-    """A new page signed in as the demo user (CSP bypassed only so axe-core can be injected)."""
-
-    def page_for(email: str) -> Page:
-        context = new_context(storage_state=signed_in_state(email), bypass_csp=True)
-        return context.new_page()
-
-    return page_for
 
 
 # Looking up demo data in the live server's database ---------------------------------------
