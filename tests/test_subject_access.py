@@ -28,7 +28,10 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import referrals
 from cases import services as case_services
+from cases.models import ActionStatus
+from cases.models import ActionUpdate
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CasePerson
 from cases.models import CaseRestriction
 from cases.models import CaseRole
@@ -256,6 +259,7 @@ def bundled(app: Flask, accounts: Accounts, auditor: int) -> Bundled:
                     identity=Identity("Gideon", "Fairweather", address="4 Larch Close"),
                 )
                 case_services.add_note(case, actor=writer, text="Synthetic note about the visit")
+                _action(case, writer, "Synthetic action: fit a door alarm")
             else:
                 db.session.add(CasePerson(case=case, person=tamsin, role=role))
             cases[role] = case.id
@@ -272,10 +276,35 @@ def bundled(app: Flask, accounts: Accounts, auditor: int) -> Bundled:
         accepted = referrals.accept_referral(
             referral, actor=writer, matches=[None, None], today=date(2026, 1, 7)
         )
+        _action(accepted.case, writer, "Synthetic action: check the victim's new address")
         request = receive(auditor)
         db.session.commit()
         people = [c.suggestion.person.id for c in queries.candidates(request, closed=frozenset())]
         return Bundled(request.id, cases, accepted.case.id, people)
+
+
+def _action(case: Case, owner: User, wording: str) -> None:
+    """An action owned by the writer's agency, with one report on it."""
+    action = CaseAction(
+        case=case,
+        data_key=case.data_key,
+        owner_agency_id=owner.organisation_id,
+        due_on=date(2026, 2, 1),
+        agreed_by_id=owner.id,
+        description=wording,
+        status=ActionStatus.COMPLETED,
+    )
+    action.updates.append(
+        ActionUpdate(
+            data_key=case.data_key,
+            author_id=owner.id,
+            agency_id=owner.organisation_id,
+            status=ActionStatus.COMPLETED,
+            text=f"Synthetic report: done ({wording[18:]})",
+        )
+    )
+    db.session.add(action)
+    db.session.flush()
 
 
 def test_r17_candidates_are_found_across_all_panels_by_name_and_birth_date(
@@ -316,6 +345,8 @@ def test_r17_the_bundle_gathers_every_role_across_panels_and_marks_third_parties
     assert f"{REDACT}</span> 4 Larch Close" in victim_case
     assert f"{REDACT}</span> Nadia Whitlock" in victim_case  # the note's author
     assert "Synthetic note about the visit" in victim_case
+    assert "Synthetic action: fit a door alarm" in victim_case  # the action plan, with
+    assert "Synthetic report: done (fit a door alarm)" in victim_case  # its reports
     assert "Eastmere Housing" in victim_case  # an agency is not redacted
     assert "Do not disclose (R15)" not in victim_case
     perpetrator_case = _case_section(text, bundled.perpetrator_case)
@@ -336,6 +367,9 @@ def test_r15_for_a_perpetrator_the_referral_is_flagged_not_to_be_disclosed(
     perpetrator_case = _case_section(text, bundled.perpetrator_case)
     assert "Not to be disclosed (domain R15)" in perpetrator_case
     assert re.search(r"REF-\d{6}<br><strong[^>]*>Do not disclose \(R15\)", perpetrator_case)
+    # The victim's safety planning is flagged as well.
+    assert "Withhold from the requester (R15)</strong>: these actions" in perpetrator_case
+    assert "check the victim&#39;s new address" in perpetrator_case
     for case_id in bundled.case_by_role.values():
         assert "R15" not in _case_section(text, case_id)
 

@@ -23,6 +23,7 @@ from app.database import db
 from cases import access_log
 from cases.access_log import AccessEntry
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CaseNote
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -152,6 +153,10 @@ class BundleCase:
         return list(self.case.notes)
 
     @property
+    def actions(self) -> list[CaseAction]:
+        return list(self.case.actions)
+
+    @property
     def withhold_referrals(self) -> bool:
         """R15: to an alleged perpetrator, the existence of the victim's referral is not
         disclosed unless a decision to disclose it is recorded (default deny)."""
@@ -170,7 +175,7 @@ class Bundle:
 
 def bundle(request: SubjectAccessRequest, *, closed: frozenset[int]) -> Bundle:
     """Every live case the confirmed people appear in, in any panel, with its referrals, notes,
-    other people (third parties) and who has read or changed it. A fixed number of queries.
+    actions, other people (third parties) and who has read or changed it. A fixed number of queries.
 
     `closed` are cases restricted against the reader's organisation (staff as subject): they
     are left out, for another organisation's information governance to handle."""
@@ -185,6 +190,7 @@ def bundle(request: SubjectAccessRequest, *, closed: frozenset[int]) -> Bundle:
         .options(
             selectinload(Case.people),
             selectinload(Case.notes),
+            selectinload(Case.actions).selectinload(CaseAction.updates),
             selectinload(Case.referrals).options(
                 joinedload(Referral.referring_agency), joinedload(Referral.referrer)
             ),
