@@ -47,7 +47,7 @@ def agree_action(
 ) -> CaseAction:
     """Record an action agreed for the case. `owners` are the agencies that may take it on
     (members of the panel in force), `meetings` those it may have been agreed at."""
-    _require_changeable(case)
+    _require_open(case)
     description = _required_text(action.description, "description", "Enter what the agency will do")
     _within(description, DESCRIPTION_MAX_LENGTH, "The action", "description")
     if action.owner not in owners:
@@ -93,8 +93,10 @@ def report_progress(
 ) -> ActionUpdate:
     """Add a progress report and move the action to `status`. `seen_version` is the version
     the person was looking at: if someone reported meanwhile, nothing is saved and they are
-    told, rather than one report silently undoing the other's status."""
-    _require_changeable(action.case)
+    told, rather than one report silently undoing the other's status. Closing a case does
+    not end an agency's responsibility for its actions (domain §2.8), so they can still be
+    reported on."""
+    _require_content(action.case)
     if seen_version != action.version:
         raise DomainError(
             "Someone else reported on this action while you were writing. Their report is "
@@ -145,8 +147,12 @@ def _within(value: str, limit: int, name: str, field: str) -> None:
         raise DomainError(f"{name} must be {limit:,} characters or fewer", field=field)
 
 
-def _require_changeable(case: Case) -> None:
+def _require_content(case: Case) -> None:
     if case.disposed_at is not None:
         raise DomainError("This case’s content was destroyed under the retention policy")
+
+
+def _require_open(case: Case) -> None:
+    _require_content(case)
     if case.status is not CaseStatus.OPEN:
-        raise DomainError("This case is closed and its actions can no longer be changed")
+        raise DomainError("This case is closed: no new actions can be agreed for it")

@@ -1,8 +1,8 @@
 """What a case page shows of a case's history: one timeline of what happened, in date order,
 and the per-question answers of each risk assessment.
 
-Both are built from a case already loaded with its referrals, assessments, notes and transfers
-(`policy.case_or_404`), so showing them issues no further queries.
+Both are built from a case already loaded with its referrals, assessments, notes, transfers
+and actions (`policy.case_or_404`), so showing them issues no further queries.
 """
 
 from __future__ import annotations
@@ -65,6 +65,24 @@ def timeline(case: Case) -> list[Event]:
         )
         for transfer in case.transfers
     ]
+    for action in case.actions:
+        events.append(
+            Event(
+                _uk_day(action.created_at),
+                action.created_at,
+                f"Action agreed for {action.owner_agency.name}",
+                "actions",
+            )
+        )
+        events += [
+            Event(
+                _uk_day(update.reported_at),
+                update.reported_at,
+                f"{update.agency.name} reported on an action: {update.status.label.lower()}",
+                "actions",
+            )
+            for update in action.updates
+        ]
     if case.closed_on is not None:
         events.append(Event(case.closed_on, None, "Case closed"))
     return sorted(events, key=lambda event: event.order)

@@ -286,25 +286,24 @@ def test_an_agency_whose_isp_signature_lapsed_cannot_take_on_an_action(
     assert "Select an agency that sits on this panel" in text(refused)
 
 
-def test_a_closed_case_takes_no_new_actions_or_reports(
+def test_a_closed_case_takes_no_new_actions_but_its_open_ones_are_still_reported_on(
     app: Flask, world: World, clients: dict[str, FlaskClient]
 ) -> None:
+    """Domain §2.8: closing a case does not end an agency's responsibility for its actions."""
     action_id = agreed(clients[COORDINATOR], world)
-    url = action_url(world, action_id)
-    drawn = clients[HOUSING].get(url).text  # the form, drawn before the case closed
     with app.app_context():
         case_services.close_case(
             db.session.get_one(Case, world.case), actor=None, closed_on=uk_today()
         )
         db.session.commit()
     refused = agree(clients[COORDINATOR], world, owner=world.organisations[HOUSING], on=uk_today())
-    assert "This case is closed and its actions can no longer be changed" in text(refused)
-    page = text(clients[HOUSING].get(action_url(world, action_id)))
-    assert "Send report" not in page  # no form to fill in for nothing
-    forced = text(send(clients[HOUSING], url, drawn, "completed", "Done"))
-    assert "This case is closed" in forced
-    assert len(stored(app)[0]) == 1
-    assert stored(app)[1] == 0
+    assert "This case is closed: no new actions can be agreed for it" in text(refused)
+    assert "Agree an action" not in text(clients[COORDINATOR].get(f"/cases/{world.case}"))
+    done = report(clients[HOUSING], world, action_id, "completed", "Alarm fitted after closure")
+    assert done.status_code == 302  # type: ignore[attr-defined]
+    (action,), updates = stored(app)
+    assert action.status is ActionStatus.COMPLETED
+    assert updates == 1
 
 
 # Reporting -----------------------------------------------------------------------------------
@@ -618,3 +617,14 @@ def test_each_change_and_read_is_one_audit_event_of_ids_and_codes(
         trail = " ".join(str(e.changes) for e in db.session.scalars(select(AuditEvent)).all())
     assert DESCRIPTION not in trail
     assert "Staff shortage" not in trail
+
+
+def test_the_case_timeline_shows_actions_agreed_and_reported_on_in_order(
+    world: World, clients: dict[str, FlaskClient]
+) -> None:
+    action_id = agreed(clients[COORDINATOR], world)
+    report(clients[HOUSING], world, action_id, "completed", "Alarm fitted")
+    page = text(clients[COORDINATOR].get(f"/cases/{world.case}"))
+    agreed_at = page.index("Action agreed for Ashcombe Homes")
+    assert page.index("Ashcombe Homes reported on an action: completed") > agreed_at
+    assert page.index("Case opened") < agreed_at
