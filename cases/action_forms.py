@@ -16,9 +16,12 @@ from audit.forms import UKDateField
 from cases.action_queries import Showing
 from cases.actions import DESCRIPTION_MAX_LENGTH
 from cases.actions import REPORT_MAX_LENGTH
+from cases.asb.forms import show_domain_error
 from cases.forms import date_required
 from cases.models import ActionStatus
 from cases.referral_forms import Choice
+
+__all__ = ["ActionFilterForm", "ActionForm", "ProgressForm", "show_domain_error"]
 
 
 class ActionForm(FlaskForm):
@@ -46,7 +49,9 @@ class ActionForm(FlaskForm):
         description="For example, 27 1 2027",
         validators=[date_required("Enter the date it is due")],
     )
-    meeting_id = FilterSelect("Agreed at", invalid="Select a meeting this case was listed at")
+    meeting_id = FilterSelect(
+        "Agreed at", invalid="Select a meeting held that this case was listed at"
+    )
     submit = SubmitField("Agree action", widget=GovSubmitInput())
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import true
 from sqlalchemy.orm import contains_eager
 
 from app.accounts.models import Organisation
@@ -23,12 +24,12 @@ from cases import policy
 from cases.models import ActionStatus
 from cases.models import Case
 from cases.models import CaseAction
+from cases.models import CaseRestriction
 from cases.models import Referral
 from cases.queries import page_window
 from panels.models import Meeting
-from panels.models import Panel
 from panels.models import PanelMembership
-from panels.policy import organisation_may_join
+from panels.policy import signed_in_force
 
 PAGE_SIZE = 50
 
@@ -56,27 +57,40 @@ class Whose(StrEnum):
     PANELS = "panels"  # every agency's, on the panels the viewer coordinates or chairs
 
 
-def owner_agencies(panel: Panel, day: date) -> list[Organisation]:
-    """Agencies that may take on an action: those with staff on the panel whose signature of
-    its information sharing protocol is in force (R1), by name."""
-    organisations = db.session.scalars(
-        select(Organisation)
-        .join(User, User.organisation_id == Organisation.id)
-        .join(PanelMembership, PanelMembership.user_id == User.id)
-        .where(PanelMembership.panel_id == panel.id, Organisation.active.is_(True))
-        .distinct()
-        .order_by(Organisation.name)
-    ).all()
-    return [o for o in organisations if organisation_may_join(panel, o.id, day) is None]
+def owner_agencies(case: Case, day: date) -> list[Organisation]:
+    """Agencies that may take on an action for the case, by name: those with active staff on
+    its panel whose signature of the panel's protocol is in force (R1), leaving out any the
+    case is restricted against (their staff could never see the action)."""
+    restricted = select(CaseRestriction.organisation_id).where(
+        CaseRestriction.case_id == case.id, CaseRestriction.lifted_at.is_(None)
+    )
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(User, User.organisation_id == Organisation.id)
+            .join(PanelMembership, PanelMembership.user_id == User.id)
+            .where(
+                PanelMembership.panel_id == case.panel_id,
+                User.active.is_(True),
+                Organisation.active.is_(True),
+                Organisation.id.in_(signed_in_force(case.panel, day)),
+                Organisation.id.not_in(restricted),
+            )
+            .distinct()
+            .order_by(Organisation.name)
+        ).all()
+    )
 
 
-def meetings_of(case: Case) -> list[Meeting]:
-    """The case's panel's meetings it was listed at, latest first: where actions are agreed."""
+def meetings_of(case: Case, day: date) -> list[Meeting]:
+    """The meetings of the case's panel held by the day that it was listed at, latest first:
+    where its actions are agreed."""
     return list(
         db.session.scalars(
             select(Meeting)
             .where(
                 Meeting.panel_id == case.panel_id,
+                Meeting.held_on <= day,
                 Meeting.id.in_(
                     select(Referral.meeting_id).where(
                         Referral.case_id == case.id, Referral.meeting_id.is_not(None)
@@ -111,11 +125,11 @@ def actions_for(
     total = db.session.scalar(query.with_only_columns(func.count(CaseAction.id))) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
-    rows = db.session.scalars(_page_of(query, page, total)).all()
+    rows = _page_rows(query, page, total)
     return ActionPage(rows, total, page, pages)
 
 
-def _page_of(query: Select[CaseAction], page: int, total: int) -> Select[CaseAction]:
+def _page_rows(query: Select[CaseAction], page: int, total: int) -> Sequence[CaseAction]:
     """The page's actions: their ids first (read from the end past the middle, as the case
     list does), then those rows with their cases."""
     window = page_window(page, total, PAGE_SIZE)
@@ -130,13 +144,13 @@ def _page_of(query: Select[CaseAction], page: int, total: int) -> Select[CaseAct
     )
     if window.from_end:
         ids.reverse()
-    return (
+    return db.session.scalars(
         select(CaseAction)
         .join(CaseAction.case)
         .where(CaseAction.id.in_(ids))
         .order_by(*order)
         .options(contains_eager(CaseAction.case))
-    )
+    ).all()
 
 
 def _showing(showing: Showing, today: date) -> ColumnElement[bool]:
@@ -146,7 +160,7 @@ def _showing(showing: Showing, today: date) -> ColumnElement[bool]:
         return and_(CaseAction.status == ActionStatus.OPEN, CaseAction.due_on < today)
     if showing is Showing.CLOSED:
         return CaseAction.status != ActionStatus.OPEN
-    return CaseAction.id.is_not(None)
+    return true()
 
 
 @dataclass(frozen=True)
@@ -163,7 +177,12 @@ def outstanding_by_case(case_ids: Sequence[int], today: date) -> dict[int, Outst
     overdue = func.sum(case((CaseAction.due_on < today, 1), else_=0))
     rows = db.session.execute(
         select(CaseAction.case_id, func.count(), overdue)
-        .where(CaseAction.case_id.in_(case_ids), CaseAction.status == ActionStatus.OPEN)
+        .join(Case, Case.id == CaseAction.case_id)
+        .where(
+            CaseAction.case_id.in_(case_ids),
+            CaseAction.status == ActionStatus.OPEN,
+            Case.disposed_at.is_(None),  # a destroyed case's actions are gone with it
+        )
         .group_by(CaseAction.case_id)
     ).all()
     return {case_id: Outstanding(count, int(late or 0)) for case_id, count, late in rows}

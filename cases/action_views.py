@@ -3,8 +3,6 @@ action, or the panel's coordinator, reports on it; each agency lists its actions
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -22,6 +20,7 @@ from app.errors import DomainError
 from app.routing import page_argument
 from app.routing import pagination
 from app.security import signed_in
+from app.template_filters import uk_date
 from audit import AuditAction
 from cases import action_queries as queries
 from cases import actions as services
@@ -29,10 +28,10 @@ from cases import policy
 from cases.action_forms import ActionFilterForm
 from cases.action_forms import ActionForm
 from cases.action_forms import ProgressForm
+from cases.action_forms import show_domain_error
 from cases.action_queries import Showing
 from cases.action_queries import Whose
 from cases.models import ActionStatus
-from cases.models import Case
 from cases.models import CaseAction
 from panels.models import Meeting
 
@@ -45,32 +44,17 @@ def index() -> str:
     """The signed-in agency's actions, soonest due first; coordinators and chairs may also
     list every agency's actions on their panels."""
     form = _filter_form()
-    today = uk_today()
-    listing = None
-    if form.validate():
-        showing = Showing(form.showing.data or Showing.OUTSTANDING)
-        whose = Whose(form.whose.data or Whose.AGENCY)
-        listing = queries.actions_for(
-            current_user, showing=showing, whose=whose, page=page_argument(), today=today
-        )
-        audit.record(
-            actor=current_user,
-            action=AuditAction.ACTIONS_LIST_VIEWED,
-            changes={
-                "filters": {"showing": showing.value, "whose": whose.value},
-                "page": [None, listing.page],
-                "results": [None, listing.total],
-            },
-        )
+    listing = _listing(form) if form.validate() else None
     args = {name: value for name, value in request.args.items() if name in ("showing", "whose")}
     page = render_template(
         "actions/index.html",
         form=form,
         listing=listing,
+        every_agency=form.whose.data == Whose.PANELS,
         pagination=pagination("actions.index", listing.page, listing.pages, args)
         if listing
         else None,
-        today=today,
+        today=uk_today(),
     )
     db.session.commit()
     return page
@@ -78,13 +62,30 @@ def index() -> str:
 
 def _filter_form() -> ActionFilterForm:
     form = ActionFilterForm(request.args)
-    choices = [(Whose.AGENCY.value, "Your agency’s actions")]
+    form.whose.choices = [(Whose.AGENCY.value, "Your agency’s actions")]
     if policy.viewer_of(current_user).panels.panel_wide:
-        choices.append(
+        form.whose.choices.append(
             (Whose.PANELS.value, "Every agency’s, on the panels you coordinate or chair")
         )
-    form.whose.choices = choices
     return form
+
+
+def _listing(form: ActionFilterForm) -> queries.ActionPage:
+    showing = Showing(form.showing.data or Showing.OUTSTANDING)
+    whose = Whose(form.whose.data or Whose.AGENCY)
+    listing = queries.actions_for(
+        current_user, showing=showing, whose=whose, page=page_argument(), today=uk_today()
+    )
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACTIONS_LIST_VIEWED,
+        changes={
+            "filters": {"showing": showing.value, "whose": whose.value},
+            "page": [None, listing.page],
+            "results": [None, listing.total],
+        },
+    )
+    return listing
 
 
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
@@ -92,30 +93,15 @@ def _filter_form() -> ActionFilterForm:
 def new(case_id: int) -> str | Response:
     case = policy.action_planning_case_or_404(current_user, case_id)
     today = uk_today()
-    owners = queries.owner_agencies(case.panel, today)
-    meetings = queries.meetings_of(case)
-    form = ActionForm()
-    form.owner_agency_id.choices = [("", "Choose an agency")] + [
-        (str(o.id), o.name) for o in owners
-    ]
-    form.meeting_id.choices = [(str(m.id), m.held_on.strftime("%-d %B %Y")) for m in meetings] + [
-        ("", "Not at a meeting")
-    ]
-    if request.method == "GET":
-        form.meeting_id.data = _latest_held(meetings, today)
+    owners, meetings = queries.owner_agencies(case, today), queries.meetings_of(case, today)
+    form = _action_form(owners, meetings)
     if form.validate_on_submit():
         try:
-            services.agree_action(
-                case,
-                actor=current_user,
-                action=_new_action(form, owners, meetings),
-                owners=owners,
-                meetings=meetings,
-                today=today,
-            )
+            agreed = _agreed(form, owners, meetings)
+            services.agree_action(case, actor=current_user, action=agreed, today=today)
         except DomainError as error:
             db.session.rollback()  # nothing of a refused change is kept
-            form._fields.get(error.field or "", form.description).errors.append(error.message)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash("The action has been agreed", "success")
@@ -123,24 +109,27 @@ def new(case_id: int) -> str | Response:
     return render_template("actions/new.html", case=case, form=form)
 
 
-def _latest_held(meetings: list[Meeting], today: date) -> str:
-    """The meeting an action is most likely agreed at: the latest one held by today."""
-    held = [m for m in meetings if m.held_on <= today]
-    return str(held[0].id) if held else ""
+def _action_form(owners: list[Organisation], meetings: list[Meeting]) -> ActionForm:
+    """The form with the agencies and meetings to choose from; the latest meeting held is
+    where an action is most likely agreed."""
+    form = ActionForm()
+    form.owner_agency_id.choices = [("", "Choose an agency")] + [
+        (str(o.id), o.name) for o in owners
+    ]
+    form.meeting_id.choices = [(str(m.id), uk_date(m.held_on)) for m in meetings]
+    form.meeting_id.choices.append(("", "Not at a meeting"))
+    if request.method == "GET" and meetings:
+        form.meeting_id.data = str(meetings[0].id)
+    return form
 
 
-def _new_action(
+def _agreed(
     form: ActionForm, owners: list[Organisation], meetings: list[Meeting]
 ) -> services.NewAction:
     assert form.due_on.data is not None  # required by the form
     owner = next(o for o in owners if str(o.id) == form.owner_agency_id.data)
     meeting = next((m for m in meetings if str(m.id) == form.meeting_id.data), None)
-    return services.NewAction(
-        description=form.description.data or "",
-        owner=owner,
-        due_on=form.due_on.data,
-        meeting=meeting,
-    )
+    return services.NewAction(form.description.data or "", owner, form.due_on.data, meeting)
 
 
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
@@ -149,25 +138,39 @@ def show(case_id: int, action_id: int) -> str | Response:
     action = policy.action_or_404(current_user, case_id, action_id)
     form = ProgressForm()
     if request.method == "GET":
-        form.version.data = str(action.version)
+        form.version.data = str(action.version)  # only the form as drawn may carry it
     if form.validate_on_submit():
         try:
-            services.report_progress(
-                action,
-                actor=current_user,
-                status=ActionStatus(form.status.data),
-                text=form.text.data or "",
-                seen_version=_version(form),
-            )
+            _report(action, form)
         except DomainError as error:
             db.session.rollback()  # nothing of a refused change is kept
             action = policy.action_or_404(current_user, case_id, action_id)
             form.version.data = str(action.version)  # they have now seen the latest
-            form._fields.get(error.field or "", form.text).errors.append(error.message)
+            show_domain_error(form, error)
         else:
             db.session.commit()
             flash("Your report has been saved", "success")
             return redirect(url_for("actions.show", case_id=case_id, action_id=action_id))
+    return _action_page(action, form)
+
+
+def _report(action: CaseAction, form: ProgressForm) -> None:
+    try:
+        seen = int(form.version.data or "")
+    except ValueError:
+        seen = 0  # a forged or missing version is never current
+    services.report_progress(
+        action,
+        actor=current_user,
+        status=ActionStatus(form.status.data),
+        text=form.text.data or "",
+        seen_version=seen,
+    )
+
+
+def _action_page(action: CaseAction, form: ProgressForm) -> str:
+    """The action and its reports, a recorded read; the case is linked only for those who
+    may open it (the owning agency's staff may hold the action alone)."""
     audit.record(
         actor=current_user,
         action=AuditAction.ACTION_VIEWED,
@@ -179,24 +182,11 @@ def show(case_id: int, action_id: int) -> str | Response:
         action=action,
         case=action.case,
         form=form,
-        sees_case=_sees_case(action.case),
+        sees_case=policy.sees_case(current_user, action.case_id),
         today=uk_today(),
     )
     db.session.commit()
     return page
-
-
-def _version(form: ProgressForm) -> int:
-    """The version the form was drawn from; a forged or missing one is never current."""
-    try:
-        return int(form.version.data or "")
-    except ValueError:
-        return 0
-
-
-def _sees_case(case: Case) -> bool:
-    """Whether to link to the case: the owner agency's staff may hold the action alone."""
-    return policy.sees_case(current_user, case.id)
 
 
 @bp.app_template_global()

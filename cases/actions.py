@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm.exc import StaleDataError
+
 import audit
 from app.accounts.models import Organisation
 from app.accounts.models import User
@@ -15,6 +17,7 @@ from app.database import db
 from app.database import utcnow
 from app.errors import DomainError
 from audit import AuditAction
+from cases import action_queries
 from cases.models import ActionStatus
 from cases.models import ActionUpdate
 from cases.models import Case
@@ -26,6 +29,10 @@ DESCRIPTION_MAX_LENGTH = 2_000
 REPORT_MAX_LENGTH = 5_000
 # An action plan looks weeks ahead; a date years out is almost always a typing slip.
 LONGEST_DEADLINE_DAYS = 2 * 366
+STALE = (
+    "Someone else reported on this action while you were writing. Their report is shown "
+    "below: read it, then send yours again"
+)
 
 
 @dataclass(frozen=True)
@@ -36,24 +43,16 @@ class NewAction:
     meeting: Meeting | None
 
 
-def agree_action(
-    case: Case,
-    *,
-    actor: User,
-    action: NewAction,
-    owners: list[Organisation],
-    meetings: list[Meeting],
-    today: date,
-) -> CaseAction:
-    """Record an action agreed for the case. `owners` are the agencies that may take it on
-    (members of the panel in force), `meetings` those it may have been agreed at."""
+def agree_action(case: Case, *, actor: User, action: NewAction, today: date) -> CaseAction:
+    """Record an action agreed for the case: owned by an agency that may take it on
+    (`action_queries.owner_agencies`), agreed at a meeting held that listed the case, if any."""
     _require_open(case)
     description = _required_text(action.description, "description", "Enter what the agency will do")
     _within(description, DESCRIPTION_MAX_LENGTH, "The action", "description")
-    if action.owner not in owners:
+    if action.owner not in action_queries.owner_agencies(case, today):
         raise DomainError("Select an agency that sits on this panel", field="owner_agency_id")
-    if action.meeting is not None and action.meeting not in meetings:
-        raise DomainError("Select a meeting this case was listed at", field="meeting_id")
+    if action.meeting is not None and action.meeting not in action_queries.meetings_of(case, today):
+        raise DomainError("Select a meeting held that this case was listed at", field="meeting_id")
     if action.due_on < (action.meeting.held_on if action.meeting else case.opened_on):
         raise DomainError(
             "The date it is due must be on or after the meeting that agreed it"
@@ -98,11 +97,7 @@ def report_progress(
     reported on."""
     _require_content(action.case)
     if seen_version != action.version:
-        raise DomainError(
-            "Someone else reported on this action while you were writing. Their report is "
-            "shown below: read it, then send yours again",
-            field="text",
-        )
+        raise DomainError(STALE, field="text")
     if not action.status.outstanding:
         raise DomainError(
             f"This action is already closed ({action.status.label.lower()})", field="status"
@@ -125,7 +120,10 @@ def report_progress(
     action.status = status
     action.updated_at = utcnow()
     db.session.add(update)
-    db.session.flush()  # the version check in SQL catches a report that won the race
+    try:
+        db.session.flush()  # the version check in SQL catches a report that won the race
+    except StaleDataError:
+        raise DomainError(STALE, field="text") from None
     audit.record(
         actor=actor,
         action=AuditAction.ACTION_PROGRESS_REPORTED,

@@ -229,13 +229,16 @@ def meeting_scope(viewer: Viewer) -> ColumnElement[bool]:
 # Object fetches: the object, or the same recorded 404 ---------------------------------------
 
 
-def refuse(user: User, kind: str, object_id: int | str) -> NoReturn:
+def refuse(
+    user: User, kind: str, object_id: int | str, changes: dict[str, list[object]] | None = None
+) -> NoReturn:
     """Record the refused attempt and answer 404, exactly as for something that is not there."""
     audit.record(
         actor=user,
         action=AuditAction.ACCESS_DENIED,
         object=(kind, object_id),
         outcome=Outcome.DENIED,
+        changes=changes,
     )
     db.session.commit()
     abort(404)
@@ -295,7 +298,8 @@ def action_or_404(user: User, case_id: int, action_id: int) -> CaseAction:
         .options(selectinload(CaseAction.updates))
     )
     if action is None:
-        refuse(user, "case_actions", action_id)
+        # Filed under the case, so its coordinators see the attempt in who has seen it.
+        refuse(user, "cases", case_id, {"action_id": [None, action_id]})
     return action
 
 

@@ -20,7 +20,9 @@ from sqlalchemy import union
 from app.accounts.models import Organisation
 from app.database import db
 from app.errors import DomainError
+from cases.models import ActionUpdate
 from cases.models import Case
+from cases.models import CaseAction
 from cases.models import CaseNote
 from cases.models import ConsentStatus
 from cases.models import Disclosure
@@ -34,10 +36,15 @@ ONWARD = frozenset({Disclosure.TRANSFER, Disclosure.OUTSIDE_PANEL})
 
 
 def originators_of(case: Case) -> list[Organisation]:
-    """The agencies that provided information in the case, each once, by name."""
+    """The agencies that provided information in the case, each once, by name: referrals,
+    notes, and the actions agencies took on with their reports on them."""
     provided = union(
         select(Referral.referring_agency_id.label("id")).where(Referral.case_id == case.id),
         select(CaseNote.agency_id.label("id")).where(CaseNote.case_id == case.id),
+        select(CaseAction.owner_agency_id.label("id")).where(CaseAction.case_id == case.id),
+        select(ActionUpdate.agency_id.label("id"))
+        .join(CaseAction, CaseAction.id == ActionUpdate.action_id)
+        .where(CaseAction.case_id == case.id),
     ).subquery()
     return list(
         db.session.scalars(

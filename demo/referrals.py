@@ -6,7 +6,10 @@ Generated from a fixed seed, so every demo is the same."""
 from __future__ import annotations
 
 import random
+from datetime import UTC
 from datetime import date
+from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from typing import Any
 
@@ -158,29 +161,27 @@ def _agree_actions(
     overdue with no report."""
     assert referral.case is not None
     case = referral.case
-    owners = action_queries.owner_agencies(case.panel, TODAY)
-    meetings = action_queries.meetings_of(case)
+    owners = action_queries.owner_agencies(case, TODAY)
     for _ in range(rng.randint(1, 3)):
         owner = rng.choice(owners)
+        due_on = meeting.held_on + timedelta(days=rng.randint(14, 42))
         action = case_actions.agree_action(
             case,
             actor=coordinator,
-            action=case_actions.NewAction(
-                rng.choice(ACTIONS),
-                owner,
-                meeting.held_on + timedelta(days=rng.randint(14, 42)),
-                meeting,
-            ),
-            owners=owners,
-            meetings=meetings,
+            action=case_actions.NewAction(rng.choice(ACTIONS), owner, due_on, meeting),
             today=TODAY,
         )
-        reporter = _staff_of(case.panel, owner.id) or coordinator
         if action.due_on < TODAY and rng.random() < 0.88:  # the rest are overdue
             status, words = rng.choices(OUTCOMES, weights=(85, 8, 7))[0]
-            case_actions.report_progress(
-                action, actor=reporter, status=status, text=words, seen_version=action.version
+            report = case_actions.report_progress(
+                action,
+                actor=_staff_of(case.panel, owner.id) or coordinator,
+                status=status,
+                text=words,
+                seen_version=action.version,
             )
+            # Reported around the due date, not on the day the demo was loaded.
+            report.reported_at = datetime.combine(due_on, time(11), tzinfo=UTC)
 
 
 def _staff_of(panel: Panel, organisation_id: int) -> User | None:

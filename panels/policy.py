@@ -191,6 +191,18 @@ def signature_problem(
     return None
 
 
+def signed_in_force(panel: Panel, day: date) -> frozenset[int]:
+    """The organisations whose signature of the panel's ISP version in force holds on the day."""
+    agreement = agreements_in_force([panel.id], day).get(panel.id)
+    if agreement is None:
+        return frozenset()
+    return frozenset(
+        signatory.organisation_id
+        for signatory in agreement.signatories
+        if signature_problem(agreement, signatory, day) is None
+    )
+
+
 def organisation_may_join(panel: Panel, organisation_id: int, day: date) -> str | None:
     """Why staff of the organisation cannot be made members of the panel, or None."""
     agreement = agreements_in_force([panel.id], day).get(panel.id)

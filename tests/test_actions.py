@@ -238,7 +238,7 @@ def test_each_missing_answer_has_its_message_the_typing_is_kept_and_nothing_is_s
     [
         ("outsider", "listed", 30, "Select an agency that sits on this panel"),
         ("forged", "listed", 30, "Select an agency that sits on this panel"),
-        ("housing", "forged", 30, "Select a meeting this case was listed at"),
+        ("housing", "forged", 30, "Select a meeting held that this case was listed at"),
         ("housing", "listed", -1, "must be on or after the meeting that agreed it"),
         ("housing", "none", 800, "The date it is due must be within 2 years"),
     ],
@@ -539,7 +539,7 @@ def test_the_actions_list_pages_through_many_actions_in_order(
     with app.test_request_context():
         case = db.session.get_one(Case, world.case)
         actor = db.session.scalar(select(User).where(User.email == COORDINATOR))
-        owners = action_queries.owner_agencies(case.panel, uk_today())
+        owners = action_queries.owner_agencies(case, uk_today())
         owner = next(o for o in owners if o.id == world.organisations[HOUSING])
         assert actor is not None
         for number in range(123):
@@ -552,8 +552,6 @@ def test_the_actions_list_pages_through_many_actions_in_order(
                     uk_today() + timedelta(days=number % 17),
                     None,
                 ),
-                owners=owners,
-                meetings=[],
                 today=uk_today(),
             )
         db.session.commit()
@@ -628,3 +626,125 @@ def test_the_case_timeline_shows_actions_agreed_and_reported_on_in_order(
     agreed_at = page.index("Action agreed for Ashcombe Homes")
     assert page.index("Ashcombe Homes reported on an action: completed") > agreed_at
     assert page.index("Case opened") < agreed_at
+
+
+def test_r7_agencies_that_took_on_or_reported_on_actions_must_agree_to_a_transfer(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """Their actions and reports travel with the case: they are originators too."""
+    from cases import sharing_rules
+
+    action_id = agreed(clients[COORDINATOR], world, owner_email=HEALTH)
+    report(clients[CHAIR], world, action_id, "open", "Chased at the chairs' meeting")
+    with app.app_context():
+        case = db.session.get_one(Case, world.case)
+        names = [o.name for o in sharing_rules.originators_of(case)]
+    assert "Thornbury Health" in names  # took the action on
+    assert "Thornbury Probation" in names  # the chair's agency reported on it
+    assert "Thornbury Police" in names  # referred, as before
+
+
+def test_no_action_goes_to_an_agency_the_case_is_restricted_against(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """Its staff could never see the action (staff as subject, R19)."""
+    with app.app_context():
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        assert coordinator is not None
+        db.session.add(
+            CaseRestriction(
+                case_id=world.case,
+                organisation_id=world.organisations[HOUSING],
+                placed_by_id=coordinator.id,
+            )
+        )
+        db.session.commit()
+    assert "Ashcombe Homes" not in text(
+        clients[COORDINATOR].get(f"/cases/{world.case}/actions/new")
+    )
+    refused = agree(clients[COORDINATOR], world, owner=world.organisations[HOUSING], on=uk_today())
+    assert "Select an agency that sits on this panel" in text(refused)
+    assert stored(app) == ([], 0)
+
+
+def test_a_meeting_not_yet_held_cannot_be_where_an_action_was_agreed(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    with app.test_request_context():
+        case = db.session.get_one(Case, world.case)
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        upcoming = panel_services.schedule_meeting(
+            actor=None, panel=case.panel, held_on=uk_today() + timedelta(days=10)
+        )
+        referral = submitted(coordinator, case.panel, marac_answers(referred_on=uk_today()))
+        people = [link.person_id for link in sorted(case.people, key=lambda link: link.id)]
+        referrals.accept_referral(referral, actor=coordinator, matches=people, today=uk_today())
+        referrals.list_for_meeting(referral, actor=coordinator, meeting=upcoming)
+        db.session.commit()
+        upcoming_id = upcoming.id
+    page = text(clients[COORDINATOR].get(f"/cases/{world.case}/actions/new"))
+    meeting_choices = page[page.index('id="meeting_id"') :]
+    assert f'<option value="{world.meeting}"' in meeting_choices  # the one held is offered
+    assert f'<option value="{upcoming_id}"' not in meeting_choices
+    refused = agree(
+        clients[COORDINATOR],
+        world,
+        owner=world.organisations[HOUSING],
+        on=uk_today() + timedelta(days=20),
+        meeting_id=str(upcoming_id),
+    )
+    assert "Select a meeting held that this case was listed at" in text(refused)
+    assert stored(app) == ([], 0)
+
+
+def test_a_report_that_loses_the_race_at_the_database_is_a_message_not_an_error_page(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """The version check in SQL catches what the form's check could not see: another report
+    committed between loading the action and saving this one."""
+    from sqlalchemy import text as sql
+
+    from app.errors import DomainError
+    from cases.actions import report_progress
+
+    action_id = agreed(clients[COORDINATOR], world)
+    with app.test_request_context():
+        action = db.session.get_one(CaseAction, action_id)
+        seen = action.version
+        # Another request's report, committed meanwhile (the ORM's copy still says `seen`).
+        db.session.execute(
+            sql("UPDATE case_actions SET version = version + 1 WHERE id = :id"), {"id": action_id}
+        )
+        housing = db.session.scalar(select(User).where(User.email == HOUSING))
+        assert housing is not None
+        with pytest.raises(DomainError, match="Someone else reported on this action"):
+            report_progress(
+                action, actor=housing, status=ActionStatus.COMPLETED, text="Done", seen_version=seen
+            )
+        db.session.rollback()
+    assert stored(app)[1] == 0
+
+
+def test_a_refused_action_is_recorded_against_its_case_for_the_coordinators_log(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    action_id = agreed(clients[COORDINATOR], world)
+    assert clients[HEALTH].get(action_url(world, action_id)).status_code == 404
+    (denied,) = [e for e in events_of(app, AuditAction.ACCESS_DENIED) if e.object_type == "cases"]
+    assert denied.object_id == str(world.case)
+    assert json.loads(denied.changes or "") == {"action_id": [None, action_id]}
+    log = text(clients[COORDINATOR].get(f"/cases/{world.case}/access-log"))
+    assert "Hana Health" in log
+
+
+def test_the_agenda_leaves_out_a_destroyed_cases_actions(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    agreed(clients[COORDINATOR], world)
+    assert "1 open" in text(clients[COORDINATOR].get(f"/meetings/{world.meeting}"))
+    with app.app_context():
+        case = db.session.get_one(Case, world.case)
+        key_store().destroy(case.data_key)
+        case.disposed_at = case.created_at
+        db.session.commit()
+    assert "1 open" not in text(clients[COORDINATOR].get(f"/meetings/{world.meeting}"))
