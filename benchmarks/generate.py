@@ -1173,6 +1173,7 @@ class _Generator:
                 "uid": uid,
                 "data_key_id": history.case_key[0],
                 "case_id": history.case_id,
+                "panel_id": history.panel.id,
                 "meeting_id": step.meeting[0],
                 "owner_agency_id": owner[1],
                 "due_on": due_on,

@@ -120,8 +120,8 @@ def actions_for(
     if whose is Whose.AGENCY:
         conditions.append(CaseAction.owner_agency_id == viewer.organisation_id)
     else:
-        conditions.append(Case.panel_id.in_(viewer.panels.panel_wide))
-    query = select(CaseAction).join(Case, Case.id == CaseAction.case_id).where(*conditions)
+        conditions.append(CaseAction.panel_id.in_(viewer.panels.panel_wide))
+    query = select(CaseAction).where(*conditions)
     total = db.session.scalar(query.with_only_columns(func.count(CaseAction.id))) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(page, pages)
@@ -177,12 +177,7 @@ def outstanding_by_case(case_ids: Sequence[int], today: date) -> dict[int, Outst
     overdue = func.sum(case((CaseAction.due_on < today, 1), else_=0))
     rows = db.session.execute(
         select(CaseAction.case_id, func.count(), overdue)
-        .join(Case, Case.id == CaseAction.case_id)
-        .where(
-            CaseAction.case_id.in_(case_ids),
-            CaseAction.status == ActionStatus.OPEN,
-            Case.disposed_at.is_(None),  # a destroyed case's actions are gone with it
-        )
+        .where(CaseAction.case_id.in_(case_ids), CaseAction.status == ActionStatus.OPEN)
         .group_by(CaseAction.case_id)
     ).all()
     return {case_id: Outstanding(count, int(late or 0)) for case_id, count, late in rows}

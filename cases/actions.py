@@ -8,6 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 import audit
@@ -64,6 +67,7 @@ def agree_action(case: Case, *, actor: User, action: NewAction, today: date) -> 
         raise DomainError("The date it is due must be within 2 years", field="due_on")
     created = CaseAction(
         case=case,
+        panel_id=case.panel_id,
         data_key=case.data_key,
         meeting=action.meeting,
         owner_agency=action.owner,
@@ -131,6 +135,23 @@ def report_progress(
         changes={"action_id": [None, action.id], "status": [before.value, status.value]},
     )
     return update
+
+
+def follow_transfer(case: Case) -> None:
+    """A transferred case's actions move to its new panel with it (they travel with the
+    case, R19), so the receiving panel's coordinators see them and the sending panel's
+    agencies no longer do."""
+    db.session.execute(
+        update(CaseAction).where(CaseAction.case_id == case.id).values(panel_id=case.panel_id)
+    )
+
+
+def destroy_with_case(case: Case) -> None:
+    """When a case's content is destroyed its actions go too: their wording can no longer be
+    read, and who owed what to whom in that case goes with the rest of it."""
+    actions = select(CaseAction.id).where(CaseAction.case_id == case.id)
+    db.session.execute(delete(ActionUpdate).where(ActionUpdate.action_id.in_(actions)))
+    db.session.execute(delete(CaseAction).where(CaseAction.case_id == case.id))
 
 
 def _required_text(value: str | None, field: str, message: str) -> str:

@@ -375,15 +375,35 @@ class CaseAction(SealedRecord):
 
     __tablename__ = "case_actions"
     __table_args__ = (
-        # An agency's outstanding actions by due date, and each case's for the agenda.
+        # The actions lists read these indexes alone: an agency's actions, and the actions of
+        # the panels someone coordinates, by status and due date, carrying what the access
+        # scope tests. At a million referrals a coordinator's panels hold about 60,000 actions.
         Index(
-            "ix_case_actions_owner_agency_id_status_due_on", "owner_agency_id", "status", "due_on"
+            "ix_case_actions_owner_agency_id_status_due_on_scope",
+            "owner_agency_id",
+            "status",
+            "due_on",
+            "id",
+            "panel_id",
+            "case_id",
         ),
-        Index("ix_case_actions_case_id_status", "case_id", "status"),
+        Index(
+            "ix_case_actions_panel_id_status_due_on_scope",
+            "panel_id",
+            "status",
+            "due_on",
+            "id",
+            "owner_agency_id",
+            "case_id",
+        ),
+        # Each case's plan, and its outstanding and overdue actions for the agenda.
+        Index("ix_case_actions_case_id_status_due_on", "case_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # The case's panel, copied so the lists need not join every case (a transfer moves it).
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     owner_agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     due_on: Mapped[date]

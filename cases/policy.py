@@ -201,24 +201,20 @@ def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def action_scope(viewer: Viewer) -> ColumnElement[bool]:
-    """The actions the viewer may see and report on, as a condition on `CaseAction` and its
-    `Case` (the query joins them): their agency's own, and every action of the cases their
-    panels' coordinators and chairs see."""
+    """The actions the viewer may see and report on, as a condition on `CaseAction` alone
+    (it carries its case's panel): their agency's own, and every action of the cases their
+    panels' coordinators and chairs see. A destroyed case's actions are deleted with it."""
     access = viewer.panels
-    # A case's destroyed content includes its actions: their wording can no longer be read.
-    on_panel: list[ColumnElement[bool]] = [
-        Case.panel_id.in_(access.panels),
-        Case.disposed_at.is_(None),
-    ]
-    if viewer.restricted:
-        on_panel.append(not_restricted(viewer))
-    return and_(
-        *on_panel,
+    conditions = [
+        CaseAction.panel_id.in_(access.panels),
         or_(
             CaseAction.owner_agency_id == viewer.organisation_id,
-            Case.panel_id.in_(access.panel_wide),
+            CaseAction.panel_id.in_(access.panel_wide),
         ),
-    )
+    ]
+    if viewer.restricted:
+        conditions.append(CaseAction.case_id.not_in(viewer.restricted))
+    return and_(*conditions)
 
 
 def meeting_scope(viewer: Viewer) -> ColumnElement[bool]:
@@ -289,7 +285,6 @@ def action_or_404(user: User, case_id: int, action_id: int) -> CaseAction:
     """The action of that case, with its reports, if the user may see and report on it."""
     action = db.session.scalar(
         select(CaseAction)
-        .join(Case, Case.id == CaseAction.case_id)
         .where(
             CaseAction.id == action_id,
             CaseAction.case_id == case_id,

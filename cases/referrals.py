@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
+from cases import actions
 from cases import policy
 from cases import sharing
 from cases.models import Case
@@ -478,6 +479,7 @@ def transfer_case(
     )
     case.panel = to_panel
     db.session.flush()
+    actions.follow_transfer(case)
     _refresh_case(case)
     db.session.flush()
     audit.record(

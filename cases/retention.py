@@ -18,6 +18,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.keys.store import key_store
 from audit import AuditAction
+from cases import actions
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import Person
@@ -107,6 +108,7 @@ def dispose(item: DueCase, *, actor: User | None) -> Case:
         )
     # Who was in the case, and in which role, is personal data too: the links go with it.
     db.session.execute(delete(CasePerson).where(CasePerson.case_id == case.id))
+    actions.destroy_with_case(case)
     case.disposed_at, case.disposal_rule = utcnow(), item.rule.description
     db.session.flush()
     audit.record(

@@ -436,6 +436,7 @@ def _build(users: dict[str, int]) -> World:
         owned = db.session.get_one(Case, cases[case_name])
         action = CaseAction(
             case=owned,
+            panel_id=owned.panel_id,
             data_key=owned.data_key,
             owner_agency_id=organisation[owner].id,
             due_on=TODAY + timedelta(days=14),

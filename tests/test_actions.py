@@ -468,15 +468,35 @@ def test_destroying_a_cases_content_takes_its_actions_with_it(
     app: Flask, world: World, clients: dict[str, FlaskClient]
 ) -> None:
     action_id = agreed(clients[COORDINATOR], world)
-    with app.app_context():
-        case = db.session.get_one(Case, world.case)
-        key_store().destroy(case.data_key)
-        case.disposed_at = case.created_at
-        db.session.commit()
+    report(clients[HOUSING], world, action_id, "completed", "Alarm fitted")
+    destroy(app, world)
+    assert stored(app) == ([], 0)  # the rows go, as the case's links to people do
     for email in (COORDINATOR, HOUSING):
         assert clients[email].get(action_url(world, action_id)).status_code == 404
-        assert clients[email].get("/actions?showing=all&whose=panels").status_code == 200
+        listing = clients[email].get("/actions?showing=all")
+        assert listing.status_code == 200
+        assert DESCRIPTION not in text(listing)
     assert clients[COORDINATOR].get(f"/cases/{world.case}").status_code == 200
+
+
+def destroy(app: Flask, world: World) -> None:
+    """Close the case and destroy its content under a retention rule, as the CLI does."""
+    from cases.models import RecordType
+    from cases.queries import DueCase
+    from cases.retention import dispose
+    from cases.retention import set_retention_period
+
+    with app.app_context():
+        case = db.session.get_one(Case, world.case)
+        case_services.close_case(case, actor=None, closed_on=uk_today())
+        rule = set_retention_period(
+            actor=None,
+            panel_type=case.panel.panel_type,
+            record_type=RecordType.CLOSED_CASE,
+            months=1,
+        )
+        dispose(DueCase(case, rule, uk_today()), actor=None)
+        db.session.commit()
 
 
 # Lists and the agenda --------------------------------------------------------------------------
@@ -628,6 +648,45 @@ def test_the_case_timeline_shows_actions_agreed_and_reported_on_in_order(
     assert page.index("Case opened") < agreed_at
 
 
+def test_r19_a_transferred_cases_actions_move_with_it_to_the_receiving_panel(
+    app: Flask, world: World, clients: dict[str, FlaskClient], accounts: Accounts, sign_in: SignIn
+) -> None:
+    """The receiving panel's coordinator sees and reports on them; the sending panel's
+    agencies no longer see them, since the case is no longer theirs."""
+    from cases.models import ConsentStatus
+    from cases.models import LawfulBasis
+
+    action_id = agreed(clients[COORDINATOR], world)
+    accounts.user("away@test.example", organisation="Brindle Community Safety", name="Away Co")
+    with app.test_request_context():
+        away = panel("Brindle")
+        away_coordinator = db.session.scalar(select(User).where(User.email == "away@test.example"))
+        assert away_coordinator is not None
+        member(away, away_coordinator, PanelRole.COORDINATOR)
+        case = db.session.get_one(Case, world.case)
+        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        assert coordinator is not None
+        referrals.transfer_case(
+            case,
+            actor=coordinator,
+            to_panel=away,
+            transferred_on=uk_today(),
+            reason="Victim moved to Brindle",
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.GIVEN,
+            without_agreement_reason="Urgent: agencies informed by phone",
+        )
+        db.session.commit()
+        away_id = away.id
+    (action,), _ = stored(app)
+    assert action.panel_id == away_id
+    receiving = sign_in(app.test_client(), "away@test.example")
+    assert receiving.get(action_url(world, action_id)).status_code == 200
+    assert DESCRIPTION in text(receiving.get("/actions?whose=panels"))
+    assert clients[HOUSING].get(action_url(world, action_id)).status_code == 404
+    assert DESCRIPTION not in text(clients[HOUSING].get("/actions"))
+
+
 def test_r7_agencies_that_took_on_or_reported_on_actions_must_agree_to_a_transfer(
     app: Flask, world: World, clients: dict[str, FlaskClient]
 ) -> None:
@@ -742,9 +801,5 @@ def test_the_agenda_leaves_out_a_destroyed_cases_actions(
 ) -> None:
     agreed(clients[COORDINATOR], world)
     assert "1 open" in text(clients[COORDINATOR].get(f"/meetings/{world.meeting}"))
-    with app.app_context():
-        case = db.session.get_one(Case, world.case)
-        key_store().destroy(case.data_key)
-        case.disposed_at = case.created_at
-        db.session.commit()
+    destroy(app, world)
     assert "1 open" not in text(clients[COORDINATOR].get(f"/meetings/{world.meeting}"))

@@ -287,6 +287,7 @@ def _action(case: Case, owner: User, wording: str) -> None:
     """An action owned by the writer's agency, with one report on it."""
     action = CaseAction(
         case=case,
+        panel_id=case.panel_id,
         data_key=case.data_key,
         owner_agency_id=owner.organisation_id,
         due_on=date(2026, 2, 1),

@@ -4,9 +4,9 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-04 02:44:36.133803
 
-Each action names the agency that owns it, a due date and a status; its wording and every
-progress report are sealed under the case's key, so destroying the case's content destroys
-them too.
+Each action names the agency that owns it, a due date and a status, and carries its case's
+panel so the actions lists read two indexes alone; its wording and every progress report are
+sealed under the case's key.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ def upgrade():
     op.create_table('case_actions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
     sa.Column('owner_agency_id', sa.Integer(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
@@ -42,13 +43,15 @@ def upgrade():
     sa.ForeignKeyConstraint(['data_key_id'], ['data_keys.id'], name=op.f('fk_case_actions_data_key_id_data_keys')),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_case_actions_meeting_id_meetings')),
     sa.ForeignKeyConstraint(['owner_agency_id'], ['organisations.id'], name=op.f('fk_case_actions_owner_agency_id_organisations')),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_case_actions_panel_id_panels')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_actions')),
     sa.UniqueConstraint('uid', name=op.f('uq_case_actions_uid'))
     )
     with op.batch_alter_table('case_actions', schema=None) as batch_op:
-        batch_op.create_index('ix_case_actions_case_id_status', ['case_id', 'status'], unique=False)
+        batch_op.create_index('ix_case_actions_case_id_status_due_on', ['case_id', 'status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_actions_data_key_id'), ['data_key_id'], unique=False)
-        batch_op.create_index('ix_case_actions_owner_agency_id_status_due_on', ['owner_agency_id', 'status', 'due_on'], unique=False)
+        batch_op.create_index('ix_case_actions_owner_agency_id_status_due_on_scope', ['owner_agency_id', 'status', 'due_on', 'id', 'panel_id', 'case_id'], unique=False)
+        batch_op.create_index('ix_case_actions_panel_id_status_due_on_scope', ['panel_id', 'status', 'due_on', 'id', 'owner_agency_id', 'case_id'], unique=False)
 
     op.create_table('case_action_updates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -82,9 +85,10 @@ def downgrade():
 
     op.drop_table('case_action_updates')
     with op.batch_alter_table('case_actions', schema=None) as batch_op:
-        batch_op.drop_index('ix_case_actions_owner_agency_id_status_due_on')
+        batch_op.drop_index('ix_case_actions_panel_id_status_due_on_scope')
+        batch_op.drop_index('ix_case_actions_owner_agency_id_status_due_on_scope')
         batch_op.drop_index(batch_op.f('ix_case_actions_data_key_id'))
-        batch_op.drop_index('ix_case_actions_case_id_status')
+        batch_op.drop_index('ix_case_actions_case_id_status_due_on')
 
     op.drop_table('case_actions')
     # ### end Alembic commands ###
