@@ -19,7 +19,6 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
-from app.keys.store import key_store
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import referrals
