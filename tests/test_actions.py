@@ -444,10 +444,8 @@ def test_r5_an_agency_sees_its_own_actions_without_the_rest_of_the_case(
     assert DESCRIPTION not in text(clients[POLICE].get("/actions"))
 
 
-def test_r19_a_restriction_closes_the_agencys_own_actions_too(
-    app: Flask, world: World, clients: dict[str, FlaskClient]
-) -> None:
-    action_id = agreed(clients[COORDINATOR], world)
+def restrict_against_housing(app: Flask, world: World) -> None:
+    """Someone in the case works for Ashcombe Homes (staff as subject)."""
     with app.app_context():
         coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
         assert coordinator is not None
@@ -459,6 +457,13 @@ def test_r19_a_restriction_closes_the_agencys_own_actions_too(
             )
         )
         db.session.commit()
+
+
+def test_r19_a_restriction_closes_the_agencys_own_actions_too(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    action_id = agreed(clients[COORDINATOR], world)
+    restrict_against_housing(app, world)
     assert clients[HOUSING].get(action_url(world, action_id)).status_code == 404
     assert DESCRIPTION not in text(clients[HOUSING].get("/actions"))
 
@@ -706,17 +711,7 @@ def test_no_action_goes_to_an_agency_the_case_is_restricted_against(
     app: Flask, world: World, clients: dict[str, FlaskClient]
 ) -> None:
     """Its staff could never see the action (staff as subject, R19)."""
-    with app.app_context():
-        coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
-        assert coordinator is not None
-        db.session.add(
-            CaseRestriction(
-                case_id=world.case,
-                organisation_id=world.organisations[HOUSING],
-                placed_by_id=coordinator.id,
-            )
-        )
-        db.session.commit()
+    restrict_against_housing(app, world)
     assert "Ashcombe Homes" not in text(
         clients[COORDINATOR].get(f"/cases/{world.case}/actions/new")
     )
