@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,32 @@ from app.settings import load_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Every package's models, so the mapper resolves relationships between packages by name and
+# Alembic sees every table, whichever views a process happens to import.
+MODEL_MODULES = (
+    "app.accounts.models",
+    "app.keys.models",
+    "app.sessions",
+    "audit.models",
+    "panels.models",
+    "cases.models",
+    "cases.people.models",
+    "cases.referrals.models",
+    "cases.actions.models",
+    "cases.sharing.models",
+    "cases.restrictions.models",
+    "cases.break_glass.models",
+    "cases.retention.models",
+    "cases.asb.models",
+    "cases.subject_access.models",
+)
+
+
+def load_models() -> None:
+    """Import every package's models (the factory does this before anything is queried)."""
+    for module in MODEL_MODULES:
+        import_module(module)
+
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app from `settings`, or from the environment when none are given."""
@@ -50,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=str(settings.instance_path),
     )
+    load_models()
     configure(app, settings)
     register_routing(app)
     register_extensions(app, settings)
@@ -160,12 +188,12 @@ def register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.pages import bp as pages_bp
     from audit.views import bp as audit_bp
-    from cases.action_views import bp as actions_bp
+    from cases.actions.views import bp as actions_bp
     from cases.asb.views import bp as asb_bp
-    from cases.break_glass_views import bp as break_glass_bp
-    from cases.referral_views import bp as referrals_bp
-    from cases.restriction_views import bp as restrictions_bp
-    from cases.sharing_views import bp as sharing_bp
+    from cases.break_glass.views import bp as break_glass_bp
+    from cases.referrals.views import bp as referrals_bp
+    from cases.restrictions.views import bp as restrictions_bp
+    from cases.sharing.views import bp as sharing_bp
     from cases.subject_access.views import bp as subject_access_bp
     from cases.views import bp as cases_bp
     from panels.views import bp as panels_bp
@@ -195,7 +223,7 @@ def register_cli(app: Flask) -> None:
     from app.keys.cli import keys_cli
     from audit.cli import audit_cli
     from benchmarks.cli import bench_cli
-    from cases.cli import retention_cli
+    from cases.retention.cli import retention_cli
     from demo.cli import demo_cli
 
     groups = (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli, bench_cli)

@@ -6,7 +6,7 @@ referrals repeats, risk assessments, notes, the actions agreed at meetings with 
 reports, and the audit trail of it all. Rows go in with
 SQLAlchemy Core executemany, but every value is made as the app makes it: each case, person and
 referral has its own random data key wrapped by the KEK, sealed fields go through
-`FieldCipher` with the same associated data, blind indexes through `cases.people` (and so
+`FieldCipher` with the same associated data, blind indexes through `cases.people.services` (and so
 `app.keys.blind.index_of`), and the audit events form one valid hash chain.
 
 Referrals are made in date order, so ids and audit times rise together as in real use. Each
@@ -65,24 +65,24 @@ from benchmarks.loading import Batch
 from benchmarks.loading import Writer
 from benchmarks.loading import indexes_built_afterwards
 from benchmarks.loading import insert
-from cases.models import ActionStatus
-from cases.models import ActionUpdate
+from cases.actions.models import ActionStatus
+from cases.actions.models import ActionUpdate
+from cases.actions.models import CaseAction
 from cases.models import Case
-from cases.models import CaseAction
 from cases.models import CaseNote
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import Person
-from cases.models import PersonSearchKey
-from cases.models import Referral
-from cases.models import RiskAssessment
-from cases.people import Identity
-from cases.people import search_keys_for
+from cases.people.models import PersonSearchKey
+from cases.people.services import Identity
+from cases.people.services import search_keys_for
 from cases.queries import months_after
 from cases.queries import months_before
-from cases.referrals import ASB_MATRIX_VERSION
-from cases.referrals import DASH_VERSION
+from cases.referrals.models import Referral
+from cases.referrals.models import RiskAssessment
+from cases.referrals.services import ASB_MATRIX_VERSION
+from cases.referrals.services import DASH_VERSION
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory

@@ -22,10 +22,7 @@ from sqlalchemy import event
 from sqlalchemy import text
 from sqlalchemy.pool import NullPool
 
-# The writer process looks tables up by name: these imports register the ones it stores into.
-import app.keys.models  # noqa: F401
-import audit.models  # noqa: F401
-import cases.models  # noqa: F401
+from app import load_models
 from app.database import db
 
 Rows = list[dict[str, Any]]
@@ -148,6 +145,7 @@ def _store_batches(url: str, batches: multiprocessing.queues.Queue[Batch | None]
     engine = create_engine(url, poolclass=NullPool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _for_loading)
+    load_models()  # the writer process looks tables up by name
     tables = db.metadata.tables
     with engine.connect() as connection:
         for batch in iter(batches.get, None):

@@ -61,14 +61,14 @@ from benchmarks.generate import Plan
 from benchmarks.generate import Step
 from benchmarks.generate import _Generator
 from benchmarks.generate import generate
-from cases import referrals as referral_services
+from cases.actions.models import CaseAction
 from cases.models import Case
-from cases.models import CaseAction
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.models import Referral
+from cases.people.repeats import suggest_people
 from cases.queries import page_window
-from cases.repeats import suggest_people
+from cases.referrals import services as referral_services
+from cases.referrals.models import Referral
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelType

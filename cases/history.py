@@ -16,8 +16,8 @@ from typing import Any
 from app.keys.store import ContentDestroyed
 from app.template_filters import UK
 from cases.models import Case
-from cases.models import Referral
-from cases.models import RiskAssessment
+from cases.referrals.models import Referral
+from cases.referrals.models import RiskAssessment
 from panels.registry import DASH_ITEM_CATEGORIES
 from panels.registry import DASH_ITEMS
 from panels.registry import Criterion

@@ -45,11 +45,11 @@ from app.database import db
 from app.database import utcnow
 from audit import AuditAction
 from audit import Outcome
-from cases.models import BreakGlassGrant
+from cases.actions.models import CaseAction
+from cases.break_glass.models import BreakGlassGrant
 from cases.models import Case
-from cases.models import CaseAction
-from cases.models import CaseRestriction
-from cases.models import Referral
+from cases.referrals.models import Referral
+from cases.restrictions.models import CaseRestriction
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
@@ -101,7 +101,9 @@ def _viewer(user: User, now: datetime) -> Viewer:
         )
     ).all()
     if any(expires <= now for _, expires in open_grants):
-        from cases import break_glass  # a service; it imports this module's models only
+        from cases.break_glass import (
+            services as break_glass,  # a service; it imports this module's models only
+        )
 
         break_glass.end_expired(actor=user, now=now)
     live = {case_id: expires for case_id, expires in open_grants if expires > now}

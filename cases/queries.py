@@ -29,10 +29,10 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseStatus
 from cases.models import Person
-from cases.models import PersonSearchKey
 from cases.models import RecordType
-from cases.models import RetentionRule
 from cases.models import split_alias
+from cases.people.models import PersonSearchKey
+from cases.retention.models import RetentionRule
 from panels.models import Panel
 from panels.registry import ReferralStatus
 from panels.registry import RiskLevel

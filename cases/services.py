@@ -21,8 +21,8 @@ from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.models import Person
-from cases.people import Identity
-from cases.people import new_person_record
+from cases.people.services import Identity
+from cases.people.services import new_person_record
 from panels.models import Panel
 
 NOTE_MAX_LENGTH = 10_000

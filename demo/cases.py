@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
-from cases import retention
 from cases import services
 from cases.models import Case
 from cases.models import CaseRole
-from cases.people import Identity
+from cases.people.services import Identity
+from cases.retention import services as retention
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelType

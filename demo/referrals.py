@@ -17,12 +17,12 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
-from cases import action_queries
-from cases import actions as case_actions
-from cases import referrals
-from cases.models import ActionStatus
-from cases.models import Referral
+from cases.actions import queries as action_queries
+from cases.actions import services as case_actions
+from cases.actions.models import ActionStatus
 from cases.queries import months_after
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
 from demo.cases import FAMILY
 from demo.cases import GIVEN
 from demo.cases import STREETS

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
-from cases import referrals
-from cases.models import Referral
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory

@@ -24,9 +24,9 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
 from cases import access_log
-from cases import referrals
 from cases import services
 from cases.models import Case
+from cases.referrals import services as referrals
 from panels.models import PanelRole
 from tests.conftest import Accounts
 from tests.conftest import SignIn

@@ -39,24 +39,24 @@ from app.security import ACCESS_MARKER
 from app.security import ROLE_PERMISSIONS
 from app.security import SIGNED_IN
 from app.security import Permission
-from cases import break_glass
 from cases import policy
-from cases import referral_queries
-from cases import referrals
 from cases import services as case_services
+from cases.actions.models import CaseAction
 from cases.asb import services as asb_services
 from cases.asb.models import Applicant
-from cases.models import BreakGlassGrant
-from cases.models import BreakGlassReason
+from cases.break_glass import services as break_glass
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
-from cases.models import CaseAction
 from cases.models import CasePerson
-from cases.models import CaseRestriction
 from cases.models import CaseRole
-from cases.models import ConsentStatus
-from cases.models import LawfulBasis
 from cases.models import Person
-from cases.repeats import suggest_people
+from cases.people.repeats import suggest_people
+from cases.referrals import queries as referral_queries
+from cases.referrals import services as referrals
+from cases.restrictions.models import CaseRestriction
+from cases.sharing.models import ConsentStatus
+from cases.sharing.models import LawfulBasis
 from panels import declarations
 from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration

@@ -21,13 +21,13 @@ from app.database import db
 from app.database import uk_today
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases import referrals
 from cases import services as case_services
-from cases.models import ActionStatus
-from cases.models import ActionUpdate
+from cases.actions.models import ActionStatus
+from cases.actions.models import ActionUpdate
+from cases.actions.models import CaseAction
 from cases.models import Case
-from cases.models import CaseAction
-from cases.models import CaseRestriction
+from cases.referrals import services as referrals
+from cases.restrictions.models import CaseRestriction
 from panels import services as panel_services
 from panels.models import PanelRole
 from tests.conftest import Accounts
@@ -487,8 +487,8 @@ def destroy(app: Flask, world: World) -> None:
     """Close the case and destroy its content under a retention rule, as the CLI does."""
     from cases.models import RecordType
     from cases.queries import DueCase
-    from cases.retention import dispose
-    from cases.retention import set_retention_period
+    from cases.retention.services import dispose
+    from cases.retention.services import set_retention_period
 
     with app.app_context():
         case = db.session.get_one(Case, world.case)
@@ -556,9 +556,9 @@ def test_the_actions_list_pages_through_many_actions_in_order(
 ) -> None:
     """Every action appears once across the pages, in due order, including pages read from
     the end of the list."""
-    from cases import action_queries
-    from cases.actions import NewAction
-    from cases.actions import agree_action
+    from cases.actions import queries as action_queries
+    from cases.actions.services import NewAction
+    from cases.actions.services import agree_action
 
     with app.test_request_context():
         case = db.session.get_one(Case, world.case)
@@ -657,8 +657,8 @@ def test_r19_a_transferred_cases_actions_move_with_it_to_the_receiving_panel(
 ) -> None:
     """The receiving panel's coordinator sees and reports on them; the sending panel's
     agencies no longer see them, since the case is no longer theirs."""
-    from cases.models import ConsentStatus
-    from cases.models import LawfulBasis
+    from cases.sharing.models import ConsentStatus
+    from cases.sharing.models import LawfulBasis
 
     action_id = agreed(clients[COORDINATOR], world)
     accounts.user("away@test.example", organisation="Brindle Community Safety", name="Away Co")
@@ -695,7 +695,7 @@ def test_r7_agencies_that_took_on_or_reported_on_actions_must_agree_to_a_transfe
     app: Flask, world: World, clients: dict[str, FlaskClient]
 ) -> None:
     """Their actions and reports travel with the case: they are originators too."""
-    from cases import sharing_rules
+    from cases.sharing import rules as sharing_rules
 
     action_id = agreed(clients[COORDINATOR], world, owner_email=HEALTH)
     report(clients[CHAIR], world, action_id, "open", "Chased at the chairs' meeting")
@@ -758,7 +758,7 @@ def test_a_report_that_loses_the_race_at_the_database_is_a_message_not_an_error_
     from sqlalchemy import text as sql
 
     from app.errors import DomainError
-    from cases.actions import report_progress
+    from cases.actions.services import report_progress
 
     action_id = agreed(clients[COORDINATOR], world)
     with app.test_request_context():

@@ -39,28 +39,28 @@ from audit.models import AuditEvent
 from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
-from cases import break_glass
-from cases import referrals
-from cases import restrictions
-from cases import retention
 from cases import services as case_services
-from cases import sharing
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
-from cases.models import BreakGlassGrant
-from cases.models import BreakGlassReason
-from cases.models import BreakGlassReview
-from cases.models import CaseRestriction
+from cases.break_glass import services as break_glass
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
+from cases.break_glass.models import BreakGlassReview
 from cases.models import CaseRole
 from cases.models import CaseStatus
-from cases.models import ConsentStatus
-from cases.models import Disclosure
-from cases.models import LawfulBasis
 from cases.models import RecordType
-from cases.models import Referral
-from cases.models import RetentionRule
-from cases.people import Identity
+from cases.people.services import Identity
 from cases.queries import DueCase
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
+from cases.restrictions import services as restrictions
+from cases.restrictions.models import CaseRestriction
+from cases.retention import services as retention
+from cases.retention.models import RetentionRule
+from cases.sharing import services as sharing
+from cases.sharing.models import ConsentStatus
+from cases.sharing.models import Disclosure
+from cases.sharing.models import LawfulBasis
 from cases.subject_access import services as subject_access_services
 from panels import declarations
 from panels import isp

@@ -28,15 +28,15 @@ from app.errors import DomainError
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
-from cases import break_glass
-from cases import referrals
-from cases.break_glass_forms import CANNOT
-from cases.models import BreakGlassGrant
-from cases.models import BreakGlassReason
-from cases.models import BreakGlassReview
+from cases.break_glass import services as break_glass
+from cases.break_glass.forms import CANNOT
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
+from cases.break_glass.models import BreakGlassReview
+from cases.break_glass.models import CaseAlert
 from cases.models import Case
-from cases.models import CaseAlert
-from cases.models import CaseRestriction
+from cases.referrals import services as referrals
+from cases.restrictions.models import CaseRestriction
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole

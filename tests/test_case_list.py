@@ -37,10 +37,10 @@ from cases.models import Case
 from cases.models import CaseNote
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.models import CaseTransfer
 from cases.models import Person
-from cases.models import Referral
-from cases.models import RiskAssessment
+from cases.referrals.models import CaseTransfer
+from cases.referrals.models import Referral
+from cases.referrals.models import RiskAssessment
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import MeetingCadence

@@ -27,10 +27,10 @@ from cases.models import Case
 from cases.models import CaseNote
 from cases.models import CaseRole
 from cases.models import RecordType
-from cases.models import RetentionRule
-from cases.people import Identity
+from cases.people.services import Identity
 from cases.queries import DueCase
-from cases.retention import dispose
+from cases.retention.models import RetentionRule
+from cases.retention.services import dispose
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel

@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.database import db
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases import referrals
+from cases.referrals import services as referrals
 from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
 from panels.models import PanelRole

@@ -48,17 +48,17 @@ from audit.verify import create_checkpoint
 from audit.verify import stored_checkpoints
 from audit.verify import verify_chain
 from cases import queries
-from cases import retention
 from cases import services
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
-from cases.models import PersonSearchKey
 from cases.models import RecordType
-from cases.people import Identity
+from cases.people.models import PersonSearchKey
+from cases.people.services import Identity
 from cases.queries import months_after
 from cases.queries import months_before
+from cases.retention import services as retention
 from panels.models import Area
 from panels.models import MeetingCadence
 from panels.models import Panel

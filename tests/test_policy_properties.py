@@ -28,11 +28,11 @@ from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from cases import policy
 from cases import services as case_services
-from cases.models import BreakGlassGrant
-from cases.models import BreakGlassReason
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
-from cases.models import CaseRestriction
-from cases.models import Referral
+from cases.referrals.models import Referral
+from cases.restrictions.models import CaseRestriction
 from panels import policy as panel_policy
 from panels.models import ConfidentialityDeclaration
 from panels.models import IspAgreement

@@ -22,7 +22,7 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.models import Case
 from cases.models import Person
-from cases.models import Referral
+from cases.referrals.models import Referral
 from panels import services as panel_services
 from panels.models import Meeting
 from panels.models import PanelRole

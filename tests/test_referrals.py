@@ -21,21 +21,21 @@ from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.errors import DomainError
-from cases import referrals
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.models import ConsentStatus
-from cases.models import LawfulBasis
-from cases.models import Referral
+from cases.people.repeats import MatchStrength
+from cases.people.repeats import assess_repeat
+from cases.people.repeats import suggest_people
+from cases.people.repeats import within_window
 from cases.queries import months_after
-from cases.referral_rules import answers_of
-from cases.referral_rules import dash_yes_count
-from cases.referrals import ReferralIncomplete
-from cases.repeats import MatchStrength
-from cases.repeats import assess_repeat
-from cases.repeats import suggest_people
-from cases.repeats import within_window
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
+from cases.referrals.rules import answers_of
+from cases.referrals.rules import dash_yes_count
+from cases.referrals.services import ReferralIncomplete
+from cases.sharing.models import ConsentStatus
+from cases.sharing.models import LawfulBasis
 from panels import services as panel_services
 from panels.models import Panel
 from panels.models import PanelRole
@@ -686,9 +686,9 @@ def test_disposal_destroys_the_content_of_the_cases_referrals(world: World) -> N
     """R16: crypto-shredding a case takes its referrals' answers and assessments with it."""
     from app.keys.store import ContentDestroyed
     from cases.models import RecordType
-    from cases.models import RetentionRule
     from cases.queries import DueCase
-    from cases.retention import dispose
+    from cases.retention.models import RetentionRule
+    from cases.retention.services import dispose
     from cases.services import close_case
 
     referral, case = first_case(world, date(2018, 1, 10))

@@ -20,11 +20,11 @@ from app.database import db
 from app.database import utcnow
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases import referrals
-from cases.models import BreakGlassGrant
-from cases.models import BreakGlassReason
-from cases.models import CaseRestriction
-from cases.models import Referral
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
+from cases.restrictions.models import CaseRestriction
 from panels import services as panel_services
 from panels.models import Panel
 from panels.models import PanelRole

@@ -24,17 +24,17 @@ from app.database import db
 from app.errors import DomainError
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases import retention
 from cases import services as case_services
-from cases import sharing
 from cases.models import Case
-from cases.models import CaseTransfer
-from cases.models import ConsentStatus
-from cases.models import Disclosure
-from cases.models import LawfulBasis
-from cases.models import RetentionRule
-from cases.models import SharingDecision
 from cases.queries import DueCase
+from cases.referrals.models import CaseTransfer
+from cases.retention import services as retention
+from cases.retention.models import RetentionRule
+from cases.sharing import services as sharing
+from cases.sharing.models import ConsentStatus
+from cases.sharing.models import Disclosure
+from cases.sharing.models import LawfulBasis
+from cases.sharing.models import SharingDecision
 from panels.models import PanelType
 from tests import test_referral_pages
 from tests.conftest import Accounts

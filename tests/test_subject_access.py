@@ -26,17 +26,17 @@ from app.errors import DomainError
 from app.settings import Settings
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases import referrals
 from cases import services as case_services
-from cases.models import ActionStatus
-from cases.models import ActionUpdate
+from cases.actions.models import ActionStatus
+from cases.actions.models import ActionUpdate
+from cases.actions.models import CaseAction
 from cases.models import Case
-from cases.models import CaseAction
 from cases.models import CasePerson
-from cases.models import CaseRestriction
 from cases.models import CaseRole
 from cases.models import Person
-from cases.people import Identity
+from cases.people.services import Identity
+from cases.referrals import services as referrals
+from cases.restrictions.models import CaseRestriction
 from cases.subject_access import queries
 from cases.subject_access import rules
 from cases.subject_access import services

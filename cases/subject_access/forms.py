@@ -22,7 +22,7 @@ from audit.forms import UKDateField
 from cases.asb.forms import ChoiceRadio
 from cases.asb.forms import show_domain_error
 from cases.forms import date_required
-from cases.referral_forms import Checkboxes
+from cases.referrals.forms import Checkboxes
 from cases.subject_access.models import Regime
 from cases.subject_access.services import NAME_MAX_LENGTH
 from cases.subject_access.services import TEXT_MAX_LENGTH

@@ -18,7 +18,7 @@ from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
 from cases.models import Person
-from cases.models import Referral
+from cases.referrals.models import Referral
 from cases.subject_access import queries
 from cases.subject_access import rules
 from cases.subject_access.models import DisclosureDecision

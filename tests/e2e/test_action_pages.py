@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.database import db
 from app.database import uk_today
 from cases.models import Case
-from cases.models import Referral
+from cases.referrals.models import Referral
 from panels.models import Panel
 from tests.e2e.conftest import SignedInPage
 from tests.e2e.test_information_sharing_pages import NEWHAM_COORDINATOR

@@ -1,0 +1,177 @@
+"""Action plans (domain §2.6, R13): at the meeting an agency volunteers an action for a case and
+keeps responsibility for it; it reports progress until the action is completed, no longer
+possible, or recorded as not done. Each change flushes and writes one audit event of ids and
+codes: the wording of an action and its reports is sealed under the case's key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm.exc import StaleDataError
+
+import audit
+from app.accounts.models import Organisation
+from app.accounts.models import User
+from app.database import db
+from app.database import utcnow
+from app.errors import DomainError
+from audit import AuditAction
+from cases.actions import queries as action_queries
+from cases.actions.models import ActionStatus
+from cases.actions.models import ActionUpdate
+from cases.actions.models import CaseAction
+from cases.models import Case
+from cases.models import CaseStatus
+from panels.models import Meeting
+
+DESCRIPTION_MAX_LENGTH = 2_000
+REPORT_MAX_LENGTH = 5_000
+# An action plan looks weeks ahead; a date years out is almost always a typing slip.
+LONGEST_DEADLINE_DAYS = 2 * 366
+STALE = (
+    "Someone else reported on this action while you were writing. Their report is shown "
+    "below: read it, then send yours again"
+)
+
+
+@dataclass(frozen=True)
+class NewAction:
+    description: str
+    owner: Organisation
+    due_on: date
+    meeting: Meeting | None
+
+
+def agree_action(case: Case, *, actor: User, action: NewAction, today: date) -> CaseAction:
+    """Record an action agreed for the case: owned by an agency that may take it on
+    (`action_queries.owner_agencies`), agreed at a meeting held that listed the case, if any."""
+    _require_open(case)
+    description = _required_text(action.description, "description", "Enter what the agency will do")
+    _within(description, DESCRIPTION_MAX_LENGTH, "The action", "description")
+    if action.owner not in action_queries.owner_agencies(case, today):
+        raise DomainError("Select an agency that sits on this panel", field="owner_agency_id")
+    if action.meeting is not None and action.meeting not in action_queries.meetings_of(case, today):
+        raise DomainError("Select a meeting held that this case was listed at", field="meeting_id")
+    if action.due_on < (action.meeting.held_on if action.meeting else case.opened_on):
+        raise DomainError(
+            "The date it is due must be on or after the meeting that agreed it"
+            if action.meeting
+            else "The date it is due must be on or after the date the case opened",
+            field="due_on",
+        )
+    if (action.due_on - today).days > LONGEST_DEADLINE_DAYS:
+        raise DomainError("The date it is due must be within 2 years", field="due_on")
+    created = CaseAction(
+        case=case,
+        panel_id=case.panel_id,
+        data_key=case.data_key,
+        meeting=action.meeting,
+        owner_agency=action.owner,
+        due_on=action.due_on,
+        agreed_by_id=actor.id,
+        description=description,
+    )
+    db.session.add(created)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION_AGREED,
+        object=case,
+        changes={
+            "action_id": [None, created.id],
+            "owner_agency_id": [None, action.owner.id],
+            "due_on": [None, action.due_on.isoformat()],
+            "meeting_id": [None, action.meeting.id if action.meeting else None],
+        },
+    )
+    return created
+
+
+def report_progress(
+    action: CaseAction, *, actor: User, status: ActionStatus, text: str, seen_version: int
+) -> ActionUpdate:
+    """Add a progress report and move the action to `status`. `seen_version` is the version
+    the person was looking at: if someone reported meanwhile, nothing is saved and they are
+    told, rather than one report silently undoing the other's status. Closing a case does
+    not end an agency's responsibility for its actions (domain §2.8), so they can still be
+    reported on."""
+    _require_content(action.case)
+    if seen_version != action.version:
+        raise DomainError(STALE, field="text")
+    if not action.status.outstanding:
+        raise DomainError(
+            f"This action is already closed ({action.status.label.lower()})", field="status"
+        )
+    text = text.strip()
+    if status.needs_reason and not text:
+        raise DomainError("Say why the action was not completed", field="text")
+    if not text:
+        raise DomainError("Enter what has been done", field="text")
+    _within(text, REPORT_MAX_LENGTH, "The report", "text")
+    before = action.status
+    update = ActionUpdate(
+        action=action,
+        data_key=action.case.data_key,
+        author_id=actor.id,
+        agency_id=actor.organisation_id,
+        status=status,
+        text=text,
+    )
+    action.status = status
+    action.updated_at = utcnow()
+    db.session.add(update)
+    try:
+        db.session.flush()  # the version check in SQL catches a report that won the race
+    except StaleDataError:
+        raise DomainError(STALE, field="text") from None
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION_PROGRESS_REPORTED,
+        object=action.case,
+        changes={"action_id": [None, action.id], "status": [before.value, status.value]},
+    )
+    return update
+
+
+def follow_transfer(case: Case) -> None:
+    """A transferred case's actions move to its new panel with it (they travel with the
+    case, R19), so the receiving panel's coordinators see them and the sending panel's
+    agencies no longer do."""
+    db.session.execute(
+        update(CaseAction).where(CaseAction.case_id == case.id).values(panel_id=case.panel_id)
+    )
+
+
+def destroy_with_case(case: Case) -> None:
+    """When a case's content is destroyed its actions go too: their wording can no longer be
+    read, and who owed what to whom in that case goes with the rest of it."""
+    actions = select(CaseAction.id).where(CaseAction.case_id == case.id)
+    db.session.execute(delete(ActionUpdate).where(ActionUpdate.action_id.in_(actions)))
+    db.session.execute(delete(CaseAction).where(CaseAction.case_id == case.id))
+
+
+def _required_text(value: str | None, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(message, field=field)
+    return value
+
+
+def _within(value: str, limit: int, name: str, field: str) -> None:
+    if len(value) > limit:
+        raise DomainError(f"{name} must be {limit:,} characters or fewer", field=field)
+
+
+def _require_content(case: Case) -> None:
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content was destroyed under the retention policy")
+
+
+def _require_open(case: Case) -> None:
+    _require_content(case)
+    if case.status is not CaseStatus.OPEN:
+        raise DomainError("This case is closed: no new actions can be agreed for it")

@@ -1,0 +1,195 @@
+"""Action plans: coordinators and chairs agree actions for a case; the agency that owns an
+action, or the panel's coordinator, reports on it; each agency lists its actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import audit
+from app.accounts.models import Organisation
+from app.database import db
+from app.database import uk_today
+from app.errors import DomainError
+from app.routing import page_argument
+from app.routing import pagination
+from app.security import signed_in
+from app.template_filters import uk_date
+from audit import AuditAction
+from cases import policy
+from cases.actions import queries
+from cases.actions import services
+from cases.actions.forms import ActionFilterForm
+from cases.actions.forms import ActionForm
+from cases.actions.forms import ProgressForm
+from cases.actions.forms import show_domain_error
+from cases.actions.models import ActionStatus
+from cases.actions.models import CaseAction
+from cases.actions.queries import Showing
+from cases.actions.queries import Whose
+from panels.models import Meeting
+
+bp = Blueprint("actions", __name__)
+
+
+@bp.route("/actions")
+@signed_in
+def index() -> str:
+    """The signed-in agency's actions, soonest due first; coordinators and chairs may also
+    list every agency's actions on their panels."""
+    form = _filter_form()
+    listing = _listing(form) if form.validate() else None
+    args = {name: value for name, value in request.args.items() if name in ("showing", "whose")}
+    page = render_template(
+        "actions/index.html",
+        form=form,
+        listing=listing,
+        every_agency=form.whose.data == Whose.PANELS,
+        pagination=pagination("actions.index", listing.page, listing.pages, args)
+        if listing
+        else None,
+        today=uk_today(),
+    )
+    db.session.commit()
+    return page
+
+
+def _filter_form() -> ActionFilterForm:
+    form = ActionFilterForm(request.args)
+    form.whose.choices = [(Whose.AGENCY.value, "Your agency’s actions")]
+    if policy.viewer_of(current_user).panels.panel_wide:
+        form.whose.choices.append(
+            (Whose.PANELS.value, "Every agency’s, on the panels you coordinate or chair")
+        )
+    return form
+
+
+def _listing(form: ActionFilterForm) -> queries.ActionPage:
+    showing = Showing(form.showing.data or Showing.OUTSTANDING)
+    whose = Whose(form.whose.data or Whose.AGENCY)
+    listing = queries.actions_for(
+        current_user, showing=showing, whose=whose, page=page_argument(), today=uk_today()
+    )
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACTIONS_LIST_VIEWED,
+        changes={
+            "filters": {"showing": showing.value, "whose": whose.value},
+            "page": [None, listing.page],
+            "results": [None, listing.total],
+        },
+    )
+    return listing
+
+
+@bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
+@signed_in
+def new(case_id: int) -> str | Response:
+    case = policy.action_planning_case_or_404(current_user, case_id)
+    today = uk_today()
+    owners, meetings = queries.owner_agencies(case, today), queries.meetings_of(case, today)
+    form = _action_form(owners, meetings)
+    if form.validate_on_submit():
+        try:
+            agreed = _agreed(form, owners, meetings)
+            services.agree_action(case, actor=current_user, action=agreed, today=today)
+        except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("The action has been agreed", "success")
+            return redirect(url_for("cases.show", case_id=case.id, _anchor="actions"))
+    return render_template("actions/new.html", case=case, form=form)
+
+
+def _action_form(owners: list[Organisation], meetings: list[Meeting]) -> ActionForm:
+    """The form with the agencies and meetings to choose from; the latest meeting held is
+    where an action is most likely agreed."""
+    form = ActionForm()
+    form.owner_agency_id.choices = [("", "Choose an agency")] + [
+        (str(o.id), o.name) for o in owners
+    ]
+    form.meeting_id.choices = [(str(m.id), uk_date(m.held_on)) for m in meetings]
+    form.meeting_id.choices.append(("", "Not at a meeting"))
+    if request.method == "GET" and meetings:
+        form.meeting_id.data = str(meetings[0].id)
+    return form
+
+
+def _agreed(
+    form: ActionForm, owners: list[Organisation], meetings: list[Meeting]
+) -> services.NewAction:
+    assert form.due_on.data is not None  # required by the form
+    owner = next(o for o in owners if str(o.id) == form.owner_agency_id.data)
+    meeting = next((m for m in meetings if str(m.id) == form.meeting_id.data), None)
+    return services.NewAction(form.description.data or "", owner, form.due_on.data, meeting)
+
+
+@bp.route("/cases/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
+@signed_in
+def show(case_id: int, action_id: int) -> str | Response:
+    action = policy.action_or_404(current_user, case_id, action_id)
+    form = ProgressForm()
+    if request.method == "GET":
+        form.version.data = str(action.version)  # only the form as drawn may carry it
+    if form.validate_on_submit():
+        try:
+            _report(action, form)
+        except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
+            action = policy.action_or_404(current_user, case_id, action_id)
+            form.version.data = str(action.version)  # they have now seen the latest
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your report has been saved", "success")
+            return redirect(url_for("actions.show", case_id=case_id, action_id=action_id))
+    return _action_page(action, form)
+
+
+def _report(action: CaseAction, form: ProgressForm) -> None:
+    try:
+        seen = int(form.version.data or "")
+    except ValueError:
+        seen = 0  # a forged or missing version is never current
+    services.report_progress(
+        action,
+        actor=current_user,
+        status=ActionStatus(form.status.data),
+        text=form.text.data or "",
+        seen_version=seen,
+    )
+
+
+def _action_page(action: CaseAction, form: ProgressForm) -> str:
+    """The action and its reports, a recorded read; the case is linked only for those who
+    may open it (the owning agency's staff may hold the action alone)."""
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACTION_VIEWED,
+        object=action.case,
+        changes={"action_id": [None, action.id]},
+    )
+    page = render_template(
+        "actions/show.html",
+        action=action,
+        case=action.case,
+        form=form,
+        sees_case=policy.sees_case(current_user, action.case_id),
+        today=uk_today(),
+    )
+    db.session.commit()
+    return page
+
+
+@bp.app_template_global()
+def reports_on_action(action: CaseAction) -> bool:
+    """For the case page: whether the signed-in user may report on the action."""
+    return policy.reports_on(current_user, action)

@@ -1,0 +1,89 @@
+"""Emergency (break-glass) access grants and the alerts they send coordinators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey
+from sqlalchemy import Index
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
+
+from app.accounts.models import User
+from app.database import Base
+from app.database import utcnow
+from app.keys.sealed import TEXT
+from app.keys.sealed import Sealed
+from app.keys.sealed import SealedRecord
+from cases.models import Case
+
+
+class BreakGlassReason(StrEnum):
+    IMMEDIATE_RISK = "immediate_risk"
+    URGENT_SAFEGUARDING = "urgent_safeguarding"
+    COVERING_ABSENT_COLLEAGUE = "covering_absent_colleague"
+    EMERGENCY_MEETING = "emergency_meeting"
+
+    @property
+    def label(self) -> str:
+        return {
+            "immediate_risk": "Immediate risk to someone's life or safety",
+            "urgent_safeguarding": "Urgent safeguarding decision needed",
+            "covering_absent_colleague": "Covering for an absent colleague",
+            "emergency_meeting": "Preparing for an emergency meeting",
+        }[self.value]
+
+
+class BreakGlassReview(StrEnum):
+    JUSTIFIED = "justified"
+    NOT_JUSTIFIED = "not_justified"
+
+    @property
+    def label(self) -> str:
+        return {"justified": "Justified", "not_justified": "Not justified"}[self.value]
+
+
+class BreakGlassGrant(SealedRecord):
+    """Emergency access to one case by someone with no normal relationship to it: stated
+    reason, short time box, alert to the case's coordinators, review afterwards (R19)."""
+
+    __tablename__ = "break_glass_grants"
+    __table_args__ = (Index("ix_break_glass_grants_user_id_expires_at", "user_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason_code: Mapped[BreakGlassReason]
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # set when ended early, or recorded after expiry
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_outcome: Mapped[BreakGlassReview | None]
+
+    reason = Sealed(TEXT)
+    review_note = Sealed(TEXT)
+
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+
+
+class CaseAlert(Base):
+    """Something a coordinator must look at, such as emergency access to their case. It holds
+    a reference and a code, never personal data: alerts may be read or mailed anywhere."""
+
+    __tablename__ = "case_alerts"
+    __table_args__ = (Index("ix_case_alerts_recipient_id_read_at", "recipient_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    grant_id: Mapped[int | None] = mapped_column(ForeignKey("break_glass_grants.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,186 @@
+"""Emergency ("break-glass") access to a case by someone with no normal relationship to it
+(security R19): a stated reason, a short time box, an alert to the case's coordinators and a
+review afterwards. Start and end are separate audit events.
+
+The reason and the review note are free text, so they are sealed under the case's key and
+never written to the trail; the trail holds the reason code as the event's purpose. Alerts
+hold a reference and a kind only: they may be shown or mailed anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy import update
+
+import audit
+from app.accounts.models import User
+from app.database import db
+from app.database import utcnow
+from app.errors import DomainError
+from audit import AuditAction
+from cases import policy
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
+from cases.break_glass.models import BreakGlassReview
+from cases.break_glass.models import CaseAlert
+from cases.models import Case
+
+ALERT_KIND = "break_glass"
+REASON_MIN_WORDS = 3
+TEXT_MAX_LENGTH = 2_000
+
+
+def start(
+    *, actor: User, case: Case, reason_code: BreakGlassReason, reason: str, now: datetime
+) -> BreakGlassGrant:
+    """Give the actor emergency access to the case for the panel's time box, and tell each of
+    its coordinators in force. The caller has checked `policy.may_break_glass` first."""
+    if case.disposed_at is not None:
+        # No access to grant, and the reason could not be sealed under a destroyed key.
+        raise DomainError("You cannot get emergency access to this case", field="reference")
+    reason = _checked_reason(reason)
+    if _awaiting_review(actor, case):
+        # Otherwise emergency access could be renewed, hour after hour, into lasting access.
+        raise DomainError(
+            "Your earlier emergency access to this case has not been reviewed yet: ask one of "
+            "its coordinators to review it first",
+            field="reference",
+        )
+    grant = BreakGlassGrant(
+        case=case,
+        data_key=case.data_key,
+        user=actor,
+        reason_code=reason_code,
+        started_at=now,
+        expires_at=now + timedelta(hours=case.panel.settings.break_glass_hours),
+        reason=reason,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    coordinators = policy.coordinators_of(case)
+    db.session.add_all(
+        CaseAlert(recipient_id=coordinator.id, case=case, grant_id=grant.id, kind=ALERT_KIND)
+        for coordinator in coordinators
+    )
+    db.session.flush()
+    policy.forget_cached_viewer()
+    audit.record(
+        actor=actor,
+        action=AuditAction.BREAK_GLASS_STARTED,
+        object=case,
+        purpose=reason_code.value,
+        changes={
+            "grant": [None, grant.id],
+            "expires_at": [None, grant.expires_at.isoformat()],
+            "alerted": [None, len(coordinators)],
+        },
+    )
+    return grant
+
+
+def _awaiting_review(actor: User, case: Case) -> bool:
+    earlier = select(BreakGlassGrant.id).where(
+        BreakGlassGrant.user_id == actor.id,
+        BreakGlassGrant.case_id == case.id,
+        BreakGlassGrant.reviewed_at.is_(None),
+    )
+    return db.session.scalar(earlier.limit(1)) is not None
+
+
+def end(grant: BreakGlassGrant, *, actor: User, now: datetime) -> BreakGlassGrant:
+    """The holder ends their emergency access before its time is up."""
+    if grant.user_id != actor.id:
+        raise DomainError("Only the person given emergency access can end it")
+    if grant.ended_at is not None or grant.expires_at <= now:
+        raise DomainError("Your emergency access to this case has already ended")
+    grant.ended_at = now
+    db.session.flush()
+    policy.forget_cached_viewer()
+    audit.record(
+        actor=actor,
+        action=AuditAction.BREAK_GLASS_ENDED,
+        object=("cases", grant.case_id),
+        purpose=grant.reason_code.value,
+        changes={"ended": [None, "by user"], "grant": [None, grant.id]},
+    )
+    return grant
+
+
+def review(
+    grant: BreakGlassGrant, *, actor: User, outcome: BreakGlassReview, note: str
+) -> BreakGlassGrant:
+    """A coordinator of the case's panel records whether the access was justified, and why;
+    the grant's alerts are then read for every coordinator. The view checks the actor's role."""
+    if grant.reviewed_at is not None:
+        raise DomainError("This emergency access has already been reviewed")
+    if grant.content_destroyed:
+        raise DomainError("This case’s content was destroyed under the retention policy")
+    if grant.user_id == actor.id:
+        raise DomainError("Someone else must review your emergency access", field="outcome")
+    note = _within_limit(note, field="note")
+    if not note:
+        raise DomainError("Enter a note about your review", field="note")
+    now = utcnow()
+    grant.review_outcome = outcome
+    grant.review_note = note
+    grant.reviewed_by_id = actor.id
+    grant.reviewed_at = now
+    db.session.execute(
+        update(CaseAlert)
+        .where(CaseAlert.grant_id == grant.id, CaseAlert.read_at.is_(None))
+        .values(read_at=now)
+    )
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.BREAK_GLASS_REVIEWED,
+        object=("cases", grant.case_id),
+        changes={"grant": [None, grant.id], "outcome": [None, outcome.value]},
+    )
+    return grant
+
+
+def end_expired(*, actor: User, now: datetime) -> list[BreakGlassGrant]:
+    """Close the actor's grants whose time is up, each with its own end event. The end is
+    recorded at the expiry time, whenever it is noticed (here, on their next request)."""
+    expired = db.session.scalars(
+        select(BreakGlassGrant).where(
+            BreakGlassGrant.user_id == actor.id,
+            BreakGlassGrant.ended_at.is_(None),
+            BreakGlassGrant.expires_at <= now,
+        )
+    ).all()
+    for grant in expired:
+        grant.ended_at = grant.expires_at
+        audit.record(
+            actor=actor,
+            action=AuditAction.BREAK_GLASS_ENDED,
+            object=("cases", grant.case_id),
+            purpose=grant.reason_code.value,
+            changes={"ended": [None, "expired"], "grant": [None, grant.id]},
+        )
+    db.session.flush()
+    return list(expired)
+
+
+def _checked_reason(reason: str) -> str:
+    """A reason someone else can judge later: a few words at least, not a code or a dot."""
+    reason = _within_limit(reason, field="reason")
+    if not reason:
+        raise DomainError("Explain why you need emergency access to this case", field="reason")
+    if len(reason.split()) < REASON_MIN_WORDS:
+        raise DomainError(
+            f"Explain why you need emergency access in at least {REASON_MIN_WORDS} words",
+            field="reason",
+        )
+    return reason
+
+
+def _within_limit(text: str | None, *, field: str) -> str:
+    text = (text or "").strip()
+    if len(text) > TEXT_MAX_LENGTH:
+        raise DomainError(f"Enter {TEXT_MAX_LENGTH:,} characters or fewer", field=field)
+    return text

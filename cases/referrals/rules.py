@@ -1,0 +1,219 @@
+"""Reading a referral's answers and the rules a submission must meet (domain §2.3, §2.4, §2.9,
+§3.3): who may be referred, which criteria hold, how risk is scored. Pure reads, no changes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from cases.models import Case
+from cases.models import CaseRole
+from cases.people.services import Identity
+from cases.referrals.models import Referral
+from panels.models import Panel
+from panels.models import PanelType
+from panels.registry import Criterion
+from panels.registry import FormSection
+from panels.registry import RiskLevel
+from panels.registry import RiskTool
+
+
+def answers_of(referral: Referral) -> dict[str, Any]:
+    """Everything typed into the referral, by section name."""
+    return dict(json.loads(referral.answers or "{}"))
+
+
+def people_of(referral: Referral) -> list[dict[str, Any]]:
+    return list(answers_of(referral).get(FormSection.PEOPLE.value, {}).get("people", []))
+
+
+def identity_of(entry: dict[str, Any], safety: dict[str, Any] | None = None) -> Identity:
+    """A referred person's entry as the identity a Person record is made from; the victim's
+    carries the referral's safe-contact answers, which any later contact must check (R14)."""
+    safety = safety or {}
+    return Identity(
+        given_names=entry.get("given_names", ""),
+        family_name=entry.get("family_name", ""),
+        date_of_birth=optional_date(entry.get("date_of_birth")),
+        aliases=tuple(entry.get("aliases", [])),
+        other_birth_dates=tuple(
+            d for d in map(optional_date, entry.get("other_birth_dates", [])) if d
+        ),
+        address=entry.get("address") or None,
+        phone=safety.get("phone") or entry.get("phone") or None,
+        contact_safety=contact_safety_of(safety) or None,
+    )
+
+
+def contact_safety_of(safety: dict[str, Any]) -> str:
+    """The safe-contact answers as one line each, as the case page shows them."""
+    lines = []
+    if safety.get("safe_to_call") is not None:
+        lines.append("Safe to call" if safety["safe_to_call"] else "NOT safe to call")
+    labels = {
+        "safe_times": "Safe times",
+        "safe_contacts": "Safe to talk to",
+        "unsafe_contacts": "Not safe to talk to",
+        "afraid_of": "Afraid of",
+    }
+    lines += [f"{label}: {safety[key]}" for key, label in labels.items() if safety.get(key)]
+    return "\n".join(lines)
+
+
+def optional_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def dash_yes_count(items: Sequence[dict[str, str]]) -> int:
+    """Only an explicit "yes" counts; "no", "not known" and blank do not (E12)."""
+    return sum(1 for item in items if item.get("answer") == "yes")
+
+
+def matrix_score(panel: Panel, items: Sequence[dict[str, str]]) -> int:
+    weights = [item.weight for item in panel.settings.risk_items]
+    return sum(w for w, item in zip(weights, items, strict=False) if item.get("answer") == "yes")
+
+
+def matrix_level(panel: Panel, score: int) -> RiskLevel:
+    settings = panel.settings
+    if score >= settings.high_risk_from:
+        return RiskLevel.HIGH
+    if score >= settings.medium_risk_from:
+        return RiskLevel.MEDIUM
+    return RiskLevel.STANDARD
+
+
+def completed_sections(referral: Referral) -> set[FormSection]:
+    answers = answers_of(referral)
+    done = {section for section in referral.panel.spec.sections if section.value in answers}
+    if not any(p.get("role") == CaseRole.VICTIM.value for p in people_of(referral)):
+        done.discard(FormSection.PEOPLE)
+    return done
+
+
+def problems_with(referral: Referral) -> list[tuple[FormSection, str]]:
+    """Everything that stops the referral being submitted, by section, in task-list order."""
+    spec = referral.panel.spec
+    answers = answers_of(referral)
+    problems = [
+        (section, f"Complete the section ‘{section.label}’")
+        for section in spec.sections
+        if section not in completed_sections(referral)
+    ]
+    if problems:
+        return problems
+    referred_on = date.fromisoformat(answers["about"]["referred_on"])
+    problems += [(FormSection.PEOPLE, m) for m in _people_problems(referral, referred_on)]
+    problems += [(FormSection.REASONS, m) for m in _criteria_problems(referral)]
+    problems += [(FormSection.CONSENT, m) for m in _consent_problems(answers)]
+    return problems
+
+
+def _people_problems(referral: Referral, referred_on: date) -> list[str]:
+    spec = referral.panel.spec
+    people = people_of(referral)
+    victims = [p for p in people if p.get("role") == CaseRole.VICTIM.value]
+    problems = []
+    if len(victims) != 1:
+        problems.append("A referral is about one victim: add exactly one")
+    if spec.needs_perpetrator and not any(
+        p.get("role") == CaseRole.PERPETRATOR.value for p in people
+    ):
+        problems.append("Add the perpetrator: a MARAC case is a victim and their perpetrator(s)")
+    minimum = spec.minimum_victim_age
+    if minimum is None:
+        return problems
+    for victim in victims:
+        age = victim_age(victim, referred_on)
+        if age is not None and age < minimum:
+            problems.append(spec.under_age_message)
+    # Domestic abuse under the 2021 Act needs both people to be 16 or over (E15).
+    perpetrators = [p for p in people if p.get("role") == CaseRole.PERPETRATOR.value]
+    for perpetrator in perpetrators:
+        age = victim_age(perpetrator, referred_on)
+        if age is not None and age < minimum:
+            name = f"{perpetrator.get('given_names', '')} {perpetrator.get('family_name', '')}"
+            problems.append(
+                f"{name.strip() or 'The perpetrator'} is under {minimum}: abuse by a child is a "
+                "safeguarding matter for children’s social care, not MARAC"
+            )
+    return problems
+
+
+def victim_age(victim: dict[str, Any], on: date) -> int | None:
+    """A referred person's age at the referral date (E54): from the date of birth, else the
+    age given."""
+    born = optional_date(victim.get("date_of_birth"))
+    if born is not None:
+        return age_on(born, on)
+    age = victim.get("age")
+    return int(age) if age not in (None, "") else None
+
+
+def _criteria_problems(referral: Referral) -> list[str]:
+    answers = answers_of(referral)
+    settings = referral.panel.settings
+    reasons = answers["reasons"]
+    criteria = set(effective_criteria(referral))
+    problems = []
+    if not criteria:
+        problems.append("Select at least one reason for referral")
+    if Criterion.PROFESSIONAL_JUDGEMENT in criteria and not reasons.get("judgement_reasons"):
+        problems.append("Explain the concerns behind your professional judgement")
+    if Criterion.POTENTIAL_ESCALATION in criteria:
+        incidents = reasons.get("escalation_incidents") or 0
+        if incidents < settings.escalation_incidents:
+            problems.append(
+                f"Potential escalation needs {settings.escalation_incidents} or more incidents "
+                f"in 12 months: you entered {incidents}"
+            )
+    risk = answers.get(FormSection.RISK.value, {})
+    if Criterion.VISIBLE_HIGH_RISK in criteria and risk.get("tool") == RiskTool.DASH.value:
+        count = dash_yes_count(risk.get("items", []))
+        if count < settings.dash_threshold:
+            problems.append(
+                f"Visible high risk needs {settings.dash_threshold} or more ‘yes’ answers on the "
+                f"risk checklist: it has {count}. Choose professional judgement and say why instead"
+            )
+    dara = risk.get("tool") == "dara"
+    if Criterion.VISIBLE_HIGH_RISK in criteria and dara and risk.get("grade") != "high":
+        problems.append("Visible high risk from a DARA assessment needs a grade of high")
+    return problems
+
+
+def effective_criteria(referral: Referral) -> list[Criterion]:
+    """The criteria chosen, plus visible high risk whenever the checklist reaches the threshold:
+    professional judgement can refer below it but never downgrade at or above it (E13)."""
+    answers = answers_of(referral)
+    chosen = [Criterion(c) for c in answers.get("reasons", {}).get("criteria", [])]
+    risk = answers.get(FormSection.RISK.value, {})
+    if (
+        referral.panel.panel_type is PanelType.MARAC
+        and risk.get("tool") == RiskTool.DASH.value
+        and dash_yes_count(risk.get("items", [])) >= referral.panel.settings.dash_threshold
+        and Criterion.VISIBLE_HIGH_RISK not in chosen
+    ):
+        chosen.insert(0, Criterion.VISIBLE_HIGH_RISK)
+    return chosen
+
+
+def _consent_problems(answers: dict[str, Any]) -> list[str]:
+    """Lack of consent does not block a referral, but it must be justified (E18)."""
+    consent = answers.get(FormSection.CONSENT.value, {})
+    problems = []
+    if consent.get("consent_given") is False and not consent.get("justification"):
+        problems.append("Explain why the information is shared without the victim’s consent")
+    if consent.get("victim_aware") is False and not consent.get("not_aware_reason"):
+        problems.append("Say why the victim does not know about the referral")
+    return problems
+
+
+def latest_referral(case: Case) -> Referral | None:
+    made = [r for r in case.referrals if r.referred_on is not None]
+    return max(made, key=lambda r: (r.referred_on, r.id), default=None)

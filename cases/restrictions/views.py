@@ -1,0 +1,82 @@
+"""Restricting a case against an organisation whose staff include someone in it (staff as
+subject, security R19): the case's coordinators list, add and lift restrictions."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import audit
+from app.database import db
+from app.errors import DomainError
+from app.security import signed_in
+from audit import AuditAction
+from cases import policy
+from cases.restrictions import queries
+from cases.restrictions import services
+from cases.restrictions.forms import RestrictionForm
+
+bp = Blueprint("restrictions", __name__)
+
+
+@bp.route("/cases/<int:case_id>/restrictions", methods=["GET", "POST"])
+@signed_in
+def index(case_id: int) -> str | Response:
+    case = policy.coordinated_case_or_404(current_user, case_id)
+    organisations = queries.active_organisations()
+    form = RestrictionForm()
+    form.organisation_id.choices = [("", "Choose an organisation")] + [
+        (str(o.id), o.name) for o in organisations
+    ]
+    if form.validate_on_submit():
+        chosen = next(o for o in organisations if str(o.id) == form.organisation_id.data)
+        try:
+            services.restrict(actor=current_user, case=case, organisation=chosen)
+        except DomainError as error:
+            db.session.rollback()  # nothing of a refused change is kept
+            form.organisation_id.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Nobody from {chosen.name} can open this case now", "success")
+            return redirect(url_for("restrictions.index", case_id=case.id))
+    # Which agency a case is closed to says someone in it works there: the read is recorded.
+    audit.record(actor=current_user, action=AuditAction.CASE_RESTRICTIONS_VIEWED, object=case)
+    page = render_template(
+        "cases/restrictions.html",
+        case=case,
+        form=form,
+        restrictions=queries.restrictions_of(case),
+    )
+    db.session.commit()
+    return page
+
+
+@bp.route("/cases/<int:case_id>/restrictions/<int:restriction_id>/lift", methods=["POST"])
+@signed_in
+def lift(case_id: int, restriction_id: int) -> Response:
+    case = policy.coordinated_case_or_404(current_user, case_id)
+    restriction = queries.restriction_of(case, restriction_id)
+    if restriction is None:
+        abort(404)
+    try:
+        services.lift(restriction, actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"The restriction against {restriction.organisation.name} has been lifted", "success")
+    return redirect(url_for("restrictions.index", case_id=case.id))
+
+
+@bp.app_template_global()
+def coordinates_panel(panel_id: int) -> bool:
+    """For templates: whether the signed-in user coordinates the panel (the case page shows
+    its coordinators the link to the restrictions page)."""
+    return current_user.is_authenticated and policy.coordinates(current_user, panel_id)

@@ -1,0 +1,70 @@
+"""A case's sharing-decision log (domain §8 R8): every decision to share or not to share, newest
+first, and the form to record one. Anyone who can see the case can read and add to it."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import audit
+from app.database import db
+from app.errors import DomainError
+from app.security import signed_in
+from audit import AuditAction
+from cases import policy
+from cases.models import Case
+from cases.sharing import rules as sharing_rules
+from cases.sharing import services as sharing
+from cases.sharing.forms import SharingDecisionForm
+from cases.sharing.models import Disclosure
+
+bp = Blueprint("sharing", __name__)
+
+
+@bp.route("/cases/<int:case_id>/sharing", methods=["GET", "POST"])
+@signed_in
+def log(case_id: int) -> str | Response:
+    case = policy.case_or_404(current_user, case_id)
+    originators = sharing_rules.agencies_to_agree(case, current_user.organisation_id)
+    form = SharingDecisionForm()
+    form.offer_agencies(originators)
+    if form.validate_on_submit():
+        try:
+            _record(case, form)
+        except DomainError as error:
+            db.session.rollback()  # nothing of a refused decision is kept
+            form._fields.get(error.field or "", form.reason).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("The sharing decision has been recorded", "success")
+            return redirect(url_for("sharing.log", case_id=case.id))
+    audit.record(actor=current_user, action=AuditAction.SHARING_LOG_VIEWED, object=case)
+    page = render_template(
+        "sharing/log.html",
+        case=case,
+        form=form,
+        originators=originators,
+        decisions=sharing_rules.decisions_of(case),
+    )
+    db.session.commit()
+    return page
+
+
+def _record(case: Case, form: SharingDecisionForm) -> None:
+    sharing.record_decision(
+        actor=current_user,
+        case=case,
+        disclosure=Disclosure(form.disclosure.data),
+        shared=form.is_sharing(),
+        recipient=form.recipient.data,
+        lawful_basis=form.chosen_basis(),
+        consent=form.chosen_consent(),
+        reason=form.reason.data,
+        agreements=form.agreements(),
+        without_agreement_reason=form.without_agreement_reason.data,
+    )
