@@ -31,10 +31,11 @@ from app.security import Permission
 from app.security import has_permission
 from app.security import register_access_control
 from app.sessions import DatabaseSessionInterface
-from app.sessions import end_request_transaction
 from app.settings import Settings
 from app.settings import SettingsError
 from app.settings import load_settings
+from app.unit_of_work import UnitOfWorkFlask
+from app.unit_of_work import register_unit_of_work
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             settings = load_settings()
         except SettingsError as error:
             raise SystemExit(f"Configuration error: {error}") from None
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         instance_path=str(settings.instance_path),
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_access_control(app)
     register_security_headers(app)
     register_error_handlers(app)
+    register_refusals(app)
     register_cli(app)
     return app
 
@@ -106,7 +108,7 @@ def configure(app: Flask, settings: Settings) -> None:
         TESTING=False,
     )
     app.session_interface = DatabaseSessionInterface(settings)
-    app.after_request(end_request_transaction)
+    register_unit_of_work(app)  # first: its commit must run after every other after-request
     if settings.trusted_proxy_count:
         # Trust exactly as many X-Forwarded-* hops as there are proxies, so clients cannot spoof.
         count = settings.trusted_proxy_count
@@ -215,6 +217,16 @@ def register_blueprints(app: Flask) -> None:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+
+
+def register_refusals(app: Flask) -> None:
+    """Refusals are recorded in the audit trail before their page is drawn."""
+    from app.errors import ForbiddenRefusal
+    from app.errors import NotFoundRefusal
+    from audit.services import record_refusal
+
+    app.register_error_handler(NotFoundRefusal, record_refusal)
+    app.register_error_handler(ForbiddenRefusal, record_refusal)
 
 
 def register_cli(app: Flask) -> None:

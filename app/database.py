@@ -88,11 +88,13 @@ def flush_unique(message: str, *, field: str) -> None:
     """Flush; a unique-constraint clash undoes the whole change and becomes a field message.
 
     The database's constraint is the judge, not a check beforehand that two requests could race.
+    In a request, call it inside `app.unit_of_work.attempt`, which rolls the change back.
     """
     try:
         db.session.flush()
     except IntegrityError:
-        db.session.rollback()
+        if db.session().get_nested_transaction() is None:
+            db.session.rollback()  # outside `attempt` (a CLI command, a test): keep nothing
         raise DomainError(message, field=field) from None
 
 

@@ -11,7 +11,9 @@ from flask_wtf.csrf import CSRFError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,34 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class Refusal:
+    """Someone asked for something they may not have. The request's work is rolled back, the
+    attempt is recorded by the handler registered for refusals (the audit trail's), and the
+    answer is the same page as for something that is not there (404) or not allowed (403).
+
+    `actor` is the signed-in user; `object` the (table, id) they asked for.
+    """
+
+    def __init__(
+        self,
+        actor: object,
+        object: tuple[str, int | str],
+        changes: dict[str, list[object]] | None = None,
+    ) -> None:
+        super().__init__()
+        self.actor = actor
+        self.object = object
+        self.changes = changes
+
+
+class NotFoundRefusal(Refusal, NotFound):
+    """Refused, answered exactly as something that does not exist."""
+
+
+class ForbiddenRefusal(Refusal, Forbidden):
+    """Refused for want of a permission the page needs."""
 
 
 ERROR_PAGES = {
@@ -62,12 +92,16 @@ def _service_unavailable(error: Exception) -> tuple[str, int]:
     return render_template("errors/503.html"), 503
 
 
+def error_page(code: int) -> tuple[str, int]:
+    """The page for an HTTP error code of ERROR_PAGES."""
+    title, template = ERROR_PAGES[code]
+    return render_template(template, title=title), code
+
+
 def _changed_meanwhile(error: StaleDataError) -> tuple[str, int]:
     # Someone else saved the same record first (its version moved on): nothing of this request
-    # was saved, and the person is told so rather than silently overwriting the other change.
-    from app.database import db
-
-    db.session.rollback()
+    # was saved (the unit of work rolled it back), and the person is told so rather than
+    # silently overwriting the other change.
     return render_template("errors/409.html"), 409
 
 

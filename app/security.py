@@ -13,14 +13,13 @@ from typing import Any
 from typing import TypeVar
 
 from flask import Flask
-from flask import abort
 from flask import current_app
 from flask import request
 from flask_login import current_user
 
 from app.accounts.models import GlobalRole
 from app.accounts.models import User
-from app.database import db
+from app.errors import ForbiddenRefusal
 from app.extensions import login_manager
 
 ACCESS_MARKER = "access_rule"
@@ -105,20 +104,8 @@ def enforce_access() -> Any:
         return None
     if isinstance(rule, Permission) and has_permission(current_user, rule):
         return None
-    # Undeclared views and missing permissions alike; the attempt goes on the record first.
-    # (audit/ builds on app/'s infrastructure, so it is imported here, not at module load.)
-    import audit
-    from audit import AuditAction
-    from audit import Outcome
-
-    audit.record(
-        actor=current_user,
-        action=AuditAction.ACCESS_DENIED,
-        object=("endpoint", request.endpoint),
-        outcome=Outcome.DENIED,
-    )
-    db.session.commit()
-    abort(403)
+    # Undeclared views and missing permissions alike; the refusal handler records the attempt.
+    raise ForbiddenRefusal(current_user._get_current_object(), ("endpoint", request.endpoint or ""))
 
 
 def register_access_control(app: Flask) -> None:

@@ -244,16 +244,6 @@ def purge_expired_sessions(settings: Settings) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def end_request_transaction(response: Response) -> Response:
-    """Close the request's database transaction before the session is saved.
-
-    Views commit what they mean to keep; anything left over is discarded here, and SQLite's
-    write lock is released so the session store's own short transaction can run.
-    """
-    db.session.close()
-    return response
-
-
 def request_had_cookie(cookie_name: str) -> bool:
     return cookie_name in request.cookies
 

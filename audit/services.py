@@ -13,12 +13,15 @@ from flask import has_request_context
 from flask import request
 from flask import session
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import User
 from app.crypto import keyed_hash
 from app.database import Base
 from app.database import db
 from app.database import utcnow
+from app.errors import Refusal
+from app.errors import error_page
 from audit.chain import GENESIS_HASH
 from audit.chain import entry_hash
 from audit.chain import lock_chain
@@ -126,3 +129,18 @@ def _request_details() -> dict[str, str | None]:
         if session_id
         else None,
     }
+
+
+def record_refusal(refusal: Refusal) -> tuple[str, int]:
+    """The error handler for refusals: the request's own work is already rolled back; the
+    attempt is recorded, and the unit of work commits that record alone."""
+    record(
+        actor=refusal.actor if isinstance(refusal.actor, User) else None,
+        action=AuditAction.ACCESS_DENIED,
+        object=refusal.object,
+        outcome=Outcome.DENIED,
+        changes=refusal.changes,
+    )
+    assert isinstance(refusal, HTTPException)
+    assert refusal.code is not None
+    return error_page(refusal.code)

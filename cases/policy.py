@@ -26,7 +26,6 @@ from dataclasses import field
 from datetime import datetime
 from typing import NoReturn
 
-from flask import abort
 from flask import g
 from flask import has_request_context
 from sqlalchemy import ColumnElement
@@ -39,12 +38,10 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
-import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
-from audit import AuditAction
-from audit import Outcome
+from app.errors import NotFoundRefusal
 from cases.actions.models import CaseAction
 from cases.break_glass.models import BreakGlassGrant
 from cases.models import Case
@@ -78,7 +75,8 @@ class Viewer:
 
 
 def viewer_of(user: User) -> Viewer:
-    """The user's access for this request (worked out once; expired grants are closed first)."""
+    """The user's access for this request, worked out once. A grant past its end is simply not
+    in force: its end is recorded by break_glass when the holder next makes a request."""
     if has_request_context():
         cached: dict[int, Viewer] = g.setdefault("case_viewers", {})
         if user.id not in cached:
@@ -95,18 +93,14 @@ def forget_cached_viewer() -> None:
 
 
 def _viewer(user: User, now: datetime) -> Viewer:
-    open_grants = db.session.execute(
+    live_grants = db.session.execute(
         select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
-            BreakGlassGrant.user_id == user.id, BreakGlassGrant.ended_at.is_(None)
+            BreakGlassGrant.user_id == user.id,
+            BreakGlassGrant.ended_at.is_(None),
+            BreakGlassGrant.expires_at > now,
         )
-    ).all()
-    if any(expires <= now for _, expires in open_grants):
-        from cases.break_glass import (
-            services as break_glass,  # a service; it imports this module's models only
-        )
-
-        break_glass.end_expired(actor=user, now=now)
-    live = {case_id: expires for case_id, expires in open_grants if expires > now}
+    )
+    live = {case_id: expires for case_id, expires in live_grants}
     # Restrictions are few, so the ids are read once rather than checked row by row: a NOT
     # EXISTS on every case of a large panel would be paid by every list and count.
     restricted = db.session.scalars(
@@ -230,16 +224,9 @@ def meeting_scope(viewer: Viewer) -> ColumnElement[bool]:
 def refuse(
     user: User, kind: str, object_id: int | str, changes: dict[str, list[object]] | None = None
 ) -> NoReturn:
-    """Record the refused attempt and answer 404, exactly as for something that is not there."""
-    audit.record(
-        actor=user,
-        action=AuditAction.ACCESS_DENIED,
-        object=(kind, object_id),
-        outcome=Outcome.DENIED,
-        changes=changes,
-    )
-    db.session.commit()
-    abort(404)
+    """Answer 404, exactly as for something that is not there; the refusal handler records the
+    attempt once the request's own work is rolled back."""
+    raise NotFoundRefusal(user, (kind, object_id), changes)
 
 
 def case_or_404(user: User, case_id: int) -> Case:

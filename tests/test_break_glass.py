@@ -365,6 +365,8 @@ def test_r19_access_ends_by_itself_when_its_time_is_up(
     clock.move_to(START + timedelta(hours=4, minutes=1))
     rep = signed_in(app, sign_in, REP)
     assert rep.get(f"/cases/{world.case_id}").status_code == 404
+    # The refused request kept nothing; the holder's next request records the end.
+    assert rep.get("/cases").status_code == 200
 
     ended = [e for e in events_since(app, before) if e.action == AuditAction.BREAK_GLASS_ENDED]
     assert len(ended) == 1

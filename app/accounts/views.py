@@ -25,6 +25,7 @@ from app.routing import page_argument
 from app.security import Permission
 from app.security import requires
 from app.sessions import current_session_id
+from app.unit_of_work import attempt
 from panels.queries import memberships_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -53,16 +54,13 @@ def organisations() -> str:
 def new_organisation() -> str | Response:
     form = forms.OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="name") as done:
             organisation = services.create_organisation(
                 actor=current_user,
                 name=form.name.data,
                 agency_type=AgencyType(form.agency_type.data),
             )
-        except DomainError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{organisation.name} has been added", "success")
             return redirect(url_for("accounts.organisations"))
     return render_template("accounts/organisation_form.html", form=form, organisation=None)
@@ -74,7 +72,7 @@ def edit_organisation(organisation_id: int) -> str | Response:
     organisation = db.get_or_404(Organisation, organisation_id)
     form = forms.OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="name") as done:
             services.update_organisation(
                 organisation,
                 actor=current_user,
@@ -82,10 +80,7 @@ def edit_organisation(organisation_id: int) -> str | Response:
                 agency_type=AgencyType(form.agency_type.data),
                 active=form.active.data,
             )
-        except DomainError as error:
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{organisation.name} has been updated", "success")
             return redirect(url_for("accounts.organisations"))
     return render_template("accounts/organisation_form.html", form=form, organisation=organisation)
@@ -129,7 +124,7 @@ def _chosen_organisation(form: forms.UserForm) -> Organisation:
 def new_user() -> str | Response:
     form = _user_form()
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="email") as done:
             user, token = services.create_user(
                 actor=current_user,
                 email=form.email.data,
@@ -137,10 +132,7 @@ def new_user() -> str | Response:
                 organisation=_chosen_organisation(form),
                 global_role=form.selected_role(),
             )
-        except DomainError as error:
-            getattr(form, error.field or "email").errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             return _show_account_link(user, token, "activate")
     return render_template("accounts/user_form.html", form=form, user=None)
 
@@ -161,7 +153,7 @@ def edit_user(user_id: int) -> str | Response:
     form = _user_form(user)
     del form.email  # the email address is the sign-in name; a new address means a new account
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="display_name") as done:
             services.update_user(
                 user,
                 actor=current_user,
@@ -170,10 +162,7 @@ def edit_user(user_id: int) -> str | Response:
                 global_role=form.selected_role(),
                 keep_session=current_session_id(),
             )
-        except DomainError as error:
-            getattr(form, error.field or "display_name").errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{user.display_name}’s account has been updated", "success")
             return redirect(url_for("accounts.show_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=user)
@@ -188,13 +177,12 @@ def change_user(user_id: int, action: str) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operation, message = USER_ACTIONS[action]
-    try:
+    with attempt() as done:
         operation(user, actor=current_user)
-    except DomainError as error:
-        flash(error.message, "important")
-        return redirect(url_for("accounts.show_user", user_id=user.id))
-    db.session.commit()
-    flash(message.format(name=user.display_name), "success")
+    if done.error:
+        flash(done.error.message, "important")
+    else:
+        flash(message.format(name=user.display_name), "success")
     return redirect(url_for("accounts.show_user", user_id=user.id))
 
 
@@ -219,7 +207,6 @@ def reset_password(user_id: int) -> str:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     token = services.start_password_reset(user, actor=current_user)
-    db.session.commit()
     return _show_account_link(user, token, "reset")
 
 

@@ -41,6 +41,14 @@ from cases.queries import parse_reference
 bp = Blueprint("break_glass", __name__)
 
 
+@bp.before_app_request
+def end_expired_grants() -> None:
+    """A grant past its end is not in force (the policy reads it so, and writes nothing); its
+    end is recorded here, on the holder's next request, at the time it ran out."""
+    if current_user.is_authenticated:
+        break_glass.end_expired(actor=current_user, now=utcnow())
+
+
 @bp.route("/emergency-access", methods=["GET", "POST"])
 @signed_in
 def start() -> str | Response:

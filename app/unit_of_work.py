@@ -1,0 +1,146 @@
+"""The one unit of work: each request's changes are committed once, at its end, or not at all.
+
+Services change objects and flush; they never commit. Views load, authorise, call one service
+and respond. This module owns the transaction around all of that:
+
+- a request that ends in a response (a page, a redirect, a form shown again with its errors)
+  commits everything it did, its audit events included, exactly once (`commit_request`);
+- a request that raises, whether a 404, a refusal, a clash with someone else's change or a
+  bug, rolls back everything it did before its error page is drawn (`UnitOfWorkFlask`); the
+  error handler may then record the attempt, and that record is what gets committed;
+- a refused change inside a request (`attempt`) rolls back to where it started, so the form
+  can be shown again with the message and nothing of the change is kept.
+
+Work flushed after the commit would be thrown away when the session is closed: in tests that
+is an error (`UncommittedWork`), elsewhere it is logged and rolled back. CLI commands, which
+have no request, commit for themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask_wtf import FlaskForm
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import SessionTransaction
+
+from app.database import db
+from app.errors import DomainError
+from app.forms import show_error
+
+log = logging.getLogger(__name__)
+
+UNSAVED = "unsaved_work"  # a key of Session.info: flushed since the last commit or rollback
+
+
+class UncommittedWork(RuntimeError):
+    """A request left flushed changes that nothing will commit (raised in tests only)."""
+
+
+class UnitOfWorkFlask(Flask):
+    """Flask, with every failed request's work rolled back before its error is handled.
+
+    Both of Flask's error paths pass through here: exceptions an error handler answers (404,
+    403, CSRF, a refusal) and unexpected ones (500). The error handler then runs in a clean
+    transaction, so whatever it records is all that `commit_request` commits.
+    """
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        db.session.rollback()
+        return super().handle_user_exception(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        db.session.rollback()
+        return super().handle_exception(e)
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """Commit at the end of each request. Register before any other after-request function:
+    Flask runs them last-registered first, so the commit runs after all of them, and before
+    the server-side session is saved in its own short transaction."""
+    app.after_request(commit_request)
+    app.teardown_request(_nothing_left_unsaved)
+
+
+def commit_request(response: Response) -> Response:
+    """The request's one commit (its failures were rolled back on the way to their page)."""
+    db.session.commit()
+    db.session.close()  # releases SQLite's write lock before the session store writes
+    return response
+
+
+class Attempt:
+    """The outcome of `attempt`: true when the change was kept, else `error` says why not."""
+
+    def __init__(self) -> None:
+        self.error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def attempt(form: FlaskForm | None = None, *, field: str | None = None) -> Iterator[Attempt]:
+    """Run a change that a rule may refuse. If it raises `DomainError`, everything it did is
+    rolled back (to a savepoint: the request's earlier work stays), and the message is put on
+    `form` next to the field it names (or `field`) and kept on the outcome; anything else
+    propagates and fails the whole request.
+
+        with attempt(form, field="name") as done:
+            services.rename(panel, actor=current_user, name=form.name.data)
+        if done:
+            return redirect(...)
+    """
+    outcome = Attempt()
+    savepoint = db.session.begin_nested()
+    try:
+        yield outcome
+    except DomainError as error:
+        _roll_back(savepoint)
+        outcome.error = error
+        if form is not None:
+            show_error(form, error, field=field)
+    else:
+        if savepoint.is_active:
+            savepoint.commit()
+
+
+def _roll_back(savepoint: SessionTransaction) -> None:
+    # A failed flush leaves the savepoint inactive but still to be rolled back; one that a
+    # full rollback already closed has nothing left to undo.
+    if savepoint.is_active or savepoint.session.get_nested_transaction() is savepoint:
+        savepoint.rollback()
+
+
+def _nothing_left_unsaved(error: BaseException | None) -> None:
+    session = db.session()
+    if not (session.info.get(UNSAVED) or session.new or session.dirty or session.deleted):
+        return
+    session.rollback()
+    if current_app.testing:
+        raise UncommittedWork(
+            "This request changed the database after its unit of work committed; the change "
+            "would have been thrown away. Make it before the view returns."
+        )
+    log.error("a request left uncommitted changes; they were rolled back")
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_unsaved(session: Session, _: Any) -> None:
+    session.info[UNSAVED] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _mark_saved(session: Session, *_: Any) -> None:
+    # after_commit fires for savepoints too, after_soft_rollback for any rollback; both mean
+    # the outermost transaction's fate is settled only when no transaction remains open.
+    if not session.in_transaction():
+        session.info.pop(UNSAVED, None)
