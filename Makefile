@@ -61,6 +61,7 @@ lint: install ## Lint, check formatting and type-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## Format the code
 	$(BIN)/ruff check --fix .

@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_security_headers(app)
     register_error_handlers(app)
     register_refusals(app)
+    register_audit_of_keys()
     register_cli(app)
     return app
 
@@ -157,7 +158,7 @@ NAVIGATION = (
     ("Home", "panels.home", None, None),
     ("Cases", "cases.index", "/cases", None),
     ("Referrals", "referrals.index", "/referrals", None),
-    ("Meetings", "referrals.meetings", "/meetings", None),
+    ("Meetings", "meetings.index", "/meetings", None),
     ("Actions", "actions.index", "/actions", None),
     ("Case reviews", "asb.index", "/case-reviews", None),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
@@ -193,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
     from cases.actions.views import bp as actions_bp
     from cases.asb.views import bp as asb_bp
     from cases.break_glass.views import bp as break_glass_bp
+    from cases.meetings.views import bp as meetings_bp
     from cases.referrals.views import bp as referrals_bp
     from cases.restrictions.views import bp as restrictions_bp
     from cases.sharing.views import bp as sharing_bp
@@ -207,6 +209,7 @@ def register_blueprints(app: Flask) -> None:
         panels_bp,
         cases_bp,
         referrals_bp,
+        meetings_bp,
         restrictions_bp,
         actions_bp,
         sharing_bp,
@@ -227,6 +230,13 @@ def register_refusals(app: Flask) -> None:
 
     app.register_error_handler(NotFoundRefusal, record_refusal)
     app.register_error_handler(ForbiddenRefusal, record_refusal)
+
+
+def register_audit_of_keys() -> None:
+    """Key rotation (app's infrastructure) announces each change; the audit trail records it."""
+    from audit import keys
+
+    keys.connect()
 
 
 def register_cli(app: Flask) -> None:

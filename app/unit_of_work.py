@@ -11,14 +11,16 @@ and respond. This module owns the transaction around all of that:
 - a refused change inside a request (`attempt`) rolls back to where it started, so the form
   can be shown again with the message and nothing of the change is kept.
 
-Work flushed after the commit would be thrown away when the session is closed: in tests that
-is an error (`UncommittedWork`), elsewhere it is logged and rolled back. CLI commands, which
-have no request, commit for themselves.
+A feature may add a step that runs just before the commit (`before_commit`), to record what
+the request noticed in passing. Work flushed after the commit would be thrown away when the
+session is closed: in the test environment that is an error (`UncommittedWork`), elsewhere it
+is logged and rolled back. CLI commands, which have no request, commit for themselves.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +28,8 @@ from typing import Any
 from flask import Flask
 from flask import Response
 from flask import current_app
+from flask import g
+from flask.sansio.app import App
 from flask_wtf import FlaskForm
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -34,9 +38,11 @@ from sqlalchemy.orm import SessionTransaction
 from app.database import db
 from app.errors import DomainError
 from app.forms import show_error
+from app.settings import Environment
 
 log = logging.getLogger(__name__)
 
+BEFORE_COMMIT = "before_commit"  # a key of app.extensions: steps run before each commit
 UNSAVED = "unsaved_work"  # a key of Session.info: flushed since the last commit or rollback
 
 
@@ -65,12 +71,25 @@ def register_unit_of_work(app: Flask) -> None:
     """Commit at the end of each request. Register before any other after-request function:
     Flask runs them last-registered first, so the commit runs after all of them, and before
     the server-side session is saved in its own short transaction."""
+    app.before_request(_begin_request)
     app.after_request(commit_request)
     app.teardown_request(_nothing_left_unsaved)
 
 
+def _begin_request() -> None:
+    g.unit_of_work = True  # a dispatched request, not a bare request context (tests, CLI)
+
+
+def before_commit(app: App, step: Callable[[], None]) -> None:
+    """Run `step` in every request just before its commit, after its errors were handled (a
+    feature recording what the request noticed in passing, such as an expired grant)."""
+    app.extensions.setdefault(BEFORE_COMMIT, []).append(step)
+
+
 def commit_request(response: Response) -> Response:
     """The request's one commit (its failures were rolled back on the way to their page)."""
+    for step in current_app.extensions.get(BEFORE_COMMIT, ()):
+        step()
     db.session.commit()
     db.session.close()  # releases SQLite's write lock before the session store writes
     return response
@@ -120,11 +139,13 @@ def _roll_back(savepoint: SessionTransaction) -> None:
 
 
 def _nothing_left_unsaved(error: BaseException | None) -> None:
+    if not g.get("unit_of_work"):
+        return
     session = db.session()
     if not (session.info.get(UNSAVED) or session.new or session.dirty or session.deleted):
         return
     session.rollback()
-    if current_app.testing:
+    if current_app.config["SETTINGS"].environment is Environment.TEST:
         raise UncommittedWork(
             "This request changed the database after its unit of work committed; the change "
             "would have been thrown away. Make it before the view returns."
@@ -137,10 +158,9 @@ def _mark_unsaved(session: Session, _: Any) -> None:
     session.info[UNSAVED] = True
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _mark_saved(session: Session, *_: Any) -> None:
-    # after_commit fires for savepoints too, after_soft_rollback for any rollback; both mean
-    # the outermost transaction's fate is settled only when no transaction remains open.
-    if not session.in_transaction():
+@event.listens_for(Session, "after_transaction_end")
+def _mark_saved(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's end settles the work's fate (committed, or undone);
+    # a savepoint's end leaves the request's work as unsaved as before.
+    if transaction.parent is None:
         session.info.pop(UNSAVED, None)

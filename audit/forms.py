@@ -14,7 +14,7 @@ from wtforms.validators import Length
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
-from app.auth.forms import strip_whitespace
+from app.forms import strip_whitespace
 from app.widgets import DateInput
 from app.widgets import Select
 from audit.models import AuditAction

@@ -19,7 +19,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import audit
-from app.database import db
 from app.database import utcnow
 from app.security import Permission
 from app.security import requires
@@ -63,6 +62,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 @bp.route("/")
 @requires(Permission.AUDIT_LOG_READ)
 def events() -> str:
+    """The audit trail, filtered, newest first, a page at a time; each search is on the record."""
     form = _filter_form()
     if not form.validate():
         return render_template("audit/events.html", form=form, page=None)
@@ -78,14 +78,16 @@ def events() -> str:
 @bp.route("/export.csv")
 @requires(Permission.AUDIT_LOG_READ)
 def export() -> Response:
+    """The filtered audit trail as a CSV file; each export is on the record."""
     form = _filter_form()
     if not form.validate():
         args: dict[str, Any] = form.query_args()
         return redirect(url_for("audit.events", **args))  # that page shows the errors
     filters = form.filters()
     searched_at = _record_search(AuditAction.AUDIT_LOG_EXPORTED, filters)
-    # The request's transaction is closed before the body is sent (app/sessions.py), so the
-    # generator reads in its own transactions and uses nothing loaded before this point.
+    # The request's transaction is committed and closed before the body is sent
+    # (app/unit_of_work.py), so the generator reads in its own transactions and uses nothing
+    # loaded before this point.
     settings = current_app.config["SETTINGS"]
     marking = (settings.protective_marking, settings.handling_caveat)
     response = Response(
@@ -118,17 +120,14 @@ def _before_argument() -> int | None:
 
 
 def _record_search(action: AuditAction, filters: EventFilters, before: int | None = None) -> int:
-    """Put the search on the record and commit it before any event is read; return its sequence.
+    """Put the search on the record (the unit of work commits it); return its sequence.
 
     Reading only events older than this one gives a stable snapshot of the trail.
     """
     changes: dict[str, Any] = {"filters": filters.described()}
     if before is not None:
         changes["before"] = before
-    event = audit.record(actor=current_user, action=action, changes=changes)
-    sequence = event.sequence
-    db.session.commit()
-    return sequence
+    return audit.record(actor=current_user, action=action, changes=changes).sequence
 
 
 def _csv_chunks(filters: EventFilters, *, before: int, marking: tuple[str, str]) -> Iterator[str]:

@@ -81,23 +81,23 @@ from cases.queries import months_after
 from cases.queries import months_before
 from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
-from cases.referrals.services import ASB_MATRIX_VERSION
-from cases.referrals.services import DASH_VERSION
+from panels.instruments.asb_matrix import ASB_MATRIX_VERSION
+from panels.instruments.dash import DASH_VERSION
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
 from panels.models import Meeting
-from panels.models import MeetingCadence
 from panels.models import MeetingKind
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import PanelSettings
-from panels.registry import ReferralStatus
-from panels.registry import RepeatDefinition
-from panels.registry import RiskLevel
-from panels.registry import RiskTool
+from panels.settings import PanelSettings
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
+from panels.types.common import RepeatDefinition
+from panels.types.common import RiskLevel
+from panels.types.common import RiskTool
 
 BENCH_PASSWORD = "BenchPassphrase-2026-synthetic"
 EMAIL_DOMAIN = "bench.example"

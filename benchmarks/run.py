@@ -71,9 +71,9 @@ from cases.referrals import services as referral_services
 from cases.referrals.models import Referral
 from panels.models import Panel
 from panels.models import PanelMembership
-from panels.models import PanelType
-from panels.registry import FormSection
-from panels.registry import ReferralStatus
+from panels.types.common import FormSection
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
 
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / ".data"

@@ -19,7 +19,7 @@ from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
-from app.auth.forms import strip_whitespace
+from app.forms import strip_whitespace
 from app.widgets import TextInput
 from audit.forms import DATE_PARTS
 from audit.forms import FilterSelect
@@ -30,8 +30,8 @@ from cases.queries import CaseSort
 from cases.queries import Listing
 from cases.services import NOTE_MAX_LENGTH
 from panels.models import Panel
-from panels.registry import ReferralStatus
-from panels.registry import RiskLevel
+from panels.types.common import ReferralStatus
+from panels.types.common import RiskLevel
 
 
 def date_required(message: str) -> Callable[[Any, Any], None]:

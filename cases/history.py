@@ -18,13 +18,13 @@ from app.template_filters import UK
 from cases.models import Case
 from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
-from panels.registry import DASH_ITEM_CATEGORIES
-from panels.registry import DASH_ITEMS
-from panels.registry import Criterion
-from panels.registry import FieldCategory
-from panels.registry import ReferralStatus
-from panels.registry import RiskLevel
-from panels.registry import RiskTool
+from panels.instruments.dash import DASH_ITEM_CATEGORIES
+from panels.instruments.dash import DASH_ITEMS
+from panels.types.common import Criterion
+from panels.types.common import FieldCategory
+from panels.types.common import ReferralStatus
+from panels.types.common import RiskLevel
+from panels.types.common import RiskTool
 
 # "not known" is an answer of its own, never a "no" (E8, E12): only "yes" counts towards a score.
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "not_known": "Not known"}

@@ -30,23 +30,14 @@ from app.keys.sealed import TEXT
 from app.keys.sealed import Sealed
 from app.keys.sealed import SealedRecord
 from panels.models import Panel
-from panels.models import PanelType
-from panels.registry import ReferralStatus
-from panels.registry import RiskLevel
+from panels.types.common import ReferralStatus
+from panels.types.common import RiskLevel
 
 if TYPE_CHECKING:  # the features' models: relationships name them, and they import this core
     from cases.actions.models import CaseAction
     from cases.people.models import PersonSearchKey
     from cases.referrals.models import CaseTransfer
     from cases.referrals.models import Referral
-
-REFERENCE_PREFIX = {
-    PanelType.MARAC: "MARAC",
-    PanelType.COMMUNITY_MARAC: "CMARAC",
-    PanelType.CHANNEL: "CHANNEL",
-    PanelType.MACE: "MACE",
-    PanelType.IOM: "IOM",
-}
 
 
 def split_alias(alias: str) -> tuple[str, str]:
@@ -151,7 +142,7 @@ class Case(SealedRecord):
 
     @property
     def reference(self) -> str:
-        return f"{REFERENCE_PREFIX[self.panel.panel_type]}-{self.id:06d}"
+        return f"{self.panel.spec.reference_prefix}-{self.id:06d}"
 
     @property
     def on_legal_hold(self) -> bool:

@@ -52,8 +52,8 @@ from panels.models import Meeting
 from panels.models import Panel
 from panels.policy import PanelAccess
 from panels.policy import panel_access
-from panels.registry import FieldCategory
-from panels.registry import ReferralStatus
+from panels.types.common import FieldCategory
+from panels.types.common import ReferralStatus
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class Viewer:
     panels: PanelAccess
     grants: dict[int, datetime] = field(default_factory=dict)  # case id -> grant expiry
     restricted: frozenset[int] = frozenset()  # cases closed to the viewer's organisation
+    # Open grants past their end: not in force, and their end is not yet on the record.
+    expired_grants: bool = False
 
     @property
     def user_id(self) -> int:
@@ -76,13 +78,21 @@ class Viewer:
 
 def viewer_of(user: User) -> Viewer:
     """The user's access for this request, worked out once. A grant past its end is simply not
-    in force: its end is recorded by break_glass when the holder next makes a request."""
+    in force; break_glass records its end before the request's work is committed."""
     if has_request_context():
         cached: dict[int, Viewer] = g.setdefault("case_viewers", {})
         if user.id not in cached:
             cached[user.id] = _viewer(user, utcnow())
         return cached[user.id]
     return _viewer(user, utcnow())
+
+
+def viewer_seen(user: User) -> Viewer | None:
+    """The user's access if this request has already worked it out (no query otherwise)."""
+    if not has_request_context():
+        return None
+    cached: dict[int, Viewer] = g.get("case_viewers", {})
+    return cached.get(user.id)
 
 
 def forget_cached_viewer() -> None:
@@ -93,14 +103,12 @@ def forget_cached_viewer() -> None:
 
 
 def _viewer(user: User, now: datetime) -> Viewer:
-    live_grants = db.session.execute(
+    open_grants = db.session.execute(
         select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
-            BreakGlassGrant.user_id == user.id,
-            BreakGlassGrant.ended_at.is_(None),
-            BreakGlassGrant.expires_at > now,
+            BreakGlassGrant.user_id == user.id, BreakGlassGrant.ended_at.is_(None)
         )
-    )
-    live = {case_id: expires for case_id, expires in live_grants}
+    ).all()
+    live = {case_id: expires for case_id, expires in open_grants if expires > now}
     # Restrictions are few, so the ids are read once rather than checked row by row: a NOT
     # EXISTS on every case of a large panel would be paid by every list and count.
     restricted = db.session.scalars(
@@ -109,7 +117,8 @@ def _viewer(user: User, now: datetime) -> Viewer:
             CaseRestriction.lifted_at.is_(None),
         )
     ).all()
-    return Viewer(user, panel_access(user), live, frozenset(restricted))
+    expired = len(live) < len(open_grants)
+    return Viewer(user, panel_access(user), live, frozenset(restricted), expired)
 
 
 # Scopes: conditions any query of cases, referrals or meetings must carry ------------------
@@ -292,6 +301,14 @@ def referral_or_404(user: User, referral_id: int) -> Referral:
         select(Referral).where(Referral.id == referral_id, referral_scope(viewer_of(user)))
     )
     if referral is None:
+        refuse(user, "referrals", referral_id)
+    return referral
+
+
+def coordinated_referral_or_404(user: User, referral_id: int) -> Referral:
+    """The referral, if the user coordinates its panel (screening, listing, hearing)."""
+    referral = referral_or_404(user, referral_id)
+    if not coordinates(user, referral.panel_id):
         refuse(user, "referrals", referral_id)
     return referral
 

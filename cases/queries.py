@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,6 @@ from app.keys.blind import name_and_birth_date
 from app.keys.store import ContentDestroyed
 from app.routing import LARGEST_ID
 from cases import policy
-from cases.models import REFERENCE_PREFIX
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseStatus
@@ -34,8 +34,8 @@ from cases.models import split_alias
 from cases.people.models import PersonSearchKey
 from cases.retention.models import RetentionRule
 from panels.models import Panel
-from panels.registry import ReferralStatus
-from panels.registry import RiskLevel
+from panels.types.common import ReferralStatus
+from panels.types.common import RiskLevel
 
 PAGE_SIZE = 50
 MAX_PAGES = 200
@@ -243,30 +243,34 @@ def parse_reference(reference: str) -> tuple[str, int] | None:
     return match.group(1).upper(), int(match.group(2))
 
 
+def case_named_by(reference: str, load: Callable[[int], Case | None]) -> Case | None:
+    """The case a reference such as MARAC-000042 names, fetched by `load` from its number;
+    None when the reference is unreadable, its number out of range, `load` finds nothing, or
+    the prefix is not the one of the case's panel type (`PanelSpec.reference_prefix`)."""
+    parsed = parse_reference(reference)
+    if parsed is None or parsed[1] > LARGEST_ID:
+        return None
+    case = load(parsed[1])
+    if case is None or case.panel.spec.reference_prefix != parsed[0]:
+        return None
+    return case
+
+
 def case_by_reference(reference: str) -> Case | None:
     """A case by its reference such as MARAC-000042 (the prefix must match its panel type).
 
     Unscoped: for the command line. Pages use `visible_case_by_reference`."""
-    parsed = parse_reference(reference)
-    if parsed is None or parsed[1] > LARGEST_ID:
-        return None
-    case = db.session.get(Case, parsed[1])
-    if case is None or REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
-        return None
-    return case
+    return case_named_by(reference, lambda number: db.session.get(Case, number))
 
 
 def visible_case_by_reference(user: User, reference: str) -> Case | None:
     """The case with this reference if the user may see it, else None."""
-    parsed = parse_reference(reference)
-    if parsed is None or parsed[1] > LARGEST_ID:
-        return None
-    case = db.session.scalar(
-        select(Case).where(Case.id == parsed[1], policy.case_scope(policy.viewer_of(user)))
-    )
-    if case is None or REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
-        return None
-    return case
+
+    def visible(number: int) -> Case | None:
+        scope = policy.case_scope(policy.viewer_of(user))
+        return db.session.scalar(select(Case).where(Case.id == number, scope))
+
+    return case_named_by(reference, visible)
 
 
 def people_named(given_names: str, family_name: str, born: date) -> list[Person]:

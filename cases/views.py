@@ -17,12 +17,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import audit
-from app.database import db
 from app.database import uk_today
-from app.errors import DomainError
 from app.routing import page_argument
 from app.routing import pagination
 from app.security import signed_in
+from app.unit_of_work import attempt
 from audit import AuditAction
 from audit import Outcome
 from cases import access_log
@@ -46,6 +45,7 @@ LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
 @bp.route("/cases")
 @signed_in
 def index() -> str | Response:
+    """The cases on the user's panels, filtered and paged, with search by reference or person."""
     references = ReferenceSearchForm(request.args)
     if "reference" in request.args and references.validate():
         found = _case_by_reference(references)
@@ -56,7 +56,7 @@ def index() -> str | Response:
     filters = CaseFilterForm.for_panels(queries.panels_of(current_user), request.args)
     today = uk_today()
     listing = _case_page(filters, today) if filters.validate() else None
-    page = render_template(
+    return render_template(
         "cases/index.html",
         form=search,
         references=references,
@@ -71,7 +71,6 @@ def index() -> str | Response:
         else None,
         today=today,
     )
-    return _committed(page)
 
 
 def _case_by_reference(form: ReferenceSearchForm) -> Case | None:
@@ -127,20 +126,18 @@ def _case_page(form: CaseFilterForm, today: date) -> queries.CasePage:
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @signed_in
 def show(case_id: int) -> str | Response:
+    """One case: its referrals, timeline and notes, and a form to add a note."""
     case = policy.case_or_404(current_user, case_id)
     form = NoteForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="text") as done:
             services.add_note(case, actor=current_user, text=form.text.data)
-        except DomainError as error:
-            form.text.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash("Your note has been saved", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
     audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
     coordinator = policy.coordinates(current_user, case.panel_id)
-    page = render_template(
+    return render_template(
         "cases/show.html",
         case=case,
         fields=policy.field_view(current_user, case.panel),
@@ -155,7 +152,6 @@ def show(case_id: int) -> str | Response:
         if coordinator
         else None,
     )
-    return _committed(page)
 
 
 @bp.route("/cases/<int:case_id>/access-log")
@@ -175,26 +171,15 @@ def access_log_page(case_id: int) -> str:
     )
     # Only events older than this read: a stable snapshot as the pages are followed.
     older_than = event.sequence if before is None else min(before, event.sequence)
-    page = render_template(
+    return render_template(
         "cases/access_log.html",
         case=case,
         access=access_log.case_entries(case, before=older_than),
         before=before,
     )
-    return _committed(page)
 
 
 def _before_argument() -> int | None:
     """The `before` query argument (a sequence number), or None when missing or nonsense."""
     before = request.args.get("before", type=int)
     return before if before is not None and 1 <= before <= LARGEST_SEQUENCE else None
-
-
-def _committed(page: str) -> str:
-    """Commit the read's audit event, then answer with the page already rendered.
-
-    Rendering first uses the rows as loaded: a commit expires them, and the template would then
-    reload each case and its people one by one. Nothing is sent unless the event is committed.
-    """
-    db.session.commit()
-    return page

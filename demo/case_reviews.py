@@ -22,7 +22,7 @@ from cases.asb.services import NewIncident
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import PanelType
 
 AGENCIES = ("Metropolitan Police – East Area", "Eastside Homes", "Newham Council Community Safety")
 

@@ -19,7 +19,7 @@ from cases.people.services import Identity
 from cases.retention import services as retention
 from panels.models import Panel
 from panels.models import PanelMembership
-from panels.models import PanelType
+from panels.types.common import PanelType
 
 GIVEN = (
     "Alex",

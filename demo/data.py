@@ -20,11 +20,11 @@ from app.database import utcnow
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 
 DEMO_PASSWORD = "DemoPassphrase-2026"
 EMAIL_DOMAIN = "demo.example"

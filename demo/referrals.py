@@ -28,14 +28,14 @@ from demo.cases import GIVEN
 from demo.cases import STREETS
 from demo.cases import TODAY
 from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
-from panels.registry import FormSection
+from panels.types.common import FormSection
+from panels.types.common import PanelType
 
 CASES_PER_PANEL = {PanelType.MARAC: 50, PanelType.COMMUNITY_MARAC: 25}
 REPEAT_SHARE = {PanelType.MARAC: 0.35, PanelType.COMMUNITY_MARAC: 0.3}

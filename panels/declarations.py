@@ -16,7 +16,15 @@ from audit import AuditAction
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.policy import panel_access
-from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
+
+# The confidentiality statement each attendee accepts for each meeting before seeing its
+# agenda (domain §8 R3). A new wording gets a new version; declarations record the version.
+CONFIDENTIALITY_STATEMENT_VERSION = "2026-1"
+CONFIDENTIALITY_STATEMENT = (
+    "I will keep everything shared at this meeting confidential, use it only for the panel's "
+    "safeguarding purpose, share it only as the panel's information sharing protocol allows, "
+    "and tell the coordinator at once if I have a personal connection to anyone discussed."
+)
 
 
 def accept_confidentiality(

@@ -36,15 +36,15 @@ from app.accounts.models import AgencyType
 from app.errors import DomainError
 from audit.forms import DATE_PARTS
 from audit.forms import UKDateField
-from panels.models import MeetingCadence
+from panels.instruments.asb_matrix import RiskItem
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import FieldCategory
-from panels.registry import InvalidSettings
-from panels.registry import PanelSettings
-from panels.registry import RepeatDefinition
-from panels.registry import RiskItem
-from panels.registry import spec_for
+from panels.settings import InvalidSettings
+from panels.settings import PanelSettings
+from panels.types import spec_for
+from panels.types.common import FieldCategory
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
+from panels.types.common import RepeatDefinition
 
 CADENCE_CHOICES = [(c.value, c.label) for c in MeetingCadence]
 
@@ -480,13 +480,6 @@ class SignAgainForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     withdrawn_on = _isp_date("Date withdrawn", "Enter the date the organisation withdrew")
     submit = SubmitField("Withdraw", widget=GovSubmitInput())
-
-
-def put_error(form: FlaskForm, error: DomainError) -> None:
-    """Show a service's refusal next to the field it names (or the form's first field)."""
-    named = error.field and getattr(form, error.field, None)
-    fields = [field for field in form if field.name not in ("csrf_token", "submit")]
-    (named or fields[0]).errors.append(error.message)
 
 
 def isp_error_list(form: FlaskForm) -> list[dict[str, str]]:

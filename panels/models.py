@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy import JSON
@@ -21,43 +20,11 @@ from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import Base
 from app.database import utcnow
-
-if TYPE_CHECKING:
-    from panels.registry import PanelSettings
-    from panels.registry import PanelSpec
-
-
-class PanelType(StrEnum):
-    MARAC = "marac"
-    COMMUNITY_MARAC = "community_marac"
-    CHANNEL = "channel"
-    MACE = "mace"
-    IOM = "iom"
-
-    @property
-    def label(self) -> str:
-        return PANEL_TYPE_LABELS[self]
-
-
-PANEL_TYPE_LABELS = {
-    PanelType.MARAC: "MARAC (high-risk domestic abuse)",
-    PanelType.COMMUNITY_MARAC: "Community MARAC (anti-social behaviour)",
-    PanelType.CHANNEL: "Channel (Prevent)",
-    PanelType.MACE: "MACE (child exploitation)",
-    PanelType.IOM: "IOM (integrated offender management)",
-}
-
-
-class MeetingCadence(StrEnum):
-    WEEKLY = "weekly"
-    FORTNIGHTLY = "fortnightly"
-    FOUR_WEEKLY = "four_weekly"
-    MONTHLY = "monthly"
-    AS_NEEDED = "as_needed"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize().replace("Four weekly", "Every four weeks")
+from panels.settings import PanelSettings
+from panels.types import spec_for
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelSpec
+from panels.types.common import PanelType
 
 
 class PanelRole(StrEnum):
@@ -92,7 +59,7 @@ class Panel(Base):
     meeting_cadence: Mapped[MeetingCadence]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The panel's [LOCAL] settings over its type's defaults; see panels.registry.PanelSettings.
+    # The panel's [LOCAL] settings over its type's defaults; see panels.settings.PanelSettings.
     local_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     area: Mapped[Area] = relationship(back_populates="panels", lazy="joined")
@@ -102,14 +69,12 @@ class Panel(Base):
 
     @property
     def spec(self) -> PanelSpec:
-        from panels.registry import spec_for
-
+        """How this panel's type behaves (its module in panels.types)."""
         return spec_for(self.panel_type)
 
     @property
     def settings(self) -> PanelSettings:
-        from panels.registry import PanelSettings
-
+        """The panel's [LOCAL] settings, its type's defaults where it has set none."""
         return PanelSettings.from_json(self.local_settings)
 
 

@@ -18,15 +18,15 @@ from app.errors import DomainError
 from audit import AuditAction
 from panels.models import Area
 from panels.models import Meeting
-from panels.models import MeetingCadence
 from panels.models import MeetingKind
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
 from panels.policy import organisation_may_join
-from panels.registry import FieldCategory
-from panels.registry import PanelSettings
+from panels.settings import PanelSettings
+from panels.types.common import FieldCategory
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 
 
 def create_area(*, actor: User, name: str) -> Area:

@@ -11,6 +11,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -25,41 +26,47 @@ from app.routing import LARGEST_ID
 from app.security import Permission
 from app.security import requires
 from app.security import signed_in
+from app.unit_of_work import attempt
 from panels import forms
 from panels import isp
 from panels import queries
 from panels import services
 from panels.models import Area
 from panels.models import IspAgreement
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
 from panels.policy import Suspension
 from panels.policy import agreements_in_force
 from panels.policy import panel_access
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 
 bp = Blueprint("panels", __name__)
+
+
+@bp.record_once
+def _register_template_helpers(state: BlueprintSetupState) -> None:
+    # The admin's user page lists the user's panels; app/accounts imports no feature to do it.
+    state.app.add_template_global(queries.memberships_of, "panel_memberships_of")
 
 
 @bp.route("/")
 @signed_in
 def home() -> str:
+    """The signed-in home page: the user's panels."""
     return render_template("panels/home.html", memberships=queries.memberships_of(current_user))
 
 
 @bp.route("/admin/panels", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def admin_list() -> str | Response:
+    """Every panel and area, and a form to add an area."""
     form = forms.AreaForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="name") as done:
             area = services.create_area(actor=current_user, name=form.name.data)
-        except DomainError as error:
-            form.name.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{area.name} has been added", "success")
             return redirect(url_for("panels.admin_list"))
     return render_template(
@@ -73,12 +80,13 @@ def admin_list() -> str | Response:
 @bp.route("/admin/panels/new", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def new_panel() -> str | Response:
+    """Add a panel to an area."""
     form = forms.PanelForm()
     form.area_id.choices = [("", "Choose an area")] + [
         (str(a.id), a.name) for a in queries.all_areas()
     ]
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="name") as done:
             panel = services.create_panel(
                 actor=current_user,
                 area=db.get_or_404(Area, int(form.area_id.data)),
@@ -86,10 +94,7 @@ def new_panel() -> str | Response:
                 name=form.name.data,
                 cadence=MeetingCadence(form.meeting_cadence.data),
             )
-        except DomainError as error:
-            form.name.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{panel.name} has been added", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
     return render_template("panels/panel_form.html", form=form, panel=None)
@@ -98,6 +103,7 @@ def new_panel() -> str | Response:
 @bp.route("/admin/panels/<int:panel_id>", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def admin_show(panel_id: int) -> str | Response:
+    """One panel: its members, protocol status and settings, and a form to add a member."""
     panel = db.get_or_404(Panel, panel_id)
     form = forms.MembershipForm()
     form.user_id.choices = [("", "Choose a person")] + [
@@ -105,17 +111,14 @@ def admin_show(panel_id: int) -> str | Response:
         for u in queries.users_not_on(panel)
     ]
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="user_id") as done:
             membership = services.add_member(
                 actor=current_user,
                 panel=panel,
                 user=_chosen_user(form),
                 role=PanelRole(form.role.data),
             )
-        except DomainError as error:
-            form.user_id.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{membership.user.display_name} has been added to {panel.name}", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
     today = uk_today()
@@ -143,12 +146,13 @@ def _chosen_user(form: forms.MembershipForm) -> User:
 @bp.route("/admin/panels/<int:panel_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def edit_panel(panel_id: int) -> str | Response:
+    """Change a panel's name, meeting cadence or whether it is active."""
     panel = db.get_or_404(Panel, panel_id)
     form = forms.PanelForm(obj=panel)
     # Type and area are fixed once a panel exists; only the editable fields are validated.
     del form.area_id, form.panel_type
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="name") as done:
             services.update_panel(
                 panel,
                 actor=current_user,
@@ -156,10 +160,7 @@ def edit_panel(panel_id: int) -> str | Response:
                 cadence=MeetingCadence(form.meeting_cadence.data),
                 active=form.active.data,
             )
-        except DomainError as error:
-            form.name.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{panel.name} has been updated", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
     return render_template("panels/panel_form.html", form=form, panel=panel)
@@ -168,12 +169,12 @@ def edit_panel(panel_id: int) -> str | Response:
 @bp.route("/admin/panels/<int:panel_id>/members/<int:membership_id>/remove", methods=["POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def remove_member(panel_id: int, membership_id: int) -> Response:
+    """Remove someone from a panel."""
     membership = db.get_or_404(PanelMembership, membership_id)
     if membership.panel_id != panel_id or not ConfirmForm().validate_on_submit():
         abort(404 if membership.panel_id != panel_id else 400)
     name = membership.user.display_name
     services.remove_member(membership, actor=current_user)
-    db.session.commit()
     flash(f"{name} has been removed from the panel", "success")
     return redirect(url_for("panels.admin_show", panel_id=panel_id))
 
@@ -181,18 +182,19 @@ def remove_member(panel_id: int, membership_id: int) -> Response:
 @bp.route("/admin/panels/<int:panel_id>/settings", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def panel_settings(panel_id: int) -> str | Response:
+    """Change a panel's local settings."""
     panel = db.get_or_404(Panel, panel_id)
     current = panel.settings
     form = forms.local_settings_form(panel.panel_type, current)
     if form.validate_on_submit():
-        try:
+        # Not attempt(form): a refusal may name several fields (InvalidSettings).
+        with attempt() as done:
             services.update_panel_settings(
                 panel, actor=current_user, **forms.settings_changes(form, current)
             )
-        except DomainError as error:
-            forms.add_errors(form, error)
+        if done.error:
+            forms.add_errors(form, done.error)
         else:
-            db.session.commit()
             flash("Settings saved", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
     return render_template(
@@ -210,6 +212,7 @@ def panel_settings(panel_id: int) -> str | Response:
 @bp.route("/admin/panels/<int:panel_id>/isp")
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def isp_register(panel_id: int) -> str:
+    """The panel's information sharing protocol: each version and who has signed it."""
     panel = db.get_or_404(Panel, panel_id)
     today = uk_today()
     in_force = agreements_in_force([panel.id], today).get(panel.id)
@@ -232,22 +235,19 @@ def isp_register(panel_id: int) -> str:
 @bp.route("/admin/panels/<int:panel_id>/isp/new", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def add_isp_version(panel_id: int) -> str | Response:
+    """Add a version of the information sharing protocol."""
     panel = db.get_or_404(Panel, panel_id)
     form = forms.AgreementForm()
     if form.validate_on_submit():
         assert form.in_force_from.data is not None
-        try:
+        with attempt(form) as done:
             agreement = isp.add_agreement(
                 actor=current_user,
                 panel=panel,
                 version=form.version.data,
                 in_force_from=form.in_force_from.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.put_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Version {agreement.version} has been added", "success")
             return _back_to_register(panel)
     return _isp_form(panel, form, heading="Add a version of the protocol")
@@ -256,6 +256,7 @@ def add_isp_version(panel_id: int) -> str | Response:
 @bp.route("/admin/panels/<int:panel_id>/isp/<int:agreement_id>/sign", methods=["GET", "POST"])
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def add_isp_signatory(panel_id: int, agreement_id: int) -> str | Response:
+    """Record an organisation's signature of a version of the protocol."""
     panel = db.get_or_404(Panel, panel_id)
     agreement = queries.agreement_of(panel, agreement_id) or abort(404)
     form = forms.SignatoryForm()
@@ -266,7 +267,7 @@ def add_isp_signatory(panel_id: int, agreement_id: int) -> str | Response:
     if form.validate_on_submit():
         assert form.signed_on.data is not None
         assert form.review_on.data is not None
-        try:
+        with attempt(form) as done:
             signatory = isp.add_signatory(
                 actor=current_user,
                 agreement=agreement,
@@ -274,11 +275,7 @@ def add_isp_signatory(panel_id: int, agreement_id: int) -> str | Response:
                 signed_on=form.signed_on.data,
                 review_on=form.review_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.put_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(
                 f"{signatory.organisation.name} has signed version {agreement.version}", "success"
             )
@@ -300,6 +297,7 @@ def _chosen_organisation(form: forms.SignatoryForm) -> Organisation:
 )
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def renew_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
+    """Renew a signature after the organisation has reviewed the protocol: a new review date."""
     panel = db.get_or_404(Panel, panel_id)
     signatory = queries.signatory_of(panel, signatory_id) or abort(404)
     form = forms.RenewForm()
@@ -323,6 +321,7 @@ def renew_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
 )
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def sign_isp_again(panel_id: int, signatory_id: int) -> str | Response:
+    """Record that an organisation that withdrew has signed the same version again."""
     panel = db.get_or_404(Panel, panel_id)
     signatory = queries.signatory_of(panel, signatory_id) or abort(404)
     form = forms.SignAgainForm()
@@ -349,6 +348,7 @@ def sign_isp_again(panel_id: int, signatory_id: int) -> str | Response:
 )
 @requires(Permission.ADMIN_PANELS_MANAGE)
 def withdraw_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
+    """Record an organisation's withdrawal from the protocol."""
     panel = db.get_or_404(Panel, panel_id)
     signatory = queries.signatory_of(panel, signatory_id) or abort(404)
     form = forms.WithdrawForm()
@@ -376,15 +376,12 @@ def withdraw_isp_signatory(panel_id: int, signatory_id: int) -> str | Response:
 def _register_change(
     panel: Panel, form: FlaskForm, change: Callable[[], object], done: str
 ) -> Response | None:
-    """Make one change to the register: committed and back to the register, or refused with
-    the reason next to its field and nothing kept (None: the form is shown again)."""
-    try:
+    """Make one change to the register: kept and back to the register, or refused with the
+    reason next to its field and nothing kept (None: the form is shown again)."""
+    with attempt(form) as kept:
         change()
-    except DomainError as error:
-        db.session.rollback()
-        forms.put_error(form, error)
+    if not kept:
         return None
-    db.session.commit()
     flash(done, "success")
     return _back_to_register(panel)
 

@@ -14,12 +14,12 @@ from cases.referrals.models import Referral
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import FormSection
+from panels.types.common import FormSection
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 
 VICTIM_BORN = date(1988, 5, 14)
 PERPETRATOR_BORN = date(1985, 2, 2)

@@ -6,13 +6,18 @@ an agency, restricted against an agency, or on another panel. The expected answe
 user x every route x every object comes from `Expect`, a plain restatement of the rules in
 Python, independent of the SQL in cases/policy.py; the test fails if the two ever disagree.
 Every route with an object id must be classified in ROUTES, so a new page cannot be added
-without joining the matrix.
+without joining the matrix, and must declare in SUCCESS the exact answer (a page, or the redirect
+and where it goes) it gives when allowed, so a route that wrongly refuses everyone fails too.
 """
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
+from collections.abc import Mapping
+from contextlib import closing
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -24,6 +29,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.routing import Rule
+from werkzeug.test import TestResponse
 
 from app import create_app
 from app.accounts.models import AgencyType
@@ -47,25 +53,25 @@ from cases.asb.models import Applicant
 from cases.break_glass import services as break_glass
 from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
+from cases.meetings import queries as meeting_queries
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
 from cases.people.repeats import suggest_people
-from cases.referrals import queries as referral_queries
 from cases.referrals import services as referrals
 from cases.restrictions.models import CaseRestriction
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import LawfulBasis
 from panels import declarations
 from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import ConfidentialityDeclaration
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
-from panels.registry import FormSection
+from panels.types.common import FormSection
+from panels.types.common import PanelType
 from tests.conftest import PASSWORD
 from tests.conftest import Accounts
 from tests.conftest import csrf_token
@@ -92,6 +98,7 @@ REFERRAL_REFERRER, REFERRAL_COORDINATE = "referral:referrer", "referral:coordina
 MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
+CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -104,15 +111,15 @@ ROUTES: dict[str, str] = {
     "referrals.remove_person": REFERRAL_OWN_DRAFT,
     "referrals.withdraw": REFERRAL_REFERRER,
     "referrals.screen": REFERRAL_COORDINATE,
-    "referrals.list_for_meeting": REFERRAL_COORDINATE,
-    "referrals.heard": REFERRAL_COORDINATE,
-    "referrals.meeting": MEETING_VIEW,
-    "referrals.declaration": MEETING_VIEW,
+    "meetings.list_referral": REFERRAL_COORDINATE,
+    "meetings.heard": REFERRAL_COORDINATE,
+    "meetings.show": MEETING_VIEW,
+    "meetings.declaration": MEETING_VIEW,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
     "break_glass.review": GRANT_REVIEW,
-    "restrictions.lift": CASE_COORDINATE,
+    "restrictions.lift": CASE_RESTRICTION,
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,
     "asb.advance": APPLICATION_VIEW,
@@ -125,6 +132,107 @@ PERMISSION_ONLY = {
     Permission.ADMIN_ORGANISATIONS_MANAGE,
     Permission.ADMIN_PANELS_MANAGE,
     Permission.AUDIT_LOG_READ,
+}
+
+
+@dataclass(frozen=True)
+class Success:
+    """What an allowed request answers: a status, and for a redirect where it goes (a path
+    filled in with the request's ids)."""
+
+    status: int
+    location: str | None = None
+
+    def answer(self, ids: Mapping[str, int | str]) -> tuple[int, str | None]:
+        return self.status, self.location.format(**ids) if self.location else None
+
+
+PAGE = Success(200)
+
+
+def redirect_to(location: str) -> Success:
+    return Success(302, location)
+
+
+# The answer to every allowed request of ROUTES, by endpoint and method. The matrix posts forms
+# empty (a CSRF token only), so a form is shown again with its errors (PAGE); a button redirects.
+SUCCESS: dict[tuple[str, str], Success] = {
+    ("cases.show", "GET"): PAGE,
+    ("cases.show", "POST"): PAGE,
+    ("cases.access_log_page", "GET"): PAGE,
+    ("referrals.transfer", "GET"): PAGE,
+    ("referrals.transfer", "POST"): PAGE,
+    ("referrals.show", "GET"): PAGE,
+    ("referrals.people", "GET"): PAGE,
+    ("referrals.check", "GET"): PAGE,
+    ("referrals.check", "POST"): PAGE,  # the draft is not complete: what is missing is listed
+    ("referrals.section", "GET"): PAGE,
+    ("referrals.section", "POST"): PAGE,
+    ("referrals.add_person", "GET"): PAGE,
+    ("referrals.add_person", "POST"): PAGE,
+    ("referrals.remove_person", "POST"): redirect_to("/referrals/{referral_id}/people"),
+    ("referrals.withdraw", "POST"): redirect_to("/referrals"),
+    # A referral already screened into a case is shown instead (see SUCCESS_FOR_OBJECT).
+    ("referrals.screen", "GET"): redirect_to("/referrals/{referral_id}"),
+    ("referrals.screen", "POST"): redirect_to("/referrals/{referral_id}"),
+    ("meetings.list_referral", "GET"): PAGE,
+    ("meetings.list_referral", "POST"): PAGE,
+    ("meetings.heard", "POST"): redirect_to("/referrals/{referral_id}"),
+    ("meetings.show", "GET"): PAGE,
+    ("meetings.declaration", "POST"): PAGE,  # the statement is not accepted: asked again
+    ("restrictions.index", "GET"): PAGE,
+    ("restrictions.index", "POST"): PAGE,
+    ("restrictions.lift", "POST"): redirect_to("/cases/{case_id}/restrictions"),
+    ("sharing.log", "GET"): PAGE,
+    ("sharing.log", "POST"): PAGE,
+    ("break_glass.end", "POST"): redirect_to("/cases"),
+    ("break_glass.review", "GET"): PAGE,
+    ("break_glass.review", "POST"): PAGE,
+    ("asb.show", "GET"): PAGE,
+    ("asb.add_complaint", "GET"): PAGE,
+    ("asb.add_complaint", "POST"): PAGE,
+    ("asb.advance", "POST"): PAGE,
+    ("actions.new", "GET"): PAGE,
+    ("actions.new", "POST"): PAGE,
+    ("actions.show", "GET"): PAGE,
+    ("actions.show", "POST"): PAGE,
+}
+# Where an object's state changes the answer: (endpoint, method, object) -> what it answers.
+SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
+    # Only the referral not yet screened is shown the screening form.
+    ("referrals.screen", "GET", "unscreened"): PAGE,
+    ("referrals.screen", "POST", "unscreened"): PAGE,
+}
+# The answer to a GET of each permission route, to those holding the permission.
+PERMISSION_SUCCESS: dict[str, int] = {
+    "accounts.index": 200,
+    "accounts.organisations": 200,
+    "accounts.new_organisation": 200,
+    "accounts.edit_organisation": 200,
+    "accounts.users": 200,
+    "accounts.new_user": 200,
+    "accounts.show_user": 200,
+    "accounts.edit_user": 200,
+    "audit.events": 200,
+    "audit.export": 200,
+    "panels.admin_list": 200,
+    "panels.new_panel": 200,
+    "panels.admin_show": 200,
+    "panels.edit_panel": 200,
+    "panels.panel_settings": 200,
+    "panels.isp_register": 200,
+    "panels.add_isp_version": 200,
+    "panels.add_isp_signatory": 200,
+    "panels.renew_isp_signatory": 200,
+    "panels.sign_isp_again": 200,
+    "panels.withdraw_isp_signatory": 200,
+    "subject_access.index": 200,
+    "subject_access.new": 200,
+    # The world holds no subject access request, so request 1 names nothing: the auditor gets
+    # the 404 of a missing request (their pages are tested in test_subject_access).
+    "subject_access.show": 404,
+    "subject_access.bundle": 404,
+    "subject_access.disclosure": 404,
 }
 
 
@@ -243,6 +351,11 @@ class Expect:
         return cls.sees_case(member, name) and (
             cls.role(member, CASES[name].panel) is PanelRole.COORDINATOR
         )
+
+    @classmethod
+    def lifts_restriction(cls, member: Member, name: str) -> bool:
+        """Only the case's own restriction: under another case's id it names nothing."""
+        return cls.coordinates_case(member, name) and CASES[name].restricted_against is not None
 
     @classmethod
     def plans_case(cls, member: Member, name: str) -> bool:
@@ -523,10 +636,39 @@ def _url(rule: Rule, **ids: int | str) -> str:
 
 
 def _answer(client: FlaskClient, method: str, url: str) -> int:
+    return _respond(client, method, url).status_code
+
+
+def _respond(client: FlaskClient, method: str, url: str) -> TestResponse:
     if method == "GET":
-        return client.get(url).status_code
+        return client.get(url)
     token = csrf_token(client.get("/account").text)
-    return client.post(url, data={"csrf_token": token}).status_code
+    return client.post(url, data={"csrf_token": token})
+
+
+def _success(endpoint: str, method: str, name: str) -> Success:
+    return SUCCESS_FOR_OBJECT.get((endpoint, method, name)) or SUCCESS[(endpoint, method)]
+
+
+@contextmanager
+def _put_back_afterwards(world: World) -> Iterator[None]:
+    """Let a request change the shared world, then restore the database as it was before."""
+    with world.app.app_context():
+        database = Path(str(db.engine.url.database))
+        db.engine.dispose()
+    saved = database.with_name("before-change.db")
+    _copy_database(database, saved)
+    try:
+        yield
+    finally:
+        with world.app.app_context():
+            db.engine.dispose()
+        _copy_database(saved, database)
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    with closing(sqlite3.connect(source)) as origin, closing(sqlite3.connect(target)) as copy:
+        origin.backup(copy)
 
 
 def _object_cases() -> Iterator[tuple[str, str, str, str, bool]]:
@@ -548,6 +690,8 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.sees_case(member, name)) for name in CASES)
     elif kind == CASE_COORDINATE:
         yield from ((name, Expect.coordinates_case(member, name)) for name in CASES)
+    elif kind == CASE_RESTRICTION:
+        yield from ((name, Expect.lifts_restriction(member, name)) for name in CASES)
     elif kind == CASE_PLAN:
         yield from ((name, Expect.plans_case(member, name)) for name in CASES)
     elif kind == ACTION_REPORT:
@@ -572,13 +716,14 @@ def _referral_names() -> list[str]:
 
 
 REFERRERS = {"draft": "housing_rep", "unscreened": "youth_rep"}
-# Allowed requests that would succeed and so change the world the other combinations rely on
-# (withdrawing a referral, accepting a statement, lifting the restriction); their successes are
-# tested in test_referral_pages, test_declarations and test_restrictions, their refusals here.
+# Allowed requests that succeed and so change the world the other combinations rely on
+# (withdrawing a referral, accepting a statement, lifting the restriction, ending a grant): the
+# matrix checks their answer and then puts the world back; what they change is tested in
+# test_referral_pages, test_declarations, test_restrictions and test_break_glass.
 CHANGES_THE_WORLD = {
     ("referrals.withdraw", "draft"),
     ("referrals.withdraw", "unscreened"),
-    "referrals.declaration",
+    "meetings.declaration",
     "restrictions.lift",
     "break_glass.end",
 }
@@ -639,18 +784,40 @@ def test_access_matrix(
     name: str,
     allowed: bool,
 ) -> None:
-    """R5, R15, R17: allowed, or the same 404 as for something that does not exist."""
+    """R5, R15, R17: allowed, with the route's own answer, or the same 404 as for something
+    that does not exist."""
     rule = next(r for r in _rules() if r.endpoint == endpoint)
     changes_the_world = (endpoint, name) in CHANGES_THE_WORLD or endpoint in CHANGES_THE_WORLD
+    ids = _ids(world, ROUTES[endpoint], name)
+    url = _url(rule, **ids)
     if allowed and changes_the_world:
-        pytest.skip("a successful request would change the shared world: tested in its own file")
-    url = _url(rule, **_ids(world, ROUTES[endpoint], name))
-    status = _answer(clients[member], method, url)
+        with _put_back_afterwards(world):
+            response = _respond(clients[member], method, url)
+    else:
+        response = _respond(clients[member], method, url)
+    status = response.status_code
     if allowed:
         assert status != 404, (url, status)
         assert status < 500
+        answer = (status, response.headers.get("Location"))
+        assert answer == _success(endpoint, method, name).answer(ids), (url, answer)
     else:
         assert status == 404, (url, status)
+
+
+def test_every_route_in_the_matrix_declares_its_success(world: World) -> None:
+    """No catch-all: each route and method of ROUTES, and each permission route, states the
+    exact answer it gives when allowed, and nothing is declared for a route that is gone."""
+    requested = {(endpoint, method) for endpoint in ROUTES for method in _methods(endpoint)}
+    assert requested - set(SUCCESS) == set(), "declare these routes' success in SUCCESS"
+    assert set(SUCCESS) - requested == set(), "these routes are no longer in ROUTES"
+    assert {key[:2] for key in SUCCESS_FOR_OBJECT} <= requested
+    permission_routes = {
+        rule.endpoint
+        for rule in _rules()
+        if isinstance(_marker(world.app, rule), Permission) and "GET" in (rule.methods or ())
+    }
+    assert permission_routes == set(PERMISSION_SUCCESS)
 
 
 def test_a_missing_object_gets_the_same_answer_as_a_forbidden_one(
@@ -697,6 +864,7 @@ def test_permission_routes_follow_the_global_role(
         status = clients[member].get(url).status_code
         if marker in granted:
             assert status != 403, url
+            assert status == PERMISSION_SUCCESS[rule.endpoint], (url, status)
         else:
             assert status == 403, url
 
@@ -904,7 +1072,7 @@ def test_meeting_counts_leave_out_cases_closed_to_the_coordinators_agency(world:
         counts = {
             member: {
                 meeting.id: n
-                for meeting, n in referral_queries.meetings_for(
+                for meeting, n in meeting_queries.meetings_for(
                     db.session.get_one(User, world.users[member]), since=TODAY
                 )
             }

@@ -24,11 +24,11 @@ from app.accounts.models import User
 from app.database import db
 from app.sessions import ServerSessionRecord
 from panels.models import Area
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import PASSWORD
 from tests.conftest import Account

@@ -41,12 +41,12 @@ from cases.asb.services import ApplicationDetails
 from cases.asb.services import NewIncident
 from cases.queries import months_after
 from panels.models import Area
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import PanelSettings
+from panels.settings import PanelSettings
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token

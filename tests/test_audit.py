@@ -65,16 +65,16 @@ from cases.subject_access import services as subject_access_services
 from panels import declarations
 from panels import isp
 from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import Area
 from panels.models import IspSignatory
 from panels.models import Meeting
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
-from panels.registry import FormSection
+from panels.types.common import FormSection
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import PASSWORD
 from tests.conftest import Account
 from tests.conftest import Accounts

@@ -43,9 +43,9 @@ from cases.people.models import PersonSearchKey
 from cases.referrals.models import Referral
 from panels.models import Panel
 from panels.models import PanelMembership
-from panels.models import PanelType
 from panels.policy import panel_access
-from panels.registry import ReferralStatus
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
 from tests.conftest import make_settings
 from tests.conftest import post_form
 

@@ -32,11 +32,11 @@ from cases.queries import DueCase
 from cases.retention.models import RetentionRule
 from cases.retention.services import dispose
 from panels.models import Area
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token

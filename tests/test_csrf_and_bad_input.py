@@ -25,9 +25,9 @@ from app.database import db
 from app.extensions import limiter
 from panels.models import IspAgreement
 from panels.models import IspSignatory
-from panels.models import MeetingCadence
 from panels.models import Panel
-from panels.models import PanelType
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import ADMIN_EMAIL
 from tests.conftest import PASSWORD
 from tests.conftest import Account

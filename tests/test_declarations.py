@@ -20,9 +20,9 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.referrals import services as referrals
 from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import ConfidentialityDeclaration
 from panels.models import PanelRole
-from panels.registry import CONFIDENTIALITY_STATEMENT_VERSION
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token

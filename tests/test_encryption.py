@@ -60,11 +60,11 @@ from cases.queries import months_after
 from cases.queries import months_before
 from cases.retention import services as retention
 from panels.models import Area
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import Accounts
 from tests.referral_fixtures import sign_for_members
 

@@ -34,12 +34,12 @@ from panels import isp
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
-from panels.models import MeetingCadence
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
 from panels.policy import panel_access
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
 from tests.conftest import Account
 from tests.conftest import Accounts
 from tests.conftest import SignIn

@@ -18,7 +18,7 @@ from demo import data
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import PanelType
 from tests.conftest import make_settings
 
 

@@ -40,7 +40,7 @@ from panels.models import IspSignatory
 from panels.models import Meeting
 from panels.models import PanelMembership
 from panels.models import PanelRole
-from panels.registry import ReferralStatus
+from panels.types.common import ReferralStatus
 from tests.conftest import Accounts
 from tests.referral_fixtures import panel as make_panel
 

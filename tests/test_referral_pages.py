@@ -26,8 +26,8 @@ from cases.referrals.models import Referral
 from panels import services as panel_services
 from panels.models import Meeting
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import ReferralStatus
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token

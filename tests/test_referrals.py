@@ -32,19 +32,19 @@ from cases.queries import months_after
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
 from cases.referrals.rules import answers_of
-from cases.referrals.rules import dash_yes_count
 from cases.referrals.services import ReferralIncomplete
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import LawfulBasis
 from panels import services as panel_services
+from panels.instruments.dash import dash_yes_count
 from panels.models import Panel
 from panels.models import PanelRole
-from panels.models import PanelType
-from panels.registry import FormSection
-from panels.registry import PanelSettings
-from panels.registry import ReferralStatus
-from panels.registry import RepeatDefinition
-from panels.registry import RiskLevel
+from panels.settings import PanelSettings
+from panels.types.common import FormSection
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
+from panels.types.common import RepeatDefinition
+from panels.types.common import RiskLevel
 from tests.conftest import Accounts
 from tests.referral_fixtures import PERPETRATOR_BORN
 from tests.referral_fixtures import VICTIM_BORN

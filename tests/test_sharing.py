@@ -35,7 +35,7 @@ from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
 from cases.sharing.models import LawfulBasis
 from cases.sharing.models import SharingDecision
-from panels.models import PanelType
+from panels.types.common import PanelType
 from tests import test_referral_pages
 from tests.conftest import Accounts
 from tests.conftest import SignIn

@@ -45,7 +45,7 @@ from cases.subject_access.models import RequestStatus
 from cases.subject_access.models import SubjectAccessRequest
 from cases.subject_access.services import RequestDetails
 from panels.models import PanelRole
-from panels.models import PanelType
+from panels.types.common import PanelType
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token

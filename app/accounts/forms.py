@@ -19,7 +19,7 @@ from wtforms.validators import Length
 
 from app.accounts.models import AGENCY_TYPE_LABELS
 from app.accounts.models import GlobalRole
-from app.auth.forms import strip_whitespace
+from app.forms import strip_whitespace
 
 NO_GLOBAL_ROLE = "none"
 

@@ -26,7 +26,6 @@ from app.security import Permission
 from app.security import requires
 from app.sessions import current_session_id
 from app.unit_of_work import attempt
-from panels.queries import memberships_of
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
 
@@ -36,6 +35,7 @@ USERS_PER_PAGE = 50
 @bp.route("/")
 @requires(Permission.ADMIN_USERS_MANAGE)
 def index() -> str:
+    """The admin home: links to organisations, users, areas and panels."""
     return render_template("accounts/index.html")
 
 
@@ -45,6 +45,7 @@ def index() -> str:
 @bp.route("/organisations")
 @requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
 def organisations() -> str:
+    """Every organisation with how many user accounts it has."""
     rows = queries.organisations_with_user_counts()
     return render_template("accounts/organisations.html", rows=rows)
 
@@ -52,6 +53,7 @@ def organisations() -> str:
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
 def new_organisation() -> str | Response:
+    """Add an organisation (a partner agency) and its agency type."""
     form = forms.OrganisationForm()
     if form.validate_on_submit():
         with attempt(form, field="name") as done:
@@ -69,6 +71,7 @@ def new_organisation() -> str | Response:
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ADMIN_ORGANISATIONS_MANAGE)
 def edit_organisation(organisation_id: int) -> str | Response:
+    """Rename an organisation, change its agency type, or deactivate it."""
     organisation = db.get_or_404(Organisation, organisation_id)
     form = forms.OrganisationForm(obj=organisation)
     if form.validate_on_submit():
@@ -92,6 +95,7 @@ def edit_organisation(organisation_id: int) -> str | Response:
 @bp.route("/users")
 @requires(Permission.ADMIN_USERS_MANAGE)
 def users() -> str:
+    """Find user accounts by name or email address, 50 to a page."""
     search = forms.UserSearchForm(request.args)
     page = page_argument()
     # An invalid search shows its message next to the box, and no results.
@@ -122,6 +126,7 @@ def _chosen_organisation(form: forms.UserForm) -> Organisation:
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Permission.ADMIN_USERS_MANAGE)
 def new_user() -> str | Response:
+    """Create an account; the person sets their password through a one-time link."""
     form = _user_form()
     if form.validate_on_submit():
         with attempt(form, field="email") as done:
@@ -140,15 +145,15 @@ def new_user() -> str | Response:
 @bp.route("/users/<int:user_id>")
 @requires(Permission.ADMIN_USERS_MANAGE)
 def show_user(user_id: int) -> str:
+    """One account: its organisation, role, panel memberships and status."""
     user = db.get_or_404(User, user_id)
-    return render_template(
-        "accounts/user.html", user=user, memberships=memberships_of(user), confirm=ConfirmForm()
-    )
+    return render_template("accounts/user.html", user=user, confirm=ConfirmForm())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @requires(Permission.ADMIN_USERS_MANAGE)
 def edit_user(user_id: int) -> str | Response:
+    """Change an account's name, organisation or role."""
     user = db.get_or_404(User, user_id)
     form = _user_form(user)
     del form.email  # the email address is the sign-in name; a new address means a new account
@@ -173,6 +178,7 @@ def edit_user(user_id: int) -> str | Response:
 )
 @requires(Permission.ADMIN_USERS_MANAGE)
 def change_user(user_id: int, action: str) -> Response:
+    """Deactivate or reactivate an account, or reset its two-factor authentication."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -203,6 +209,7 @@ USER_ACTIONS = {
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @requires(Permission.ADMIN_USERS_MANAGE)
 def reset_password(user_id: int) -> str:
+    """Give a one-time link with which the person sets a new password."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -15,13 +15,9 @@ from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
 from app.auth.passwords import MAX_PASSWORD_LENGTH
+from app.forms import strip_whitespace
 
 EMAIL_REQUIRED = "Enter your email address"
-
-
-def strip_whitespace(value: str | None) -> str | None:
-    """Spaces pasted around an email address are not part of it."""
-    return value.strip() if isinstance(value, str) else value
 
 
 PASSWORD_REQUIRED = "Enter your password"  # noqa: S105 (a message, not a password)

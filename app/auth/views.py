@@ -22,6 +22,7 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_user
 from flask_login import logout_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from app.accounts.models import User
@@ -32,14 +33,17 @@ from app.auth import services
 from app.database import db
 from app.database import utcnow
 from app.errors import DomainError
+from app.errors import error_page
 from app.extensions import limiter
 from app.extensions import login_manager
+from app.forms import show_error
 from app.security import public
 from app.security import signed_in
 from app.sessions import PENDING_USER_KEY
 from app.sessions import ServerSession
 from app.sessions import current_session_id
 from app.settings import Settings
+from app.unit_of_work import attempt
 from audit import queries as audit_queries
 
 bp = Blueprint("auth", __name__)
@@ -66,9 +70,8 @@ def _attempt_failed(response: Any) -> bool:
 
 
 def _throttled(user: User | None) -> None:
-    """Put a throttled attempt on the record before flask-limiter answers 429."""
-    services.note_throttled(user)
-    db.session.commit()
+    """Note whose attempt was throttled; `_too_many_attempts` records it when answering 429."""
+    g.throttled = (user,)
 
 
 def _email_key() -> str:
@@ -110,6 +113,15 @@ second_factor_limit = limiter.shared_limit(
 )
 
 
+@bp.errorhandler(429)
+def _too_many_attempts(error: HTTPException) -> tuple[str, int]:
+    """The 429 page for this blueprint's pages: the request's work is already rolled back, so a
+    throttled attempt goes on the record here, and the unit of work commits that record alone."""
+    if "throttled" in g:
+        services.note_throttled(*g.throttled)
+    return error_page(429)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(_sign_in_address_limit, methods=["POST"], deduct_when=_attempt_failed)
@@ -122,6 +134,7 @@ second_factor_limit = limiter.shared_limit(
     on_breach=lambda limit: _throttled(queries.find_user_by_email(request.form.get("email", ""))),
 )
 def sign_in() -> str | Response:
+    """Sign in with email address and password, the first of the two factors."""
     if current_user.is_authenticated:
         return redirect(url_for("panels.home"))
     form = forms.SignInForm()
@@ -129,7 +142,6 @@ def sign_in() -> str | Response:
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             return _password_accepted(user)
-        db.session.commit()  # the failed attempt is on the record
         _failed()
         form.password.errors.append(SIGN_IN_FAILED)
     elif request.method == "POST":
@@ -149,9 +161,7 @@ def _password_accepted(user: User) -> Response:
         session["next_url"] = next_url
     if not user.mfa_enrolled:
         services.start_enrolment(user)
-        db.session.commit()
         return redirect(url_for("auth.set_up_two_factor"))
-    db.session.commit()
     return redirect(url_for("auth.two_factor"))
 
 
@@ -175,6 +185,7 @@ def _restart_sign_in() -> Response:
 @public
 @second_factor_limit
 def two_factor() -> str | Response:
+    """Finish signing in with a security code from the authenticator app."""
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
         return _restart_sign_in()
@@ -182,7 +193,6 @@ def two_factor() -> str | Response:
     if form.validate_on_submit():
         if services.verify_second_factor(user, form.code.data):
             return _complete_sign_in(user)
-        db.session.commit()
         _failed()
         form.code.errors.append(CODE_FAILED)
     elif request.method == "POST":
@@ -194,6 +204,7 @@ def two_factor() -> str | Response:
 @public
 @second_factor_limit
 def recovery_code() -> str | Response:
+    """Finish signing in with a recovery code instead of a security code."""
     user = _pending_user()
     if user is None or not user.mfa_enrolled:
         return _restart_sign_in()
@@ -207,7 +218,6 @@ def recovery_code() -> str | Response:
                 "important",
             )
             return _complete_sign_in(user)
-        db.session.commit()
         _failed()
         form.code.errors.append("The recovery code is not correct or has already been used")
     elif request.method == "POST":
@@ -219,6 +229,7 @@ def recovery_code() -> str | Response:
 @public
 @second_factor_limit
 def set_up_two_factor() -> str | Response:
+    """Set up the authenticator app on first sign-in, then show the recovery codes once."""
     user = _pending_user()
     if user is None or user.mfa_enrolled or user.totp_secret_encrypted is None:
         return _restart_sign_in()
@@ -226,8 +237,7 @@ def set_up_two_factor() -> str | Response:
     if form.validate_on_submit():
         try:
             codes = services.confirm_enrolment(user, form.code.data)
-        except DomainError as error:
-            db.session.commit()
+        except DomainError as error:  # the wrong code is on the record: no attempt()
             _failed()
             form.code.errors.append(error.message)
         else:
@@ -248,15 +258,14 @@ def _complete_sign_in(user: User) -> Response:
     login_user(user)
     session["authenticated_at"] = utcnow().timestamp()
     services.complete_sign_in(user)
-    db.session.commit()
     return redirect(next_url if next_url and _is_safe_next(next_url) else url_for("panels.home"))
 
 
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out() -> Response:
+    """Sign out and end the session."""
     services.sign_out(current_user)
-    db.session.commit()
     logout_user()
     _server_session().end()
     flash("You have signed out", "success")
@@ -268,6 +277,7 @@ def sign_out() -> Response:
 @bp.route("/account")
 @signed_in
 def account() -> str:
+    """The signed-in user's account: recovery codes left and recent sign-in activity."""
     return render_template(
         "auth/account.html",
         user=current_user,
@@ -282,6 +292,7 @@ def account() -> str:
 @signed_in
 @second_factor_limit
 def change_password() -> str | Response:
+    """Change one's own password, signing out every other session."""
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -291,11 +302,9 @@ def change_password() -> str | Response:
                 new=form.new_password.data,
                 keep_session=current_session_id(),
             )
-        except DomainError as error:
-            db.session.commit()  # a wrong current password is on the record
-            getattr(form, error.field or "new_password").errors.append(error.message)
+        except DomainError as error:  # a wrong current password is on the record: no attempt()
+            show_error(form, error, field="new_password")
         else:
-            db.session.commit()
             flash("Your password has been changed. Other sessions have been signed out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -305,15 +314,14 @@ def change_password() -> str | Response:
 @signed_in
 @second_factor_limit
 def new_recovery_codes() -> str:
+    """Make new recovery codes, confirmed with a security code; the old ones stop working."""
     form = forms.CodeForm()
     if form.validate_on_submit():
         try:
             codes = services.reissue_recovery_codes(current_user, form.code.data)
-        except DomainError as error:
-            db.session.commit()
+        except DomainError as error:  # the wrong code is on the record: no attempt()
             form.code.errors.append(error.message)
         else:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
     return render_template("auth/new_recovery_codes.html", form=form)
 
@@ -321,16 +329,14 @@ def new_recovery_codes() -> str:
 @bp.route("/account/set-password/<token>", methods=["GET", "POST"])
 @public
 def set_password(token: str) -> str | Response | tuple[str, int]:
+    """Set a password through an activation or reset link."""
     if valid_account_token(token) is None:
         return render_template("auth/link_expired.html"), 404
     form = forms.NewPasswordForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="new_password") as done:
             services.redeem_account_token(token, form.new_password.data)
-        except DomainError as error:
-            form.new_password.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash("Your password has been set. Sign in to continue.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/set_password.html", form=form)

@@ -6,28 +6,44 @@
 * Data key replacement: `flask keys reencrypt --before DATE` gives each case and person keyed
   before DATE a new data key, re-seals their fields under it and destroys the old one.
 
-Both audit each batch or key as it commits, and the app stays usable throughout: every envelope
-names its key, so rows done and rows not yet done are both readable.
+Both announce each batch or key as it is flushed, and the audit trail records it in the same
+transaction (the factory connects `audit.keys`: app's infrastructure imports no feature). The app
+stays usable throughout: every envelope names its key, so rows done and rows not yet done are
+both readable.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
+from blinker import NamedSignal
+from blinker import Namespace
 from sqlalchemy import func
 from sqlalchemy import select
 
-import audit
 from app.database import db
 from app.keys.models import DataKey
 from app.keys.models import KeyPurpose
 from app.keys.sealed import sealed_fields
 from app.keys.sealed import sealed_models
 from app.keys.store import key_store
-from audit import AuditAction
 
 REPLACEABLE = (KeyPurpose.CASE, KeyPurpose.PERSON)
+
+key_events = Namespace()
+# Sent with count and kek_id after each batch of data keys is rewrapped.
+keys_rewrapped = key_events.signal("keys-rewrapped")
+# Sent with key_id, replaced_by and rows after a data key is replaced and destroyed.
+data_key_replaced = key_events.signal("data-key-replaced")
+
+
+def _announce(signal: NamedSignal, **details: Any) -> None:
+    """Tell the audit trail about a key change; a change nothing would record is refused."""
+    if not signal.receivers:
+        raise RuntimeError(f"Nothing records {signal.name} in the audit trail: use create_app().")
+    signal.send(None, **details)
 
 
 def keys_by_kek() -> Counter[str | None]:
@@ -50,11 +66,7 @@ def rewrap_batch(limit: int) -> int:
     done = sum(store.rewrap(key) for key in keys)
     if done:
         db.session.flush()
-        audit.record(
-            actor=None,
-            action=AuditAction.DATA_KEYS_REWRAPPED,
-            changes={"count": [None, done], "kek_id": [None, current]},
-        )
+        _announce(keys_rewrapped, count=done, kek_id=current)
     return done
 
 
@@ -90,10 +102,5 @@ def replace_data_key(old: DataKey) -> DataKey:
             rows += 1
     db.session.flush()
     store.destroy(old)
-    audit.record(
-        actor=None,
-        action=AuditAction.DATA_KEY_REPLACED,
-        object=("data_keys", old.id),
-        changes={"replaced_by": [None, new.id], "rows": [None, rows]},
-    )
+    _announce(data_key_replaced, key_id=old.id, replaced_by=new.id, rows=rows)
     return new

@@ -17,11 +17,8 @@ from cases.actions.models import ActionStatus
 from cases.actions.queries import Showing
 from cases.actions.services import DESCRIPTION_MAX_LENGTH
 from cases.actions.services import REPORT_MAX_LENGTH
-from cases.asb.forms import show_domain_error
 from cases.forms import date_required
-from cases.referrals.forms import Choice
-
-__all__ = ["ActionFilterForm", "ActionForm", "ProgressForm", "show_domain_error"]
+from panels.instruments.section import Choice
 
 
 class ActionForm(FlaskForm):

@@ -14,13 +14,12 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.accounts.models import Organisation
-from app.database import db
 from app.database import uk_today
-from app.errors import DomainError
 from app.routing import page_argument
 from app.routing import pagination
 from app.security import signed_in
 from app.template_filters import uk_date
+from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.actions import queries
@@ -28,7 +27,6 @@ from cases.actions import services
 from cases.actions.forms import ActionFilterForm
 from cases.actions.forms import ActionForm
 from cases.actions.forms import ProgressForm
-from cases.actions.forms import show_domain_error
 from cases.actions.models import ActionStatus
 from cases.actions.models import CaseAction
 from cases.actions.queries import Showing
@@ -46,7 +44,7 @@ def index() -> str:
     form = _filter_form()
     listing = _listing(form) if form.validate() else None
     args = {name: value for name, value in request.args.items() if name in ("showing", "whose")}
-    page = render_template(
+    return render_template(
         "actions/index.html",
         form=form,
         listing=listing,
@@ -56,8 +54,6 @@ def index() -> str:
         else None,
         today=uk_today(),
     )
-    db.session.commit()
-    return page
 
 
 def _filter_form() -> ActionFilterForm:
@@ -91,19 +87,16 @@ def _listing(form: ActionFilterForm) -> queries.ActionPage:
 @bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
 @signed_in
 def new(case_id: int) -> str | Response:
+    """Agree a new action for a case, owned by one of the panel's agencies."""
     case = policy.action_planning_case_or_404(current_user, case_id)
     today = uk_today()
     owners, meetings = queries.owner_agencies(case, today), queries.meetings_of(case, today)
     form = _action_form(owners, meetings)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             agreed = _agreed(form, owners, meetings)
             services.agree_action(case, actor=current_user, action=agreed, today=today)
-        except DomainError as error:
-            db.session.rollback()  # nothing of a refused change is kept
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash("The action has been agreed", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="actions"))
     return render_template("actions/new.html", case=case, form=form)
@@ -135,22 +128,19 @@ def _agreed(
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
 @signed_in
 def show(case_id: int, action_id: int) -> str | Response:
+    """An action and its reports, with the form to report on its progress."""
     action = policy.action_or_404(current_user, case_id, action_id)
     form = ProgressForm()
     if request.method == "GET":
         form.version.data = str(action.version)  # only the form as drawn may carry it
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             _report(action, form)
-        except DomainError as error:
-            db.session.rollback()  # nothing of a refused change is kept
-            action = policy.action_or_404(current_user, case_id, action_id)
-            form.version.data = str(action.version)  # they have now seen the latest
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash("Your report has been saved", "success")
             return redirect(url_for("actions.show", case_id=case_id, action_id=action_id))
+        action = policy.action_or_404(current_user, case_id, action_id)
+        form.version.data = str(action.version)  # they have now seen the latest
     return _action_page(action, form)
 
 
@@ -177,7 +167,7 @@ def _action_page(action: CaseAction, form: ProgressForm) -> str:
         object=action.case,
         changes={"action_id": [None, action.id]},
     )
-    page = render_template(
+    return render_template(
         "actions/show.html",
         action=action,
         case=action.case,
@@ -185,8 +175,6 @@ def _action_page(action: CaseAction, form: ProgressForm) -> str:
         sees_case=policy.sees_case(current_user, action.case_id),
         today=uk_today(),
     )
-    db.session.commit()
-    return page
 
 
 @bp.app_template_global()

@@ -6,13 +6,10 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import BooleanField
-from wtforms import Field
-from wtforms import RadioField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms import TextAreaField
@@ -21,7 +18,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
-from app.errors import DomainError
+from app.forms import ChoiceRadio
 from audit.forms import FilterSelect
 from audit.forms import UKDateField
 from cases.asb.models import Applicant
@@ -32,20 +29,6 @@ from cases.forms import date_required
 
 NEW_INCIDENT = "new"
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-class ChoiceRadio(RadioField):
-    """Radios whose forged value gets a plain message instead of "Not a valid choice"."""
-
-    widget = GovRadioInput()
-
-    def __init__(self, label: str, *, required: str, **kwargs: Any) -> None:
-        super().__init__(label, validators=[DataRequired(message=required)], **kwargs)
-        self.required = required
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data not in {str(value) for value, _ in self.choices}:
-            raise ValidationError(self.required)
 
 
 def _text(label: str, message: str, *, limit: int = TEXT_MAX_LENGTH, **kwargs: Any) -> Any:
@@ -74,12 +57,6 @@ def _name(label: str, *, required: str | None, **kwargs: Any) -> Any:
         ],
         **kwargs,
     )
-
-
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's message next to its field (or the form's first field when it has none)."""
-    field: Field = form._fields.get(error.field or "") or next(iter(form))
-    field.errors = [*field.errors, error.message]
 
 
 class ApplicationForm(FlaskForm):

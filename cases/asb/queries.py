@@ -24,7 +24,7 @@ from cases.asb.models import Incident
 from cases.asb.models import ReviewStatus
 from cases.queries import live_panel_ids
 from panels.models import Panel
-from panels.models import PanelType
+from panels.types import panel_types_where
 
 PAGE_SIZE = 50
 
@@ -35,7 +35,7 @@ def review_panels_of(user: User) -> Sequence[Panel]:
         select(Panel)
         .where(
             Panel.id.in_(live_panel_ids(user)),
-            Panel.panel_type == PanelType.COMMUNITY_MARAC,
+            Panel.panel_type.in_(panel_types_where(lambda spec: spec.holds_case_reviews)),
             Panel.active.is_(True),
         )
         .order_by(Panel.name)

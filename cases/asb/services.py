@@ -27,7 +27,6 @@ from cases.asb.models import Incident
 from cases.asb.models import ReviewStatus
 from cases.asb.queries import assessment_of
 from panels.models import Panel
-from panels.models import PanelType
 
 TEXT_MAX_LENGTH = 5_000
 NAME_MAX_LENGTH = 200
@@ -272,7 +271,7 @@ def _new_incident(application: CaseReviewApplication, new: NewIncident | None) -
 
 
 def _require_review_panel(panel: Panel) -> None:
-    if panel.panel_type is not PanelType.COMMUNITY_MARAC:
+    if not panel.spec.holds_case_reviews:
         raise DomainError("ASB Case Reviews are held by a Community MARAC panel", field="panel")
     if not panel.active:
         raise DomainError("This panel is no longer active", field="panel")

@@ -18,10 +18,9 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.accounts.models import User
-from app.database import db
-from app.errors import DomainError
 from app.routing import page_argument
 from app.security import signed_in
+from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.asb import forms
@@ -88,6 +87,7 @@ STEP_INTO = {
 @bp.route("/case-reviews")
 @signed_in
 def index() -> str:
+    """The case review applications on the user's panels, newest first, filtered by status."""
     search = forms.ApplicationFilterForm(request.args)
     status = search.selected() if search.validate() else None
     page = page_argument()
@@ -97,7 +97,6 @@ def index() -> str:
         action=AuditAction.CASE_REVIEW_LIST_VIEWED,
         changes={"page": [None, page], "status": [None, status.value if status else None]},
     )
-    db.session.commit()
     return render_template(
         "asb/index.html",
         form=search,
@@ -113,20 +112,17 @@ def index() -> str:
 @bp.route("/case-reviews/new", methods=["GET", "POST"])
 @signed_in
 def new() -> str | Response:
+    """Record a new case review application."""
     panels = queries.review_panels_of(current_user)
     form = forms.ApplicationForm()
     form.panel_id.choices = [("", "Select a panel")] + [(str(p.id), p.name) for p in panels]
     if form.validate_on_submit():
         panel = next(p for p in panels if str(p.id) == form.panel_id.data)
-        try:
+        with attempt(form) as done:
             application = services.receive_application(
                 actor=current_user, panel=panel, details=_details(form)
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Application {application.reference} recorded", "success")
             return redirect(url_for("asb.show", application_id=application.id))
     return render_template("asb/new.html", form=form, panels=panels)
@@ -135,15 +131,16 @@ def new() -> str | Response:
 @bp.route("/case-reviews/figures")
 @signed_in
 def figures() -> str:
+    """The case review figures per panel and financial year."""
     rows = queries.figures_for(current_user)
     audit.record(actor=current_user, action=AuditAction.CASE_REVIEW_FIGURES_VIEWED)
-    db.session.commit()
     return render_template("asb/figures.html", rows=rows)
 
 
 @bp.route("/case-reviews/<int:application_id>")
 @signed_in
 def show(application_id: int) -> str:
+    """One application: its threshold calculation, deadlines and the form for its next step."""
     application = _visible_application_or_404(application_id)
     step = _next_step(application)
     form = STEPS[step][0]() if step else None
@@ -157,17 +154,14 @@ def show(application_id: int) -> str:
 )
 @signed_in
 def advance(application_id: int, step: str) -> str | Response:
+    """Record the application's next step (acknowledgement, threshold decision and so on)."""
     application = _visible_application_or_404(application_id)
     form_class, apply = STEPS[step]
     form = form_class()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             apply(application, current_user, form)
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{application.status.label}: recorded", "success")
             return redirect(url_for("asb.show", application_id=application.id))
     return _render_show(application, step, form)
@@ -176,6 +170,7 @@ def advance(application_id: int, step: str) -> str | Response:
 @bp.route("/case-reviews/<int:application_id>/complaints/new", methods=["GET", "POST"])
 @signed_in
 def add_complaint(application_id: int) -> str | Response:
+    """Add a complaint to an application."""
     application = _visible_application_or_404(application_id)
     agencies = queries.agencies()
     form = forms.ComplaintForm()
@@ -189,21 +184,16 @@ def add_complaint(application_id: int) -> str | Response:
     )
     form.agency.choices = [("", "Select an agency")] + [(str(a.id), a.name) for a in agencies]
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.add_complaint(
                 application, actor=current_user, **_complaint(form, application, agencies)
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash("Complaint added", "success")
             return redirect(
                 url_for("asb.show", application_id=application.id, _anchor="complaints")
             )
     audit.record(actor=current_user, action=AuditAction.CASE_REVIEW_VIEWED, object=application)
-    db.session.commit()
     return render_template("asb/complaint.html", application=application, form=form)
 
 
@@ -214,7 +204,6 @@ def _render_show(
     application: CaseReviewApplication, step: str | None, form: FlaskForm | None
 ) -> str:
     audit.record(actor=current_user, action=AuditAction.CASE_REVIEW_VIEWED, object=application)
-    db.session.commit()
     return render_template(
         "asb/show.html",
         application=application,

@@ -15,11 +15,11 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
-from app.auth.forms import strip_whitespace
+from app.forms import strip_whitespace
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.services import TEXT_MAX_LENGTH
-from cases.referrals.forms import Choice
+from panels.instruments.section import Choice
 
 REFERENCE_MAX_LENGTH = 40
 CANNOT = "You cannot get emergency access to this case"  # the one answer to every refusal

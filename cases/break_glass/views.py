@@ -20,11 +20,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 import audit
-from app.database import db
 from app.database import utcnow
-from app.errors import DomainError
-from app.routing import LARGEST_ID
 from app.security import signed_in
+from app.unit_of_work import attempt
+from app.unit_of_work import before_commit
 from audit import AuditAction
 from audit import Outcome
 from cases import policy
@@ -34,29 +33,33 @@ from cases.break_glass.forms import CANNOT
 from cases.break_glass.forms import EmergencyAccessForm
 from cases.break_glass.forms import ReviewForm
 from cases.break_glass.models import BreakGlassGrant
-from cases.models import REFERENCE_PREFIX
 from cases.models import Case
+from cases.queries import case_named_by
 from cases.queries import parse_reference
 
 bp = Blueprint("break_glass", __name__)
 
 
-@bp.before_app_request
 def end_expired_grants() -> None:
-    """A grant past its end is not in force (the policy reads it so, and writes nothing); its
-    end is recorded here, on the holder's next request, at the time it ran out."""
-    if current_user.is_authenticated:
+    """A grant past its end is not in force (the policy reads it so, and writes nothing). When
+    the policy noticed one in this request, its end is recorded before the request commits,
+    dated when it ran out. Run by the unit of work (registered below)."""
+    if not current_user.is_authenticated:
+        return
+    viewer = policy.viewer_seen(current_user)
+    if viewer is not None and viewer.expired_grants:
         break_glass.end_expired(actor=current_user, now=utcnow())
 
 
 @bp.route("/emergency-access", methods=["GET", "POST"])
 @signed_in
 def start() -> str | Response:
+    """Ask for emergency access to a case: given at once, and reviewed afterwards."""
     form = EmergencyAccessForm()
     if form.validate_on_submit():
         case = _case_for_emergency(form.reference.data)
         if case is not None:
-            try:
+            with attempt(form, field="reference") as done:
                 grant = break_glass.start(
                     actor=current_user,
                     case=case,
@@ -64,28 +67,19 @@ def start() -> str | Response:
                     reason=form.reason.data,
                     now=utcnow(),
                 )
-            except DomainError as error:
-                db.session.rollback()  # nothing of a refused grant is kept
-                _field_for(form, error.field).errors.append(error.message)
-            else:
-                db.session.commit()
+            if done:
                 return redirect(url_for("cases.show", case_id=grant.case_id))
         else:
             form.reference.errors.append(CANNOT)
-            db.session.commit()  # the refusal's audit event
     return render_template("break_glass/start.html", form=form)
 
 
 def _case_for_emergency(reference: str) -> Case | None:
     """The case the reference names if emergency access may be given; otherwise None, with
     the refusal recorded as any refused access is (but the form is shown again, not a 404)."""
-    parsed = parse_reference(reference)
-    case = None
-    if parsed is not None and parsed[1] <= LARGEST_ID:
-        case = policy.may_break_glass(current_user, parsed[1])
-        if case is not None and REFERENCE_PREFIX[case.panel.panel_type] != parsed[0]:
-            case = None
+    case = case_named_by(reference, lambda number: policy.may_break_glass(current_user, number))
     if case is None:
+        parsed = parse_reference(reference)
         audit.record(
             actor=current_user,
             action=AuditAction.ACCESS_DENIED,
@@ -97,24 +91,19 @@ def _case_for_emergency(reference: str) -> Case | None:
     return case
 
 
-def _field_for(form: EmergencyAccessForm, name: str | None) -> Any:
-    return {"reason": form.reason, "reason_code": form.reason_code}.get(name or "", form.reference)
-
-
 @bp.route("/emergency-access/<int:grant_id>/end", methods=["POST"])
 @signed_in
 def end(grant_id: int) -> Response:
+    """End the signed-in user's own emergency access to a case."""
     grant = queries.own_grant(current_user, grant_id)
     if grant is None:
         policy.refuse(current_user, "break_glass_grants", grant_id)
     reference = grant.case.reference
-    try:
+    with attempt() as done:
         break_glass.end(grant, actor=current_user, now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "important")
+    if done.error:
+        flash(done.error.message, "important")
     else:
-        db.session.commit()
         flash(f"Your emergency access to case {reference} has ended", "success")
     return redirect(url_for("cases.index"))
 
@@ -122,45 +111,39 @@ def end(grant_id: int) -> Response:
 @bp.route("/alerts")
 @signed_in
 def alerts() -> str:
+    """The coordinator's alerts: emergency access given to their panels' cases."""
     shown = queries.alerts_for(current_user)
     audit.record(
         actor=current_user,
         action=AuditAction.ALERTS_VIEWED,
         changes={"results": [None, len(shown)]},
     )
-    page = render_template("break_glass/alerts.html", alerts=shown, limit=queries.ALERTS_SHOWN)
-    db.session.commit()
-    return page
+    return render_template("break_glass/alerts.html", alerts=shown, limit=queries.ALERTS_SHOWN)
 
 
 @bp.route("/alerts/<int:grant_id>/review", methods=["GET", "POST"])
 @signed_in
 def review(grant_id: int) -> str | Response:
+    """One emergency access, with its sealed reason and the form to review it."""
     grant = queries.reviewable_grant(current_user, grant_id)
     if grant is None:
         policy.refuse(current_user, "break_glass_grants", grant_id)
     form = ReviewForm()
     if grant.reviewed_at is None and form.validate_on_submit():
-        try:
+        with attempt(form, field="outcome") as done:
             break_glass.review(
                 grant, actor=current_user, outcome=form.chosen_outcome, note=form.note.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            (form.note if error.field == "note" else form.outcome).errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(
                 f"Your review of emergency access to {grant.case.reference} is recorded", "success"
             )
             return redirect(url_for("break_glass.alerts"))
     # The page shows the sealed reason (and any review note): reading it is recorded.
     audit.record(actor=current_user, action=AuditAction.ALERTS_VIEWED, object=grant)
-    page = render_template(
+    return render_template(
         "break_glass/review.html", grant=grant, form=form, ended_at=_ended_at(grant)
     )
-    db.session.commit()
-    return page
 
 
 def _ended_at(grant: BreakGlassGrant) -> datetime | None:
@@ -214,3 +197,4 @@ def _register_template_helpers(state: BlueprintSetupState) -> None:
     app = state.app
     app.add_template_global(emergency_grant_for)
     app.extensions.setdefault("navigation_items", []).append(alerts_navigation)
+    before_commit(app, end_expired_grants)

@@ -48,10 +48,11 @@ from cases.queries import months_after
 from cases.queries import months_before
 from cases.referrals.models import Referral
 from panels.models import Panel
-from panels.models import PanelType
-from panels.registry import WINDOW_OPENING_STATUSES
-from panels.registry import PanelSettings
-from panels.registry import SameCase
+from panels.settings import PanelSettings
+from panels.types import spec_for
+from panels.types.common import WINDOW_OPENING_STATUSES
+from panels.types.common import PanelType
+from panels.types.common import SameCase
 
 # Rules for the windows ------------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ def assess_repeat(
         return RepeatFinding(None, expiry)
     last = opening[-1]
     assert last.referred_on is not None
-    if panel_type is PanelType.COMMUNITY_MARAC:
+    if spec_for(panel_type).repeat_rule.counted:
         start = months_before(referred_on, settings.repeat_window_months)
         recent = [r for r in opening if r.referred_on is not None and r.referred_on >= start]
         needed = settings.repeat_count - 1

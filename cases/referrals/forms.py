@@ -1,4 +1,4 @@
-"""Forms for the referral task list, screening, meetings and transfer.
+"""Forms for the referral task list, screening and transfer.
 
 Each section form turns what was typed into the section's JSON (`to_data`) and back
 (`from_data`), so a draft shows exactly what was saved. The cross-section rules (age, criteria
@@ -11,63 +11,37 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
-from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import Field
 from wtforms import IntegerField
-from wtforms import RadioField
-from wtforms import SelectField
-from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired
-from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from app.database import uk_today
-from audit.forms import FilterSelect
 from audit.forms import UKDateField
 from audit.forms import parse_date
 from cases.forms import date_required
 from cases.models import CaseRole
 from cases.referrals.services import REASON_MAX_LENGTH
 from cases.sharing.forms import SharingQuestions
-from panels.models import MeetingKind
+from panels.instruments.section import YES_NO
+from panels.instruments.section import YES_NO_NOT_KNOWN
+from panels.instruments.section import Checkboxes
+from panels.instruments.section import Choice
+from panels.instruments.section import SectionForm
+from panels.instruments.section import as_bool
+from panels.instruments.section import from_bool
 from panels.models import Panel
-from panels.registry import DASH_ITEMS
-from panels.registry import FormSection
-from panels.registry import RiskTool
+from panels.types.common import FormSection
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_NOT_KNOWN = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
-SOURCES = [
-    ("victim", "The victim"),
-    ("referrer", "You (the referrer)"),
-    ("other", "Another agency"),
-]
 TEXT_LIMIT = 2_000
-
-
-class Choice(RadioField):
-    """GOV.UK radios whose missing or forged answer gets the question's own message."""
-
-    widget = GovRadioInput()
-
-    def __init__(self, label: str, *, choices: list[tuple[str, str]], message: str, **kw: Any):
-        super().__init__(label, choices=choices, validators=[InputRequired(message=message)], **kw)
-        self.message = message
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data not in {value for value, _ in self.choices or []}:
-            raise ValidationError(self.message)
 
 
 def text(label: str, *, hint: str = "", limit: int = TEXT_LIMIT) -> StringField:
@@ -86,47 +60,6 @@ def line(label: str, *, hint: str = "", limit: int = 200) -> StringField:
         description=hint,
         validators=[Length(max=limit, message=f"{label} must be {limit} characters or fewer")],
     )
-
-
-def as_bool(value: str | None) -> bool | None:
-    return {"yes": True, "no": False}.get(value or "")
-
-
-def from_bool(value: bool | None) -> str | None:
-    return None if value is None else ("yes" if value else "no")
-
-
-class Checkboxes(SelectMultipleField):
-    """GOV.UK checkboxes whose forged value gets a plain message."""
-
-    widget = GovCheckboxesInput()
-
-    def __init__(self, label: str, *, message: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.message = message
-
-    def pre_validate(self, form: Any) -> None:
-        allowed = {value for value, _ in self.choices or []}
-        if any(value not in allowed for value in self.data or []):
-            raise ValidationError(self.message)
-
-
-class SectionForm(FlaskForm):
-    """A task-list section: `to_data` gives its JSON, `fill` puts saved JSON back."""
-
-    submit = SubmitField("Save and continue", widget=GovSubmitInput())
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            name: field.data for name, field in self._fields.items() if name in self.saved_fields
-        }
-
-    def fill(self, data: dict[str, Any]) -> None:
-        for name in self.saved_fields:
-            if name in data and name in self._fields:
-                self._fields[name].data = data[name]
-
-    saved_fields: tuple[str, ...] = ()
 
 
 class AboutForm(SectionForm):
@@ -301,148 +234,6 @@ class ReasonsForm(SectionForm):
             raise ValidationError("Select at least one reason for referral")
 
 
-class DashForm(SectionForm):
-    """The DASH checklist or, from police, a DARA grade (E14)."""
-
-    tool = Choice(
-        "Which risk assessment was completed?",
-        choices=[
-            (RiskTool.DASH.value, "DASH risk checklist"),
-            ("dara", "DARA (police), with its grade"),
-        ],
-        message="Select the risk assessment that was completed",
-    )
-    grade = SelectField(
-        "DARA grade",
-        widget=GovSelect(),
-        choices=[
-            ("", "Choose a grade"),
-            ("standard", "Standard"),
-            ("medium", "Medium"),
-            ("high", "High"),
-        ],
-        validate_choice=False,  # validate_grade says what is wrong, and only for DARA
-    )
-    with_victim = Choice(
-        "Was the checklist completed with the victim?",
-        choices=YES_NO,
-        message="Select whether the victim took part",
-    )
-    completed_on = UKDateField("Date completed", description="For example, 27 3 2026")
-
-    def validate_grade(self, field: Field) -> None:
-        if self.tool.data == "dara" and field.data not in {"standard", "medium", "high"}:
-            raise ValidationError("Select the DARA grade")
-
-    def item_fields(self) -> list[tuple[str, Field, Field, Field]]:
-        return [
-            (question, self[f"answer_{i}"], self[f"source_{i}"], self[f"comment_{i}"])
-            for i, question in enumerate(DASH_ITEMS)
-        ]
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = bool(super().validate(extra_validators))
-        if self.tool.data == RiskTool.DASH.value:
-            sources = {value for value, _ in SOURCES}
-            for i, _ in enumerate(DASH_ITEMS):
-                field, source = self[f"answer_{i}"], self[f"source_{i}"]
-                if field.data not in {"yes", "no", "not_known"}:
-                    field.errors = [f"Answer question {i + 1}: yes, no or not known"]
-                    valid = False
-                if source.data not in sources:
-                    source.errors = [f"Choose where the answer to question {i + 1} came from"]
-                    valid = False
-        return valid
-
-    def to_data(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "tool": self.tool.data,
-            "with_victim": as_bool(self.with_victim.data),
-            "completed_on": self.completed_on.data.isoformat() if self.completed_on.data else None,
-        }
-        if self.tool.data == "dara":
-            return data | {"grade": self.grade.data}
-        data["items"] = [
-            {"answer": a.data, "source": s.data, "comment": (c.data or "").strip()}
-            for _, a, s, c in self.item_fields()
-        ]
-        return data
-
-    def fill(self, data: dict[str, Any]) -> None:
-        self.tool.data = data.get("tool")
-        self.grade.data = data.get("grade", "")
-        self.with_victim.data = from_bool(data.get("with_victim"))
-        if data.get("completed_on"):
-            self.completed_on.data = date.fromisoformat(data["completed_on"])
-        for (_, answer, source, comment), item in zip(
-            self.item_fields(), data.get("items", []), strict=False
-        ):
-            answer.data, source.data, comment.data = (
-                item.get("answer"),
-                item.get("source"),
-                item.get("comment"),
-            )
-
-
-def _add_dash_items() -> None:
-    for i, question in enumerate(DASH_ITEMS):
-        setattr(
-            DashForm,
-            f"answer_{i}",
-            RadioField(
-                f"{i + 1}. {question}",
-                widget=GovRadioInput(),
-                choices=YES_NO_NOT_KNOWN,
-                validate_choice=False,
-            ),
-        )
-        setattr(
-            DashForm,
-            f"source_{i}",
-            SelectField("Source", widget=GovSelect(), choices=SOURCES, validate_choice=False),
-        )
-        setattr(
-            DashForm,
-            f"comment_{i}",
-            StringField(
-                "Comment",
-                widget=GovTextInput(),
-                validators=[Length(max=500, message="Comments must be 500 characters or fewer")],
-            ),
-        )
-
-
-_add_dash_items()
-
-
-class MatrixForm(SectionForm):
-    """The Community MARAC's weighted risk matrix: the panel sets the questions and weights."""
-
-    present = Checkboxes(
-        "Which of these apply?",
-        description="Select all that apply. Your partnership sets each one’s weight",
-        message="Select only the statements listed",
-    )
-
-    def __init__(self, panel: Panel, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.keys = [item.key for item in panel.settings.risk_items]
-        self.present.choices = [(item.key, item.label) for item in panel.settings.risk_items]
-
-    def to_data(self) -> dict[str, Any]:
-        chosen = set(self.present.data or [])
-        return {
-            "tool": RiskTool.ASB_RISK_MATRIX.value,
-            "items": [{"answer": "yes" if key in chosen else "no"} for key in self.keys],
-        }
-
-    def fill(self, data: dict[str, Any]) -> None:
-        items = data.get("items", [])
-        self.present.data = [
-            key for key, item in zip(self.keys, items, strict=False) if item.get("answer") == "yes"
-        ]
-
-
 class ConsentForm(SectionForm):
     consent_given = Choice(
         "Has the victim consented to this referral?",
@@ -517,29 +308,6 @@ class DecisionForm(FlaskForm):
     def validate_reason(self, field: Field) -> None:
         if self.decision.data in {"return", "reject"} and not (field.data or "").strip():
             raise ValidationError("Enter the reason")
-
-
-class ListingForm(FlaskForm):
-    meeting_id = Choice("Meeting", choices=[], message="Select a meeting")
-    submit = SubmitField("List for this meeting", widget=GovSubmitInput())
-
-
-class MeetingForm(FlaskForm):
-    panel_id = FilterSelect(
-        "Panel",
-        invalid="Select one of the panels you coordinate",
-        validators=[DataRequired(message="Select the panel")],
-    )
-    held_on = UKDateField(
-        "Date of the meeting", validators=[date_required("Enter the date of the meeting")]
-    )
-    kind = Choice(
-        "Kind of meeting",
-        choices=[(k.value, k.label) for k in MeetingKind],
-        message="Select scheduled or emergency",
-        default=MeetingKind.SCHEDULED.value,
-    )
-    submit = SubmitField("Add meeting", widget=GovSubmitInput())
 
 
 class TransferForm(SharingQuestions):

@@ -22,10 +22,10 @@ from app.keys.sealed import SealedRecord
 from cases.models import Case
 from panels.models import Meeting
 from panels.models import Panel
-from panels.registry import ReferralStatus
-from panels.registry import RepeatDefinition
-from panels.registry import RiskLevel
-from panels.registry import RiskTool
+from panels.types.common import ReferralStatus
+from panels.types.common import RepeatDefinition
+from panels.types.common import RiskLevel
+from panels.types.common import RiskTool
 
 
 class Referral(SealedRecord):

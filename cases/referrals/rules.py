@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -12,12 +11,10 @@ from cases.models import Case
 from cases.models import CaseRole
 from cases.people.services import Identity
 from cases.referrals.models import Referral
-from panels.models import Panel
-from panels.models import PanelType
-from panels.registry import Criterion
-from panels.registry import FormSection
-from panels.registry import RiskLevel
-from panels.registry import RiskTool
+from panels.instruments.dash import dash_yes_count
+from panels.types.common import Criterion
+from panels.types.common import FormSection
+from panels.types.common import RiskTool
 
 
 def answers_of(referral: Referral) -> dict[str, Any]:
@@ -68,25 +65,6 @@ def optional_date(value: str | None) -> date | None:
 
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def dash_yes_count(items: Sequence[dict[str, str]]) -> int:
-    """Only an explicit "yes" counts; "no", "not known" and blank do not (E12)."""
-    return sum(1 for item in items if item.get("answer") == "yes")
-
-
-def matrix_score(panel: Panel, items: Sequence[dict[str, str]]) -> int:
-    weights = [item.weight for item in panel.settings.risk_items]
-    return sum(w for w, item in zip(weights, items, strict=False) if item.get("answer") == "yes")
-
-
-def matrix_level(panel: Panel, score: int) -> RiskLevel:
-    settings = panel.settings
-    if score >= settings.high_risk_from:
-        return RiskLevel.HIGH
-    if score >= settings.medium_risk_from:
-        return RiskLevel.MEDIUM
-    return RiskLevel.STANDARD
 
 
 def completed_sections(referral: Referral) -> set[FormSection]:
@@ -194,7 +172,7 @@ def effective_criteria(referral: Referral) -> list[Criterion]:
     chosen = [Criterion(c) for c in answers.get("reasons", {}).get("criteria", [])]
     risk = answers.get(FormSection.RISK.value, {})
     if (
-        referral.panel.panel_type is PanelType.MARAC
+        Criterion.VISIBLE_HIGH_RISK in referral.panel.spec.criteria
         and risk.get("tool") == RiskTool.DASH.value
         and dash_yes_count(risk.get("items", [])) >= referral.panel.settings.dash_threshold
         and Criterion.VISIBLE_HIGH_RISK not in chosen

@@ -31,6 +31,7 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
+from cases.people.repeats import RepeatFinding
 from cases.people.repeats import assess_repeat
 from cases.people.repeats import case_for
 from cases.people.repeats import on_live_case_of
@@ -39,12 +40,9 @@ from cases.referrals.models import CaseTransfer
 from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
 from cases.referrals.rules import answers_of
-from cases.referrals.rules import dash_yes_count
 from cases.referrals.rules import effective_criteria
 from cases.referrals.rules import identity_of
 from cases.referrals.rules import latest_referral
-from cases.referrals.rules import matrix_level
-from cases.referrals.rules import matrix_score
 from cases.referrals.rules import optional_date
 from cases.referrals.rules import people_of
 from cases.referrals.rules import problems_with
@@ -52,21 +50,22 @@ from cases.sharing import services as sharing
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
 from cases.sharing.models import LawfulBasis
-from cases.sharing.rules import check_decision
+from panels.instruments.asb_matrix import matrix_level
+from panels.instruments.asb_matrix import matrix_score
+from panels.instruments.asb_matrix import matrix_version
+from panels.instruments.dash import DASH_VERSION
+from panels.instruments.dash import dash_level
+from panels.instruments.dash import dash_yes_count
 from panels.models import Meeting
 from panels.models import Panel
-from panels.models import PanelType
-from panels.registry import WINDOW_OPENING_STATUSES
-from panels.registry import Criterion
-from panels.registry import FormSection
-from panels.registry import ReferralStatus
-from panels.registry import RepeatDefinition
-from panels.registry import RiskLevel
-from panels.registry import RiskTool
+from panels.types.common import WINDOW_OPENING_STATUSES
+from panels.types.common import Criterion
+from panels.types.common import FormSection
+from panels.types.common import ReferralStatus
+from panels.types.common import RiskLevel
+from panels.types.common import RiskTool
 
 REASON_MAX_LENGTH = 2_000
-DASH_VERSION = "SafeLives DASH RIC 2015 (24 questions)"
-ASB_MATRIX_VERSION = "Local ASB risk matrix"
 EDITABLE = frozenset({ReferralStatus.DRAFT, ReferralStatus.RETURNED})
 
 
@@ -164,25 +163,18 @@ def _record_risk(referral: Referral, risk: dict[str, Any] | None) -> None:
         referral.assessments.remove(earlier)
         db.session.delete(earlier)
     if not risk:
-        referral.risk_level = RiskLevel.HIGH if panel.panel_type is PanelType.MARAC else None
+        referral.risk_level = panel.spec.unassessed_risk_level
         return
     items = risk.get("items", [])
     if risk.get("tool") == RiskTool.DASH.value:
         score = dash_yes_count(items)
-        level = (
-            RiskLevel.HIGH
-            if score >= panel.settings.dash_threshold
-            or Criterion.PROFESSIONAL_JUDGEMENT.value in criteria
-            else RiskLevel.MEDIUM
-        )
+        judged = Criterion.PROFESSIONAL_JUDGEMENT.value in criteria
+        level = dash_level(score, panel.settings.dash_threshold, judged=judged)
         tool, version = RiskTool.DASH, DASH_VERSION
     elif risk.get("tool") == RiskTool.ASB_RISK_MATRIX.value:
         score = matrix_score(panel, items)
         level = matrix_level(panel, score)
-        tool, version = (
-            RiskTool.ASB_RISK_MATRIX,
-            f"{ASB_MATRIX_VERSION} {panel.settings.definitions_version}",
-        )
+        tool, version = RiskTool.ASB_RISK_MATRIX, matrix_version(panel)
     else:  # a DARA grade: no numeric score
         referral.risk_tool, referral.risk_score = None, None
         referral.risk_level = RiskLevel(risk["grade"])
@@ -264,54 +256,13 @@ def accept_referral(
     """
     _require_status(referral, {ReferralStatus.SUBMITTED}, "accepted")
     entries = people_of(referral)
-    if len(matches) != len(entries):
-        raise DomainError("Decide for every person in the referral", field="matches")
-    safety = answers_of(referral).get(FormSection.SAFETY.value)
-    people = [
-        _resolve_person(
-            referral.panel, entry, match, safety if entry["role"] == CaseRole.VICTIM.value else None
-        )
-        for entry, match in zip(entries, matches, strict=True)
-    ]
-    victim = next(p for p, e in zip(people, entries, strict=True) if e["role"] == "victim")
-    perpetrators = [p for p, e in zip(people, entries, strict=True) if e["role"] == "perpetrator"]
-    case = case_for(referral.panel, victim.id, [p.id for p in perpetrators]) if victim.id else None
-    if case is not None and case.id in policy.viewer_of(actor).restricted:
-        # Staff as subject: the referral belongs to a case closed to the actor's organisation.
-        # Saying so would reveal the case; another agency's coordinator screens it instead.
-        raise DomainError(
-            "You cannot accept this referral: ask a coordinator from another agency to screen it",
-            field="decision",
-        )
+    people = _matched_people(referral, entries, matches)
+    case = _case_of(referral, people, entries, actor)
     new_case = case is None
     if case is None:
-        case = Case(
-            panel=referral.panel,
-            data_key=key_store().new_key(KeyPurpose.CASE),
-            opened_on=today,
-        )
-        db.session.add(case)
+        case = _open_case(referral, today)
     _link_people(case, people, entries)
-    assert referral.referred_on is not None
-    settings = referral.panel.settings
-    finding = assess_repeat(
-        [r for r in case.referrals if r.id != referral.id],
-        referral.referred_on,
-        referral.panel.panel_type,
-        settings,
-    )
-    referral.case = case
-    referral.is_repeat = finding.is_repeat
-    referral.repeat_of = finding.repeat_of
-    referral.flag_expires_on = finding.flag_expires_on
-    referral.repeat_definition = (
-        settings.repeat_definition
-        if referral.panel.panel_type is PanelType.MARAC
-        else RepeatDefinition.LOCAL
-    )
-    referral.rules_version = settings.definitions_version
-    if finding.is_repeat and Criterion.REPEAT.value not in (referral.criteria or []):
-        referral.criteria = [*(referral.criteria or []), Criterion.REPEAT.value]
+    finding = _judge_repeat(referral, case)
     referral.status = ReferralStatus.ACCEPTED
     _screened(referral, actor)
     db.session.flush()
@@ -331,6 +282,72 @@ def accept_referral(
         },
     )
     return Acceptance(case, new_case, people)
+
+
+def _matched_people(
+    referral: Referral, entries: Sequence[dict[str, Any]], matches: Sequence[int | None]
+) -> list[Person]:
+    """Each referred person as the coordinator matched them, or a new person record."""
+    if len(matches) != len(entries):
+        raise DomainError("Decide for every person in the referral", field="matches")
+    safety = answers_of(referral).get(FormSection.SAFETY.value)
+    return [
+        _resolve_person(
+            referral.panel, entry, match, safety if entry["role"] == CaseRole.VICTIM.value else None
+        )
+        for entry, match in zip(entries, matches, strict=True)
+    ]
+
+
+def _case_of(
+    referral: Referral, people: Sequence[Person], entries: Sequence[dict[str, Any]], actor: User
+) -> Case | None:
+    """The live case the referral belongs to, if any, unless it is closed to the actor."""
+    victim = next(p for p, e in zip(people, entries, strict=True) if e["role"] == "victim")
+    perpetrators = [p for p, e in zip(people, entries, strict=True) if e["role"] == "perpetrator"]
+    case = case_for(referral.panel, victim.id, [p.id for p in perpetrators]) if victim.id else None
+    if case is not None and case.id in policy.viewer_of(actor).restricted:
+        # Staff as subject: the referral belongs to a case closed to the actor's organisation.
+        # Saying so would reveal the case; another agency's coordinator screens it instead.
+        raise DomainError(
+            "You cannot accept this referral: ask a coordinator from another agency to screen it",
+            field="decision",
+        )
+    return case
+
+
+def _open_case(referral: Referral, today: date) -> Case:
+    """A new case on the referral's panel, opened today with its own data key."""
+    case = Case(
+        panel=referral.panel,
+        data_key=key_store().new_key(KeyPurpose.CASE),
+        opened_on=today,
+    )
+    db.session.add(case)
+    return case
+
+
+def _judge_repeat(referral: Referral, case: Case) -> RepeatFinding:
+    """Join the referral to its case and record whether it repeats an earlier one."""
+    assert referral.referred_on is not None
+    settings = referral.panel.settings
+    finding = assess_repeat(
+        [r for r in case.referrals if r.id != referral.id],
+        referral.referred_on,
+        referral.panel.panel_type,
+        settings,
+    )
+    referral.case = case
+    referral.is_repeat = finding.is_repeat
+    referral.repeat_of = finding.repeat_of
+    referral.flag_expires_on = finding.flag_expires_on
+    referral.repeat_definition = referral.panel.spec.repeat_rule.definition(
+        settings.repeat_definition
+    )
+    referral.rules_version = settings.definitions_version
+    if finding.is_repeat and Criterion.REPEAT.value not in (referral.criteria or []):
+        referral.criteria = [*(referral.criteria or []), Criterion.REPEAT.value]
+    return finding
 
 
 def _resolve_person(
@@ -401,6 +418,54 @@ def transfer_case(
     reason for going ahead without it. So it writes two events: the decision's, then the
     transfer's."""
     from_panel = case.panel
+    latest = _transferable_referral(case, to_panel, transferred_on)
+    # Checked before anything changes, so a refusal leaves the case exactly as it was.
+    sharing.check_decision(
+        case=case,
+        organisation_id=actor.organisation_id,
+        disclosure=Disclosure.TRANSFER,
+        shared=True,
+        recipient=to_panel.name,
+        lawful_basis=lawful_basis,
+        consent=consent,
+        reason=reason,
+        agreements=agreements or {},
+        without_agreement_reason=without_agreement_reason,
+    )
+    latest.status = ReferralStatus.TRANSFERRED_OUT
+    incoming = _incoming_referral(case, latest, to_panel, actor)
+    transfer = _transfer_record(case, from_panel, to_panel, transferred_on, actor, reason)
+    db.session.add_all([incoming, transfer])
+    db.session.flush()
+    sharing.record_decision(
+        actor=actor,
+        case=case,
+        disclosure=Disclosure.TRANSFER,
+        shared=True,
+        recipient=to_panel.name,
+        lawful_basis=lawful_basis,
+        consent=consent,
+        reason=reason,
+        agreements=agreements,
+        without_agreement_reason=without_agreement_reason,
+        transfer=transfer,
+    )
+    _move_case(case, to_panel)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CASE_TRANSFERRED,
+        object=case,
+        changes={
+            "panel_id": [from_panel.id, to_panel.id],
+            "referral_id": [latest.id, incoming.id],
+        },
+    )
+    return transfer
+
+
+def _transferable_referral(case: Case, to_panel: Panel, transferred_on: date) -> Referral:
+    """The case's latest referral, if the case may go to `to_panel` on `transferred_on`."""
+    from_panel = case.panel
     if to_panel.panel_type is not from_panel.panel_type or to_panel.id == from_panel.id:
         raise DomainError("Choose another area’s panel of the same kind", field="to_panel_id")
     if to_panel.area_id == from_panel.area_id:
@@ -416,20 +481,11 @@ def transfer_case(
             "The transfer date must be on or after the date of the case’s last referral",
             field="transferred_on",
         )
-    # Checked before anything changes, so a refusal leaves the case exactly as it was.
-    check_decision(
-        case=case,
-        organisation_id=actor.organisation_id,
-        disclosure=Disclosure.TRANSFER,
-        shared=True,
-        recipient=to_panel.name,
-        lawful_basis=lawful_basis,
-        consent=consent,
-        reason=reason,
-        agreements=agreements or {},
-        without_agreement_reason=without_agreement_reason,
-    )
-    latest.status = ReferralStatus.TRANSFERRED_OUT
+    return latest
+
+
+def _incoming_referral(case: Case, latest: Referral, to_panel: Panel, actor: User) -> Referral:
+    """The receiving panel's accepted referral: a copy of the case's latest one."""
     incoming = Referral(
         data_key=key_store().new_key(KeyPurpose.CASE),
         panel=to_panel,
@@ -453,7 +509,14 @@ def transfer_case(
         answers=latest.answers,
     )
     _screened(incoming, actor)
-    transfer = CaseTransfer(
+    return incoming
+
+
+def _transfer_record(
+    case: Case, from_panel: Panel, to_panel: Panel, transferred_on: date, actor: User, reason: str
+) -> CaseTransfer:
+    """The transfer as the case's history shows it, with its reason sealed with the case."""
+    return CaseTransfer(
         case=case,
         data_key=case.data_key,
         from_panel_id=from_panel.id,
@@ -462,36 +525,15 @@ def transfer_case(
         by_id=actor.id,
         reason=_reason(reason),
     )
-    db.session.add_all([incoming, transfer])
-    db.session.flush()
-    sharing.record_decision(
-        actor=actor,
-        case=case,
-        disclosure=Disclosure.TRANSFER,
-        shared=True,
-        recipient=to_panel.name,
-        lawful_basis=lawful_basis,
-        consent=consent,
-        reason=reason,
-        agreements=agreements,
-        without_agreement_reason=without_agreement_reason,
-        transfer=transfer,
-    )
+
+
+def _move_case(case: Case, to_panel: Panel) -> None:
+    """The case moves to the receiving panel, and its open actions and list columns follow."""
     case.panel = to_panel
     db.session.flush()
     actions.follow_transfer(case)
     _refresh_case(case)
     db.session.flush()
-    audit.record(
-        actor=actor,
-        action=AuditAction.CASE_TRANSFERRED,
-        object=case,
-        changes={
-            "panel_id": [from_panel.id, to_panel.id],
-            "referral_id": [latest.id, incoming.id],
-        },
-    )
-    return transfer
 
 
 # The case's copy of its latest referral --------------------------------------------------------

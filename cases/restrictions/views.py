@@ -13,9 +13,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import audit
-from app.database import db
-from app.errors import DomainError
 from app.security import signed_in
+from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.restrictions import queries
@@ -28,6 +27,7 @@ bp = Blueprint("restrictions", __name__)
 @bp.route("/cases/<int:case_id>/restrictions", methods=["GET", "POST"])
 @signed_in
 def index(case_id: int) -> str | Response:
+    """A case's restrictions, with the form to restrict it against an organisation."""
     case = policy.coordinated_case_or_404(current_user, case_id)
     organisations = queries.active_organisations()
     form = RestrictionForm()
@@ -36,41 +36,34 @@ def index(case_id: int) -> str | Response:
     ]
     if form.validate_on_submit():
         chosen = next(o for o in organisations if str(o.id) == form.organisation_id.data)
-        try:
+        with attempt(form, field="organisation_id") as done:
             services.restrict(actor=current_user, case=case, organisation=chosen)
-        except DomainError as error:
-            db.session.rollback()  # nothing of a refused change is kept
-            form.organisation_id.errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Nobody from {chosen.name} can open this case now", "success")
             return redirect(url_for("restrictions.index", case_id=case.id))
     # Which agency a case is closed to says someone in it works there: the read is recorded.
     audit.record(actor=current_user, action=AuditAction.CASE_RESTRICTIONS_VIEWED, object=case)
-    page = render_template(
+    return render_template(
         "cases/restrictions.html",
         case=case,
         form=form,
         restrictions=queries.restrictions_of(case),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/cases/<int:case_id>/restrictions/<int:restriction_id>/lift", methods=["POST"])
 @signed_in
 def lift(case_id: int, restriction_id: int) -> Response:
+    """Lift a restriction, so the organisation's staff may open the case again."""
     case = policy.coordinated_case_or_404(current_user, case_id)
     restriction = queries.restriction_of(case, restriction_id)
     if restriction is None:
         abort(404)
-    try:
+    with attempt() as done:
         services.lift(restriction, actor=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if done.error:
+        flash(done.error.message, "error")
     else:
-        db.session.commit()
         flash(f"The restriction against {restriction.organisation.name} has been lifted", "success")
     return redirect(url_for("restrictions.index", case_id=case.id))
 

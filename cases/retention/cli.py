@@ -22,7 +22,7 @@ from cases import queries
 from cases.models import Case
 from cases.models import RecordType
 from cases.retention import services as retention
-from panels.models import PanelType
+from panels.types.common import PanelType
 
 retention_cli = AppGroup("retention", help="Retention review, legal holds and disposal.")
 

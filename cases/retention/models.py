@@ -11,7 +11,7 @@ from sqlalchemy.orm import mapped_column
 from app.database import Base
 from app.database import utcnow
 from cases.models import RecordType
-from panels.models import PanelType
+from panels.types.common import PanelType
 
 
 class RetentionRule(Base):

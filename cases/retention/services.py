@@ -26,7 +26,7 @@ from cases.models import RecordType
 from cases.people.models import PersonSearchKey
 from cases.queries import DueCase
 from cases.retention.models import RetentionRule
-from panels.models import PanelType
+from panels.types.common import PanelType
 
 DEFAULT_RETENTION_MONTHS = 72
 LONGEST_RETENTION_MONTHS = 1200

@@ -3,7 +3,9 @@
 `record_decision` is the one way a decision is written, whether from the case's sharing log or
 as part of a transfer (`cases.referrals.transfer_case`). It flushes, never commits, and writes
 one audit event holding codes only: the reasons are sealed with the case and never enter the
-trail. The rules it applies, and the originators it asks about, are in `cases.sharing.rules`.
+trail. The rules it applies, and the originators it asks about, are in `cases.sharing.rules`;
+other features reach them through this module (a transfer checks its decision before it moves
+anything, and offers the originators' agreement on its form).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from cases.sharing.models import Disclosure
 from cases.sharing.models import LawfulBasis
 from cases.sharing.models import OriginatorAgreement
 from cases.sharing.models import SharingDecision
+from cases.sharing.rules import CheckedDecision
+from cases.sharing.rules import agencies_to_agree
 from cases.sharing.rules import check_decision
 from cases.sharing.rules import originators_of
 
-__all__ = ["originators_of", "record_decision"]
+__all__ = ["agencies_to_agree", "check_decision", "originators_of", "record_decision"]
 
 
 def record_decision(
@@ -45,10 +49,7 @@ def record_decision(
     """Record the decision made by `actor` for their agency. `agreements` maps each originating
     agency's id to whether it agreed to onward disclosure (R7); a transfer's decision names the
     transfer it allowed."""
-    if case.disposed_at is not None:
-        raise DomainError("This case’s content was destroyed under the retention policy")
-    if disclosure is Disclosure.TRANSFER and shared and transfer is None:
-        raise DomainError("Record a transfer from the case’s transfer page", field="disclosure")
+    _require_recordable(case, disclosure, shared, transfer)
     checked = check_decision(
         case=case,
         organisation_id=actor.organisation_id,
@@ -61,7 +62,38 @@ def record_decision(
         agreements=agreements or {},
         without_agreement_reason=without_agreement_reason,
     )
-    decision = SharingDecision(
+    decision = _new_decision(
+        actor, case, disclosure, shared, lawful_basis, consent, checked, transfer
+    )
+    db.session.add(decision)
+    db.session.flush()
+    _record_event(actor, case, decision, checked)
+    return decision
+
+
+def _require_recordable(
+    case: Case, disclosure: Disclosure, shared: bool, transfer: CaseTransfer | None
+) -> None:
+    """Refuse a decision about destroyed content, or a transfer recorded without its transfer."""
+    if case.disposed_at is not None:
+        raise DomainError("This case’s content was destroyed under the retention policy")
+    if disclosure is Disclosure.TRANSFER and shared and transfer is None:
+        raise DomainError("Record a transfer from the case’s transfer page", field="disclosure")
+
+
+def _new_decision(
+    actor: User,
+    case: Case,
+    disclosure: Disclosure,
+    shared: bool,
+    lawful_basis: LawfulBasis | None,
+    consent: ConsentStatus,
+    checked: CheckedDecision,
+    transfer: CaseTransfer | None,
+) -> SharingDecision:
+    """The decision made by the actor for their agency, with each originator's agreement and
+    the transfer it allowed, if any."""
+    return SharingDecision(
         data_key=case.data_key,
         case_id=case.id,
         panel_id=case.panel_id,
@@ -80,8 +112,12 @@ def record_decision(
             for agency_id, agreed in checked.agreements.items()
         ],
     )
-    db.session.add(decision)
-    db.session.flush()
+
+
+def _record_event(
+    actor: User, case: Case, decision: SharingDecision, checked: CheckedDecision
+) -> None:
+    """The decision's audit event: codes and agency ids only, never the reasons."""
     agreed = sorted(agency for agency, yes in checked.agreements.items() if yes)
     not_agreed = sorted(agency for agency, yes in checked.agreements.items() if not yes)
     audit.record(
@@ -90,14 +126,13 @@ def record_decision(
         object=case,
         changes={
             "decision_id": [None, decision.id],
-            "disclosure": [None, disclosure.value],
-            "shared": [None, shared],
-            "lawful_basis": [None, lawful_basis.value if lawful_basis else None],
-            "consent": [None, consent.value],
+            "disclosure": [None, decision.disclosure.value],
+            "shared": [None, decision.shared],
+            "lawful_basis": [None, decision.lawful_basis.value if decision.lawful_basis else None],
+            "consent": [None, decision.consent.value],
             "transfer_id": [None, decision.transfer_id],
             "agreed_agency_ids": [None, agreed],
             "not_agreed_agency_ids": [None, not_agreed],
             "without_agreement": [None, checked.without_agreement_reason is not None],
         },
     )
-    return decision

@@ -12,9 +12,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import audit
-from app.database import db
-from app.errors import DomainError
 from app.security import signed_in
+from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.models import Case
@@ -29,30 +28,25 @@ bp = Blueprint("sharing", __name__)
 @bp.route("/cases/<int:case_id>/sharing", methods=["GET", "POST"])
 @signed_in
 def log(case_id: int) -> str | Response:
+    """A case's sharing decisions, newest first, with the form to record one."""
     case = policy.case_or_404(current_user, case_id)
     originators = sharing_rules.agencies_to_agree(case, current_user.organisation_id)
     form = SharingDecisionForm()
     form.offer_agencies(originators)
     if form.validate_on_submit():
-        try:
+        with attempt(form, field="reason") as done:
             _record(case, form)
-        except DomainError as error:
-            db.session.rollback()  # nothing of a refused decision is kept
-            form._fields.get(error.field or "", form.reason).errors.append(error.message)
-        else:
-            db.session.commit()
+        if done:
             flash("The sharing decision has been recorded", "success")
             return redirect(url_for("sharing.log", case_id=case.id))
     audit.record(actor=current_user, action=AuditAction.SHARING_LOG_VIEWED, object=case)
-    page = render_template(
+    return render_template(
         "sharing/log.html",
         case=case,
         form=form,
         originators=originators,
         decisions=sharing_rules.decisions_of(case),
     )
-    db.session.commit()
-    return page
 
 
 def _record(case: Case, form: SharingDecisionForm) -> None:

@@ -18,16 +18,13 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
+from app.forms import ChoiceRadio
 from audit.forms import UKDateField
-from cases.asb.forms import ChoiceRadio
-from cases.asb.forms import show_domain_error
 from cases.forms import date_required
-from cases.referrals.forms import Checkboxes
 from cases.subject_access.models import Regime
 from cases.subject_access.services import NAME_MAX_LENGTH
 from cases.subject_access.services import TEXT_MAX_LENGTH
-
-__all__ = ["show_domain_error"]
+from panels.instruments.section import Checkboxes
 
 
 def _line(label: str, required: str | None, **kwargs: Any) -> Any:

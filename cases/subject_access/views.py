@@ -19,11 +19,10 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.accounts.models import User
-from app.database import db
 from app.database import uk_today
-from app.errors import DomainError
 from app.security import Permission
 from app.security import requires
+from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.forms import error_list
@@ -73,6 +72,7 @@ STEPS: dict[str, tuple[type[FlaskForm], Step]] = {
 @bp.route("")
 @requires(Permission.AUDIT_LOG_READ)
 def index() -> str:
+    """The open subject access requests, by due date."""
     requests = queries.open_requests()
     audit.record(
         actor=current_user,
@@ -80,31 +80,26 @@ def index() -> str:
         changes={"results": [None, len(requests)]},
     )
     today = uk_today()
-    page = render_template(
+    return render_template(
         "subject_access/index.html",
         requests=requests,
         today=today,
         due=lambda r: queries.current_due_on(r, today),
         overdue=lambda r: queries.overdue(r, today),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires(Permission.AUDIT_LOG_READ)
 def new() -> str | Response:
+    """Record a new subject access request."""
     form = forms.RequestForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             request = services.receive_request(
                 actor=current_user, details=_details(form), today=uk_today()
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Request {request.reference} recorded", "success")
             return redirect(url_for("subject_access.show", request_id=request.id))
     return render_template("subject_access/new.html", form=form)
@@ -113,6 +108,7 @@ def new() -> str | Response:
 @bp.route("/<int:request_id>")
 @requires(Permission.AUDIT_LOG_READ)
 def show(request_id: int) -> str:
+    """One request: its deadline, its steps and the person records that may be the requester."""
     return _render_show(_request_or_404(request_id))
 
 
@@ -122,19 +118,16 @@ def show(request_id: int) -> str:
 )
 @requires(Permission.AUDIT_LOG_READ)
 def advance(request_id: int, step: str) -> str | Response:
+    """A step on a request: confirm its subjects, pause, restart, extend, complete or refuse."""
     request = _request_or_404(request_id)
     if step == "subjects":
         return _confirm_subjects(request)
     form_class, apply = STEPS[step]
     form = form_class(prefix=step)
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             apply(request, current_user, form)
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{request.reference}: {request.status.label.lower()}", "success")
             return redirect(url_for("subject_access.show", request_id=request.id))
     return _render_show(_request_or_404(request_id), **{step: form})
@@ -143,6 +136,7 @@ def advance(request_id: int, step: str) -> str | Response:
 @bp.route("/<int:request_id>/bundle")
 @requires(Permission.AUDIT_LOG_READ)
 def bundle(request_id: int) -> str:
+    """Every record that mentions the confirmed people, with third parties marked for redaction."""
     request = _request_or_404(request_id)
     found = queries.bundle(request, closed=_closed())
     # A read of case data: which request it served, and which cases and people it gathered.
@@ -155,9 +149,7 @@ def bundle(request_id: int) -> str:
             "person_ids": [None, sorted(s.person_id for s in request.subjects)],
         },
     )
-    page = render_template("subject_access/bundle.html", request=request, bundle=found)
-    db.session.commit()
-    return page
+    return render_template("subject_access/bundle.html", request=request, bundle=found)
 
 
 @bp.route("/<int:request_id>/referrals/<int:referral_id>/disclosure", methods=["GET", "POST"])
@@ -171,7 +163,7 @@ def disclosure(request_id: int, referral_id: int) -> str | Response:
     form = forms.DisclosureForm()
     if form.validate_on_submit():
         assert form.on.data is not None  # required by the form
-        try:
+        with attempt(form) as done:
             services.record_disclosure(
                 request,
                 actor=current_user,
@@ -180,11 +172,7 @@ def disclosure(request_id: int, referral_id: int) -> str | Response:
                 reason=form.reason.data,
                 today=uk_today(),
             )
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"Decision to disclose {referral.reference} recorded", "success")
             return redirect(
                 url_for("subject_access.bundle", request_id=request_id, _anchor=f"r{referral_id}")
@@ -200,13 +188,9 @@ def _confirm_subjects(request: SubjectAccessRequest) -> str | Response:
     if form.validate_on_submit():
         chosen = {int(value) for value in form.people.data}
         people = [c.suggestion.person for c in candidates if c.suggestion.person.id in chosen]
-        try:
+        with attempt(form) as done:
             services.confirm_subjects(request, actor=current_user, people=people)
-        except DomainError as error:
-            db.session.rollback()
-            forms.show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if done:
             flash(f"{request.reference}: records confirmed", "success")
             return redirect(url_for("subject_access.show", request_id=request.id))
     return _render_show(_request_or_404(request.id), subjects=form)
@@ -247,7 +231,7 @@ def _render_show(request: SubjectAccessRequest, **step_forms: FlaskForm) -> str:
         changes={"candidates": [None, [c.suggestion.person.id for c in candidates]]},
     )
     today = uk_today()
-    page = render_template(
+    return render_template(
         "subject_access/show.html",
         request=request,
         candidates=candidates,
@@ -261,8 +245,6 @@ def _render_show(request: SubjectAccessRequest, **step_forms: FlaskForm) -> str:
         RequestStatus=RequestStatus,
         errors=error_list(subjects, *step_form_objects.values()),
     )
-    db.session.commit()
-    return page
 
 
 def _request_or_404(request_id: int) -> SubjectAccessRequest:

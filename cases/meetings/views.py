@@ -1,0 +1,160 @@
+"""Meeting pages: the calendar (adding a meeting), an agenda, the confidentiality statement a
+member accepts before seeing one (R3), and listing a referral at a meeting and recording it
+as heard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+import audit
+from app.database import uk_today
+from app.security import signed_in
+from app.unit_of_work import attempt
+from audit import AuditAction
+from cases import policy
+from cases.actions import queries as action_queries
+from cases.meetings import queries
+from cases.meetings.forms import ListingForm
+from cases.meetings.forms import MeetingForm
+from cases.meetings.queries import AttendedMeeting
+from cases.referrals import services as referrals
+from panels import declarations
+from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
+from panels.forms import DeclarationForm
+from panels.models import Meeting
+from panels.models import MeetingKind
+
+bp = Blueprint("meetings", __name__)
+
+
+@bp.route("/meetings", methods=["GET", "POST"])
+@signed_in
+def index() -> str | Response:
+    """The meetings of the user's panels from the start of this month, and a form to add one."""
+    panels = queries.coordinated_panels(current_user)
+    form = MeetingForm()
+    form.panel_id.choices = [("", "Choose a panel")] + [(str(p.id), p.name) for p in panels]
+    if form.validate_on_submit():
+        panel = next((p for p in panels if str(p.id) == form.panel_id.data), None)
+        if panel is None:
+            form.panel_id.errors.append("Select one of the panels you coordinate")
+        else:
+            assert form.held_on.data is not None
+            with attempt(form, field="held_on") as done:
+                panel_services.schedule_meeting(
+                    actor=current_user,
+                    panel=panel,
+                    held_on=form.held_on.data,
+                    kind=MeetingKind(form.kind.data),
+                )
+            if done:
+                flash("The meeting has been added", "success")
+                return redirect(url_for("meetings.index"))
+    calendar = queries.meetings_for(current_user, since=uk_today().replace(day=1))
+    return render_template("meetings/index.html", form=form, calendar=calendar, panels=panels)
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@signed_in
+def show(meeting_id: int) -> str:
+    """The agenda, for the panel's coordinators and for members who have accepted the
+    confidentiality statement for this meeting; other members see the statement (R3)."""
+    found = policy.meeting_or_404(current_user, meeting_id)
+    if not policy.may_see_agenda(current_user, found):
+        form = DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
+        return _declaration_page(found, form)
+    listed = queries.agenda(found, current_user)
+    # R13: each case's outstanding actions come up for review at its next meeting.
+    outstanding = action_queries.outstanding_by_case(
+        [r.case_id for r in listed if r.case_id], uk_today()
+    )
+    audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
+    return render_template(
+        "meetings/show.html", meeting=found, listed=listed, outstanding=outstanding
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/declaration", methods=["POST"])
+@signed_in
+def declaration(meeting_id: int) -> str | Response:
+    """Accept the meeting's confidentiality statement, then see its agenda."""
+    found = policy.meeting_or_404(current_user, meeting_id)
+    form = DeclarationForm()
+    if form.validate_on_submit():
+        with attempt() as done:
+            declarations.accept_confidentiality(
+                actor=current_user, meeting=found, statement_version=form.statement_version.data
+            )
+        if done:
+            policy.forget_cached_viewer()
+            return redirect(url_for("meetings.show", meeting_id=found.id))
+        if done.error:  # next to the button whatever its field: the version is a hidden input
+            form.submit.errors = [done.error.message]
+    form.statement_version.data = CONFIDENTIALITY_STATEMENT_VERSION
+    return _declaration_page(found, form)
+
+
+@bp.route("/referrals/<int:referral_id>/list", methods=["GET", "POST"])
+@signed_in
+def list_referral(referral_id: int) -> str | Response:
+    """List an accepted referral at one of its panel's meetings."""
+    referral = policy.coordinated_referral_or_404(current_user, referral_id)
+    # Meetings from the referral date, but no further back than two months: a coordinator may
+    # record a recent meeting after the event, and the next ones always fit in the choice.
+    since = max(referral.referred_on or uk_today(), uk_today() - timedelta(days=61))
+    meetings = queries.upcoming_meetings(referral.panel_id, since)
+    form = ListingForm()
+    form.meeting_id.choices = [
+        (str(m.id), f"{m.held_on:%d/%m/%Y} ({m.kind.label.lower()})") for m in meetings
+    ]
+    if form.validate_on_submit():
+        meeting = next(m for m in meetings if str(m.id) == form.meeting_id.data)
+        with attempt(form, field="meeting_id") as done:
+            referrals.list_for_meeting(referral, actor=current_user, meeting=meeting)
+        if done:
+            flash(f"Listed for the meeting on {meeting.held_on:%d/%m/%Y}", "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    return render_template("meetings/list.html", referral=referral, form=form, meetings=meetings)
+
+
+@bp.route("/referrals/<int:referral_id>/heard", methods=["POST"])
+@signed_in
+def heard(referral_id: int) -> Response:
+    """Record that a listed referral was heard at its meeting."""
+    referral = policy.coordinated_referral_or_404(current_user, referral_id)
+    with attempt() as done:
+        referrals.mark_heard(referral, actor=current_user, today=uk_today())
+    if done.error:
+        flash(done.error.message, "error")
+    else:
+        flash("Recorded as heard at the meeting", "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+@bp.app_template_global()
+def meetings_to_attend() -> list[AttendedMeeting]:
+    """For the meetings page: the signed-in member's meetings on panels they do not coordinate,
+    from the start of this month, with their declaration status (dates only, no agenda)."""
+    if not current_user.is_authenticated:
+        return []
+    return queries.attended_meetings(current_user, uk_today().replace(day=1))
+
+
+def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
+    return render_template(
+        "meetings/declaration.html",
+        meeting=meeting,
+        form=form,
+        confidentiality_statement=CONFIDENTIALITY_STATEMENT,
+        today=uk_today(),
+    )

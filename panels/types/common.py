@@ -1,0 +1,289 @@
+"""What every panel type is made of: the vocabulary a type's spec is written in (criteria, risk
+tools and levels, the referral lifecycle, what makes a case and a repeat, form sections, field
+categories) and `PanelSpec` itself. Each type's module declares its own spec from these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from enum import StrEnum
+
+
+class PanelType(StrEnum):
+    MARAC = "marac"
+    COMMUNITY_MARAC = "community_marac"
+    CHANNEL = "channel"
+    MACE = "mace"
+    IOM = "iom"
+
+    @property
+    def label(self) -> str:
+        return PANEL_TYPE_LABELS[self]
+
+
+PANEL_TYPE_LABELS = {
+    PanelType.MARAC: "MARAC (high-risk domestic abuse)",
+    PanelType.COMMUNITY_MARAC: "Community MARAC (anti-social behaviour)",
+    PanelType.CHANNEL: "Channel (Prevent)",
+    PanelType.MACE: "MACE (child exploitation)",
+    PanelType.IOM: "IOM (integrated offender management)",
+}
+
+
+class MeetingCadence(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    FOUR_WEEKLY = "four_weekly"
+    MONTHLY = "monthly"
+    AS_NEEDED = "as_needed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize().replace("Four weekly", "Every four weeks")
+
+
+class Criterion(StrEnum):
+    """Why a referral meets a panel's threshold."""
+
+    VISIBLE_HIGH_RISK = "visible_high_risk"
+    PROFESSIONAL_JUDGEMENT = "professional_judgement"
+    POTENTIAL_ESCALATION = "potential_escalation"
+    REPEAT = "repeat"
+    VULNERABLE_VICTIM = "vulnerable_victim"
+    HIGH_RISK_OF_HARM = "high_risk_of_harm"
+    ESCALATING_BEHAVIOUR = "escalating_behaviour"
+    NEEDS_MULTI_AGENCY_RESPONSE = "needs_multi_agency_response"
+    SUSCEPTIBLE_TO_RADICALISATION = "susceptible_to_radicalisation"
+    AT_RISK_OF_EXPLOITATION = "at_risk_of_exploitation"
+    PERSISTENT_OFFENDING = "persistent_offending"
+
+    @property
+    def label(self) -> str:
+        return CRITERION_LABELS[self]
+
+
+CRITERION_LABELS = {
+    Criterion.VISIBLE_HIGH_RISK: "Visible high risk (risk checklist at or above the threshold)",
+    Criterion.PROFESSIONAL_JUDGEMENT: "Professional judgement",
+    Criterion.POTENTIAL_ESCALATION: "Potential escalation (incidents in the last 12 months)",
+    Criterion.REPEAT: "Repeat referral",
+    Criterion.VULNERABLE_VICTIM: "Vulnerable victim or perpetrator of anti-social behaviour",
+    Criterion.HIGH_RISK_OF_HARM: "Significant or high risk of harm",
+    Criterion.ESCALATING_BEHAVIOUR: "Behaviour escalating in frequency or severity",
+    Criterion.NEEDS_MULTI_AGENCY_RESPONSE: "Needs a multi-agency response",
+    Criterion.SUSCEPTIBLE_TO_RADICALISATION: "Susceptible to being drawn into terrorism",
+    Criterion.AT_RISK_OF_EXPLOITATION: "At risk of criminal or sexual exploitation",
+    Criterion.PERSISTENT_OFFENDING: "Persistent offending",
+}
+
+
+class RiskTool(StrEnum):
+    DASH = "dash"
+    ASB_RISK_MATRIX = "asb_risk_matrix"
+    VULNERABILITY_ASSESSMENT_FRAMEWORK = "vaf"
+    EXPLOITATION_SCREENING = "exploitation_screening"
+    OFFENDER_SCORING = "offender_scoring"
+
+    @property
+    def label(self) -> str:
+        return {
+            "dash": "DASH risk checklist (SafeLives), 24 questions",
+            "asb_risk_matrix": "Weighted anti-social behaviour risk matrix (set locally)",
+            "vaf": "Vulnerability Assessment Framework (Home Office)",
+            "exploitation_screening": "Child exploitation screening tool (set locally)",
+            "offender_scoring": "Offender risk and need scoring (set locally)",
+        }[self.value]
+
+
+class RiskLevel(StrEnum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class ReferralStatus(StrEnum):
+    """Every state a referral can be in, across panel types; each type uses a subset."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    LISTED = "listed"
+    HEARD = "heard"
+    TRANSFERRED_OUT = "transferred_out"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return REFERRAL_STATUS_LABELS[self]
+
+
+REFERRAL_STATUS_LABELS = {
+    ReferralStatus.DRAFT: "Draft",
+    ReferralStatus.SUBMITTED: "Awaiting screening",
+    ReferralStatus.RETURNED: "Returned for more information",
+    ReferralStatus.REJECTED: "Rejected: criteria not met",
+    ReferralStatus.ACCEPTED: "Accepted",
+    ReferralStatus.LISTED: "Listed for a meeting",
+    ReferralStatus.HEARD: "Heard at a meeting",
+    ReferralStatus.TRANSFERRED_OUT: "Transferred to another panel",
+    ReferralStatus.WITHDRAWN: "Withdrawn",
+}
+
+# Referrals in these states opened a repeat window: rejected and returned ones never did.
+WINDOW_OPENING_STATUSES = frozenset(
+    {ReferralStatus.ACCEPTED, ReferralStatus.LISTED, ReferralStatus.HEARD}
+)
+
+S = ReferralStatus
+# domain §2.8: DRAFT -> SUBMITTED -> RETURNED | REJECTED | ACCEPTED -> LISTED -> HEARD, and
+# Marac-to-Marac transfer out of an accepted or heard case. The same shape serves the other types
+# until their own issue refines them.
+STANDARD_TRANSITIONS: Mapping[ReferralStatus, frozenset[ReferralStatus]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.RETURNED, S.REJECTED, S.ACCEPTED, S.WITHDRAWN}),
+    S.RETURNED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.ACCEPTED: frozenset({S.LISTED, S.TRANSFERRED_OUT}),
+    S.LISTED: frozenset({S.HEARD, S.ACCEPTED, S.TRANSFERRED_OUT}),
+    S.HEARD: frozenset({S.TRANSFERRED_OUT}),
+    S.REJECTED: frozenset(),
+    S.TRANSFERRED_OUT: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class SameCase(StrEnum):
+    """What makes a new referral belong to an existing case."""
+
+    # domain §2.5, E2: same victim and (overlapping) perpetrator(s); a new perpetrator is new.
+    VICTIM_AND_PERPETRATOR = "victim_and_perpetrator"
+    # Community MARAC, Channel, MACE, IOM: one case per person at the centre of it.
+    SAME_PRIMARY_PERSON = "same_primary_person"
+
+
+class RepeatDefinition(StrEnum):
+    """Which published definition of a MARAC repeat applied (domain §2.5, E4)."""
+
+    ANY_ABUSE = "any_abuse"  # SafeLives current: any abuse between the same people, any agency
+    FURTHER_CRIMINAL_INCIDENT = "further_criminal_incident"  # older CAADA: criminal-type only
+    LOCAL = "local"  # a locally defined repeat (Community MARAC and the other panels)
+
+    @property
+    def label(self) -> str:
+        return {
+            "any_abuse": "Any further abuse between the same people (SafeLives)",
+            "further_criminal_incident": "A further criminal-type incident (older CAADA wording)",
+            "local": "Locally defined",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class RepeatRule:
+    """When a referral repeats an earlier one of its case (domain §2.5, §3.7).
+
+    Uncounted (MARAC, E1), a referral is a repeat when it falls within the repeat window of the
+    case's last accepted referral. Counted (Community MARAC), it is a repeat when, with it, the
+    case has `repeat_count` accepted referrals within the window. Where guidance publishes
+    definitions of a repeat (MARAC), each accepted referral records the one the partnership
+    chose; elsewhere the definition is local."""
+
+    counted: bool = False
+    published_definitions: bool = False
+
+    def definition(self, chosen: RepeatDefinition) -> RepeatDefinition:
+        """The definition recorded on a referral, given the one in the panel's settings."""
+        return chosen if self.published_definitions else RepeatDefinition.LOCAL
+
+
+class FormSection(StrEnum):
+    """Sections of the referral task list, in the order they appear."""
+
+    ABOUT = "about"
+    PEOPLE = "people"
+    SAFETY = "safety"
+    DIVERSITY = "diversity"
+    REASONS = "reasons"
+    RISK = "risk"
+    CONSENT = "consent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "about": "About the referral",
+            "people": "People",
+            "safety": "Safe contact",
+            "diversity": "Diversity of the victim",
+            "reasons": "Reasons for referral",
+            "risk": "Risk assessment",
+            "consent": "Consent and the victim’s knowledge",
+        }[self.value]
+
+
+class FieldCategory(StrEnum):
+    """Groups of fields shown only to the agencies that need them (domain §8 R6, security R16)."""
+
+    LOCATION = "location"
+    HEALTH = "health"
+    CHILDREN = "children"
+    POLICE_INTELLIGENCE = "police_intelligence"
+
+    @property
+    def label(self) -> str:
+        return {
+            "location": "Where the victim lives and how to contact them safely",
+            "health": "Health information",
+            "children": "Children's details",
+            "police_intelligence": "Police intelligence on persons of concern",
+        }[self.value]
+
+
+# Every type's information sharing settings (domain §8 R6, security R16), shown last.
+SHARING_SETTINGS = ("break_glass_hours", "field_access")
+# Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
+BASIC_SETTINGS = ("repeat_window_months", "definitions_version", *SHARING_SETTINGS)
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """How one type of panel behaves: what feature code asks instead of testing the type."""
+
+    panel_type: PanelType
+    reference_prefix: str
+    criteria: tuple[Criterion, ...]
+    sections: tuple[FormSection, ...]
+    risk_tool: RiskTool
+    same_case: SameCase
+    repeat_rule: RepeatRule
+    default_cadence: MeetingCadence
+    figures: tuple[str, ...]
+    # The PanelSettings fields this type uses, in the order its settings page shows them.
+    settings_used: tuple[str, ...]
+    # Referrals for the victim below this age are refused (MARAC: 16+, domain §2.3, E15).
+    minimum_victim_age: int | None = None
+    under_age_message: str = ""
+    needs_perpetrator: bool = False
+    takes_referrals: bool = True
+    # The level a referral submitted without a risk assessment is given (MARAC: every referral
+    # that meets its criteria is high risk, domain §2.3); None leaves it unrecorded.
+    unassessed_risk_level: RiskLevel | None = None
+    # Whether the type's panels hold ASB Case Reviews (Community MARAC, domain §3.5).
+    holds_case_reviews: bool = False
+    # Whether a case may move to the same type's panel in another area (domain §2.6, E9).
+    transfers_between_areas: bool = False
+    transitions: Mapping[ReferralStatus, frozenset[ReferralStatus]] = field(
+        default_factory=lambda: STANDARD_TRANSITIONS
+    )
+
+    @property
+    def label(self) -> str:
+        return self.panel_type.label
+
+    def can_move(self, current: ReferralStatus, to: ReferralStatus) -> bool:
+        return to in self.transitions.get(current, frozenset())

@@ -1,0 +1,33 @@
+"""MACE: children at risk of criminal or sexual exploitation (domain §5).
+
+Its panels take no referrals here yet: the spec holds what is known until its own issue, with
+one case per person at its centre, a local repeat window and the standard lifecycle.
+"""
+
+from __future__ import annotations
+
+from panels.types.common import BASIC_SETTINGS
+from panels.types.common import STANDARD_TRANSITIONS
+from panels.types.common import Criterion
+from panels.types.common import FormSection
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelSpec
+from panels.types.common import PanelType
+from panels.types.common import RepeatRule
+from panels.types.common import RiskTool
+from panels.types.common import SameCase
+
+SPEC = PanelSpec(
+    panel_type=PanelType.MACE,
+    reference_prefix="MACE",
+    criteria=(Criterion.AT_RISK_OF_EXPLOITATION,),
+    sections=(FormSection.ABOUT, FormSection.PEOPLE, FormSection.REASONS),
+    risk_tool=RiskTool.EXPLOITATION_SCREENING,
+    same_case=SameCase.SAME_PRIMARY_PERSON,
+    repeat_rule=RepeatRule(),
+    default_cadence=MeetingCadence.MONTHLY,
+    figures=("Children discussed", "Children by risk level"),
+    settings_used=BASIC_SETTINGS,
+    takes_referrals=False,
+    transitions=STANDARD_TRANSITIONS,
+)
