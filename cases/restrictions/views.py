@@ -44,7 +44,7 @@ def index(case_id: int) -> str | Response:
     # Which agency a case is closed to says someone in it works there: the read is recorded.
     audit.record(actor=current_user, action=AuditAction.CASE_RESTRICTIONS_VIEWED, object=case)
     return render_template(
-        "cases/restrictions.html",
+        "restrictions/index.html",
         case=case,
         form=form,
         restrictions=queries.restrictions_of(case),

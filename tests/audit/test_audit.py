@@ -1,0 +1,1159 @@
+"""The audit trail: every service audits, the chain detects tampering, and writers never fork it."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import threading
+from collections.abc import Callable
+from datetime import date
+from datetime import timedelta
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+import audit
+from app.accounts import services as account_services
+from app.accounts.models import AgencyType
+from app.accounts.models import GlobalRole
+from app.accounts.models import Organisation
+from app.accounts.models import TokenPurpose
+from app.accounts.models import User
+from app.accounts.tokens import issue_account_token
+from app.auth import services as auth_services
+from app.database import db
+from app.database import uk_today
+from app.database import utcnow
+from audit import verify as audit_verify
+from audit.models import AuditAction
+from audit.models import AuditEvent
+from audit.models import Outcome
+from audit.verify import create_checkpoint
+from audit.verify import verify_chain
+from cases import services as case_services
+from cases.asb import services as review_services
+from cases.asb.services import NewIncident
+from cases.break_glass import services as break_glass
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
+from cases.break_glass.models import BreakGlassReview
+from cases.models import CaseRole
+from cases.models import CaseStatus
+from cases.models import RecordType
+from cases.people.services import Identity
+from cases.queries import DueCase
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
+from cases.restrictions import services as restrictions
+from cases.restrictions.models import CaseRestriction
+from cases.retention import services as retention
+from cases.retention.models import RetentionRule
+from cases.sharing import services as sharing
+from cases.sharing.models import ConsentStatus
+from cases.sharing.models import Disclosure
+from cases.sharing.models import LawfulBasis
+from cases.subject_access import services as subject_access_services
+from panels import declarations
+from panels import isp
+from panels import services as panel_services
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
+from panels.models import Area
+from panels.models import IspSignatory
+from panels.models import Meeting
+from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
+from panels.types.common import FormSection
+from panels.types.common import MeetingCadence
+from panels.types.common import PanelType
+from tests.cases.asb.test_asb_case_review import ReviewScenarios
+from tests.cases.subject_access.test_subject_access import SarScenarios
+from tests.conftest import PASSWORD
+from tests.conftest import Account
+from tests.conftest import Accounts
+from tests.conftest import SignIn
+from tests.conftest import csrf_token
+from tests.conftest import post_form
+from tests.referral_fixtures import draft
+from tests.referral_fixtures import marac_answers
+from tests.referral_fixtures import panel as make_panel
+from tests.referral_fixtures import sign_isp
+from tests.referral_fixtures import submitted
+
+SERVICE_MODULES = (
+    auth_services,
+    account_services,
+    panel_services,
+    isp,
+    case_services,
+    retention,
+    referrals,
+    sharing,
+    review_services,
+    subject_access_services,
+    restrictions,
+    declarations,
+    break_glass,
+)
+CANARY = "CANARY-NAME-7f3a"
+
+
+def events(app: Flask) -> list[AuditEvent]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def actions(app: Flask) -> list[AuditAction]:
+    return [event.action for event in events(app)]
+
+
+# Every service audits ------------------------------------------------------------------------
+
+
+class World:
+    """The objects the service scenarios act on, loaded in the current app context."""
+
+    def __init__(self, admin: Account, worker: Account, accounts: Accounts) -> None:
+        self.admin = db.session.get(User, admin.id)
+        self.worker = db.session.get(User, worker.id)
+        self.accounts = accounts
+        self.organisation = db.session.scalar(select(Organisation))
+        self.area = Area(name="Newham")
+        self.panel = Panel(
+            area=self.area,
+            name="Newham MARAC",
+            panel_type=PanelType.MARAC,
+            meeting_cadence=MeetingCadence.MONTHLY,
+        )
+        self.membership = PanelMembership(
+            panel=self.panel, user=self.worker, role=PanelRole.REPRESENTATIVE
+        )
+        db.session.add_all([self.area, self.panel, self.membership])
+        db.session.flush()
+        # R1: the members' organisations have signed the panel's ISP; one organisation has not.
+        self.agreement = sign_isp(
+            self.panel, self.worker.organisation_id, self.admin.organisation_id
+        )
+        self.signatory = self.agreement.signatories[0]
+        self.unsigned = Organisation(name="Eastmere Housing", agency_type=AgencyType.HOUSING)
+        db.session.add(self.unsigned)
+        db.session.flush()
+        self.case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary="Summary"
+        )
+        self.closed_case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary=None
+        )
+        self.closed_case.status, self.closed_case.closed_on = CaseStatus.CLOSED, date(2019, 6, 3)
+        self.held_case = case_services.open_case(
+            actor=None, panel=self.panel, opened_on=date(2019, 1, 7), summary=None
+        )
+        self.held_case.legal_hold_reason = "Inquiry"
+        self.rule = db.session.scalar(
+            select(RetentionRule).where(RetentionRule.panel_type == PanelType.MARAC)
+        )
+        answers = marac_answers(referred_on=date(2026, 1, 5))
+        self.draft = draft(self.worker, self.panel, answers)
+        self.submitted = submitted(self.worker, self.panel, answers)
+        self.accepted = submitted(self.worker, self.panel, answers)
+        self.case_of_accepted = referrals.accept_referral(
+            self.accepted, actor=self.worker, matches=[None, None], today=date(2026, 1, 6)
+        ).case
+        self.meeting = panel_services.schedule_meeting(
+            actor=None, panel=self.panel, held_on=date(2026, 2, 4)
+        )
+        self.listed = submitted(
+            self.worker, self.panel, marac_answers(referred_on=date(2026, 1, 7))
+        )
+        referrals.accept_referral(
+            self.listed, actor=self.worker, matches=[None, None], today=date(2026, 1, 7)
+        )
+        referrals.list_for_meeting(self.listed, actor=self.worker, meeting=self.meeting)
+        self.other_area_panel = make_panel("Eastmere")
+        self.reviews = ReviewScenarios(self.worker, self.organisation, CANARY)
+        self.requests = SarScenarios(self.admin, CANARY, self.case_of_accepted)
+
+    def code(self) -> str:
+        self.worker.totp_last_step = None
+        return self.accounts.code(self.worker.email)
+
+
+# Each public service function, how to call it, and the one event it must write. A service that
+# is also another service's decision writes both events, in order: transfer_case records the
+# sharing decision it is (R7, R8) through sharing.record_decision, then the transfer itself.
+SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditAction, ...]]] = {
+    "authenticate": (
+        lambda w: auth_services.authenticate(w.worker.email, PASSWORD),
+        AuditAction.PASSWORD_ACCEPTED,
+    ),
+    "start_enrolment": (
+        lambda w: auth_services.start_enrolment(w.worker),
+        AuditAction.TWO_FACTOR_ENROLMENT_STARTED,
+    ),
+    "confirm_enrolment": (
+        lambda w: auth_services.confirm_enrolment(w.worker, w.code()),
+        AuditAction.TWO_FACTOR_ENROLLED,
+    ),
+    "verify_second_factor": (
+        lambda w: auth_services.verify_second_factor(w.worker, w.code()),
+        AuditAction.TWO_FACTOR_PASSED,
+    ),
+    "use_recovery_code": (
+        lambda w: auth_services.use_recovery_code(w.worker, "AAAAA-BBBBB"),
+        AuditAction.RECOVERY_CODE_USED,
+    ),
+    "complete_sign_in": (lambda w: auth_services.complete_sign_in(w.worker), AuditAction.SIGN_IN),
+    "note_throttled": (
+        lambda w: auth_services.note_throttled(w.worker),
+        AuditAction.SIGN_IN_THROTTLED,
+    ),
+    "sign_out": (lambda w: auth_services.sign_out(w.worker), AuditAction.SIGN_OUT),
+    "reissue_recovery_codes": (
+        lambda w: auth_services.reissue_recovery_codes(w.worker, w.code()),
+        AuditAction.RECOVERY_CODES_REISSUED,
+    ),
+    "change_password": (
+        lambda w: auth_services.change_password(
+            w.worker, current=PASSWORD, new="another long phrase 99", keep_session=None
+        ),
+        AuditAction.PASSWORD_CHANGED,
+    ),
+    "redeem_account_token": (
+        lambda w: auth_services.redeem_account_token(
+            issue_account_token(w.worker, TokenPurpose.RESET_PASSWORD), "another long phrase 99"
+        ),
+        AuditAction.PASSWORD_SET_BY_LINK,
+    ),
+    "create_organisation": (
+        lambda w: account_services.create_organisation(
+            actor=w.admin, name="Eastside Homes", agency_type=AgencyType.HOUSING
+        ),
+        AuditAction.ORGANISATION_CREATED,
+    ),
+    "update_organisation": (
+        lambda w: account_services.update_organisation(
+            w.organisation,
+            actor=w.admin,
+            name="Renamed",
+            agency_type=AgencyType.POLICE,
+            active=True,
+        ),
+        AuditAction.ORGANISATION_UPDATED,
+    ),
+    "create_user": (
+        lambda w: account_services.create_user(
+            actor=w.admin,
+            email="new@test.example",
+            display_name="New Person",
+            organisation=w.organisation,
+            global_role=None,
+        ),
+        AuditAction.USER_CREATED,
+    ),
+    "update_user": (
+        lambda w: account_services.update_user(
+            w.worker,
+            actor=w.admin,
+            display_name="Renamed Worker",
+            organisation=w.organisation,
+            global_role=GlobalRole.MANAGER,
+        ),
+        AuditAction.USER_UPDATED,
+    ),
+    "deactivate_user": (
+        lambda w: account_services.deactivate_user(w.worker, actor=w.admin),
+        AuditAction.USER_DEACTIVATED,
+    ),
+    "reactivate_user": (
+        lambda w: account_services.reactivate_user(w.worker, actor=w.admin),
+        AuditAction.USER_REACTIVATED,
+    ),
+    "reset_two_factor": (
+        lambda w: account_services.reset_two_factor(w.worker, actor=w.admin),
+        AuditAction.USER_TWO_FACTOR_RESET,
+    ),
+    "start_password_reset": (
+        lambda w: account_services.start_password_reset(w.worker, actor=w.admin),
+        AuditAction.USER_PASSWORD_RESET_ISSUED,
+    ),
+    "create_area": (
+        lambda w: panel_services.create_area(actor=w.admin, name="Havering"),
+        AuditAction.AREA_CREATED,
+    ),
+    "create_panel": (
+        lambda w: panel_services.create_panel(
+            actor=w.admin,
+            area=w.area,
+            panel_type=PanelType.CHANNEL,
+            name="Newham Channel",
+            cadence=MeetingCadence.MONTHLY,
+        ),
+        AuditAction.PANEL_CREATED,
+    ),
+    "update_panel": (
+        lambda w: panel_services.update_panel(
+            w.panel, actor=w.admin, name="Renamed MARAC", cadence=MeetingCadence.WEEKLY, active=True
+        ),
+        AuditAction.PANEL_UPDATED,
+    ),
+    "update_panel_settings": (
+        lambda w: panel_services.update_panel_settings(w.panel, actor=w.admin, dash_threshold=12),
+        AuditAction.PANEL_SETTINGS_CHANGED,
+    ),
+    "add_member": (
+        lambda w: panel_services.add_member(
+            actor=w.admin, panel=w.panel, user=w.admin, role=PanelRole.CHAIR
+        ),
+        AuditAction.MEMBERSHIP_ADDED,
+    ),
+    "remove_member": (
+        lambda w: panel_services.remove_member(w.membership, actor=w.admin),
+        AuditAction.MEMBERSHIP_REMOVED,
+    ),
+    "add_agreement": (
+        lambda w: isp.add_agreement(
+            actor=w.admin, panel=w.panel, version="2", in_force_from=date(2030, 1, 1)
+        ),
+        AuditAction.ISP_AGREEMENT_ADDED,
+    ),
+    "add_signatory": (
+        lambda w: isp.add_signatory(
+            actor=w.admin,
+            agreement=w.agreement,
+            organisation=w.unsigned,
+            signed_on=date(2026, 1, 5),
+            review_on=date(2027, 1, 5),
+        ),
+        AuditAction.ISP_SIGNATORY_ADDED,
+    ),
+    "renew_signatory": (
+        lambda w: isp.renew_signatory(w.signatory, actor=w.admin, review_on=date(2100, 1, 1)),
+        AuditAction.ISP_SIGNATORY_RENEWED,
+    ),
+    "withdraw_signatory": (
+        lambda w: isp.withdraw_signatory(w.signatory, actor=w.admin, withdrawn_on=date(2026, 1, 5)),
+        AuditAction.ISP_SIGNATORY_WITHDRAWN,
+    ),
+    "sign_again": (
+        lambda w: isp.sign_again(
+            _withdrawn(w.signatory), actor=w.admin, signed_on=date(2026, 2, 1), review_on=TWO_YEARS
+        ),
+        AuditAction.ISP_SIGNATORY_SIGNED_AGAIN,
+    ),
+    "open_case": (
+        lambda w: case_services.open_case(
+            actor=w.worker, panel=w.panel, opened_on=date(2026, 1, 5), summary="Summary"
+        ),
+        AuditAction.CASE_OPENED,
+    ),
+    "add_person": (
+        lambda w: case_services.add_person(
+            w.case,
+            actor=w.worker,
+            role=CaseRole.VICTIM,
+            identity=Identity(CANARY, CANARY, date(1990, 1, 1), nhs_number="943 476 5919"),
+        ),
+        AuditAction.CASE_PERSON_ADDED,
+    ),
+    "add_note": (
+        lambda w: case_services.add_note(w.case, actor=w.worker, text=CANARY),
+        AuditAction.CASE_NOTE_ADDED,
+    ),
+    "close_case": (
+        lambda w: case_services.close_case(w.case, actor=w.worker, closed_on=date(2026, 2, 2)),
+        AuditAction.CASE_CLOSED,
+    ),
+    "set_retention_period": (
+        lambda w: retention.set_retention_period(
+            actor=w.admin,
+            panel_type=PanelType.MARAC,
+            record_type=RecordType.CLOSED_CASE,
+            months=60,
+        ),
+        AuditAction.RETENTION_RULE_CHANGED,
+    ),
+    "place_legal_hold": (
+        lambda w: retention.place_legal_hold(w.case, actor=w.admin, reason="Inquiry"),
+        AuditAction.LEGAL_HOLD_PLACED,
+    ),
+    "lift_legal_hold": (
+        lambda w: retention.lift_legal_hold(w.held_case, actor=w.admin),
+        AuditAction.LEGAL_HOLD_LIFTED,
+    ),
+    "start_referral": (
+        lambda w: referrals.start_referral(actor=w.worker, panel=w.panel),
+        AuditAction.REFERRAL_STARTED,
+    ),
+    "save_section": (
+        lambda w: referrals.save_section(
+            w.draft, actor=w.worker, section=FormSection.SAFETY, data={"safe_to_call": False}
+        ),
+        AuditAction.REFERRAL_UPDATED,
+    ),
+    "submit_referral": (
+        lambda w: referrals.submit_referral(w.draft, actor=w.worker),
+        AuditAction.REFERRAL_SUBMITTED,
+    ),
+    "withdraw_referral": (
+        lambda w: referrals.withdraw_referral(w.draft, actor=w.worker),
+        AuditAction.REFERRAL_WITHDRAWN,
+    ),
+    "return_referral": (
+        lambda w: referrals.return_referral(w.submitted, actor=w.worker, reason=CANARY),
+        AuditAction.REFERRAL_RETURNED,
+    ),
+    "reject_referral": (
+        lambda w: referrals.reject_referral(
+            _below_threshold(w.submitted), actor=w.worker, reason=CANARY
+        ),
+        AuditAction.REFERRAL_REJECTED,
+    ),
+    "accept_referral": (
+        lambda w: referrals.accept_referral(
+            w.submitted, actor=w.worker, matches=[None, None], today=date(2026, 1, 6)
+        ),
+        AuditAction.REFERRAL_ACCEPTED,
+    ),
+    "list_for_meeting": (
+        lambda w: referrals.list_for_meeting(w.accepted, actor=w.worker, meeting=w.meeting),
+        AuditAction.REFERRAL_LISTED,
+    ),
+    "mark_heard": (
+        lambda w: referrals.mark_heard(w.listed, actor=w.worker, today=date(2026, 2, 4)),
+        AuditAction.REFERRAL_HEARD,
+    ),
+    "transfer_case": (
+        lambda w: referrals.transfer_case(
+            w.case_of_accepted,
+            actor=w.worker,
+            to_panel=w.other_area_panel,
+            transferred_on=date(2026, 3, 1),
+            reason=CANARY,
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+            without_agreement_reason=CANARY,
+        ),
+        (AuditAction.SHARING_DECISION_RECORDED, AuditAction.CASE_TRANSFERRED),
+    ),
+    "record_decision": (
+        lambda w: sharing.record_decision(
+            actor=w.worker,
+            case=w.case_of_accepted,
+            disclosure=Disclosure.OUTSIDE_PANEL,
+            shared=True,
+            recipient="Eastmere Children's Services",
+            lawful_basis=LawfulBasis.PUBLIC_TASK_SAFEGUARDING,
+            consent=ConsentStatus.NOT_SOUGHT_UNSAFE,
+            reason=CANARY,
+            without_agreement_reason=CANARY,
+        ),
+        AuditAction.SHARING_DECISION_RECORDED,
+    ),
+    "schedule_meeting": (
+        lambda w: panel_services.schedule_meeting(
+            actor=w.worker, panel=w.panel, held_on=date(2026, 3, 4)
+        ),
+        AuditAction.MEETING_SCHEDULED,
+    ),
+    "dispose": (
+        lambda w: retention.dispose(
+            DueCase(w.closed_case, w.rule, date(2025, 6, 3)), actor=w.admin
+        ),
+        AuditAction.CASE_CONTENT_DESTROYED,
+    ),
+    "receive_application": (
+        lambda w: w.reviews.new(CANARY),
+        AuditAction.CASE_REVIEW_APPLICATION_RECEIVED,
+    ),
+    "add_complaint": (
+        lambda w: review_services.add_complaint(
+            w.reviews.received,
+            actor=w.worker,
+            agency=w.organisation,
+            complained_on=date(2026, 1, 6),
+            new_incident=NewIncident(date(2026, 1, 5), CANARY),
+        ),
+        AuditAction.CASE_REVIEW_COMPLAINT_ADDED,
+    ),
+    "acknowledge": (
+        lambda w: review_services.acknowledge(
+            w.reviews.received, actor=w.worker, on=date(2026, 3, 3)
+        ),
+        AuditAction.CASE_REVIEW_ACKNOWLEDGED,
+    ),
+    "decide_threshold": (
+        lambda w: review_services.decide_threshold(
+            w.reviews.acknowledged, actor=w.worker, on=date(2026, 3, 3), met=False, reason=CANARY
+        ),
+        AuditAction.CASE_REVIEW_THRESHOLD_DECIDED,
+    ),
+    "record_review_meeting": (
+        lambda w: review_services.record_review_meeting(
+            w.reviews.met, actor=w.worker, on=date(2026, 3, 3)
+        ),
+        AuditAction.CASE_REVIEW_MEETING_HELD,
+    ),
+    "record_outcome": (
+        lambda w: review_services.record_outcome(
+            w.reviews.held,
+            actor=w.worker,
+            on=date(2026, 3, 3),
+            recommendations_made=True,
+            action_plan=CANARY,
+        ),
+        AuditAction.CASE_REVIEW_OUTCOME_RECORDED,
+    ),
+    "request_appeal": (
+        lambda w: review_services.request_appeal(
+            w.reviews.outcome, actor=w.worker, on=date(2026, 3, 3), grounds=CANARY
+        ),
+        AuditAction.CASE_REVIEW_APPEAL_REQUESTED,
+    ),
+    "decide_appeal": (
+        lambda w: review_services.decide_appeal(
+            w.reviews.appealed, actor=w.worker, on=date(2026, 3, 3), upheld=False, reason=CANARY
+        ),
+        AuditAction.CASE_REVIEW_APPEAL_DECIDED,
+    ),
+    "receive_request": (lambda w: w.requests.new(), AuditAction.SUBJECT_ACCESS_RECEIVED),
+    "confirm_subjects": (
+        lambda w: subject_access_services.confirm_subjects(
+            w.requests.received,
+            actor=w.admin,
+            people=[link.person for link in w.case_of_accepted.people],
+        ),
+        AuditAction.SUBJECT_ACCESS_SUBJECTS_CONFIRMED,
+    ),
+    "pause_clock": (
+        lambda w: subject_access_services.pause_clock(
+            w.requests.received, actor=w.admin, on=date(2026, 1, 13), today=date(2026, 1, 13)
+        ),
+        AuditAction.SUBJECT_ACCESS_CLOCK_PAUSED,
+    ),
+    "resume_clock": (
+        lambda w: subject_access_services.resume_clock(
+            w.requests.paused, actor=w.admin, on=date(2026, 1, 20), today=date(2026, 1, 20)
+        ),
+        AuditAction.SUBJECT_ACCESS_CLOCK_RESUMED,
+    ),
+    "extend": (
+        lambda w: subject_access_services.extend(
+            w.requests.received,
+            actor=w.admin,
+            months=2,
+            reason=CANARY,
+            on=date(2026, 1, 20),
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_EXTENDED,
+    ),
+    "complete": (
+        lambda w: subject_access_services.complete(
+            w.requests.confirmed,
+            actor=w.admin,
+            on=date(2026, 2, 2),
+            today=date(2026, 2, 2),
+        ),
+        AuditAction.SUBJECT_ACCESS_COMPLETED,
+    ),
+    "refuse": (
+        lambda w: subject_access_services.refuse(
+            w.requests.received,
+            actor=w.admin,
+            on=date(2026, 1, 20),
+            reason=CANARY,
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_REFUSED,
+    ),
+    "record_disclosure": (
+        lambda w: subject_access_services.record_disclosure(
+            w.requests.perpetrator,
+            actor=w.admin,
+            referral=w.accepted,
+            on=date(2026, 1, 20),
+            reason=CANARY,
+            today=date(2026, 1, 20),
+        ),
+        AuditAction.SUBJECT_ACCESS_DISCLOSURE_DECIDED,
+    ),
+    "restrict": (
+        lambda w: restrictions.restrict(actor=w.worker, case=w.case, organisation=_housing()),
+        AuditAction.CASE_RESTRICTED,
+    ),
+    "lift": (
+        lambda w: restrictions.lift(_restriction(w), actor=w.worker),
+        AuditAction.CASE_RESTRICTION_LIFTED,
+    ),
+    "accept_confidentiality": (
+        lambda w: declarations.accept_confidentiality(
+            actor=_in_force(w),
+            meeting=_upcoming_meeting(w),
+            statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
+        ),
+        AuditAction.CONFIDENTIALITY_ACCEPTED,
+    ),
+    "start": (
+        lambda w: break_glass.start(
+            actor=w.worker,
+            case=w.case,
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            reason=f"{CANARY} is at risk tonight",
+            now=utcnow(),
+        ),
+        AuditAction.BREAK_GLASS_STARTED,
+    ),
+    "end": (
+        lambda w: break_glass.end(_grant(w, hours=1), actor=w.worker, now=utcnow()),
+        AuditAction.BREAK_GLASS_ENDED,
+    ),
+    "end_expired": (
+        lambda w: break_glass.end_expired(actor=_grant(w, hours=-1).user, now=utcnow()),
+        AuditAction.BREAK_GLASS_ENDED,
+    ),
+    "review": (
+        lambda w: break_glass.review(
+            _grant(w, hours=-1), actor=w.admin, outcome=BreakGlassReview.JUSTIFIED, note=CANARY
+        ),
+        AuditAction.BREAK_GLASS_REVIEWED,
+    ),
+}
+
+
+TWO_YEARS = date(2028, 2, 1)
+
+
+def _withdrawn(signatory: IspSignatory) -> IspSignatory:
+    """The signatory as if it had withdrawn (set directly: no event)."""
+    signatory.withdrawn_on = date(2026, 1, 5)
+    db.session.flush()
+    return signatory
+
+
+def _upcoming_meeting(w: World) -> Meeting:
+    """A meeting still to come (made directly: no event); declarations are made before one."""
+    meeting = Meeting(panel=w.panel, held_on=uk_today() + timedelta(days=7))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def _housing() -> Organisation:
+    """An organisation other than the actor's, to restrict a case against."""
+    organisation = Organisation(name="Ashcombe Homes", agency_type=AgencyType.HOUSING)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def _restriction(w: World) -> CaseRestriction:
+    restriction = CaseRestriction(
+        case_id=w.case.id, organisation_id=_housing().id, placed_by_id=w.admin.id
+    )
+    db.session.add(restriction)
+    db.session.flush()
+    return restriction
+
+
+def _in_force(w: World) -> User:
+    """The worker, with their organisation signed up to the panel's ISP (R1)."""
+    sign_isp(w.panel, w.worker.organisation_id)
+    g.pop("panel_access", None)  # worked out before the signature
+    return w.worker
+
+
+def _grant(w: World, *, hours: int) -> BreakGlassGrant:
+    """The worker's emergency access to a case, ending in `hours` (made directly: no event)."""
+    now = utcnow()
+    grant = BreakGlassGrant(
+        case=w.case,
+        data_key=w.case.data_key,
+        user=w.worker,
+        reason_code=BreakGlassReason.URGENT_SAFEGUARDING,
+        started_at=now - timedelta(hours=2),
+        expires_at=now + timedelta(hours=hours),
+        reason=CANARY,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def _below_threshold(referral: Referral) -> Referral:
+    """A referral that may be rejected: its checklist is below the threshold (E13)."""
+    referral.risk_score = 3
+    return referral
+
+
+def public_functions(module: ModuleType) -> set[str]:
+    return {
+        name
+        for name, member in inspect.getmembers(module, inspect.isfunction)
+        if member.__module__ == module.__name__ and not name.startswith("_")
+    }
+
+
+def test_every_service_has_an_audit_scenario() -> None:
+    """A new service without a scenario here fails: nothing may change state unaudited."""
+    defined = set().union(*(public_functions(module) for module in SERVICE_MODULES))
+    assert defined == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_service_writes_exactly_one_event_of_its_action(
+    app: Flask, accounts: Accounts, admin: Account, name: str
+) -> None:
+    worker = accounts.user()
+    call, expected = SCENARIOS[name]
+    with app.test_request_context():
+        world = World(admin, worker, accounts)
+        db.session.commit()
+        before = db.session.scalar(select(func.count(AuditEvent.sequence)))
+        call(world)
+        db.session.commit()
+        written = db.session.scalars(select(AuditEvent).where(AuditEvent.sequence > before)).all()
+        assert [event.action for event in written] == (
+            list(expected) if isinstance(expected, tuple) else [expected]
+        )
+        assert "7f3a" not in repr([(e.changes, e.purpose, e.object_id) for e in written])
+        assert verify_chain().intact
+
+
+def test_a_failed_change_rolls_back_with_its_event(
+    app: Flask, accounts: Accounts, admin: Account
+) -> None:
+    with app.test_request_context():
+        actor = db.session.get(User, admin.id)
+        before = db.session.scalar(select(func.count(AuditEvent.sequence)))
+        account_services.create_organisation(
+            actor=actor, name="Will Roll Back", agency_type=AgencyType.FIRE
+        )
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(AuditEvent.sequence))) == before
+        assert (
+            db.session.scalar(select(Organisation).where(Organisation.name == "Will Roll Back"))
+            is None
+        )
+
+
+# What the web flows record -------------------------------------------------------------------
+
+
+def test_sign_in_flow_is_on_the_record(
+    app: Flask, client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    accounts.user()
+    post_form(
+        client, "/sign-in", {"email": "worker@test.example", "password": "wrong guess entirely"}
+    )
+    post_form(
+        client, "/sign-in", {"email": "nobody@test.example", "password": "wrong guess entirely"}
+    )
+    sign_in(client, "worker@test.example")
+    home = client.get("/")
+    client.post("/sign-out", data={"csrf_token": csrf_token(home.text)})
+    recorded = [(e.action, e.outcome) for e in events(app) if e.action.value.startswith("auth:")]
+    assert recorded == [
+        (AuditAction.TWO_FACTOR_ENROLMENT_STARTED, Outcome.SUCCESS),  # the fixture's enrolment
+        (AuditAction.SIGN_IN_FAILED, Outcome.FAILURE),
+        (AuditAction.SIGN_IN_FAILED, Outcome.FAILURE),
+        (AuditAction.PASSWORD_ACCEPTED, Outcome.SUCCESS),
+        (AuditAction.TWO_FACTOR_PASSED, Outcome.SUCCESS),
+        (AuditAction.SIGN_IN, Outcome.SUCCESS),
+        (AuditAction.SIGN_OUT, Outcome.SUCCESS),
+    ]
+    failed_known, failed_unknown = [
+        e for e in events(app) if e.action is AuditAction.SIGN_IN_FAILED
+    ]
+    assert failed_known.object_type == "users"
+    assert failed_known.actor_id is None
+    assert failed_unknown.object_id is None  # the typed email is never kept
+    signed_in = next(e for e in events(app) if e.action is AuditAction.SIGN_IN)
+    assert signed_in.ip_address == "127.0.0.1"
+    assert signed_in.session_ref
+    assert len(signed_in.session_ref) == 16
+    assert signed_in.request_id
+
+
+def test_throttled_attempts_are_recorded(
+    app: Flask, client: FlaskClient, accounts: Accounts
+) -> None:
+    accounts.user()
+    for _ in range(6):
+        post_form(
+            client, "/sign-in", {"email": "worker@test.example", "password": "wrong guess entirely"}
+        )
+    throttled = [e for e in events(app) if e.action is AuditAction.SIGN_IN_THROTTLED]
+    assert len(throttled) == 1
+    assert throttled[0].outcome is Outcome.DENIED
+
+
+@pytest.mark.parametrize("role", [None, GlobalRole.MANAGER, GlobalRole.AUDITOR])
+def test_refused_pages_are_recorded(
+    app: Flask, client: FlaskClient, accounts: Accounts, sign_in: SignIn, role: GlobalRole | None
+) -> None:
+    user = accounts.user(role=role)
+    sign_in(client, "worker@test.example")
+    assert client.get("/admin/users").status_code == 403
+    denied = [e for e in events(app) if e.action is AuditAction.ACCESS_DENIED]
+    assert [(e.actor_id, e.object_type, e.object_id, e.outcome) for e in denied] == [
+        (user.id, "endpoint", "accounts.users", Outcome.DENIED)
+    ]
+
+
+def test_admin_changes_record_structural_fields_and_mask_personal_ones(
+    app: Flask, admin_client: FlaskClient, accounts: Accounts
+) -> None:
+    worker = accounts.user(name=CANARY)
+    post_form(
+        admin_client,
+        f"/admin/users/{worker.id}/edit",
+        {"display_name": f"{CANARY} renamed", "organisation_id": "1", "global_role": "manager"},
+    )
+    updated = next(e for e in events(app) if e.action is AuditAction.USER_UPDATED)
+    assert json.loads(updated.changes) == {
+        "display_name": "changed",
+        "global_role": [None, "manager"],
+    }
+
+
+def test_no_personal_data_in_clear_anywhere_in_the_trail(
+    app: Flask, admin_client: FlaskClient, accounts: Accounts, sign_in: SignIn
+) -> None:
+    canary_email = "canary-7f3a@test.example"
+    accounts.user(canary_email, name=CANARY)
+    sign_in(app.test_client(), canary_email)
+    post_form(
+        admin_client,
+        "/admin/users/new",
+        {
+            "display_name": CANARY,
+            "email": "canary-new-7f3a@test.example",
+            "organisation_id": "1",
+            "global_role": "none",
+        },
+    )
+    post_form(
+        app.test_client(), "/sign-in", {"email": canary_email, "password": "canary-7f3a password"}
+    )
+    with app.app_context():
+        rows = db.session.execute(text("SELECT * FROM audit_events")).all()
+    dump = repr(rows)
+    assert len(rows) > 5
+    assert "7f3a" not in dump
+    assert PASSWORD not in dump
+
+
+# Tamper evidence -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def chain(app: Flask) -> Flask:
+    """Twelve events on the chain and the append-only triggers dropped, as a DBA could."""
+    with app.test_request_context():
+        for number in range(12):
+            audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED, object=("test", number))
+        db.session.commit()
+        db.session.execute(text("DROP TRIGGER audit_events_no_update"))
+        db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
+        db.session.commit()
+    return app
+
+
+def first_bad(app: Flask, *, checkpoints: list[Any] | None = None, workers: int = 1) -> int | None:
+    with app.app_context():
+        result = verify_chain(checkpoints or [], workers=workers)
+        return result.first_bad_sequence
+
+
+@pytest.fixture
+def short_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let even a twelve-event chain be split between workers."""
+    monkeypatch.setattr(audit_verify, "WORKER_SHARE", 1)
+
+
+def tamper(app: Flask, *statements: str, **values: object) -> None:
+    with app.app_context():
+        for statement in statements:
+            db.session.execute(text(statement), values)
+        db.session.commit()
+
+
+def test_an_intact_chain_verifies(chain: Flask) -> None:
+    with chain.app_context():
+        result = verify_chain()
+    assert result.intact
+    assert result.events_checked == 12
+
+
+@pytest.mark.parametrize(
+    ("statements", "bad"),
+    [
+        (["UPDATE audit_events SET object_id = '99' WHERE sequence = 5"], 5),
+        (["UPDATE audit_events SET outcome = 'failure' WHERE sequence = 1"], 1),
+        (
+            [
+                "UPDATE audit_events SET occurred_at = '2020-01-01 00:00:00.000000'"
+                " WHERE sequence = 12"
+            ],
+            12,
+        ),
+        (["UPDATE audit_events SET occurred_at = 'not a time' WHERE sequence = 4"], 4),
+        (["DELETE FROM audit_events WHERE sequence = 7"], 7),
+        (["DELETE FROM audit_events WHERE sequence = 1"], 1),
+        # swap the contents of two rows, keeping their positions
+        (
+            [
+                "UPDATE audit_events SET object_id = 'x' WHERE sequence = 3",
+                "UPDATE audit_events SET object_id = '2' WHERE sequence = 4",
+                "UPDATE audit_events SET object_id = '3' WHERE sequence = 3",
+            ],
+            3,
+        ),
+        # reorder: move an event to the end
+        (["UPDATE audit_events SET sequence = 13 WHERE sequence = 6"], 6),
+        # insert a forged event in the middle, shifting the ones after it
+        (
+            [
+                "UPDATE audit_events SET sequence = sequence + 100 WHERE sequence >= 9",
+                "UPDATE audit_events SET sequence = sequence - 99 WHERE sequence >= 109",
+                "INSERT INTO audit_events"
+                " (sequence, occurred_at, action, outcome, previous_hash, event_hash)"
+                " SELECT 9, occurred_at, action, outcome, event_hash, event_hash"
+                " FROM audit_events WHERE sequence = 8",
+            ],
+            9,
+        ),
+    ],
+    ids=[
+        "edit-field",
+        "edit-outcome",
+        "edit-time",
+        "garble-time",
+        "delete-middle",
+        "delete-first",
+        "swap",
+        "reorder",
+        "insert",
+    ],
+)
+@pytest.mark.parametrize("workers", [1, 3], ids=["one-walk", "three-workers"])
+def test_any_single_tampering_is_detected_at_its_sequence(
+    chain: Flask, statements: list[str], bad: int, workers: int, short_shares: None
+) -> None:
+    tamper(chain, *statements)
+    assert first_bad(chain, workers=workers) == bad
+
+
+# With three workers the ranges are 1-4, 5-8 and 9-12. The list of tamperings above already
+# hits 1, 5, 7 and 9; these are the other ends of ranges (each start and end is then covered).
+RANGE_EDGES = [4, 8, 12]
+
+
+def test_workers_agree_with_one_walk_wherever_the_damage_is(
+    chain: Flask, short_shares: None
+) -> None:
+    """Each range's last event edited, then deleted, one position at a time."""
+    tamper(chain, "CREATE TABLE saved AS SELECT * FROM audit_events")
+    for sequence in RANGE_EDGES:
+        tamper(chain, "UPDATE audit_events SET purpose = 'x' WHERE sequence = :n", n=sequence)
+        assert first_bad(chain, workers=3) == sequence
+        tamper(chain, "UPDATE audit_events SET purpose = NULL WHERE sequence = :n", n=sequence)
+    with chain.app_context():
+        intact = verify_chain(workers=3)
+    assert (intact.problem, intact.events_checked) == (None, 12)
+    for sequence in RANGE_EDGES:
+        tamper(chain, "DELETE FROM audit_events WHERE sequence = :n", n=sequence)
+        with chain.app_context():
+            result = verify_chain(workers=3)
+        if sequence < 12:
+            assert (result.first_bad_sequence, result.events_checked) == (sequence, sequence - 1)
+        else:  # the head itself: only a checkpoint can tell
+            assert (result.intact, result.events_checked) == (True, 11)
+        tamper(
+            chain, "INSERT INTO audit_events SELECT * FROM saved WHERE sequence = :n", n=sequence
+        )
+
+
+def test_a_recomputed_chain_is_caught_by_a_signed_checkpoint(chain: Flask) -> None:
+    from audit.chain import entry_hash
+
+    with chain.app_context():
+        checkpoint = create_checkpoint()
+        db.session.commit()
+        # An attacker with database access edits event 4 and re-hashes everything after it.
+        rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all()
+        rows[3].object_id = "rewritten"
+        previous = rows[2].event_hash
+        for row in rows[3:]:
+            row.previous_hash = previous
+            row.event_hash = entry_hash(row)
+            previous = row.event_hash
+        db.session.commit()
+        assert verify_chain().intact  # the chain alone cannot tell
+        result = verify_chain([checkpoint])
+    assert result.first_bad_sequence == 12
+    assert result.problem == "differs from a signed checkpoint"
+
+
+def test_a_truncated_tail_is_caught_by_a_checkpoint(chain: Flask) -> None:
+    with chain.app_context():
+        checkpoint = create_checkpoint()
+        db.session.commit()
+    tamper(chain, "DELETE FROM audit_events WHERE sequence >= 10")
+    assert first_bad(chain) is None  # what is left still links up
+    assert first_bad(chain, checkpoints=[checkpoint]) == 10
+
+
+def test_a_forged_checkpoint_is_refused(chain: Flask) -> None:
+    from dataclasses import replace
+
+    with chain.app_context():
+        checkpoint = create_checkpoint()
+        db.session.commit()
+        result = verify_chain([replace(checkpoint, head_hash="0" * 64)])
+    assert not result.intact
+    assert result.problem == "checkpoint signature is not valid"
+
+
+def test_the_database_refuses_updates_and_deletes(app: Flask) -> None:
+    with app.test_request_context():
+        audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED)
+        db.session.commit()
+        for statement in ("UPDATE audit_events SET purpose = 'x'", "DELETE FROM audit_events"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+
+
+# The command line ----------------------------------------------------------------------------
+
+
+def test_verify_command_exit_codes_and_messages(chain: Flask, tmp_path: Path) -> None:
+    runner = chain.test_cli_runner()
+    intact = runner.invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0
+    assert "Audit trail intact: 12 events" in intact.output
+    tamper(chain, "UPDATE audit_events SET object_id = 'changed' WHERE sequence = 6")
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN at sequence 6: event altered" in broken.output
+    runs = [e for e in events(chain) if e.action is AuditAction.AUDIT_VERIFIED]
+    assert [e.outcome for e in runs] == [Outcome.SUCCESS, Outcome.FAILURE]
+
+
+def test_verify_command_shares_the_chain_between_workers(chain: Flask, short_shares: None) -> None:
+    runner = chain.test_cli_runner()
+    tamper(chain, "UPDATE audit_events SET object_id = 'changed' WHERE sequence = 10")
+    broken = runner.invoke(args=["audit", "verify", "--workers", "2"])
+    assert (broken.exit_code, broken.output.strip()) == (
+        1,
+        "Audit trail BROKEN at sequence 10: event altered.",
+    )
+    assert runner.invoke(args=["audit", "verify", "--workers", "0"]).exit_code == 2
+
+
+def test_exported_checkpoints_are_checked_on_a_later_verify(chain: Flask, tmp_path: Path) -> None:
+    runner = chain.test_cli_runner()
+    made = runner.invoke(args=["audit", "checkpoint"])
+    assert made.exit_code == 0
+    assert json.loads(made.output)["sequence"] == 12
+    exported = tmp_path / "checkpoints.jsonl"
+    assert runner.invoke(args=["audit", "export-checkpoints", str(exported)]).exit_code == 0
+    # Someone with database access removes the stored checkpoint and truncates the tail, and
+    # what is left links up; but the copy kept outside the system still catches it.
+    tamper(chain, "DELETE FROM audit_checkpoints", "DELETE FROM audit_events WHERE sequence >= 11")
+    with chain.app_context():
+        assert verify_chain().intact
+    result = runner.invoke(args=["audit", "verify", "--checkpoints", str(exported)])
+    assert result.exit_code == 1
+    assert "BROKEN at sequence 11" in result.output
+
+
+# Concurrent writers --------------------------------------------------------------------------
+
+
+def write_concurrently(app: Flask, *, threads: int, each: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(each):
+                with app.test_request_context():
+                    audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED)
+                    db.session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=writer) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    return errors
+
+
+def assert_contiguous_and_intact(app: Flask, expected: int) -> None:
+    with app.app_context():
+        sequences = db.session.scalars(
+            select(AuditEvent.sequence).order_by(AuditEvent.sequence)
+        ).all()
+        result = verify_chain()
+    assert sequences == list(range(1, expected + 1))
+    assert result.intact, result
+
+
+def test_concurrent_writers_never_fork_the_chain_on_sqlite(app: Flask) -> None:
+    assert write_concurrently(app, threads=8, each=25) == []
+    assert_contiguous_and_intact(app, 200)
+
+
+@pytest.mark.postgres
+def test_concurrent_writers_never_fork_the_chain_on_postgresql(pg_app: Flask) -> None:
+    assert write_concurrently(pg_app, threads=16, each=40) == []
+    assert_contiguous_and_intact(pg_app, 640)
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_updates_deletes_and_truncation(pg_app: Flask) -> None:
+    with pg_app.test_request_context():
+        audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED)
+        db.session.commit()
+        for statement in (
+            "UPDATE audit_events SET purpose = 'x'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events",
+        ):
+            with pytest.raises(DatabaseError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_tampering_is_detected_on_postgresql(pg_app: Flask, short_shares: None) -> None:
+    with pg_app.test_request_context():
+        for number in range(5):
+            audit.record(actor=None, action=AuditAction.AUDIT_LOG_VIEWED, object=("test", number))
+        db.session.commit()
+        assert verify_chain().intact
+        assert verify_chain(workers=2).events_checked == 5  # ranges 1-2 and 3-5, intact
+        # A superuser can switch the triggers off; the chain still tells.
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        db.session.execute(text("UPDATE audit_events SET object_id = '9' WHERE sequence = 3"))
+        db.session.commit()
+        assert verify_chain().first_bad_sequence == 3
+        assert verify_chain(workers=2).first_bad_sequence == 3
+        db.session.execute(text("DELETE FROM audit_events WHERE sequence = 3"))
+        db.session.commit()
+        assert verify_chain().first_bad_sequence == 3
