@@ -13,8 +13,8 @@ from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.database import db
-from app.errors import DomainError
 from app.sessions import purge_expired_sessions
+from app.unit_of_work import command_change
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 sessions_cli = AppGroup("sessions", help="Manage sign-in sessions.")
@@ -33,12 +33,12 @@ sessions_cli = AppGroup("sessions", help="Manage sign-in sessions.")
 @click.option("--base-url", default="https://localhost", help="Where the app is served.")
 def create_admin(email: str, name: str, organisation: str, agency_type: str, base_url: str) -> None:
     """Create an administrator and print their one-time activation link."""
-    org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
-    if org is None:
-        org = services.create_organisation(
-            actor=None, name=organisation, agency_type=AgencyType(agency_type)
-        )
-    try:
+    with command_change():
+        org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+        if org is None:
+            org = services.create_organisation(
+                actor=None, name=organisation, agency_type=AgencyType(agency_type)
+            )
         user, token = services.create_user(
             actor=None,
             email=email,
@@ -46,9 +46,6 @@ def create_admin(email: str, name: str, organisation: str, agency_type: str, bas
             organisation=org,
             global_role=GlobalRole.ADMIN,
         )
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
     with current_app.test_request_context(base_url=base_url):
         link = url_for("auth.set_password", token=token, _external=True)
     click.echo(f"Created administrator {user.email}. Send them this one-time link (valid 3 days):")
@@ -58,6 +55,6 @@ def create_admin(email: str, name: str, organisation: str, agency_type: str, bas
 @sessions_cli.command("purge")
 def purge() -> None:
     """Delete sessions that have passed their idle timeout."""
-    removed = purge_expired_sessions(current_app.config["SETTINGS"])
-    db.session.commit()
+    with command_change():
+        removed = purge_expired_sessions(current_app.config["SETTINGS"])
     click.echo(f"Removed {removed} expired sessions.")

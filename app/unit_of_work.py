@@ -14,7 +14,8 @@ and respond. This module owns the transaction around all of that:
 A feature may add a step that runs just before the commit (`before_commit`), to record what
 the request noticed in passing. Work flushed after the commit would be thrown away when the
 session is closed: in the test environment that is an error (`UncommittedWork`), elsewhere it
-is logged and rolled back. CLI commands, which have no request, commit for themselves.
+is logged and rolled back. CLI commands, which have no request, make each change inside
+`command_change`, which commits it or turns a refusal into the command's error.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import click
 from flask import Flask
 from flask import Response
 from flask import current_app
@@ -129,6 +131,22 @@ def attempt(form: FlaskForm | None = None, *, field: str | None = None) -> Itera
     else:
         if savepoint.is_active:
             savepoint.commit()
+
+
+@contextmanager
+def command_change() -> Iterator[None]:
+    """A CLI command's change (a command has no request, so no unit of work around it): kept
+    when the block ends, rolled back when a rule refuses it, the refusal becoming the command's
+    error message. A long command makes one change per item, so an interruption loses nothing."""
+    try:
+        yield
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
 
 
 def _roll_back(savepoint: SessionTransaction) -> None:

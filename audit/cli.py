@@ -11,7 +11,7 @@ from typing import IO
 import click
 from flask.cli import AppGroup
 
-from app.database import db
+from app.unit_of_work import command_change
 from audit import services
 from audit.models import AuditAction
 from audit.models import Outcome
@@ -39,17 +39,20 @@ audit_cli = AppGroup("audit", help="The tamper-evident audit trail.")
 )
 def verify(checkpoint_file: Path | None, workers: int) -> None:
     """Check every event and checkpoint; exit 1 naming the first bad sequence number."""
-    checkpoints = stored_checkpoints() + _read_checkpoints(checkpoint_file)
-    db.session.commit()  # so no lock is held on SQLite while the walk (on its own connection) runs
+    with command_change():  # ends the read, so no lock is held on SQLite during the walk
+        checkpoints = stored_checkpoints() + _read_checkpoints(checkpoint_file)
     result = verify_chain(checkpoints, workers=workers)
     # The run itself is on the record, after the events it checked.
-    services.record(
-        actor=None,
-        action=AuditAction.AUDIT_VERIFIED,
-        outcome=Outcome.SUCCESS if result.intact else Outcome.FAILURE,
-        changes={"events_checked": result.events_checked, "first_bad": result.first_bad_sequence},
-    )
-    db.session.commit()
+    with command_change():
+        services.record(
+            actor=None,
+            action=AuditAction.AUDIT_VERIFIED,
+            outcome=Outcome.SUCCESS if result.intact else Outcome.FAILURE,
+            changes={
+                "events_checked": result.events_checked,
+                "first_bad": result.first_bad_sequence,
+            },
+        )
     if result.intact:
         click.echo(
             f"Audit trail intact: {result.events_checked} events, {len(checkpoints)} checkpoints."
@@ -64,15 +67,15 @@ def verify(checkpoint_file: Path | None, workers: int) -> None:
 @audit_cli.command("checkpoint")
 def checkpoint() -> None:
     """Sign the current head of the chain (run from cron, e.g. hourly) and print it."""
-    made = create_checkpoint()
-    if made is None:
-        raise click.ClickException("The audit trail is empty; nothing to sign.")
-    services.record(
-        actor=None,
-        action=AuditAction.AUDIT_CHECKPOINT_CREATED,
-        object=("audit_event", made.sequence),
-    )
-    db.session.commit()
+    with command_change():
+        made = create_checkpoint()
+        if made is None:
+            raise click.ClickException("The audit trail is empty; nothing to sign.")
+        services.record(
+            actor=None,
+            action=AuditAction.AUDIT_CHECKPOINT_CREATED,
+            object=("audit_event", made.sequence),
+        )
     click.echo(made.to_json())
 
 

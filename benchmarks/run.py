@@ -65,7 +65,7 @@ from cases.actions.models import CaseAction
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.people.repeats import suggest_people
+from cases.people.queries import suggest_people
 from cases.queries import page_window
 from cases.referrals import services as referral_services
 from cases.referrals.models import Referral

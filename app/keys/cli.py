@@ -8,10 +8,10 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from app.database import db
 from app.database import utcnow
 from app.keys import rotation
 from app.keys.store import key_store
+from app.unit_of_work import command_change
 
 keys_cli = AppGroup("keys", help="Encryption keys: status, rotation and replacement.")
 
@@ -48,8 +48,8 @@ def rotate(batch_size: int) -> None:
     click.echo(f"{remaining} data keys to rewrap.")
     done = 0
     while True:
-        count = rotation.rewrap_batch(batch_size)
-        db.session.commit()
+        with command_change():
+            count = rotation.rewrap_batch(batch_size)
         if not count:
             break
         done += count
@@ -74,8 +74,8 @@ def reencrypt(before: datetime, batch_size: int) -> None:
     done = 0
     while batch := rotation.keys_to_replace(cutoff, batch_size):
         for key in batch:
-            rotation.replace_data_key(key)
-            db.session.commit()  # one key at a time: an interruption loses nothing
+            with command_change():  # one key at a time: an interruption loses nothing
+                rotation.replace_data_key(key)
             done += 1
         click.echo(f"  replaced {done} data keys")
     click.echo(f"Done: {done} data keys replaced.")

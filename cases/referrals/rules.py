@@ -1,19 +1,28 @@
 """Reading a referral's answers and the rules a submission must meet (domain §2.3, §2.4, §2.9,
-§3.3): who may be referred, which criteria hold, how risk is scored. Pure reads, no changes."""
+§3.3): who may be referred, which criteria hold, how risk is scored; and whether a referral
+repeats an earlier one of its case (§2.10.1). Pure reads, no changes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from cases.models import Case
 from cases.models import CaseRole
 from cases.people.services import Identity
+from cases.queries import months_after
+from cases.queries import months_before
 from cases.referrals.models import Referral
 from panels.instruments.dash import dash_yes_count
+from panels.settings import PanelSettings
+from panels.types import spec_for
+from panels.types.common import WINDOW_OPENING_STATUSES
 from panels.types.common import Criterion
 from panels.types.common import FormSection
+from panels.types.common import PanelType
 from panels.types.common import RiskTool
 
 
@@ -195,3 +204,58 @@ def _consent_problems(answers: dict[str, Any]) -> list[str]:
 def latest_referral(case: Case) -> Referral | None:
     made = [r for r in case.referrals if r.referred_on is not None]
     return max(made, key=lambda r: (r.referred_on, r.id), default=None)
+
+
+# Repeats (domain §2.10.1) -----------------------------------------------------------------------
+#
+# A referral is a repeat when it falls within the panel's window (12 months by default) of the
+# case's *last* referral that was accepted: the window is anchored on the most recent such
+# referral and each repeat moves it on (E1). Rejected or returned referrals open no window.
+# Later than the window it is a new referral, with the history still shown (E5). Where the type's
+# repeat rule counts (Community MARAC), the referral is a repeat when, with it, the case has
+# `repeat_count` accepted referrals within the window.
+
+
+def flag_expires_on(last_referred_on: date, window_months: int) -> date:
+    """The last day a further referral counts as a repeat (inclusive, calendar months)."""
+    return months_after(last_referred_on, window_months)
+
+
+def within_window(previous: date, new: date, window_months: int) -> bool:
+    return previous <= new <= flag_expires_on(previous, window_months)
+
+
+@dataclass(frozen=True)
+class RepeatFinding:
+    """Whether a referral repeats an earlier one of its case, and which."""
+
+    repeat_of: Referral | None
+    flag_expires_on: date
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.repeat_of is not None
+
+
+def assess_repeat(
+    earlier: Sequence[Referral], referred_on: date, panel_type: PanelType, settings: PanelSettings
+) -> RepeatFinding:
+    """Judge a referral made on `referred_on` against its case's earlier referrals."""
+    opening = sorted(
+        (r for r in earlier if r.status in WINDOW_OPENING_STATUSES and r.referred_on is not None),
+        key=lambda r: (r.referred_on, r.id),
+    )
+    opening = [r for r in opening if r.referred_on is not None and r.referred_on <= referred_on]
+    expiry = flag_expires_on(referred_on, settings.repeat_window_months)
+    if not opening:
+        return RepeatFinding(None, expiry)
+    last = opening[-1]
+    assert last.referred_on is not None
+    if spec_for(panel_type).repeat_rule.counted:
+        start = months_before(referred_on, settings.repeat_window_months)
+        recent = [r for r in opening if r.referred_on is not None and r.referred_on >= start]
+        needed = settings.repeat_count - 1
+        return RepeatFinding(last if len(recent) >= needed else None, expiry)
+    if within_window(last.referred_on, referred_on, settings.repeat_window_months):
+        return RepeatFinding(last, expiry)
+    return RepeatFinding(None, expiry)

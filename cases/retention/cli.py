@@ -17,7 +17,7 @@ from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
-from app.errors import DomainError
+from app.unit_of_work import command_change
 from cases import queries
 from cases.models import Case
 from cases.models import RecordType
@@ -57,16 +57,13 @@ def show_rules() -> None:
 def set_period(panel_type: str, months: int, record_type: str, actor_email: str) -> None:
     """Set how many months a kind of record is kept after it ends."""
     actor = _auditor(actor_email)
-    try:
+    with command_change():
         rule = retention.set_retention_period(
             actor=actor,
             panel_type=PanelType(panel_type),
             record_type=RecordType(record_type),
             months=months,
         )
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"Retention is now {rule.description}.")
 
 
@@ -92,11 +89,8 @@ def review(today: datetime | None) -> None:
 def hold(reference: str, reason: str, actor_email: str) -> None:
     """Place a legal hold on a case: it will not be destroyed until the hold is lifted."""
     actor, case = _auditor(actor_email), _case(reference)
-    try:
+    with command_change():
         retention.place_legal_hold(case, actor=actor, reason=reason)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"{case.reference} is on legal hold.")
 
 
@@ -106,11 +100,8 @@ def hold(reference: str, reason: str, actor_email: str) -> None:
 def release(reference: str, actor_email: str) -> None:
     """Lift a legal hold."""
     actor, case = _auditor(actor_email), _case(reference)
-    try:
+    with command_change():
         retention.lift_legal_hold(case, actor=actor)
-    except DomainError as error:
-        raise click.ClickException(error.message) from None
-    db.session.commit()
     click.echo(f"The legal hold on {case.reference} has been lifted.")
 
 
@@ -128,8 +119,8 @@ def dispose(today: datetime | None, actor_email: str, yes: bool) -> None:
     if not yes:
         click.confirm(f"Destroy the content of {len(due)} cases for good?", abort=True)
     for item in due:
-        retention.dispose(item, actor=actor)
-        db.session.commit()  # one case at a time: an interruption leaves the rest as they were
+        with command_change():  # one case at a time: an interruption leaves the rest as they were
+            retention.dispose(item, actor=actor)
         click.echo(f"Destroyed {item.case.reference} under {item.rule.description}")
     click.echo(f"{len(due)} cases disposed of. Backups still hold their wrapped keys: see README.")
 

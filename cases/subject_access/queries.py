@@ -27,8 +27,8 @@ from cases.models import Case
 from cases.models import CaseNote
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.people.repeats import Suggestion
-from cases.people.repeats import suggest_among
+from cases.people.queries import Suggestion
+from cases.people.queries import suggest_among
 from cases.referrals.models import Referral
 from cases.subject_access.models import CLOSED_STATUSES
 from cases.subject_access.models import DisclosureDecision

@@ -58,7 +58,7 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
-from cases.people.repeats import suggest_people
+from cases.people.queries import suggest_people
 from cases.referrals import services as referrals
 from cases.restrictions.models import CaseRestriction
 from cases.sharing.models import ConsentStatus

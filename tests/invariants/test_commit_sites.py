@@ -1,5 +1,5 @@
-"""Commits happen in one place: the request's unit of work (app/unit_of_work.py), plus the CLI
-commands, which have no request and commit for themselves (issue 16, design.md §4.1).
+"""Commits happen in one place, app/unit_of_work.py: the request's unit of work, and
+`command_change` for CLI commands, which have no request (issue 16, design.md §4.1).
 
 Every `.commit` and `.rollback` in the application's code is found by reading its syntax tree,
 so a view or service that starts committing again fails here, named by file and line.
@@ -41,17 +41,15 @@ def _modules() -> list[Path]:
     return sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
 
 
-def test_only_the_unit_of_work_and_cli_commands_commit_or_roll_back() -> None:
+def test_only_the_unit_of_work_commits_or_rolls_back() -> None:
     found = []
     for path in _modules():
         name = path.relative_to(ROOT).as_posix()
-        if name == UNIT_OF_WORK or path.name == "cli.py":
+        if name == UNIT_OF_WORK:
             continue
         allowed = frozenset(ALLOWED_FUNCTIONS.get(name, ()))
         found += [f"{name}:{line}" for line in transaction_endings(path.read_text(), allowed)]
-    assert found == [], (
-        "only app/unit_of_work.py and CLI commands may commit or roll back:\n" + "\n".join(found)
-    )
+    assert found == [], "only app/unit_of_work.py may commit or roll back:\n" + "\n".join(found)
 
 
 def test_the_check_finds_commits_and_rollbacks_however_they_are_written() -> None:

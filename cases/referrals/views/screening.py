@@ -18,8 +18,8 @@ from app.database import uk_today
 from app.security import signed_in
 from app.unit_of_work import attempt
 from cases import policy
-from cases.people.repeats import Suggestion
-from cases.people.repeats import suggest_people
+from cases.people.queries import Suggestion
+from cases.people.queries import suggest_people
 from cases.referrals import services
 from cases.referrals.forms import DecisionForm
 from cases.referrals.models import Referral

@@ -24,14 +24,14 @@ from app.errors import DomainError
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
-from cases.people.repeats import MatchStrength
-from cases.people.repeats import assess_repeat
-from cases.people.repeats import suggest_people
-from cases.people.repeats import within_window
+from cases.people.queries import MatchStrength
+from cases.people.queries import suggest_people
 from cases.queries import months_after
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
 from cases.referrals.rules import answers_of
+from cases.referrals.rules import assess_repeat
+from cases.referrals.rules import within_window
 from cases.referrals.services import ReferralIncomplete
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import LawfulBasis

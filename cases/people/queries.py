@@ -1,17 +1,13 @@
-"""Repeat referrals and identity matching.
+"""Identity matching and the case a referral belongs to (domain §2.5, §3.7).
 
-The rules (domain §2.5, §2.10.1, §3.7):
 - A MARAC case is one victim with the same perpetrator(s); a referral naming the same victim and
   at least one of the same perpetrators belongs to that case (E2). A new perpetrator means a
   new case, even for the same victim (E52). Other panels keep one case per person at its centre.
-- A referral is a repeat when it falls within the panel's window (12 months by default) of the
-  case's *last* referral that was accepted: the window is anchored on the most recent such
-  referral and each repeat moves it on (E1). Rejected or returned referrals open no window.
-  Later than the window it is a new referral, with the history still shown (E5).
-- Community MARAC counts repeats locally: the referral is a repeat when, with it, the case has
-  `repeat_count` accepted referrals within the window.
 - Identity is only ever *suggested* from blind indexes (names, aliases, other dates of birth,
   looser family-name and first-name keys); a coordinator confirms every match (E49).
+
+Whether a referral is a repeat of its case's earlier ones is a rule of referrals
+(`cases.referrals.rules.assess_repeat`).
 """
 
 from __future__ import annotations
@@ -44,63 +40,8 @@ from cases.models import split_alias
 from cases.people.models import PersonSearchKey
 from cases.policy import Viewer
 from cases.queries import birth_dates_of
-from cases.queries import months_after
-from cases.queries import months_before
-from cases.referrals.models import Referral
 from panels.models import Panel
-from panels.settings import PanelSettings
-from panels.types import spec_for
-from panels.types.common import WINDOW_OPENING_STATUSES
-from panels.types.common import PanelType
 from panels.types.common import SameCase
-
-# Rules for the windows ------------------------------------------------------------------------
-
-
-def flag_expires_on(last_referred_on: date, window_months: int) -> date:
-    """The last day a further referral counts as a repeat (inclusive, calendar months)."""
-    return months_after(last_referred_on, window_months)
-
-
-def within_window(previous: date, new: date, window_months: int) -> bool:
-    return previous <= new <= flag_expires_on(previous, window_months)
-
-
-@dataclass(frozen=True)
-class RepeatFinding:
-    """Whether a referral repeats an earlier one of its case, and which."""
-
-    repeat_of: Referral | None
-    flag_expires_on: date
-
-    @property
-    def is_repeat(self) -> bool:
-        return self.repeat_of is not None
-
-
-def assess_repeat(
-    earlier: Sequence[Referral], referred_on: date, panel_type: PanelType, settings: PanelSettings
-) -> RepeatFinding:
-    """Judge a referral made on `referred_on` against its case's earlier referrals."""
-    opening = sorted(
-        (r for r in earlier if r.status in WINDOW_OPENING_STATUSES and r.referred_on is not None),
-        key=lambda r: (r.referred_on, r.id),
-    )
-    opening = [r for r in opening if r.referred_on is not None and r.referred_on <= referred_on]
-    expiry = flag_expires_on(referred_on, settings.repeat_window_months)
-    if not opening:
-        return RepeatFinding(None, expiry)
-    last = opening[-1]
-    assert last.referred_on is not None
-    if spec_for(panel_type).repeat_rule.counted:
-        start = months_before(referred_on, settings.repeat_window_months)
-        recent = [r for r in opening if r.referred_on is not None and r.referred_on >= start]
-        needed = settings.repeat_count - 1
-        return RepeatFinding(last if len(recent) >= needed else None, expiry)
-    if within_window(last.referred_on, referred_on, settings.repeat_window_months):
-        return RepeatFinding(last, expiry)
-    return RepeatFinding(None, expiry)
-
 
 # Which case a referral belongs to --------------------------------------------------------------
 
