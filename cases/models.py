@@ -67,16 +67,6 @@ class CaseRole(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class RecordType(StrEnum):
-    """Kinds of record a retention rule governs."""
-
-    CLOSED_CASE = "closed_case"
-
-    @property
-    def label(self) -> str:
-        return {"closed_case": "Closed case (people, notes, summary)"}[self.value]
-
-
 class Case(SealedRecord):
     """A panel's case: for MARAC the victim with the same perpetrator(s) (domain §2.5); for the
     other panels the person at its centre. Referrals belong to it; the latest one's state,

@@ -27,12 +27,9 @@ from app.routing import LARGEST_ID
 from cases import policy
 from cases.models import Case
 from cases.models import CasePerson
-from cases.models import CaseStatus
 from cases.models import Person
-from cases.models import RecordType
 from cases.models import split_alias
 from cases.people.models import PersonSearchKey
-from cases.retention.models import RetentionRule
 from panels.models import Panel
 from panels.types.common import ReferralStatus
 from panels.types.common import RiskLevel
@@ -320,18 +317,7 @@ def cases_of(people: Sequence[Person], user: User) -> Sequence[CasePerson]:
     ).all()
 
 
-# Retention ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueCase:
-    case: Case
-    rule: RetentionRule
-    due_on: date
-
-    @property
-    def held(self) -> bool:
-        return self.case.on_legal_hold
+# Calendar months (repeat windows, retention periods) -------------------------------
 
 
 def months_before(day: date, months: int) -> date:
@@ -343,34 +329,3 @@ def months_before(day: date, months: int) -> date:
 
 def months_after(day: date, months: int) -> date:
     return months_before(day, -months)
-
-
-def retention_rules() -> Sequence[RetentionRule]:
-    return db.session.scalars(
-        select(RetentionRule).order_by(RetentionRule.panel_type, RetentionRule.record_type)
-    ).all()
-
-
-def review(today: date) -> list[DueCase]:
-    """Closed cases whose retention has run out, oldest first; those on legal hold included
-    (and marked) so the reviewer sees what is being kept and why."""
-    due: list[DueCase] = []
-    closed_case_rules = db.session.scalars(
-        select(RetentionRule).where(RetentionRule.record_type == RecordType.CLOSED_CASE)
-    )
-    for rule in closed_case_rules:
-        cutoff = months_before(today, rule.months)
-        cases = db.session.scalars(
-            select(Case)
-            .join(Case.panel)
-            .where(
-                Panel.panel_type == rule.panel_type,
-                Case.status == CaseStatus.CLOSED,
-                Case.disposed_at.is_(None),
-                Case.closed_on <= cutoff,
-            )
-        )
-        for case in cases:
-            assert case.closed_on is not None
-            due.append(DueCase(case, rule, months_after(case.closed_on, rule.months)))
-    return sorted(due, key=lambda item: (item.due_on, item.case.id))

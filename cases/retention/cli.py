@@ -18,10 +18,11 @@ from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
 from app.unit_of_work import command_change
-from cases import queries
 from cases.models import Case
-from cases.models import RecordType
+from cases.queries import case_by_reference
+from cases.retention import queries
 from cases.retention import services as retention
+from cases.retention.models import RecordType
 from panels.types.common import PanelType
 
 retention_cli = AppGroup("retention", help="Retention review, legal holds and disposal.")
@@ -133,7 +134,7 @@ def _auditor(email: str) -> User:
 
 
 def _case(reference: str) -> Case:
-    case = queries.case_by_reference(reference)
+    case = case_by_reference(reference)
     if case is None:
         raise click.ClickException(f"No case {reference}.")
     return case

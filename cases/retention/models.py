@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
@@ -10,8 +11,17 @@ from sqlalchemy.orm import mapped_column
 
 from app.database import Base
 from app.database import utcnow
-from cases.models import RecordType
 from panels.types.common import PanelType
+
+
+class RecordType(StrEnum):
+    """Kinds of record a retention rule governs."""
+
+    CLOSED_CASE = "closed_case"
+
+    @property
+    def label(self) -> str:
+        return {"closed_case": "Closed case (people, notes, summary)"}[self.value]
 
 
 class RetentionRule(Base):

@@ -22,10 +22,10 @@ from cases.actions import services as actions
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import Person
-from cases.models import RecordType
 from cases.people.models import PersonSearchKey
-from cases.queries import DueCase
+from cases.retention.models import RecordType
 from cases.retention.models import RetentionRule
+from cases.retention.queries import DueCase
 from panels.types.common import PanelType
 
 DEFAULT_RETENTION_MONTHS = 72

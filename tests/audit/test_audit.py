@@ -48,15 +48,15 @@ from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.models import CaseRole
 from cases.models import CaseStatus
-from cases.models import RecordType
 from cases.people.services import Identity
-from cases.queries import DueCase
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
 from cases.restrictions import services as restrictions
 from cases.restrictions.models import CaseRestriction
 from cases.retention import services as retention
+from cases.retention.models import RecordType
 from cases.retention.models import RetentionRule
+from cases.retention.queries import DueCase
 from cases.sharing import services as sharing
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure

@@ -26,10 +26,10 @@ from cases import services
 from cases.models import Case
 from cases.models import CaseNote
 from cases.models import CaseRole
-from cases.models import RecordType
 from cases.people.services import Identity
-from cases.queries import DueCase
+from cases.retention.models import RecordType
 from cases.retention.models import RetentionRule
+from cases.retention.queries import DueCase
 from cases.retention.services import dispose
 from panels.models import Area
 from panels.models import Panel

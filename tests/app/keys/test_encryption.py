@@ -53,12 +53,13 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
-from cases.models import RecordType
 from cases.people.models import PersonSearchKey
 from cases.people.services import Identity
 from cases.queries import months_after
 from cases.queries import months_before
+from cases.retention import queries as retention_queries
 from cases.retention import services as retention
+from cases.retention.models import RecordType
 from panels.models import Area
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -577,8 +578,8 @@ def close_long_ago(case: Case) -> None:
     services.close_case(case, actor=None, closed_on=date(2020, 3, 2))
 
 
-def due(today: date = date(2026, 12, 1)) -> list[queries.DueCase]:
-    return queries.review(today)
+def due(today: date = date(2026, 12, 1)) -> list[retention_queries.DueCase]:
+    return retention_queries.review(today)
 
 
 def test_review_lists_exactly_the_closed_cases_past_their_period(app: Flask) -> None:

@@ -485,8 +485,8 @@ def test_destroying_a_cases_content_takes_its_actions_with_it(
 
 def destroy(app: Flask, world: World) -> None:
     """Close the case and destroy its content under a retention rule, as the CLI does."""
-    from cases.models import RecordType
-    from cases.queries import DueCase
+    from cases.retention.models import RecordType
+    from cases.retention.queries import DueCase
     from cases.retention.services import dispose
     from cases.retention.services import set_retention_period
 

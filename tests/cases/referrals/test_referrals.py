@@ -685,9 +685,9 @@ def test_two_saves_of_the_same_referral_cannot_both_win(pg_app: Flask) -> None:
 def test_disposal_destroys_the_content_of_the_cases_referrals(world: World) -> None:
     """R16: crypto-shredding a case takes its referrals' answers and assessments with it."""
     from app.keys.store import ContentDestroyed
-    from cases.models import RecordType
-    from cases.queries import DueCase
+    from cases.retention.models import RecordType
     from cases.retention.models import RetentionRule
+    from cases.retention.queries import DueCase
     from cases.retention.services import dispose
     from cases.services import close_case
 

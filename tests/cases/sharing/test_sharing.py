@@ -26,10 +26,10 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases import services as case_services
 from cases.models import Case
-from cases.queries import DueCase
 from cases.referrals.models import CaseTransfer
 from cases.retention import services as retention
 from cases.retention.models import RetentionRule
+from cases.retention.queries import DueCase
 from cases.sharing import services as sharing
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
