@@ -167,6 +167,15 @@ class SameCase(StrEnum):
     # Community MARAC, Channel, MACE, IOM: one case per person at the centre of it.
     SAME_PRIMARY_PERSON = "same_primary_person"
 
+    @property
+    def joins_case(self) -> str:
+        """The rule in words, for the coordinator confirming matches at screening."""
+        return {
+            "victim_and_perpetrator": "a referral about the same victim and perpetrator joins "
+            "their case",
+            "same_primary_person": "a referral about the same person joins their case",
+        }[self.value]
+
 
 class RepeatDefinition(StrEnum):
     """Which published definition of a MARAC repeat applied (domain §2.5, E4)."""
@@ -284,6 +293,13 @@ class PanelSpec:
     @property
     def label(self) -> str:
         return self.panel_type.label
+
+    @property
+    def label_with_article(self) -> str:
+        """"a MARAC", "an IOM": the label as a sentence uses it (every label is an initialism
+        or a name, read letter by letter or as written, so its first letter decides)."""
+        article = "an" if self.label[:1].upper() in "AEIOU" else "a"
+        return f"{article} {self.label}"
 
     def can_move(self, current: ReferralStatus, to: ReferralStatus) -> bool:
         return to in self.transitions.get(current, frozenset())

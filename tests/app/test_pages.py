@@ -85,3 +85,12 @@ def test_readme_lists_every_demo_account() -> None:
     for account in data.ACCOUNTS:
         assert account.email in readme
         assert account.totp_secret in readme
+
+
+def test_the_licence_pyproject_declares_is_shipped() -> None:
+    """Issue 25: pyproject.toml said MIT, but there was no LICENSE file to say what it grants."""
+    root = Path(__file__).resolve().parents[2]
+    assert 'license = "MIT"' in (root / "pyproject.toml").read_text()
+    licence = (root / "LICENSE").read_text()
+    assert licence.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in licence

@@ -880,3 +880,21 @@ def test_settings_are_stored_and_read_back_on_postgresql(pg_app: Flask) -> None:
         "case_review_threshold": [3, 2],
         "risk_items.personal_threat.weight": [5, 7],
     }
+
+
+@pytest.mark.parametrize(
+    ("panel_type", "heading"),
+    [
+        (PanelType.MARAC, "How a MARAC (high-risk domestic abuse) panel works"),
+        (PanelType.IOM, "How an IOM (integrated offender management) panel works"),
+        (PanelType.CHANNEL, "How a Channel (Prevent) panel works"),
+    ],
+)
+def test_the_panel_page_names_its_type_with_the_right_article(
+    app: Flask, admin_client: FlaskClient, panel_type: PanelType, heading: str
+) -> None:
+    """Issue 25: the IOM panel's page said "How a IOM… panel works"."""
+    panel_id = make_panel(app, make_area(app), name="Testborough panel", panel_type=panel_type)
+    page = admin_client.get(f"/admin/panels/{panel_id}")
+    assert page.status_code == 200
+    assert heading in page.text

@@ -25,14 +25,19 @@ from cases.models import Person
 from cases.referrals.models import Referral
 from panels import services as panel_services
 from panels.models import Meeting
+from panels.models import Panel
 from panels.models import PanelRole
+from panels.types.common import FormSection
 from panels.types.common import PanelType
 from panels.types.common import ReferralStatus
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
+from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import member
 from tests.referral_fixtures import panel
+from tests.referral_fixtures import submitted
+from tests.referral_fixtures import victim
 
 REP = "idva@test.example"
 COORDINATOR = "coordinator@test.example"
@@ -560,3 +565,72 @@ def test_withdrawing_someone_elses_referral_is_a_recorded_404(
             select(AuditEvent).where(AuditEvent.action == AuditAction.ACCESS_DENIED)
         ).all()
         assert str(referral_id) in {event.object_id for event in denied}
+
+
+def test_a_returned_referral_s_reason_ends_in_one_full_stop(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    """Issue 25: a reason typed with its own full stop read "…children.. Change what…"."""
+    rep, referral_id = sent_by_rep(app, sign_in, world.marac)
+    sign_in(client, COORDINATOR)
+    returned = post(
+        client,
+        f"/referrals/{referral_id}/screen",
+        {"decision": "return", "reason": "Add the children and their schools."},
+    )
+    assert returned.status_code == 302  # type: ignore[attr-defined]
+    tasks = text(rep.get(f"/referrals/{referral_id}"))
+    assert "returned this referral: Add the children and their schools. Change what" in tasks
+    assert ".." not in tasks
+
+
+@pytest.mark.parametrize(
+    ("panel_type", "rule", "not_shown"),
+    [
+        (
+            PanelType.MARAC,
+            "a referral about the same victim and perpetrator joins their case",
+            "about the same person joins",
+        ),
+        (
+            PanelType.COMMUNITY_MARAC,
+            "a referral about the same person joins their case",
+            "same victim and perpetrator",
+        ),
+    ],
+)
+def test_screening_explains_the_panel_type_s_own_rule_for_joining_a_case(
+    app: Flask,
+    client: FlaskClient,
+    world: World,
+    sign_in: SignIn,
+    panel_type: PanelType,
+    rule: str,
+    not_shown: str,
+) -> None:
+    """Issue 25: Community MARAC screening stated MARAC's rule (domain §2.5: other panels keep
+    one case per person at its centre)."""
+    panel_id = world.marac if panel_type is PanelType.MARAC else world.community
+    with app.test_request_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+        on = db.session.get(Panel, panel_id)
+        assert on is not None
+        if panel_type is PanelType.COMMUNITY_MARAC:
+            member(on, users[COORDINATOR], PanelRole.COORDINATOR)
+        answers = marac_answers(referred_on=date(2026, 11, 3))
+        answers[FormSection.REASONS] = {
+            "criteria": [on.spec.criteria[0].value],
+        }
+        if panel_type is PanelType.COMMUNITY_MARAC:
+            answers[FormSection.PEOPLE] = {"people": [victim()]}
+            answers[FormSection.RISK] = {
+                "tool": "asb_risk_matrix",
+                "items": [{"answer": "yes"}] * 3 + [{"answer": "no"}] * 5,
+            }
+        referral_id = submitted(users[REP], on, answers).id
+        db.session.commit()
+    sign_in(client, COORDINATOR)
+    page = client.get(f"/referrals/{referral_id}/screen")
+    assert page.status_code == 200
+    assert rule in text(page)
+    assert not_shown not in text(page)
