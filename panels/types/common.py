@@ -296,8 +296,8 @@ class PanelSpec:
 
     @property
     def label_with_article(self) -> str:
-        """"a MARAC", "an IOM": the label as a sentence uses it (every label is an initialism
-        or a name, read letter by letter or as written, so its first letter decides)."""
+        """The label with its article, as a sentence uses it: a MARAC, an IOM. Every label is
+        an initialism or a name, read letter by letter or as written: its first letter decides."""
         article = "an" if self.label[:1].upper() in "AEIOU" else "a"
         return f"{article} {self.label}"
 
