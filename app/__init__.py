@@ -153,14 +153,19 @@ def register_templates(app: Flask, settings: Settings) -> None:
     template_filters.register(app)
 
 
+# What a panel member works with: shown only to someone who sits on a panel (a manager, an
+# auditor or an administrator who does not could never find anything there).
+MEMBERS = "members"
+
 NAVIGATION = (
-    # text, endpoint, the path prefix it covers, the permission needed (None: everyone)
+    # text, endpoint, the path prefix it covers, who sees it (None: everyone; MEMBERS; or the
+    # permission needed)
     ("Home", "panels.home", None, None),
-    ("Cases", "cases.index", "/cases", None),
-    ("Referrals", "referrals.index", "/referrals", None),
-    ("Meetings", "meetings.index", "/meetings", None),
-    ("Actions", "actions.index", "/actions", None),
-    ("Case reviews", "asb.index", "/case-reviews", None),
+    ("Cases", "cases.index", "/cases", MEMBERS),
+    ("Referrals", "referrals.index", "/referrals", MEMBERS),
+    ("Meetings", "meetings.index", "/meetings", MEMBERS),
+    ("Actions", "actions.index", "/actions", MEMBERS),
+    ("Case reviews", "asb.index", "/case-reviews", MEMBERS),
     ("Admin", "accounts.index", "/admin", Permission.ADMIN_USERS_MANAGE),
     ("Audit trail", "audit.events", "/audit", Permission.AUDIT_LOG_READ),
     ("Your account", "auth.account", "/account", None),
@@ -172,8 +177,12 @@ def navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for text, endpoint, prefix, permission in NAVIGATION:
-        if permission is not None and not has_permission(current_user, permission):
+    # Registered by the panels blueprint: whether the user has any panel membership.
+    member = current_app.extensions.get("sits_on_a_panel", lambda user: True)(current_user)
+    for text, endpoint, prefix, audience in NAVIGATION:
+        if audience == MEMBERS and not member:
+            continue
+        if isinstance(audience, Permission) and not has_permission(current_user, audience):
             continue
         href = url_for(endpoint)
         active = request.path == href or bool(prefix and request.path.startswith(prefix))

@@ -10,7 +10,9 @@ from flask import Blueprint
 from flask import render_template
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.accounts.models import User
 from app.security import signed_in
 from panels import queries
 from panels.policy import Suspension
@@ -23,6 +25,18 @@ bp = Blueprint("panels", __name__)
 def _register_template_helpers(state: BlueprintSetupState) -> None:
     # The admin's user page lists the user's panels; app/accounts imports no feature to do it.
     state.app.add_template_global(queries.memberships_of, "panel_memberships_of")
+    state.app.extensions["sits_on_a_panel"] = sits_on_a_panel
+
+
+def sits_on_a_panel(user: User) -> bool:
+    """Whether the user has any panel membership, in force or suspended (for the navigation:
+    a suspended member still finds the notice saying why on the case list)."""
+    try:
+        access = panel_access(user)
+    except SQLAlchemyError:
+        # An error page drawn with the database down must still render.
+        return False
+    return bool(access.panels or access.suspended)
 
 
 @bp.route("/")
