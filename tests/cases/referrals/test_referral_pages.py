@@ -634,3 +634,16 @@ def test_screening_explains_the_panel_type_s_own_rule_for_joining_a_case(
     assert page.status_code == 200
     assert rule in text(page)
     assert not_shown not in text(page)
+
+
+def test_the_screening_page_shows_the_referral_before_the_decision(
+    app: Flask, client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    """Issue 25: a coordinator decides after reading, so the referral's content comes first."""
+    _, referral_id = sent_by_rep(app, sign_in, world.marac)
+    sign_in(client, COORDINATOR)
+    page = text(client.get(f"/referrals/{referral_id}/screen"))
+    content = page.index("The referral</h2>")
+    assert content < page.index("Talbothay")  # the victim's name, in the answers
+    assert page.index("Talbothay") < page.index("Who is this?")
+    assert page.index("Who is this?") < page.index("Your decision")
