@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint
@@ -33,6 +35,8 @@ from audit.services import MASKED
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
+# A key of app.extensions: object type -> a function naming objects of that type by id.
+OBJECT_LABELS = "audit_object_labels"
 LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
 CSV_HEADER = (
     "Sequence",
@@ -71,8 +75,31 @@ def events() -> str:
     older_than = searched_at if before is None else min(before, searched_at)
     page = queries.event_page(filters, before=older_than)
     return render_template(
-        "audit/events.html", form=form, page=page, before=before, change_lines=change_lines
+        "audit/events.html",
+        form=form,
+        page=page,
+        before=before,
+        change_lines=change_lines,
+        object_labels=object_labels(page.events),
     )
+
+
+def object_labels(events: Sequence[AuditEvent]) -> dict[tuple[str, str], str]:
+    """What each event's object is called where a feature can say ("Case MARAC-000037" for
+    "cases 37"). Features register a labeller per object type in
+    `app.extensions["audit_object_labels"]`: audit imports no feature. One call per type."""
+    labellers: dict[str, Callable[[list[str]], dict[str, str]]] = current_app.extensions.get(
+        OBJECT_LABELS, {}
+    )
+    wanted: dict[str, list[str]] = {}
+    for event in events:
+        if event.object_type in labellers and event.object_id:
+            wanted.setdefault(event.object_type, []).append(event.object_id)
+    return {
+        (object_type, object_id): label
+        for object_type, ids in wanted.items()
+        for object_id, label in labellers[object_type](ids).items()
+    }
 
 
 @bp.route("/export.csv")

@@ -30,6 +30,7 @@ from app.keys.sealed import TEXT
 from app.keys.sealed import Sealed
 from app.keys.sealed import SealedRecord
 from panels.models import Panel
+from panels.types.common import PanelSpec
 from panels.types.common import ReferralStatus
 from panels.types.common import RiskLevel
 
@@ -38,6 +39,11 @@ if TYPE_CHECKING:  # the features' models: relationships name them, and they imp
     from cases.people.models import PersonSearchKey
     from cases.referrals.models import CaseTransfer
     from cases.referrals.models import Referral
+
+
+def case_reference(spec: PanelSpec, case_id: int) -> str:
+    """How people name a case: its type's prefix and number, as MARAC-000042."""
+    return f"{spec.reference_prefix}-{case_id:06d}"
 
 
 def split_alias(alias: str) -> tuple[str, str]:
@@ -132,7 +138,7 @@ class Case(SealedRecord):
 
     @property
     def reference(self) -> str:
-        return f"{self.panel.spec.reference_prefix}-{self.id:06d}"
+        return case_reference(self.panel.spec, self.id)
 
     @property
     def on_legal_hold(self) -> bool:

@@ -28,9 +28,11 @@ from cases import policy
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import Person
+from cases.models import case_reference
 from cases.models import split_alias
 from cases.people.models import PersonSearchKey
 from panels.models import Panel
+from panels.types import spec_for
 from panels.types.common import ReferralStatus
 from panels.types.common import RiskLevel
 
@@ -251,6 +253,19 @@ def case_named_by(reference: str, load: Callable[[int], Case | None]) -> Case | 
     if case is None or case.panel.spec.reference_prefix != parsed[0]:
         return None
     return case
+
+
+def references_of(ids: Sequence[str]) -> dict[str, str]:
+    """Each case's reference by its id as text (for the audit trail's object column): ids
+    only, no content, so it needs no scope; ids that are no case are left out."""
+    numbers = {int(i) for i in ids if i.isdigit() and int(i) <= LARGEST_ID}
+    rows = db.session.execute(
+        select(Case.id, Panel.panel_type).join(Case.panel).where(Case.id.in_(numbers))
+    )
+    return {
+        str(case_id): f"Case {case_reference(spec_for(panel_type), case_id)}"
+        for case_id, panel_type in rows
+    }
 
 
 def case_by_reference(reference: str) -> Case | None:

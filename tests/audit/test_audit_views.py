@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from audit import queries
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
+from cases import services as case_services
+from panels.types.common import PanelType
+from tests import referral_fixtures
 from tests.conftest import PASSWORD
 from tests.conftest import Account
 from tests.conftest import Accounts
@@ -566,3 +570,28 @@ def test_filters_pages_and_export_on_postgresql(pg_app: Flask) -> None:
     export = client.get("/audit/export.csv?object_type=recovery_codes")
     rows = csv_rows(export.data)[1:]
     assert [int(row[0]) for row in rows] == sorted(created, reverse=True)
+
+
+def test_cases_are_named_by_their_reference(app: Flask, auditor_client: FlaskClient) -> None:
+    """Issue 25: an event about a case read "cases 37"; the auditor reads its reference. An id
+    that is no case (a refused guess) is shown as recorded."""
+    with app.test_request_context():
+        marac = referral_fixtures.panel("Thornbury")
+        community = referral_fixtures.panel(
+            "Thornbury", PanelType.COMMUNITY_MARAC, area_obj=marac.area
+        )
+        opened = [
+            case_services.open_case(actor=None, panel=on, opened_on=date(2026, 1, 6), summary=None)
+            for on in (marac, community)
+        ]
+        ids = [case.id for case in opened]
+        db.session.commit()
+    for case_id in [*ids, 999_999]:
+        record(app, AuditAction.CASE_VIEWED, object=("cases", case_id))
+
+    page = html.unescape(auditor_client.get("/audit/").text)
+
+    assert f"Case MARAC-{ids[0]:06d}" in page
+    assert f"Case CMARAC-{ids[1]:06d}" in page
+    assert "cases 999999" in page
+    assert f"cases {ids[0]}<" not in page
