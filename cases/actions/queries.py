@@ -28,6 +28,7 @@ from cases.queries import page_window
 from cases.referrals.models import Referral
 from cases.restrictions.models import CaseRestriction
 from panels.models import Meeting
+from panels.models import Panel
 from panels.models import PanelMembership
 from panels.policy import signed_in_force
 
@@ -57,10 +58,12 @@ class Whose(StrEnum):
     PANELS = "panels"  # every agency's, on the panels the viewer coordinates or chairs
 
 
-def owner_agencies(case: Case, day: date) -> list[Organisation]:
+def owner_agencies(case: Case, day: date, panel: Panel | None = None) -> list[Organisation]:
     """Agencies that may take on an action for the case, by name: those with active staff on
-    its panel whose signature of the panel's protocol is in force (R1), leaving out any the
-    case is restricted against (their staff could never see the action)."""
+    its panel (or on `panel`, one it may move to) whose signature of that panel's protocol is
+    in force (R1), leaving out any the case is restricted against (their staff could never see
+    the action)."""
+    panel = panel or case.panel
     restricted = select(CaseRestriction.organisation_id).where(
         CaseRestriction.case_id == case.id, CaseRestriction.lifted_at.is_(None)
     )
@@ -70,16 +73,28 @@ def owner_agencies(case: Case, day: date) -> list[Organisation]:
             .join(User, User.organisation_id == Organisation.id)
             .join(PanelMembership, PanelMembership.user_id == User.id)
             .where(
-                PanelMembership.panel_id == case.panel_id,
+                PanelMembership.panel_id == panel.id,
                 User.active.is_(True),
                 Organisation.active.is_(True),
-                Organisation.id.in_(signed_in_force(case.panel, day)),
+                Organisation.id.in_(signed_in_force(panel, day)),
                 Organisation.id.not_in(restricted),
             )
             .distinct()
             .order_by(Organisation.name)
         ).all()
     )
+
+
+def left_behind_by_transfer(case: Case, to_panel: Panel, day: date) -> list[CaseAction]:
+    """The case's open actions a transfer to `to_panel` would close: their agencies could not
+    own an action there (`owner_agencies`), so nobody on the receiving panel could report
+    on them (R19)."""
+    staying = {agency.id for agency in owner_agencies(case, day, to_panel)}
+    return [
+        action
+        for action in sorted(case.actions, key=lambda a: (a.due_on, a.id))
+        if action.status.outstanding and action.owner_agency_id not in staying
+    ]
 
 
 def meetings_of(case: Case, day: date) -> list[Meeting]:

@@ -19,6 +19,7 @@ from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
 from app.errors import DomainError
+from app.template_filters import uk_date
 from audit import AuditAction
 from cases.actions import queries as action_queries
 from cases.actions.models import ActionStatus
@@ -112,6 +113,11 @@ def report_progress(
     if not text:
         raise DomainError("Enter what has been done", field="text")
     _within(text, REPORT_MAX_LENGTH, "The report", "text")
+    return _close(action, actor=actor, status=status, text=text)
+
+
+def _close(action: CaseAction, *, actor: User, status: ActionStatus, text: str) -> ActionUpdate:
+    """Add a report moving the action to `status`, with its one audit event."""
     before = action.status
     update = ActionUpdate(
         action=action,
@@ -137,13 +143,28 @@ def report_progress(
     return update
 
 
-def follow_transfer(case: Case) -> None:
+def follow_transfer(case: Case, *, actor: User, from_panel_name: str, transferred_on: date) -> None:
     """A transferred case's actions move to its new panel with it (they travel with the
     case, R19), so the receiving panel's coordinators see them and the sending panel's
-    agencies no longer do."""
+    agencies no longer do. Call it once the case is on its new panel.
+
+    An open action whose agency does not sit on the receiving panel could never be reported
+    on there, so the transfer closes it as no longer possible, saying why; the receiving
+    panel agrees its own actions with its own agencies. Its history stays with the case."""
     db.session.execute(
         update(CaseAction).where(CaseAction.case_id == case.id).values(panel_id=case.panel_id)
     )
+    for action in action_queries.left_behind_by_transfer(case, case.panel, transferred_on):
+        _close(
+            action,
+            actor=actor,
+            status=ActionStatus.NO_LONGER_POSSIBLE,
+            text=(
+                f"Closed when the case was transferred from {from_panel_name} to "
+                f"{case.panel.name} on {uk_date(transferred_on)}: "
+                f"{action.owner_agency.name} does not sit on {case.panel.name}."
+            ),
+        )
 
 
 def destroy_with_case(case: Case) -> None:

@@ -73,6 +73,8 @@ class Referral(SealedRecord):
     rules_version: Mapped[str | None] = mapped_column(String(20))
     flag_expires_on: Mapped[date | None]
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
+    # A receiving panel's referral made by a transfer (R19) names the sending panel's referral.
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
 
     # Bumped on every change: two people saving the same referral at once cannot both win.
     version: Mapped[int] = mapped_column(default=1)
@@ -86,12 +88,24 @@ class Referral(SealedRecord):
     referrer: Mapped[User] = relationship(foreign_keys=[referrer_id])
     referring_agency: Mapped[Organisation] = relationship()
     meeting: Mapped[Meeting | None] = relationship()
-    repeat_of: Mapped[Referral | None] = relationship(remote_side=[id])
+    repeat_of: Mapped[Referral | None] = relationship(remote_side=[id], foreign_keys=[repeat_of_id])
+    transferred_from: Mapped[Referral | None] = relationship(
+        remote_side=[id], foreign_keys=[transferred_from_id]
+    )
     assessments: Mapped[list[RiskAssessment]] = relationship(back_populates="referral")
 
     @property
     def reference(self) -> str:
         return f"REF-{self.id:06d}"
+
+    @property
+    def window_opened_on(self) -> date | None:
+        """The date this referral's repeat window runs from: its referral date (E1), or for a
+        referral made by a transfer, the date of the referral it came from. Moving area is
+        not a new disclosure, so a transfer neither opens nor extends a window (E9)."""
+        if self.transferred_from is not None:
+            return self.transferred_from.window_opened_on
+        return self.referred_on
 
 
 class RiskAssessment(SealedRecord):

@@ -240,22 +240,27 @@ class RepeatFinding:
 def assess_repeat(
     earlier: Sequence[Referral], referred_on: date, panel_type: PanelType, settings: PanelSettings
 ) -> RepeatFinding:
-    """Judge a referral made on `referred_on` against its case's earlier referrals."""
-    opening = sorted(
-        (r for r in earlier if r.status in WINDOW_OPENING_STATUSES and r.referred_on is not None),
-        key=lambda r: (r.referred_on, r.id),
+    """Judge a referral made on `referred_on` against its case's earlier referrals. Each
+    earlier referral's window runs from `window_opened_on` (E1; a transfer's from the
+    referral it came from, E9)."""
+    opened = sorted(
+        (
+            (r.window_opened_on, r)
+            for r in earlier
+            if r.status in WINDOW_OPENING_STATUSES and r.window_opened_on is not None
+        ),
+        key=lambda pair: (pair[0], pair[1].id),
     )
-    opening = [r for r in opening if r.referred_on is not None and r.referred_on <= referred_on]
+    opened = [(day, r) for day, r in opened if day <= referred_on]
     expiry = flag_expires_on(referred_on, settings.repeat_window_months)
-    if not opening:
+    if not opened:
         return RepeatFinding(None, expiry)
-    last = opening[-1]
-    assert last.referred_on is not None
+    last_opened_on, last = opened[-1]
     if spec_for(panel_type).repeat_rule.counted:
         start = months_before(referred_on, settings.repeat_window_months)
-        recent = [r for r in opening if r.referred_on is not None and r.referred_on >= start]
+        recent = [r for day, r in opened if day >= start]
         needed = settings.repeat_count - 1
         return RepeatFinding(last if len(recent) >= needed else None, expiry)
-    if within_window(last.referred_on, referred_on, settings.repeat_window_months):
+    if within_window(last_opened_on, referred_on, settings.repeat_window_months):
         return RepeatFinding(last, expiry)
     return RepeatFinding(None, expiry)

@@ -67,6 +67,7 @@ from panels.types.common import RiskTool
 
 REASON_MAX_LENGTH = 2_000
 EDITABLE = frozenset({ReferralStatus.DRAFT, ReferralStatus.RETURNED})
+ACCEPTED_STATUSES = WINDOW_OPENING_STATUSES | {ReferralStatus.TRANSFERRED_OUT}
 
 
 class ReferralIncomplete(DomainError):
@@ -433,7 +434,7 @@ def transfer_case(
         without_agreement_reason=without_agreement_reason,
     )
     latest.status = ReferralStatus.TRANSFERRED_OUT
-    incoming = _incoming_referral(case, latest, to_panel, actor)
+    incoming = _incoming_referral(case, latest, to_panel, transferred_on, actor)
     transfer = _transfer_record(case, from_panel, to_panel, transferred_on, actor, reason)
     db.session.add_all([incoming, transfer])
     db.session.flush()
@@ -450,7 +451,7 @@ def transfer_case(
         without_agreement_reason=without_agreement_reason,
         transfer=transfer,
     )
-    _move_case(case, to_panel)
+    _move_case(case, to_panel, actor=actor, from_panel=from_panel, transferred_on=transferred_on)
     audit.record(
         actor=actor,
         action=AuditAction.CASE_TRANSFERRED,
@@ -484,8 +485,12 @@ def _transferable_referral(case: Case, to_panel: Panel, transferred_on: date) ->
     return latest
 
 
-def _incoming_referral(case: Case, latest: Referral, to_panel: Panel, actor: User) -> Referral:
-    """The receiving panel's accepted referral: a copy of the case's latest one."""
+def _incoming_referral(
+    case: Case, latest: Referral, to_panel: Panel, transferred_on: date, actor: User
+) -> Referral:
+    """The receiving panel's accepted referral: a copy of the case's latest one, referred on
+    the day of the transfer. Its repeat window stays the one the latest referral opened
+    (`Referral.window_opened_on`, E1, E9)."""
     incoming = Referral(
         data_key=key_store().new_key(KeyPurpose.CASE),
         panel=to_panel,
@@ -495,8 +500,8 @@ def _incoming_referral(case: Case, latest: Referral, to_panel: Panel, actor: Use
         # coordinator's agency, which gains no standing on the receiving panel (R7).
         referring_agency_id=latest.referring_agency_id,
         status=ReferralStatus.ACCEPTED,
-        # The repeat window stays anchored on the last referral, not on the transfer (E1, E9).
-        referred_on=latest.referred_on,
+        referred_on=transferred_on,
+        transferred_from=latest,
         submitted_at=utcnow(),
         criteria=latest.criteria,
         risk_tool=latest.risk_tool,
@@ -527,11 +532,15 @@ def _transfer_record(
     )
 
 
-def _move_case(case: Case, to_panel: Panel) -> None:
-    """The case moves to the receiving panel, and its open actions and list columns follow."""
+def _move_case(
+    case: Case, to_panel: Panel, *, actor: User, from_panel: Panel, transferred_on: date
+) -> None:
+    """The case moves to the receiving panel, and its actions and list columns follow."""
     case.panel = to_panel
     db.session.flush()
-    actions.follow_transfer(case)
+    actions.follow_transfer(
+        case, actor=actor, from_panel_name=from_panel.name, transferred_on=transferred_on
+    )
     _refresh_case(case)
     db.session.flush()
 
@@ -544,10 +553,12 @@ def _refresh_case(case: Case) -> None:
     latest = latest_referral(case)
     opening = [r for r in case.referrals if r.status in WINDOW_OPENING_STATUSES]
     last_opening = max(opening, key=lambda r: (r.referred_on, r.id), default=None)
+    # Every referral a panel accepted, one since sent on by a transfer included (R19).
+    accepted = [r for r in case.referrals if r.status in ACCEPTED_STATUSES]
     case.stage = latest.status if latest else None
     case.risk_level = latest.risk_level if latest else None
     case.is_repeat = bool(latest and latest.is_repeat)
-    case.referral_count = len(opening)
+    case.referral_count = len(accepted)
     case.last_referred_on = latest.referred_on if latest else None
     case.flag_expires_on = last_opening.flag_expires_on if last_opening else None
     listed = [

@@ -10,9 +10,11 @@ from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.database import uk_today
 from app.security import signed_in
 from app.unit_of_work import attempt
 from cases import policy
+from cases.actions import queries as action_queries
 from cases.referrals import queries
 from cases.referrals import services
 from cases.referrals.forms import TransferForm
@@ -50,6 +52,15 @@ def transfer(case_id: int) -> str | Response:
         if done:
             flash(f"Case {case.reference} has been transferred to {to_panel.name}", "success")
             return redirect(url_for("cases.index"))
+    today = uk_today()
+    left_behind = {
+        target: action_queries.left_behind_by_transfer(case, target, today) for target in targets
+    }
     return render_template(
-        "referrals/transfer.html", case=case, form=form, targets=targets, originators=originators
+        "referrals/transfer.html",
+        case=case,
+        form=form,
+        targets=targets,
+        originators=originators,
+        left_behind={target: actions for target, actions in left_behind.items() if actions},
     )

@@ -652,21 +652,26 @@ def test_the_case_timeline_shows_actions_agreed_and_reported_on_in_order(
     assert page.index("Case opened") < agreed_at
 
 
-def test_r19_a_transferred_cases_actions_move_with_it_to_the_receiving_panel(
-    app: Flask, world: World, clients: dict[str, FlaskClient], accounts: Accounts, sign_in: SignIn
-) -> None:
-    """The receiving panel's coordinator sees and reports on them; the sending panel's
-    agencies no longer see them, since the case is no longer theirs."""
+def _transfer_to_brindle(
+    app: Flask, world: World, accounts: Accounts, *, housing_on_brindle: bool
+) -> int:
+    """Transfer the world's case to Brindle's MARAC, on which Ashcombe Homes (the housing
+    agency owning the actions) sits only if `housing_on_brindle`; returns Brindle's panel id."""
     from cases.sharing.models import ConsentStatus
     from cases.sharing.models import LawfulBasis
 
-    action_id = agreed(clients[COORDINATOR], world)
     accounts.user("away@test.example", organisation="Brindle Community Safety", name="Away Co")
+    if housing_on_brindle:
+        accounts.user("brindle-homes@test.example", organisation="Ashcombe Homes", name="Bo Homes")
     with app.test_request_context():
         away = panel("Brindle")
-        away_coordinator = db.session.scalar(select(User).where(User.email == "away@test.example"))
-        assert away_coordinator is not None
-        member(away, away_coordinator, PanelRole.COORDINATOR)
+        for email, role in (
+            ("away@test.example", PanelRole.COORDINATOR),
+            ("brindle-homes@test.example", PanelRole.REPRESENTATIVE),
+        ):
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is not None:
+                member(away, user, role)
         case = db.session.get_one(Case, world.case)
         coordinator = db.session.scalar(select(User).where(User.email == COORDINATOR))
         assert coordinator is not None
@@ -681,14 +686,71 @@ def test_r19_a_transferred_cases_actions_move_with_it_to_the_receiving_panel(
             without_agreement_reason="Urgent: agencies informed by phone",
         )
         db.session.commit()
-        away_id = away.id
+        return away.id
+
+
+def test_r19_a_transferred_cases_actions_move_with_it_to_the_receiving_panel(
+    app: Flask, world: World, clients: dict[str, FlaskClient], accounts: Accounts, sign_in: SignIn
+) -> None:
+    """The receiving panel's coordinator sees and reports on them; the sending panel's
+    agencies no longer see them, since the case is no longer theirs."""
+    action_id = agreed(clients[COORDINATOR], world)
+    away_id = _transfer_to_brindle(app, world, accounts, housing_on_brindle=True)
     (action,), _ = stored(app)
-    assert action.panel_id == away_id
+    assert (action.panel_id, action.status) == (away_id, ActionStatus.OPEN)
     receiving = sign_in(app.test_client(), "away@test.example")
     assert receiving.get(action_url(world, action_id)).status_code == 200
     assert DESCRIPTION in text(receiving.get("/actions?whose=panels"))
     assert clients[HOUSING].get(action_url(world, action_id)).status_code == 404
     assert DESCRIPTION not in text(clients[HOUSING].get("/actions"))
+
+
+def test_r19_issue_25_a_transfer_closes_open_actions_of_agencies_not_on_the_receiving_panel(
+    app: Flask, world: World, clients: dict[str, FlaskClient], accounts: Accounts, sign_in: SignIn
+) -> None:
+    """Nobody on the receiving panel could report on them, so they do not sit there open and
+    overdue for ever: the transfer closes them as no longer possible and says why, and they
+    stay in the case's history. A closed action stays as it was."""
+    open_id = agreed(clients[COORDINATOR], world)
+    done_id = agreed(clients[COORDINATOR], world, description="Share the tenancy history")
+    report(clients[HOUSING], world, done_id, "completed", "Shared at the meeting")
+    _transfer_to_brindle(app, world, accounts, housing_on_brindle=False)
+
+    (moved, done), _ = stored(app)
+    assert (moved.id, moved.status) == (open_id, ActionStatus.NO_LONGER_POSSIBLE)
+    assert (done.id, done.status) == (done_id, ActionStatus.COMPLETED)
+    receiving = sign_in(app.test_client(), "away@test.example")
+    page = text(receiving.get(action_url(world, open_id)))
+    assert "Not possible: circumstances changed" in page
+    assert "Ashcombe Homes does not sit on Brindle marac" in page
+    assert DESCRIPTION not in text(receiving.get("/actions?whose=panels"))
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.ACTION_PROGRESS_REPORTED)
+        ).all()
+        changes = [json.loads(e.changes or "") for e in events]
+    closed = [c for c in changes if c["action_id"] == [None, open_id]]
+    assert closed == [{"action_id": [None, open_id], "status": ["open", "no_longer_possible"]}]
+
+
+def test_r19_issue_25_the_transfer_page_names_the_actions_a_transfer_would_close(
+    app: Flask, world: World, clients: dict[str, FlaskClient], accounts: Accounts
+) -> None:
+    """Before deciding, the coordinator sees which open actions each receiving panel would
+    close; an action whose agency sits there too is not among them."""
+    agreed(clients[COORDINATOR], world)
+    agreed(clients[COORDINATOR], world, owner_email=HEALTH, description="Share the GP record")
+    accounts.user("brindle-health@test.example", organisation="Thornbury Health", name="Bea")
+    with app.test_request_context():
+        away = panel("Brindle")
+        user = db.session.scalar(select(User).where(User.email == "brindle-health@test.example"))
+        assert user is not None
+        member(away, user, PanelRole.REPRESENTATIVE)
+        db.session.commit()
+    page = text(clients[COORDINATOR].get(f"/cases/{world.case}/transfer"))
+    closing = page.split("If the case goes to Brindle marac", 1)[1].split("</ul>", 1)[0]
+    assert f"Ashcombe Homes: {DESCRIPTION}" in closing
+    assert "Share the GP record" not in closing
 
 
 def test_r7_agencies_that_took_on_or_reported_on_actions_must_agree_to_a_transfer(

@@ -627,6 +627,7 @@ class _Referral:
 
     def __init__(self, ident: int, on: date, status: ReferralStatus) -> None:
         self.id, self.referred_on, self.status = ident, on, status
+        self.window_opened_on = on  # not made by a transfer
 
 
 @given(
@@ -732,10 +733,41 @@ def test_e1_e9_a_transfer_keeps_the_window_anchored_on_the_last_referral(world: 
         **onward(world),
     )
     incoming = case.referrals[-1]
-    assert incoming.referred_on == first.referred_on
+    assert incoming.transferred_from is first
     assert case.flag_expires_on == date(2026, 1, 10)
     finding = assess_repeat(case.referrals, date(2027, 6, 1), PanelType.MARAC, PanelSettings())
     assert not finding.is_repeat
+
+
+def test_e1_e9_issue_25_a_transfers_referral_is_dated_the_transfer_but_opens_no_new_window(
+    world: World,
+) -> None:
+    """The receiving panel's referral is dated the day of the transfer, as its list and the
+    case page show; the repeat window stays the one the last referral opened (E1, E9)."""
+    first, case = first_case(world, date(2025, 1, 10))
+    referrals.transfer_case(
+        case,
+        actor=world.coordinator,
+        to_panel=world.other_area_marac,
+        transferred_on=date(2025, 3, 3),
+        reason="Moved",
+        **onward(world),
+    )
+    incoming = case.referrals[-1]
+    assert (incoming.referred_on, incoming.window_opened_on) == (
+        date(2025, 3, 3),
+        date(2025, 1, 10),
+    )
+    assert (case.referral_count, case.last_referred_on, case.flag_expires_on) == (
+        2,
+        date(2025, 3, 3),
+        date(2026, 1, 10),
+    )
+    within = assess_repeat(case.referrals, date(2026, 1, 10), PanelType.MARAC, PanelSettings())
+    assert within.repeat_of is incoming
+    # Within 12 months of the transfer but not of the last referral: a new referral.
+    after = assess_repeat(case.referrals, date(2026, 1, 11), PanelType.MARAC, PanelSettings())
+    assert not after.is_repeat
 
 
 def test_r14_the_safe_contact_answers_reach_the_victims_record(world: World) -> None:
