@@ -21,6 +21,7 @@ from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
+from app.errors import NotFoundRefusal
 from app.template_filters import uk_date
 from panels.models import IspAgreement
 from panels.models import IspSignatory
@@ -201,6 +202,22 @@ def signed_in_force(panel: Panel, day: date) -> frozenset[int]:
         for signatory in agreement.signatories
         if signature_problem(agreement, signatory, day) is None
     )
+
+
+def member_panel_or_404(user: User, panel_id: int) -> Panel:
+    """The panel, for its page, if the user sits on it today in any role.
+
+    Every member whose membership is in force may read it: coordinators and chairs run the
+    panel, and representatives need to know the protocol their agency shares under, who else
+    is at the table and the settings that decide what they see (domain §8 R1, R5). A member
+    whose organisation's signature is not in force, and anyone not on the panel (an
+    administrator included: theirs is the admin page), gets the recorded 404 of a panel that
+    does not exist.
+    """
+    panel = db.session.get(Panel, panel_id) if panel_access(user).sits_on(panel_id) else None
+    if panel is None:
+        raise NotFoundRefusal(user, ("panels", panel_id))
+    return panel
 
 
 def organisation_may_join(panel: Panel, organisation_id: int, day: date) -> str | None:

@@ -99,6 +99,33 @@ def agreements_of(panel: Panel) -> Sequence[IspAgreement]:
     )
 
 
+@dataclass(frozen=True)
+class IspRegister:
+    """A panel's ISP register as it stands on one day, for the admin's register page and the
+    members' panel page: every version, newest first, with its signatures."""
+
+    agreements: Sequence[IspAgreement]
+    day: date
+
+    @property
+    def in_force(self) -> IspAgreement | None:
+        """The latest version that has started (the one `policy.agreements_in_force` finds)."""
+        return next((a for a in self.agreements if a.in_force_from <= self.day), None)
+
+    def version_state(self, agreement: IspAgreement) -> str:
+        in_force = self.in_force
+        if in_force is not None and agreement.id == in_force.id:
+            return "In force"
+        return "Not yet in force" if agreement.in_force_from > self.day else "Replaced"
+
+    def status(self, signatory: IspSignatory) -> SignatureStatus:
+        return signature_status(signatory, self.day)
+
+
+def isp_register(panel: Panel, day: date) -> IspRegister:
+    return IspRegister(agreements_of(panel), day)
+
+
 def agreement_of(panel: Panel, agreement_id: int) -> IspAgreement | None:
     """One version of the panel's ISP, or None if it is missing or another panel's."""
     return db.session.scalar(

@@ -1,6 +1,6 @@
-"""The panels blueprint: the signed-in home page, and the admin pages by job: panels,
-memberships and local settings (`admin`), the information sharing protocol register
-(`isp`)."""
+"""The panels blueprint: the signed-in home page, each panel's read-only page for its members
+(`member`), and the admin pages by job: panels, memberships and local settings (`admin`), the
+information sharing protocol register (`isp`)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,12 @@ def sits_on_a_panel(user: User) -> bool:
 @bp.route("/")
 @signed_in
 def home() -> str:
-    """The signed-in home page: the user's panels."""
-    return render_template("panels/home.html", memberships=queries.memberships_of(current_user))
+    """The signed-in home page: the user's panels, each in force linking to its page."""
+    return render_template(
+        "panels/home.html",
+        memberships=queries.memberships_of(current_user),
+        in_force=panel_access(current_user).panels,
+    )
 
 
 # "Says why" (domain §8 R1) --------------------------------------------------------------------
@@ -65,3 +69,4 @@ def suspended_memberships() -> dict[str, Any]:
 # The job modules register their routes on `bp` when imported.
 from panels.views import admin  # noqa: E402, F401
 from panels.views import isp  # noqa: E402, F401
+from panels.views import member  # noqa: E402, F401

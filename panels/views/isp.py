@@ -25,9 +25,7 @@ from app.unit_of_work import attempt
 from panels import forms
 from panels import isp
 from panels import queries
-from panels.models import IspAgreement
 from panels.models import Panel
-from panels.policy import agreements_in_force
 from panels.views import bp
 
 
@@ -37,20 +35,13 @@ def isp_register(panel_id: int) -> str:
     """The panel's information sharing protocol: each version and who has signed it."""
     panel = db.get_or_404(Panel, panel_id)
     today = uk_today()
-    in_force = agreements_in_force([panel.id], today).get(panel.id)
-
-    def version_state(agreement: IspAgreement) -> str:
-        if in_force is not None and agreement.id == in_force.id:
-            return "In force"
-        return "Not yet in force" if agreement.in_force_from > today else "Replaced"
-
+    register = queries.isp_register(panel, today)
     return render_template(
         "panels/isp_register.html",
         panel=panel,
-        agreements=queries.agreements_of(panel),
-        version_state=version_state,
+        register=register,
+        isp_in_force=register.in_force,
         without_access=queries.members_without_access(panel, today),
-        status=lambda signatory: queries.signature_status(signatory, today),
     )
 
 

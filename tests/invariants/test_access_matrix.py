@@ -99,6 +99,7 @@ MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
 CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
+PANEL_MEMBER = "panel:member"
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -125,6 +126,7 @@ ROUTES: dict[str, str] = {
     "asb.advance": APPLICATION_VIEW,
     "actions.new": CASE_PLAN,
     "actions.show": ACTION_REPORT,
+    "panels.show": PANEL_MEMBER,
 }
 # Routes whose id names no panel data (admin and auditor objects): the permission decides.
 PERMISSION_ONLY = {
@@ -196,6 +198,7 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("actions.new", "POST"): PAGE,
     ("actions.show", "GET"): PAGE,
     ("actions.show", "POST"): PAGE,
+    ("panels.show", "GET"): PAGE,
 }
 # Where an object's state changes the answer: (endpoint, method, object) -> what it answers.
 SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
@@ -312,6 +315,7 @@ CASES = {
     "away": CaseFacts("away"),
 }
 MEETINGS = {"m1": "home", "m2": "home", "away_meeting": "away"}
+PANELS = ("home", "cmarac", "channel", "away")
 # Actions: (the case it belongs to, the agency that owns it). "mismatched" names the listed
 # case's action under another case's id, which must find nothing.
 ACTIONS = {
@@ -377,6 +381,11 @@ class Expect:
         if role is None:
             return False
         return member.organisation == owner or role in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+
+    @classmethod
+    def reads_panel(cls, member: Member, panel: str) -> bool:
+        """The panel's own page: every member in force, whatever their role."""
+        return cls.role(member, panel) is not None
 
     @classmethod
     def sees_meeting(cls, member: Member, meeting: str) -> bool:
@@ -706,6 +715,8 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield "grant", member is MEMBERS["youth_rep"]
     elif kind == GRANT_REVIEW:
         yield "grant", Expect.coordinates_case(member, "unlisted")
+    elif kind == PANEL_MEMBER:
+        yield from ((name, Expect.reads_panel(member, name)) for name in PANELS)
 
 
 def _referral_names() -> list[str]:
@@ -768,6 +779,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"meeting_id": world.meetings[name]}
     if kind.startswith("grant:"):
         return {"grant_id": world.grant}
+    if kind.startswith("panel:"):
+        return {"panel_id": world.panels[name]}
     return {"application_id": world.application}
 
 
