@@ -100,6 +100,7 @@ class AuditAction(StrEnum):
     SHARING_DECISION_RECORDED = "sharing:decision_recorded"
     SHARING_LOG_VIEWED = "sharing:log_viewed"
 
+    SUBJECT_ACCESS_BUNDLE_APPROVED = "subject_access:bundle_approved"
     SUBJECT_ACCESS_BUNDLE_VIEWED = "subject_access:bundle_viewed"
     SUBJECT_ACCESS_CLOCK_PAUSED = "subject_access:clock_paused"
     SUBJECT_ACCESS_CLOCK_RESUMED = "subject_access:clock_resumed"

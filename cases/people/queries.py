@@ -110,16 +110,20 @@ def suggest_among(
     aliases: Sequence[str] = (),
     *,
     viewer: Viewer | None = None,
+    family_name_needed: bool = False,
 ) -> list[Suggestion]:
     """Like `suggest_people`, among the people in the panel's live cases, or everyone when the
-    panel is None (the auditor's search for a subject access request spans every panel)."""
+    panel is None (the auditor's search for a subject access request spans every panel).
+    With `family_name_needed`, a first name and date of birth alone suggest nobody: the
+    family name must match too (a first name spelled differently still does)."""
     names = [(given_names, family_name), *(split_alias(a) for a in aliases if a.strip())]
     wanted: dict[IndexKind, set[str]] = {kind: set() for kind in _MATCH_KINDS}
     for born in births:
         for given, family in names:
             wanted[IndexKind.NAME_AND_BIRTH_DATE].add(name_and_birth_date(given, family, born))
             wanted[IndexKind.FAMILY_AND_BIRTH_DATE].add(family_and_birth_date(family, born))
-            wanted[IndexKind.GIVEN_AND_BIRTH_DATE].add(given_and_birth_date(given, born))
+            if not family_name_needed:
+                wanted[IndexKind.GIVEN_AND_BIRTH_DATE].add(given_and_birth_date(given, born))
     index = indexer()
     indexes = [(kind, index(kind, value)) for kind, values in wanted.items() for value in values]
     if not indexes:

@@ -114,6 +114,12 @@ class SubjectsForm(FlaskForm):
             raise ValidationError("Select the records that are about the requester")
 
 
+class ApproveForm(FlaskForm):
+    """A second auditor's approval of the confirmed records; nothing to fill in."""
+
+    submit = SubmitField("Approve these records", widget=GovSubmitInput())
+
+
 class PauseForm(FlaskForm):
     on = _on("Date the clock was paused")
     submit = SubmitField("Pause the clock", widget=GovSubmitInput())

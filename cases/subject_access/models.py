@@ -90,6 +90,9 @@ class SubjectAccessRequest(SealedRecord):
     closed_on: Mapped[date | None]
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A second person's approval of the confirmed records: the bundle opens only after it.
+    bundle_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    bundle_approved_at: Mapped[datetime | None]
 
     requester_name = Sealed(TEXT)
     requester_contact = Sealed(TEXT)
@@ -101,7 +104,10 @@ class SubjectAccessRequest(SealedRecord):
     extension_reason = Sealed(TEXT)
     refusal_reason = Sealed(TEXT)
 
-    recorded_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    recorded_by: Mapped[User] = relationship(
+        foreign_keys=[recorded_by_id], lazy="joined", innerjoin=True
+    )
+    bundle_approved_by: Mapped[User | None] = relationship(foreign_keys=[bundle_approved_by_id])
     subjects: Mapped[list[RequestSubject]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestSubject.id"
     )
@@ -109,6 +115,11 @@ class SubjectAccessRequest(SealedRecord):
     @property
     def reference(self) -> str:
         return f"SAR-{self.id:06d}"
+
+    @property
+    def confirmed_by_ids(self) -> frozenset[int]:
+        """Whoever confirmed the records the request is about: none of them may approve."""
+        return frozenset(subject.confirmed_by_id for subject in self.subjects)
 
 
 class RequestSubject(Base):

@@ -76,12 +76,18 @@ class Candidate:
 
 
 def candidates(request: SubjectAccessRequest, *, closed: frozenset[int]) -> list[Candidate]:
-    """People across all panels whose name (or alias) or part of it, with a date of birth,
-    matches what the requester gave; the ones already confirmed are always included."""
+    """People across all panels whose family name (or an alias's) and date of birth match what
+    the requester gave, with their first name or not; the ones already confirmed are always
+    included. A first name and date of birth alone find nobody: the search spans every panel,
+    Channel's included, so a guessed first name must not confirm that someone is known."""
     born = request.subject_date_of_birth
     found = (
         suggest_among(
-            None, request.subject_given_names or "", request.subject_family_name or "", [born]
+            None,
+            request.subject_given_names or "",
+            request.subject_family_name or "",
+            [born],
+            family_name_needed=True,
         )
         if born
         else []

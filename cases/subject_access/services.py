@@ -13,6 +13,7 @@ import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
+from app.database import utcnow
 from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
@@ -101,8 +102,12 @@ def confirm_subjects(
     moved = request.status is RequestStatus.RECEIVED
     if moved:
         request.status = RequestStatus.IN_PROGRESS
-    db.session.flush()
     changes: dict[str, object] = {"person_ids": [before, sorted(wanted)]}
+    if before != sorted(wanted) and request.bundle_approved_by_id is not None:
+        # Other records, other bundle: it is closed again until someone approves these.
+        changes["bundle_approved_by_id"] = [request.bundle_approved_by_id, None]
+        request.bundle_approved_by_id = request.bundle_approved_at = None
+    db.session.flush()
     if moved:
         changes["status"] = [RequestStatus.RECEIVED.value, RequestStatus.IN_PROGRESS.value]
     audit.record(
@@ -110,6 +115,34 @@ def confirm_subjects(
         action=AuditAction.SUBJECT_ACCESS_SUBJECTS_CONFIRMED,
         object=request,
         changes=changes,
+    )
+
+
+def approve_bundle(request: SubjectAccessRequest, *, actor: User) -> None:
+    """A second person approves the records confirmed as the requester's, and the bundle of
+    everything about them opens (issue 26). Whoever confirmed any of them cannot approve: one
+    auditor alone can neither find someone nor read what every panel holds about them."""
+    _require_open(request)
+    if not request.subjects:
+        raise DomainError("Confirm which records are about the requester before approving")
+    if request.bundle_approved_by_id is not None:
+        raise DomainError("These records have already been approved")
+    if actor.id in request.confirmed_by_ids:
+        raise DomainError(
+            "You confirmed these records, so another auditor must approve them before the "
+            "bundle opens"
+        )
+    request.bundle_approved_by_id = actor.id
+    request.bundle_approved_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.SUBJECT_ACCESS_BUNDLE_APPROVED,
+        object=request,
+        changes={
+            "person_ids": [None, sorted(s.person_id for s in request.subjects)],
+            "confirmed_by_ids": [None, sorted(request.confirmed_by_ids)],
+        },
     )
 
 

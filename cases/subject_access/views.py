@@ -113,15 +113,18 @@ def show(request_id: int) -> str:
 
 
 @bp.route(
-    "/<int:request_id>/<any(subjects, pause, resume, extend, complete, refuse):step>",
+    "/<int:request_id>/<any(subjects, approve, pause, resume, extend, complete, refuse):step>",
     methods=["POST"],
 )
 @requires(Permission.AUDIT_LOG_READ)
 def advance(request_id: int, step: str) -> str | Response:
-    """A step on a request: confirm its subjects, pause, restart, extend, complete or refuse."""
+    """A step on a request: confirm its subjects, approve them (a second auditor), pause,
+    restart, extend, complete or refuse."""
     request = _request_or_404(request_id)
     if step == "subjects":
         return _confirm_subjects(request)
+    if step == "approve":
+        return _approve(request)
     form_class, apply = STEPS[step]
     form = form_class(prefix=step)
     if form.validate_on_submit():
@@ -135,9 +138,15 @@ def advance(request_id: int, step: str) -> str | Response:
 
 @bp.route("/<int:request_id>/bundle")
 @requires(Permission.AUDIT_LOG_READ)
-def bundle(request_id: int) -> str:
-    """Every record that mentions the confirmed people, with third parties marked for redaction."""
+def bundle(request_id: int) -> str | Response:
+    """Every record that mentions the confirmed people, with third parties marked for redaction.
+    It opens only once a second auditor has approved the confirmed records."""
     request = _request_or_404(request_id)
+    if request.bundle_approved_by_id is None:
+        flash(
+            "The bundle opens once another auditor has approved the confirmed records", "important"
+        )
+        return redirect(url_for("subject_access.show", request_id=request.id))
     found = queries.bundle(request, closed=_closed())
     # A read of case data: which request it served, and which cases and people it gathered.
     audit.record(
@@ -196,6 +205,17 @@ def _confirm_subjects(request: SubjectAccessRequest) -> str | Response:
     return _render_show(_request_or_404(request.id), subjects=form)
 
 
+def _approve(request: SubjectAccessRequest) -> str | Response:
+    form = forms.ApproveForm(prefix="approve")
+    if form.validate_on_submit():
+        with attempt(form, field="submit") as done:
+            services.approve_bundle(request, actor=current_user)
+        if done:
+            flash(f"{request.reference}: records approved; the bundle is open", "success")
+            return redirect(url_for("subject_access.show", request_id=request.id))
+    return _render_show(_request_or_404(request.id), approve=form)
+
+
 def _subjects_form(candidates: list[queries.Candidate]) -> forms.SubjectsForm:
     form = forms.SubjectsForm(prefix="subjects")
     form.people.choices = [(str(c.suggestion.person.id), _described(c)) for c in candidates]
@@ -224,6 +244,7 @@ def _render_show(request: SubjectAccessRequest, **step_forms: FlaskForm) -> str:
         name: step_forms.get(name) or form_class(prefix=name, formdata=None)
         for name, (form_class, _) in STEPS.items()
     }
+    approve = step_forms.get("approve") or forms.ApproveForm(prefix="approve", formdata=None)
     audit.record(
         actor=current_user,
         action=AuditAction.SUBJECT_ACCESS_VIEWED,
@@ -236,14 +257,16 @@ def _render_show(request: SubjectAccessRequest, **step_forms: FlaskForm) -> str:
         request=request,
         candidates=candidates,
         subjects=subjects,
+        approve=approve,
+        may_approve=current_user.id not in request.confirmed_by_ids,
         steps=step_form_objects,
-        open_step=next((name for name in step_forms if name != "subjects"), None),
+        open_step=next((name for name in step_forms if name in STEPS), None),
         today=today,
         due_on=queries.current_due_on(request, today),
         overdue=queries.overdue(request, today),
         Regime=Regime,
         RequestStatus=RequestStatus,
-        errors=error_list(subjects, *step_form_objects.values()),
+        errors=error_list(subjects, approve, *step_form_objects.values()),
     )
 
 

@@ -535,6 +535,10 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         ),
         AuditAction.SUBJECT_ACCESS_SUBJECTS_CONFIRMED,
     ),
+    "approve_bundle": (
+        lambda w: subject_access_services.approve_bundle(w.requests.confirmed, actor=w.worker),
+        AuditAction.SUBJECT_ACCESS_BUNDLE_APPROVED,
+    ),
     "pause_clock": (
         lambda w: subject_access_services.pause_clock(
             w.requests.received, actor=w.admin, on=date(2026, 1, 13), today=date(2026, 1, 13)

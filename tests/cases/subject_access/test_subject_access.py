@@ -5,6 +5,7 @@ ids and codes only."""
 from __future__ import annotations
 
 import calendar
+import json
 import re
 from dataclasses import dataclass
 from dataclasses import replace
@@ -61,6 +62,7 @@ from tests.routes import url_for_rule
 
 AUDITOR = "dpo@test.example"
 BORN = date(1988, 4, 12)
+SECOND_AUDITOR = "second.auditor@test.example"
 REQUESTER = "Quillon Ashgrove-Canary"
 REDACT = "Third party: redact before disclosure"
 RECEIVED = date(2026, 1, 12)
@@ -226,6 +228,7 @@ class Bundled:
     case_by_role: dict[CaseRole, int]
     perpetrator_case: int
     person_ids: list[int]
+    approver: int  # a second auditor, who approves the records the first confirms
 
 
 @pytest.fixture
@@ -280,7 +283,8 @@ def bundled(app: Flask, accounts: Accounts, auditor: int) -> Bundled:
         request = receive(auditor)
         db.session.commit()
         people = [c.suggestion.person.id for c in queries.candidates(request, closed=frozenset())]
-        return Bundled(request.id, cases, accepted.case.id, people)
+    approver = accounts.user(SECOND_AUDITOR, role=GlobalRole.AUDITOR, name="Reuben Salt").id
+    return Bundled(request.id, cases, accepted.case.id, people, approver)
 
 
 def _action(case: Case, owner: User, wording: str) -> None:
@@ -319,6 +323,31 @@ def test_r17_candidates_are_found_across_all_panels_by_name_and_birth_date(
         assert request.subjects == []
 
 
+@pytest.mark.parametrize(
+    ("given", "family", "found"),
+    [
+        ("Tamsin", "Arrowdale", True),
+        ("Tamsyn", "Arrowdale", True),  # a first name spelled differently
+        ("Tamsin", "Ormsby", False),  # a first name and date of birth alone
+        ("Tamsin", "Arrowdal", False),
+    ],
+)
+def test_issue_26_a_candidate_needs_the_family_name_and_birth_date_to_match(
+    app: Flask, bundled: Bundled, auditor: int, given: str, family: str, found: bool
+) -> None:
+    """The search spans every panel, Channel's included: a guessed first name and date of birth
+    must not confirm that someone is known to any of them (R17, E49)."""
+    with app.test_request_context():
+        actor = db.session.get_one(User, auditor)
+        request = services.receive_request(
+            actor=actor,
+            details=replace(details(), subject_given_names=given, subject_family_name=family),
+            today=RECEIVED,
+        )
+        people = {c.suggestion.person.id for c in queries.candidates(request, closed=frozenset())}
+    assert people == (set(bundled.person_ids) if found else set())
+
+
 def confirm_all(client: FlaskClient, bundled: Bundled) -> None:
     url = f"/audit/subject-access/{bundled.request_id}"
     page = client.get(url)
@@ -328,6 +357,82 @@ def confirm_all(client: FlaskClient, bundled: Bundled) -> None:
         f"{url}/subjects", data={"csrf_token": csrf_token(page.text), "subjects-people": people}
     )
     assert response.status_code == 302, response.text
+    with client.application.test_request_context():
+        request = db.session.get_one(SubjectAccessRequest, bundled.request_id)
+        services.approve_bundle(request, actor=db.session.get_one(User, bundled.approver))
+        db.session.commit()
+
+
+def test_issue_26_the_bundle_opens_only_after_a_second_auditor_approves(
+    app: Flask, client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    """One auditor alone can neither find someone nor read what every panel holds about them:
+    whoever confirmed the records cannot approve them, and both are named in the trail."""
+    sign_in(client, AUDITOR)
+    url = f"/audit/subject-access/{bundled.request_id}"
+    page = client.get(url)
+    confirmed = client.post(
+        f"{url}/subjects",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "subjects-people": [str(i) for i in bundled.person_ids],
+        },
+    )
+    assert confirmed.status_code == 302
+    closed = client.get(f"{url}/bundle")
+    assert (closed.status_code, closed.location) == (302, url)
+    waiting = client.get(url).text
+    assert "Waiting for approval" in waiting
+    assert "Approve these records" not in waiting
+    forged = post_form(client, f"{url}/approve", {})
+    assert "another auditor must approve them" in forged.text
+
+    second = sign_in(client.application.test_client(), SECOND_AUDITOR)
+    offered = second.get(url).text
+    assert "Approve these records" in offered
+    approved = post_form(second, f"{url}/approve", {})
+    assert approved.status_code == 302
+    assert "Approved by Reuben Salt" in client.get(url).text
+    assert client.get(f"{url}/bundle").status_code == 200
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action.in_(
+                    [
+                        AuditAction.SUBJECT_ACCESS_BUNDLE_APPROVED,
+                        AuditAction.SUBJECT_ACCESS_BUNDLE_VIEWED,
+                    ]
+                )
+            )
+        ).all()
+        first = db.session.scalar(select(User.id).where(User.email == AUDITOR))
+    assert [(e.action, e.actor_id) for e in events] == [
+        (AuditAction.SUBJECT_ACCESS_BUNDLE_APPROVED, bundled.approver),
+        (AuditAction.SUBJECT_ACCESS_BUNDLE_VIEWED, first),
+    ]
+    assert json.loads(events[0].changes or "")["confirmed_by_ids"] == [None, [first]]
+
+
+def test_issue_26_confirming_other_records_closes_the_bundle_until_approved_again(
+    app: Flask, client: FlaskClient, sign_in: SignIn, bundled: Bundled
+) -> None:
+    sign_in(client, AUDITOR)
+    confirm_all(client, bundled)
+    url = f"/audit/subject-access/{bundled.request_id}"
+    assert client.get(f"{url}/bundle").status_code == 200
+    page = client.get(url)
+    fewer = client.post(
+        f"{url}/subjects",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "subjects-people": [str(bundled.person_ids[0])],
+        },
+    )
+    assert fewer.status_code == 302
+    assert client.get(f"{url}/bundle").status_code == 302
+    with app.app_context():
+        request = db.session.get_one(SubjectAccessRequest, bundled.request_id)
+        assert (request.bundle_approved_by_id, request.bundle_approved_at) == (None, None)
 
 
 def test_r17_the_bundle_gathers_every_role_across_panels_and_marks_third_parties(
