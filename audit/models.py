@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     BREAK_GLASS_REVIEWED = "break_glass:reviewed"
     BREAK_GLASS_STARTED = "break_glass:started"
     ALERTS_VIEWED = "break_glass:alerts_viewed"
+    ALERT_ACKNOWLEDGED = "break_glass:alert_acknowledged"
 
     CASE_ACCESS_LOG_VIEWED = "case:access_log_viewed"
     CASE_CLOSED = "case:closed"

@@ -1,4 +1,5 @@
-"""Emergency (break-glass) access grants and the alerts they send coordinators."""
+"""Emergency (break-glass) access grants, and the alerts they and other sensitive events send
+coordinators."""
 
 from __future__ import annotations
 
@@ -69,6 +70,20 @@ class BreakGlassGrant(SealedRecord):
 
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+
+
+class AlertKind(StrEnum):
+    """What an alert tells its coordinator of."""
+
+    BREAK_GLASS = "break_glass"  # emergency access to the case: review it
+    SUBJECT_ACCESS = "subject_access"  # a subject access request matched someone in the case
+
+    @property
+    def label(self) -> str:
+        return {
+            "break_glass": "Emergency access",
+            "subject_access": "A subject access request was matched to someone in this case",
+        }[self.value]
 
 
 class CaseAlert(Base):

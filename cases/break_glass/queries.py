@@ -96,6 +96,15 @@ def alerts_for(user: User, *, limit: int = ALERTS_SHOWN) -> Sequence[CaseAlert]:
     ).all()
 
 
+def own_alert(user: User, alert_id: int) -> CaseAlert | None:
+    """One of the user's alerts, on a case they may still review (anyone else's is None)."""
+    return db.session.scalar(
+        select(CaseAlert)
+        .join(Case, Case.id == CaseAlert.case_id)
+        .where(CaseAlert.id == alert_id, CaseAlert.recipient_id == user.id, _reviewable_by(user))
+    )
+
+
 def unread_alert_count(user: User) -> int:
     return (
         db.session.scalar(

@@ -22,13 +22,14 @@ from app.database import utcnow
 from app.errors import DomainError
 from audit import AuditAction
 from cases import policy
+from cases.break_glass.models import AlertKind
 from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
 from cases.models import Case
 
-ALERT_KIND = "break_glass"
+ALERT_KIND = AlertKind.BREAK_GLASS
 REASON_MIN_WORDS = 3
 TEXT_MAX_LENGTH = 2_000
 
@@ -79,6 +80,23 @@ def start(
         },
     )
     return grant
+
+
+def acknowledge_alert(alert: CaseAlert, *, actor: User) -> None:
+    """The coordinator has seen an alert that asks nothing more of them (one with a grant is
+    done when the grant is reviewed)."""
+    if alert.grant_id is not None:
+        raise DomainError("Review the emergency access to mark this alert as done")
+    if alert.read_at is not None:
+        raise DomainError("This alert has already been marked as seen")
+    alert.read_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.ALERT_ACKNOWLEDGED,
+        object=alert.case,
+        changes={"alert_id": [None, alert.id], "kind": [None, alert.kind]},
+    )
 
 
 def _awaiting_review(actor: User, case: Case) -> bool:

@@ -32,6 +32,7 @@ from cases.break_glass import services as break_glass
 from cases.break_glass.forms import CANNOT
 from cases.break_glass.forms import EmergencyAccessForm
 from cases.break_glass.forms import ReviewForm
+from cases.break_glass.models import AlertKind
 from cases.break_glass.models import BreakGlassGrant
 from cases.models import Case
 from cases.queries import case_named_by
@@ -111,14 +112,34 @@ def end(grant_id: int) -> Response:
 @bp.route("/alerts")
 @signed_in
 def alerts() -> str:
-    """The coordinator's alerts: emergency access given to their panels' cases."""
+    """The coordinator's alerts: emergency access given to their panels' cases, and subject
+    access requests matched to someone in a case of a panel whose type asks for that."""
     shown = queries.alerts_for(current_user)
     audit.record(
         actor=current_user,
         action=AuditAction.ALERTS_VIEWED,
         changes={"results": [None, len(shown)]},
     )
-    return render_template("break_glass/alerts.html", alerts=shown, limit=queries.ALERTS_SHOWN)
+    return render_template(
+        "break_glass/alerts.html",
+        alerts=shown,
+        limit=queries.ALERTS_SHOWN,
+        alert_labels={kind.value: kind.label for kind in AlertKind},
+    )
+
+
+@bp.route("/alerts/<int:alert_id>/seen", methods=["POST"])
+@signed_in
+def acknowledge(alert_id: int) -> Response:
+    """Mark an alert that asks nothing more (not emergency access) as seen."""
+    alert = queries.own_alert(current_user, alert_id)
+    if alert is None:
+        policy.refuse(current_user, "case_alerts", alert_id)
+    with attempt() as done:
+        break_glass.acknowledge_alert(alert, actor=current_user)
+    if done.error:
+        flash(done.error.message, "important")
+    return redirect(url_for("break_glass.alerts"))
 
 
 @bp.route("/alerts/<int:grant_id>/review", methods=["GET", "POST"])

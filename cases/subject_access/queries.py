@@ -33,6 +33,8 @@ from cases.referrals.models import Referral
 from cases.subject_access.models import CLOSED_STATUSES
 from cases.subject_access.models import DisclosureDecision
 from cases.subject_access.models import SubjectAccessRequest
+from panels.models import Panel
+from panels.types import panel_types_where
 
 OPEN_LIST_LIMIT = 500
 BUNDLE_ACCESS_LIMIT = 2_000
@@ -112,6 +114,25 @@ def _appearances(person_ids: Sequence[int], closed: frozenset[int]) -> dict[int,
     for link in links:
         grouped[link.person_id].append(link)
     return grouped
+
+
+def alerting_cases(person_ids: Sequence[int]) -> Sequence[Case]:
+    """The live cases these people are in whose panel's type alerts its coordinators when a
+    subject access request is matched to someone in them (Channel)."""
+    if not person_ids:
+        return []
+    return db.session.scalars(
+        select(Case)
+        .join(CasePerson, CasePerson.case_id == Case.id)
+        .join(Panel, Panel.id == Case.panel_id)
+        .where(
+            CasePerson.person_id.in_(person_ids),
+            Case.disposed_at.is_(None),
+            Panel.panel_type.in_(panel_types_where(lambda spec: spec.alerts_on_subject_access)),
+        )
+        .distinct()
+        .order_by(Case.id)
+    ).all()
 
 
 def withheld_case_ids(request: SubjectAccessRequest) -> set[int]:

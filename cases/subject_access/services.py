@@ -18,6 +18,9 @@ from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from audit import AuditAction
+from cases import policy
+from cases.break_glass.models import AlertKind
+from cases.break_glass.models import CaseAlert
 from cases.models import Person
 from cases.referrals.models import Referral
 from cases.subject_access import queries
@@ -88,7 +91,11 @@ def receive_request(*, actor: User, details: RequestDetails, today: date) -> Sub
 def confirm_subjects(
     request: SubjectAccessRequest, *, actor: User, people: Sequence[Person]
 ) -> None:
-    """Set the person records the request is about, as the auditor confirmed them (E49)."""
+    """Set the person records the request is about, as the auditor confirmed them (E49).
+
+    A record newly confirmed that is in a live case of a panel whose type asks for it
+    (Channel) alerts that panel's coordinators: that the person is known to the panel is
+    itself sensitive, so they learn that a request found them (issue 26)."""
     _require_open(request)
     if not people:
         raise DomainError("Select the records that are about the requester", field="people")
@@ -96,6 +103,7 @@ def confirm_subjects(
     wanted = {person.id: person for person in people}
     request.subjects = [s for s in request.subjects if s.person_id in wanted]
     kept = {s.person_id for s in request.subjects}
+    alerted = _alert_coordinators([person_id for person_id in wanted if person_id not in kept])
     for person_id, person in wanted.items():
         if person_id not in kept:
             request.subjects.append(RequestSubject(person=person, confirmed_by_id=actor.id))
@@ -103,6 +111,8 @@ def confirm_subjects(
     if moved:
         request.status = RequestStatus.IN_PROGRESS
     changes: dict[str, object] = {"person_ids": [before, sorted(wanted)]}
+    if alerted:
+        changes["alerted"] = [None, alerted]
     if before != sorted(wanted) and request.bundle_approved_by_id is not None:
         # Other records, other bundle: it is closed again until someone approves these.
         changes["bundle_approved_by_id"] = [request.bundle_approved_by_id, None]
@@ -281,6 +291,17 @@ def record_disclosure(
 
 
 # Helpers ------------------------------------------------------------------------------------
+
+
+def _alert_coordinators(person_ids: list[int]) -> int:
+    """Alert the coordinators of the cases that ask for it; returns how many alerts."""
+    alerts = [
+        CaseAlert(recipient_id=coordinator.id, case=case, kind=AlertKind.SUBJECT_ACCESS)
+        for case in queries.alerting_cases(person_ids)
+        for coordinator in policy.coordinators_of(case)
+    ]
+    db.session.add_all(alerts)
+    return len(alerts)
 
 
 def _close(

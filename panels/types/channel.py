@@ -29,5 +29,6 @@ SPEC = PanelSpec(
     figures=("Referrals discussed at panel", "Adopted as Channel cases"),
     settings_used=BASIC_SETTINGS,
     takes_referrals=False,
+    alerts_on_subject_access=True,
     transitions=STANDARD_TRANSITIONS,
 )

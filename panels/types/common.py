@@ -286,6 +286,9 @@ class PanelSpec:
     holds_case_reviews: bool = False
     # Whether a case may move to the same type's panel in another area (domain §2.6, E9).
     transfers_between_areas: bool = False
+    # Whether a subject access request matching someone in one of its cases alerts the panel's
+    # coordinators (Channel: that someone is known to it is itself sensitive, issue 26).
+    alerts_on_subject_access: bool = False
     transitions: Mapping[ReferralStatus, frozenset[ReferralStatus]] = field(
         default_factory=lambda: STANDARD_TRANSITIONS
     )

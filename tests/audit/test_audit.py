@@ -43,9 +43,11 @@ from cases import services as case_services
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
 from cases.break_glass import services as break_glass
+from cases.break_glass.models import AlertKind
 from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
+from cases.break_glass.models import CaseAlert
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.people.services import Identity
@@ -632,6 +634,10 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         ),
         AuditAction.BREAK_GLASS_REVIEWED,
     ),
+    "acknowledge_alert": (
+        lambda w: break_glass.acknowledge_alert(_alert(w), actor=w.admin),
+        AuditAction.ALERT_ACKNOWLEDGED,
+    ),
 }
 
 
@@ -675,6 +681,14 @@ def _in_force(w: World) -> User:
     sign_isp(w.panel, w.worker.organisation_id)
     g.pop("panel_access", None)  # worked out before the signature
     return w.worker
+
+
+def _alert(w: World) -> CaseAlert:
+    """An alert on the world's case that asks nothing more than to be seen (made directly)."""
+    alert = CaseAlert(recipient_id=w.admin.id, case=w.case, kind=AlertKind.SUBJECT_ACCESS)
+    db.session.add(alert)
+    db.session.flush()
+    return alert
 
 
 def _grant(w: World, *, hours: int) -> BreakGlassGrant:

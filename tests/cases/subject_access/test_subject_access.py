@@ -31,6 +31,8 @@ from cases import services as case_services
 from cases.actions.models import ActionStatus
 from cases.actions.models import ActionUpdate
 from cases.actions.models import CaseAction
+from cases.break_glass.models import AlertKind
+from cases.break_glass.models import CaseAlert
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -411,6 +413,56 @@ def test_issue_26_the_bundle_opens_only_after_a_second_auditor_approves(
         (AuditAction.SUBJECT_ACCESS_BUNDLE_VIEWED, first),
     ]
     assert json.loads(events[0].changes or "")["confirmed_by_ids"] == [None, [first]]
+
+
+def test_issue_26_a_match_in_a_channel_case_alerts_its_coordinators_and_no_one_else(
+    app: Flask, accounts: Accounts, sign_in: SignIn, bundled: Bundled, auditor: int
+) -> None:
+    """That someone is known to Channel is itself sensitive: its coordinators learn that a
+    request found them (the alert holds a reference and a kind, nothing more). The MARAC's
+    coordinator is not alerted, and confirming the same records again alerts nobody twice."""
+    channel_lead = accounts.user(
+        "channel.lead@test.example", organisation="Eastmere Council", name="Cai Lead"
+    )
+    marac_lead = accounts.user(
+        "marac.lead@test.example", organisation="Eastmere Council", name="Mo Lead"
+    )
+    with app.test_request_context():
+        for email, role in (("channel.lead", CaseRole.SUBJECT), ("marac.lead", CaseRole.VICTIM)):
+            case = db.session.get_one(Case, bundled.case_by_role[role])
+            user = db.session.scalar(select(User).where(User.email == f"{email}@test.example"))
+            assert user is not None
+            member(case.panel, user, PanelRole.COORDINATOR)
+        request = db.session.get_one(SubjectAccessRequest, bundled.request_id)
+        people = [db.session.get_one(Person, i) for i in bundled.person_ids]
+        actor = db.session.get_one(User, auditor)
+        services.confirm_subjects(request, actor=actor, people=people)
+        services.confirm_subjects(request, actor=actor, people=people)
+        db.session.commit()
+        alerts = db.session.scalars(select(CaseAlert)).all()
+        assert [(a.recipient_id, a.case_id, a.kind) for a in alerts] == [
+            (channel_lead.id, bundled.case_by_role[CaseRole.SUBJECT], AlertKind.SUBJECT_ACCESS)
+        ]
+        events = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.SUBJECT_ACCESS_SUBJECTS_CONFIRMED
+            )
+        ).all()
+        assert [json.loads(e.changes or "").get("alerted") for e in events] == [[None, 1], None]
+        alert_id = alerts[0].id
+
+    lead = sign_in(app.test_client(), "channel.lead@test.example")
+    page = lead.get("/alerts").text
+    assert "A subject access request was matched to someone in this case" in page
+    assert "Tamsin" not in page
+    other = sign_in(app.test_client(), "marac.lead@test.example")
+    assert post_form(other, f"/alerts/{alert_id}/seen", {}).status_code == 404
+    seen = post_form(lead, f"/alerts/{alert_id}/seen", {})
+    assert (seen.status_code, seen.location) == (302, "/alerts")
+    assert "Mark as seen" not in lead.get("/alerts").text
+    with app.app_context():
+        assert db.session.get_one(CaseAlert, alert_id).read_at is not None
+        assert marac_lead.id not in {a.recipient_id for a in db.session.scalars(select(CaseAlert))}
 
 
 def test_issue_26_confirming_other_records_closes_the_bundle_until_approved_again(
