@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -17,6 +18,8 @@ from app.auth.seeds import seal_totp_secret
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from demo.clock import happened_at
+from demo.clock import uk_time
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
@@ -47,8 +50,15 @@ ORGANISATIONS = {
     "Redbridge Community Support Network": AgencyType.VOLUNTARY_SECTOR,
 }
 
+# The partnership began using the service on this day (its oldest demo cases, since closed,
+# date from then); every panel's protocol version 1 was signed before the demo's two years of
+# referral histories begin.
+SET_UP = date(2016, 6, 1)
+ISP_SIGNED = date(2024, 9, 2)
+
+# Each panel's demo meetings follow its cadence (demo/referrals.py).
 PANEL_NAMES = {
-    PanelType.MARAC: ("MARAC", MeetingCadence.FORTNIGHTLY),
+    PanelType.MARAC: ("MARAC", MeetingCadence.MONTHLY),
     PanelType.COMMUNITY_MARAC: ("Community MARAC", MeetingCadence.MONTHLY),
     PanelType.CHANNEL: ("Channel Panel", MeetingCadence.MONTHLY),
     PanelType.MACE: ("MACE", MeetingCadence.MONTHLY),
@@ -96,6 +106,14 @@ ACCOUNTS = (
         "Avery Auditor",
         "Newham Council Community Safety",
         "56B2UHB3V5IHBR5ZA2PJGENZCYIOQNTF",
+        GlobalRole.AUDITOR,
+    ),
+    # A second auditor: a subject access bundle opens only on another auditor's approval.
+    DemoAccount(
+        "auditor.havering",
+        "Sasha Auditor",
+        "Havering Council Community Safety",
+        "A3UW5XTB6ZDCW32DF6GYSJ3HEJWMUAEE",
         GlobalRole.AUDITOR,
     ),
     DemoAccount(
@@ -188,6 +206,14 @@ def database_is_empty() -> bool:
 
 def seed() -> None:
     """Load the demo into an empty database (the caller commits)."""
+    with happened_at(uk_time(SET_UP, 9)):
+        panels = _set_up()
+    with happened_at(uk_time(ISP_SIGNED, 10)):
+        _sign_isps(panels)
+
+
+def _set_up() -> dict[tuple[str, PanelType], Panel]:
+    """Areas, agencies, panels and the accounts of their members."""
     areas = {name: Area(name=name) for name in AREAS}
     organisations = {
         name: Organisation(name=name, agency_type=agency) for name, agency in ORGANISATIONS.items()
@@ -211,7 +237,7 @@ def seed() -> None:
         for area, panel_type, role in account.panels:
             db.session.add(PanelMembership(panel=panels[area, panel_type], user=user, role=role))
     db.session.flush()
-    _sign_isps(panels)
+    return panels
 
 
 # So the "no access" notice can be seen: Parker Probation (probation.east) still sits on the
@@ -225,16 +251,14 @@ def _sign_isps(panels: dict[tuple[str, PanelType], Panel]) -> None:
     R1), so the demo logins keep their access; one signature is withdrawn (above)."""
     today = uk_today()
     for (area, panel_type), panel in panels.items():
-        agreement = IspAgreement(
-            panel=panel, version="1", in_force_from=today - timedelta(days=365)
-        )
+        agreement = IspAgreement(panel=panel, version="1", in_force_from=ISP_SIGNED)
         organisations = {m.user.organisation for m in panel.memberships}
         for organisation in sorted(organisations, key=lambda o: o.name):
             withdrawn = (area, panel_type, organisation.name) == WITHDRAWN_SIGNATURE
             agreement.signatories.append(
                 IspSignatory(
                     organisation=organisation,
-                    signed_on=today - timedelta(days=365),
+                    signed_on=ISP_SIGNED,
                     review_on=today + timedelta(days=2 * 365),
                     withdrawn_on=today - timedelta(days=7) if withdrawn else None,
                 )

@@ -1,16 +1,20 @@
 """Synthetic referral histories for the MARAC and Community MARAC panels, made through the real
-services: drafts, screening with repeat detection, monthly meetings, cases heard, and a queue
-still to screen. About a third of MARAC cases have a repeat referral, as nationally (31 to 33%).
-Generated from a fixed seed, so every demo is the same."""
+services and dated as they would have happened: each referral drafted and submitted on its
+referral date, screened within three working days, listed for the panel's next meeting (the
+panel meets at its cadence), heard there with the actions agencies volunteered, and reported on
+around each action's due date. A few are still waiting to be screened. About a third of MARAC
+cases have a repeat referral, as nationally (31 to 33%). Generated from a fixed seed, so every
+demo is the same."""
 
 from __future__ import annotations
 
 import random
-from datetime import UTC
+from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field
 from datetime import date
-from datetime import datetime
-from datetime import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +24,18 @@ from app.database import db
 from cases.actions import queries as action_queries
 from cases.actions import services as case_actions
 from cases.actions.models import ActionStatus
+from cases.actions.models import CaseAction
 from cases.queries import months_after
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
-from demo.cases import FAMILY
-from demo.cases import GIVEN
-from demo.cases import STREETS
 from demo.cases import TODAY
+from demo.clock import Timeline
+from demo.clock import uk_time
+from demo.clock import working_day_on_or_before
+from demo.clock import working_days_after
+from demo.people import Someone
+from demo.people import cast
+from demo.words import ACTIONS
 from panels import services as panel_services
 from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import ConfidentialityDeclaration
@@ -35,223 +44,277 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from panels.types.common import FormSection
+from panels.types.common import MeetingCadence
 from panels.types.common import PanelType
 
 CASES_PER_PANEL = {PanelType.MARAC: 50, PanelType.COMMUNITY_MARAC: 25}
 REPEAT_SHARE = {PanelType.MARAC: 0.35, PanelType.COMMUNITY_MARAC: 0.3}
 WAITING_PER_PANEL = 3
-ACTIONS = (
-    "Home visit to review the safety plan with the victim.",
-    "Fit a door alarm and extra locks under the sanctuary scheme.",
-    "Share school attendance and any concerns about the children.",
-    "Flag the address for an urgent police response.",
-    "Offer the perpetrator programme and report on attendance.",
-)
 OUTCOMES = (
     (ActionStatus.COMPLETED, "Done as agreed."),
-    (ActionStatus.NO_LONGER_POSSIBLE, "The family moved out of the area before the visit."),
+    (ActionStatus.NO_LONGER_POSSIBLE, "The victim moved out of the area before it could be done."),
     (ActionStatus.NOT_DONE, "Not done by the deadline; raised with our team manager."),
 )
 MONTHS_OF_HISTORY = 24
+MONTHS_AHEAD = 2
+SCHEDULED_AHEAD = timedelta(days=42)  # meetings go in the diary about six weeks before
+AGENDA_NOTICE = timedelta(days=2)  # a referral screened later waits for the next meeting
+MEETING_DAY = 3  # Thursday
+CADENCE_DAYS = {
+    MeetingCadence.WEEKLY: 7,
+    MeetingCadence.FORTNIGHTLY: 14,
+    MeetingCadence.FOUR_WEEKLY: 28,
+}
 
 
 def seed(scale: float = 1.0) -> int:
     """Add referral histories (the caller commits); returns how many referrals were made.
     `scale` shrinks the number of histories per panel (the browser tests use a few)."""
     rng = random.Random(20261202)  # noqa: S311 (synthetic data, not a secret)
+    timeline = Timeline()
+    calendars = []
     made = 0
     for panel in db.session.scalars(select(Panel).order_by(Panel.id)):
         if not panel.spec.takes_referrals:
             continue
-        referrer, coordinator = (
-            _member(panel, PanelRole.REPRESENTATIVE),
-            _member(panel, PanelRole.COORDINATOR),
-        )
-        meetings = _meetings(panel)
-        if referrer is None or coordinator is None:
+        calendar = _Calendar(panel, timeline)
+        calendars.append(calendar)
+        referrers = _members(panel, PanelRole.REPRESENTATIVE)
+        coordinators = _members(panel, PanelRole.COORDINATOR)
+        if not referrers or not coordinators:
             continue
+        desk = _Desk(panel, rng, timeline, calendar, referrers, coordinators[0])
         for _ in range(max(1, round(CASES_PER_PANEL[panel.panel_type] * scale))):
-            made += _history(panel, rng, referrer, coordinator, meetings)
+            made += desk.history()
         for _ in range(WAITING_PER_PANEL):
-            _submitted(
-                panel, rng, referrer, TODAY - timedelta(days=rng.randint(0, 6)), _people(rng, panel)
-            )
+            day = _working_day(TODAY - timedelta(days=rng.randint(0, 6)))
+            desk.referral(_Case(cast(rng, panel.panel_type, day)), day, screened=False)
             made += 1
-        _declared_past_meetings(panel, meetings)
+    timeline.run()
+    for calendar in calendars:
+        calendar.declare_past_meetings()
     return made
 
 
-def _declared_past_meetings(panel: Panel, meetings: list[Meeting]) -> None:
-    """Everyone on the panel attended its past meetings and accepted their confidentiality
-    statements (R3); the meetings to come are left for the demo users to accept."""
-    attendees = db.session.scalars(
-        select(PanelMembership.user_id).where(
-            PanelMembership.panel_id == panel.id, PanelMembership.role != PanelRole.COORDINATOR
+def meeting_days(cadence: MeetingCadence, start: date, end: date) -> list[date]:
+    """The days a panel of this cadence meets from `start` to before `end`: the second
+    Thursday of each month, or every one, two or four weeks from the first Thursday."""
+    if cadence is MeetingCadence.AS_NEEDED:
+        return []
+    if cadence is MeetingCadence.MONTHLY:
+        firsts = (months_after(start, n) for n in range(12 * (end.year - start.year + 1)))
+        seconds = (_thursday_on_or_after(first) + timedelta(days=7) for first in firsts)
+        return [day for day in seconds if start <= day < end]
+    day, step = _thursday_on_or_after(start), timedelta(days=CADENCE_DAYS[cadence])
+    days: list[date] = []
+    while day < end:
+        days.append(day)
+        day += step
+    return days
+
+
+def _thursday_on_or_after(day: date) -> date:
+    return day + timedelta(days=(MEETING_DAY - day.weekday()) % 7)
+
+
+class _Calendar:
+    """A panel's meetings, two years back and two months ahead, each put in the diary six
+    weeks before it is held (or by the demo's today)."""
+
+    def __init__(self, panel: Panel, timeline: Timeline) -> None:
+        self.panel = panel
+        month = TODAY.replace(day=1)
+        start, end = months_after(month, -MONTHS_OF_HISTORY), months_after(month, MONTHS_AHEAD + 1)
+        self.days = meeting_days(panel.meeting_cadence, start, end)
+        self.meetings: dict[date, Meeting] = {}
+        for day in self.days:
+            scheduled = min(day - SCHEDULED_AHEAD, TODAY)
+            timeline.at(uk_time(scheduled, 10), partial(self._schedule, day))
+
+    def _schedule(self, day: date) -> None:
+        self.meetings[day] = panel_services.schedule_meeting(
+            actor=None, panel=self.panel, held_on=day
         )
-    ).all()
-    db.session.add_all(
-        ConfidentialityDeclaration(
-            meeting_id=meeting.id,
-            user_id=user_id,
-            statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
-        )
-        for meeting in meetings
-        if meeting.held_on < TODAY
-        for user_id in attendees
-    )
 
+    def next_after(self, screened: date) -> Meeting | None:
+        """The meeting a referral screened that day is listed for."""
+        day = next((day for day in self.days if day >= screened + AGENDA_NOTICE), None)
+        return self.meetings[day] if day is not None else None
 
-def _meetings(panel: Panel) -> list[Meeting]:
-    """A meeting on the second Thursday of each month, two years back and two months ahead."""
-    start = months_after(TODAY.replace(day=1), -MONTHS_OF_HISTORY)
-    meetings = []
-    for month in range(MONTHS_OF_HISTORY + 3):
-        first = months_after(start, month)
-        thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 7)
-        meetings.append(panel_services.schedule_meeting(actor=None, panel=panel, held_on=thursday))
-    return meetings
-
-
-def _history(
-    panel: Panel, rng: random.Random, referrer: User, coordinator: User, meetings: list[Meeting]
-) -> int:
-    """One case: a first referral, sometimes repeats within the window, rarely one much later."""
-    people = _people(rng, panel)
-    day = TODAY - timedelta(days=rng.randint(20, 30 * MONTHS_OF_HISTORY - 30))
-    first = _submitted(panel, rng, referrer, day, people)
-    accepted = referrals.accept_referral(
-        first, actor=coordinator, matches=[None] * len(people), today=day
-    )
-    _list_and_hear(first, coordinator, meetings, rng)
-    made = 1
-    later: list[date] = []
-    if rng.random() < REPEAT_SHARE[panel.panel_type]:
-        later.append(day + timedelta(days=rng.randint(30, 330)))
-        if rng.random() < 0.3:
-            later.append(later[-1] + timedelta(days=rng.randint(30, 300)))
-    elif rng.random() < 0.08:
-        later.append(day + timedelta(days=rng.randint(400, 600)))
-    matches: list[int | None] = [person.id for person in accepted.people]
-    for when in (d for d in later if d <= TODAY):
-        again = _submitted(panel, rng, referrer, when, people, repeat=True)
-        referrals.accept_referral(again, actor=coordinator, matches=matches, today=when)
-        _list_and_hear(again, coordinator, meetings, rng)
-        made += 1
-    return made
-
-
-def _list_and_hear(
-    referral: Referral, coordinator: User, meetings: list[Meeting], rng: random.Random
-) -> None:
-    assert referral.referred_on is not None
-    upcoming = [m for m in meetings if m.held_on >= referral.referred_on + timedelta(days=3)]
-    if not upcoming:
-        return
-    referrals.list_for_meeting(referral, actor=coordinator, meeting=upcoming[0])
-    if upcoming[0].held_on <= TODAY:
-        referrals.mark_heard(referral, actor=coordinator, today=TODAY)
-        _agree_actions(referral, coordinator, upcoming[0], rng)
-
-
-def _agree_actions(
-    referral: Referral, coordinator: User, meeting: Meeting, rng: random.Random
-) -> None:
-    """The actions agencies volunteered at the hearing, and their reports since: most of
-    those due by now are done, a few could not be or were not (domain §2.6), and some are
-    overdue with no report."""
-    assert referral.case is not None
-    case = referral.case
-    owners = action_queries.owner_agencies(case, TODAY)
-    for _ in range(rng.randint(1, 3)):
-        owner = rng.choice(owners)
-        due_on = meeting.held_on + timedelta(days=rng.randint(14, 42))
-        action = case_actions.agree_action(
-            case,
-            actor=coordinator,
-            action=case_actions.NewAction(rng.choice(ACTIONS), owner, due_on, meeting),
-            today=TODAY,
-        )
-        if action.due_on < TODAY and rng.random() < 0.88:  # the rest are overdue
-            status, words = rng.choices(OUTCOMES, weights=(85, 8, 7))[0]
-            report = case_actions.report_progress(
-                action,
-                actor=_staff_of(case.panel, owner.id) or coordinator,
-                status=status,
-                text=words,
-                seen_version=action.version,
+    def declare_past_meetings(self) -> None:
+        """Everyone on the panel attended its past meetings and accepted their confidentiality
+        statements (R3) as each began; the meetings to come are left for the demo users."""
+        attendees = db.session.scalars(
+            select(PanelMembership.user_id).where(
+                PanelMembership.panel_id == self.panel.id,
+                PanelMembership.role != PanelRole.COORDINATOR,
             )
-            # Reported around the due date, not on the day the demo was loaded.
-            report.reported_at = datetime.combine(due_on, time(11), tzinfo=UTC)
+        ).all()
+        db.session.add_all(
+            ConfidentialityDeclaration(
+                meeting_id=meeting.id,
+                user_id=user_id,
+                statement_version=CONFIDENTIALITY_STATEMENT_VERSION,
+                accepted_at=uk_time(meeting.held_on, 9, 45),
+            )
+            for meeting in self.meetings.values()
+            if meeting.held_on < TODAY
+            for user_id in attendees
+        )
 
 
-def _staff_of(panel: Panel, organisation_id: int) -> User | None:
-    return db.session.scalar(
-        select(User)
-        .join(PanelMembership, PanelMembership.user_id == User.id)
-        .where(PanelMembership.panel_id == panel.id, User.organisation_id == organisation_id)
-        .order_by(User.id)
-        .limit(1)
-    )
+@dataclass
+class _Case:
+    """The people a history of referrals is about and, once the first is accepted, their
+    records, which each repeat referral is matched to."""
+
+    people: list[Someone]
+    matches: list[int | None] = field(default_factory=list)
 
 
-def _submitted(
-    panel: Panel,
-    rng: random.Random,
-    referrer: User,
-    day: date,
-    people: list[dict[str, Any]],
-    *,
-    repeat: bool = False,
-) -> Referral:
-    referral = referrals.start_referral(actor=referrer, panel=panel)
-    for section, data in _answers(panel, rng, day, people, repeat=repeat).items():
-        if section in panel.spec.sections:
-            referrals.save_section(referral, actor=referrer, section=section, data=data)
-    return referrals.submit_referral(referral, actor=referrer)
+@dataclass
+class _Desk:
+    """Plans a panel's referrals on the timeline: who refers, who screens, when it meets."""
+
+    panel: Panel
+    rng: random.Random
+    timeline: Timeline
+    calendar: _Calendar
+    referrers: list[User]
+    coordinator: User
+
+    def history(self) -> int:
+        """One case: a first referral, sometimes repeats within the window, rarely one much
+        later. Returns how many referrals it planned."""
+        rng = self.rng
+        day = _working_day(TODAY - timedelta(days=rng.randint(20, 30 * MONTHS_OF_HISTORY - 30)))
+        case = _Case(cast(rng, self.panel.panel_type, day))
+        later: list[date] = []
+        if rng.random() < REPEAT_SHARE[self.panel.panel_type]:
+            later.append(_working_day(day + timedelta(days=rng.randint(30, 330))))
+            if rng.random() < 0.3:
+                later.append(_working_day(later[-1] + timedelta(days=rng.randint(30, 300))))
+        elif rng.random() < 0.08:
+            later.append(_working_day(day + timedelta(days=rng.randint(400, 600))))
+        days = [day, *(when for when in later if when <= TODAY)]
+        for number, when in enumerate(days):
+            self.referral(case, when, repeat=number > 0)
+        return len(days)
+
+    def referral(
+        self, case: _Case, day: date, *, repeat: bool = False, screened: bool = True
+    ) -> None:
+        """Drafted and sent on its referral date; screened within three working days unless
+        that is still to come (or it is one of those left `screened=False` for the demo)."""
+        rng = self.rng
+        referrer = rng.choice(self.referrers)
+        answers = _answers(self.panel, rng, day, case.people, repeat=repeat)
+        drafted = uk_time(day, rng.randint(9, 15), rng.randint(0, 59))
+        story = _Referral(self, case)
+        self.timeline.at(drafted, partial(story.draft, referrer, answers))
+        self.timeline.at(drafted + timedelta(minutes=rng.randint(20, 110)), story.submit)
+        screening = working_days_after(day, rng.randint(1, 3))
+        if screened and screening <= TODAY:
+            moment = uk_time(screening, rng.randint(10, 15), rng.randint(0, 59))
+            self.timeline.at(moment, partial(story.screen, screening))
 
 
-def _people(rng: random.Random, panel: Panel) -> list[dict[str, Any]]:
-    people = [_person(rng, "victim", 18, 60)]
-    if panel.panel_type is PanelType.MARAC or rng.random() < 0.5:
-        people.append(_person(rng, "perpetrator", 18, 60, relationship=rng.choice(RELATIONSHIPS)))
-    if panel.panel_type is PanelType.MARAC:
-        people += [
-            _person(rng, "child", 1, 15, relationship="Child")
-            for _ in range(rng.choice((0, 0, 1, 2)))
+class _Referral:
+    """One referral's steps, each run at its moment on the timeline."""
+
+    def __init__(self, desk: _Desk, case: _Case) -> None:
+        self.desk, self.case = desk, case
+        self.referral: Referral | None = None
+
+    def draft(self, referrer: User, answers: dict[FormSection, dict[str, Any]]) -> None:
+        referral = referrals.start_referral(actor=referrer, panel=self.desk.panel)
+        for section, data in answers.items():
+            if section in self.desk.panel.spec.sections:
+                referrals.save_section(referral, actor=referrer, section=section, data=data)
+        self.referral = referral
+
+    def submit(self) -> None:
+        referrals.submit_referral(self._referral, actor=self._referral.referrer)
+
+    def screen(self, day: date) -> None:
+        """Accepted (a repeat matched to the people already on the case) and listed for the
+        next meeting; heard there if it has been held."""
+        desk, referral = self.desk, self._referral
+        matches = self.case.matches or [None] * len(self.case.people)
+        accepted = referrals.accept_referral(
+            referral, actor=desk.coordinator, matches=matches, today=day
+        )
+        self.case.matches = [person.id for person in accepted.people]
+        meeting = desk.calendar.next_after(day)
+        if meeting is None:
+            return
+        referrals.list_for_meeting(referral, actor=desk.coordinator, meeting=meeting)
+        if meeting.held_on <= TODAY:
+            heard = uk_time(meeting.held_on, 10) + timedelta(minutes=desk.rng.randint(0, 180))
+            desk.timeline.at(heard, partial(self.hear, meeting))
+
+    def hear(self, meeting: Meeting) -> None:
+        """Heard at the meeting, where agencies volunteer actions; most of those due by now
+        were reported on around their due date (domain §2.6), some are overdue."""
+        desk, referral = self.desk, self._referral
+        referrals.mark_heard(referral, actor=desk.coordinator, today=meeting.held_on)
+        for action in self._agree_actions(meeting):
+            if action.due_on < TODAY and desk.rng.random() < 0.88:  # the rest are overdue
+                day = _working_day(action.due_on - timedelta(days=desk.rng.randint(0, 7)))
+                moment = uk_time(day, desk.rng.randint(9, 16), desk.rng.randint(0, 59))
+                desk.timeline.at(moment, partial(self.report, action))
+
+    def _agree_actions(self, meeting: Meeting) -> Iterator[CaseAction]:
+        desk, case = self.desk, self._referral.case
+        assert case is not None
+        offered = ACTIONS[desk.panel.panel_type]
+        choices = [
+            (owner, text)
+            for owner in action_queries.owner_agencies(case, meeting.held_on)
+            for text in offered.get(owner.agency_type, ())
         ]
-    return people
+        for owner, text in desk.rng.sample(choices, k=min(len(choices), desk.rng.randint(1, 3))):
+            due_on = meeting.held_on + timedelta(days=desk.rng.randint(14, 42))
+            yield case_actions.agree_action(
+                case,
+                actor=desk.coordinator,
+                action=case_actions.NewAction(text, owner, due_on, meeting),
+                today=meeting.held_on,
+            )
+
+    def report(self, action: CaseAction) -> None:
+        desk = self.desk
+        status, words = desk.rng.choices(OUTCOMES, weights=(85, 8, 7))[0]
+        case_actions.report_progress(
+            action,
+            actor=_staff_of(desk.panel, action.owner_agency_id) or desk.coordinator,
+            status=status,
+            text=words,
+            seen_version=action.version,
+        )
+
+    @property
+    def _referral(self) -> Referral:
+        assert self.referral is not None
+        return self.referral
 
 
-RELATIONSHIPS = ("Ex-partner", "Partner", "Husband", "Wife", "Son", "Brother", "Neighbour")
-
-
-def _person(
-    rng: random.Random, role: str, youngest: int, oldest: int, **extra: Any
-) -> dict[str, Any]:
-    family = rng.choice(FAMILY)
-    born = TODAY - timedelta(days=rng.randint(youngest, oldest) * 365 + rng.randint(0, 364))
-    return {
-        "role": role,
-        "given_names": rng.choice(GIVEN),
-        "family_name": family,
-        "date_of_birth": born.isoformat(),
-        "aliases": [f"{rng.choice(GIVEN)} {family}"] if rng.random() < 0.15 else [],
-        "other_birth_dates": [],
-        "address": f"{rng.randint(1, 99)} {rng.choice(STREETS)}, E{rng.randint(1, 20)} 9ZZ",
-        **extra,
-    }
+def _working_day(day: date) -> date:
+    """Agencies refer, screen and report on working days."""
+    return working_day_on_or_before(day)
 
 
 def _answers(
-    panel: Panel, rng: random.Random, day: date, people: list[dict[str, Any]], *, repeat: bool
+    panel: Panel, rng: random.Random, day: date, people: list[Someone], *, repeat: bool
 ) -> dict[FormSection, dict[str, Any]]:
+    victim = people[0]
     answers: dict[FormSection, dict[str, Any]] = {
         FormSection.ABOUT: {"referred_on": day.isoformat()},
-        FormSection.PEOPLE: {"people": people},
+        FormSection.PEOPLE: {"people": [person.referral_entry() for person in people]},
         FormSection.SAFETY: {
             "safe_to_call": rng.random() < 0.7,
             "safe_times": "Weekdays 10am to 2pm",
-            "phone": f"07700 900{rng.randint(100, 999)}",  # Ofcom's drama range: never a real line
+            "phone": victim.identity().phone,
         },
         FormSection.CONSENT: {"consent_given": True, "victim_aware": True}
         if rng.random() < 0.8
@@ -271,7 +334,7 @@ def _answers(
             else (["visible_high_risk"] if yes >= 14 else ["professional_judgement"])
         )
         answers[FormSection.DIVERSITY] = {
-            "gender": "female" if rng.random() < 0.94 else "male",
+            "gender": victim.gender,
             "minoritised": rng.choice(("yes", "no", "no", "no", "not_known")),
             "disabled": rng.choice(("yes", "no", "no", "no", "not_known")),
             "lgbt": rng.choice(("no", "no", "no", "not_known")),
@@ -305,11 +368,22 @@ def _answers(
     return answers
 
 
-def _member(panel: Panel, role: PanelRole) -> User | None:
+def _members(panel: Panel, role: PanelRole) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(PanelMembership, PanelMembership.user_id == User.id)
+            .where(PanelMembership.panel_id == panel.id, PanelMembership.role == role)
+            .order_by(User.id)
+        )
+    )
+
+
+def _staff_of(panel: Panel, organisation_id: int) -> User | None:
     return db.session.scalar(
         select(User)
         .join(PanelMembership, PanelMembership.user_id == User.id)
-        .where(PanelMembership.panel_id == panel.id, PanelMembership.role == role)
+        .where(PanelMembership.panel_id == panel.id, User.organisation_id == organisation_id)
         .order_by(User.id)
         .limit(1)
     )

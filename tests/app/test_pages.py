@@ -54,6 +54,9 @@ def test_demo_data_has_every_role_panel_type_and_area(app: Flask, settings: Sett
         assert not data.database_is_empty()
         roles = set(db.session.scalars(select(User.global_role)))
         assert {GlobalRole.ADMIN, GlobalRole.MANAGER, GlobalRole.AUDITOR} <= roles
+        # A subject access bundle opens only on a second auditor's approval (issue 26).
+        auditors = select(func.count(User.id)).where(User.global_role == GlobalRole.AUDITOR)
+        assert db.session.scalar(auditors) >= 2
         panel_roles = set(db.session.scalars(select(PanelMembership.role)))
         assert panel_roles == set(PanelRole)
         for panel_type in PanelType:
