@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -20,6 +21,7 @@ from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from app.forms import strip_whitespace
+from app.template_filters import uk_date
 from app.widgets import TextInput
 from audit.forms import DATE_PARTS
 from audit.forms import FilterSelect
@@ -192,6 +194,44 @@ class CaseFilterForm(FlaskForm):
     def in_use(self) -> bool:
         """Whether any filter (the order aside) was filled in."""
         return any(name != "sort" for name in self.query_args())
+
+    def applied(self) -> list[AppliedFilter]:
+        """Each filter in use, said in words, with the query that leaves it out (call only
+        after `validate()`)."""
+        kept = self.query_args()
+        return [
+            AppliedFilter(
+                field.label.text,
+                self._shown(field),
+                {name: value for name, value in kept.items() if name != field.name},
+            )
+            for field in self
+            if field.name in kept and field.name != "sort"
+        ]
+
+    def without_filters(self) -> dict[str, list[str]]:
+        """The query that clears every filter and keeps the order."""
+        return {name: value for name, value in self.query_args().items() if name == "sort"}
+
+    @staticmethod
+    def _shown(field: Any) -> str:
+        if isinstance(field, UKDateField):
+            return uk_date(field.data)
+        return str(dict(field.choices)[field.data])
+
+    @property
+    def order(self) -> str:
+        """The order the list is in, in words."""
+        return CaseSort(self.sort.data).label
+
+
+@dataclass(frozen=True)
+class AppliedFilter:
+    """A filter in use on the case list, and the query that removes it."""
+
+    label: str
+    value: str
+    without: dict[str, list[str]]
 
 
 def error_list(*forms: FlaskForm) -> list[dict[str, str]]:

@@ -231,29 +231,83 @@ def refs(varied: dict[str, int], *names: str) -> list[str]:
 def test_each_row_shows_stage_risk_repeat_flag_expiry_last_referred_and_next_meeting(
     coordinator: FlaskClient, varied: dict[str, int]
 ) -> None:
-    """Domain §2.5: the flag's expiry is surfaced, and shown as expired once it has passed."""
+    """Domain §2.5: a repeat shows its tag and when its flag expires, or that it has expired;
+    a case that is not a repeat never reads as one (issue 25: it read "No", then "Flag expires")."""
     page = text_of(coordinator.get("/cases").text)
 
-    row = page.split(ref(varied["high_repeat"]), 1)[1].split("</tr>", 1)[0]
+    row = row_of(page, ref(varied["high_repeat"]))
     for shown in (
         "Harrowgate MARAC",
         "Ilse Varrow (victim)",
         "Listed for a meeting",
-        "High",
-        "Repeat",
-        "Flag expires 20 April 2027",
-        "20 April 2026",
+        "High risk",
+        REPEAT_TAG,
+        "Flag expires 20 Apr 2027",
+        "20 Apr 2026",
         "14 May 2026",
     ):
         assert shown in row, shown
-    past = page.split(ref(varied["heard_past"], "CMARAC"), 1)[1].split("</tr>", 1)[0]
-    assert "Flag expired 1 March 2026" in past
-    never = page.split(ref(varied["never_referred"]), 1)[1].split("</tr>", 1)[0]
-    for shown in ("Not referred", "Not recorded", "Never", "Not listed"):
+    past = row_of(page, ref(varied["heard_past"], "CMARAC"))
+    assert REPEAT_TAG in past
+    assert "Flag expired 1 Mar 2026" in past
+    medium = row_of(page, ref(varied["medium"]))
+    assert REPEAT_TAG not in medium
+    assert "Flag" not in medium
+    assert "Not a repeat. </span>A new referral by 2 Mar 2027 would be a repeat" in medium
+    never = row_of(page, ref(varied["never_referred"]))
+    for shown in ("Not referred", "Risk not recorded", "Not a repeat", "Never", "Not listed"):
         assert shown in never, shown
+    assert "Flag" not in never
+    assert "referral by" not in never
     assert "4 cases on your panels" in page
     assert ref(varied["away"]) not in page
     assert "Quill" not in page
+
+
+REPEAT_TAG = '<strong class="govuk-tag govuk-tag--orange">Repeat</strong>'
+
+
+def row_of(page: str, reference: str) -> str:
+    return page.split(f">{reference}</a>", 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_case_that_is_not_a_repeat_says_what_a_new_referral_would_be(
+    app: Flask, coordinator: FlaskClient, ids: Ids
+) -> None:
+    """Domain §2.5: within the window a new referral is a repeat; where the panel's rule counts
+    referrals (Community MARAC) it counts towards one; after it, the window has closed."""
+    with app.app_context():
+        counted = make_case(
+            ids.community,
+            stage=ReferralStatus.ACCEPTED,
+            referral_count=1,
+            last_referred_on=date(2026, 4, 2),
+            flag_expires_on=date(2027, 4, 2),
+        )
+        closed = make_case(
+            ids.marac,
+            stage=ReferralStatus.HEARD,
+            referral_count=1,
+            last_referred_on=date(2025, 4, 30),
+            flag_expires_on=date(2026, 4, 30),  # the day before TODAY
+        )
+        last_day = make_case(
+            ids.marac,
+            stage=ReferralStatus.HEARD,
+            referral_count=1,
+            last_referred_on=date(2025, 5, 1),
+            flag_expires_on=TODAY,  # the expiry day is still in the window
+        )
+        db.session.commit()
+        references = ref(counted.id, "CMARAC"), ref(closed.id), ref(last_day.id)
+
+    page = text_of(coordinator.get("/cases").text)
+
+    counted_row, closed_row, last_day_row = (row_of(page, r) for r in references)
+    assert "Not a repeat. </span>Referrals by 2 Apr 2027 count towards a repeat" in counted_row
+    assert "Not a repeat. </span>Repeat window closed 30 Apr 2026" in closed_row
+    assert "Not a repeat. </span>A new referral by 1 May 2026 would be a repeat" in last_day_row
+    assert REPEAT_TAG not in counted_row + closed_row + last_day_row
 
 
 # Sort ----------------------------------------------------------------------------------------
@@ -407,6 +461,50 @@ def test_the_panel_filter_offers_only_the_users_panels_and_narrows_to_one(
     narrowed = coordinator.get("/cases", query_string={"panel": ids.community}).text
 
     assert listed_refs(narrowed) == refs(varied, "heard_past")
+
+
+def filter_tags(page: str) -> list[tuple[str, str]]:
+    """The filters-in-use summary: each tag's link and what it says."""
+    if 'id="filters-in-use"' not in page:
+        return []
+    tags = page.split('aria-labelledby="filters-in-use"', 1)[1].split("</ul>", 1)[0]
+    return [
+        (html.unescape(href), re.sub(r"<[^>]+>", "", text))
+        for href, text in re.findall(r'<a class="app-filter-tag" href="([^"]+)">(.*?)</a>', tags)
+    ]
+
+
+def test_filters_in_use_are_summarised_each_with_a_link_that_removes_it(
+    coordinator: FlaskClient, ids: Ids, varied: dict[str, int]
+) -> None:
+    query = {
+        "panel": ids.marac,
+        "repeat": "yes",
+        "meeting_on": ["14", "5", "2026"],
+        "sort": "reference",
+    }
+    raw = coordinator.get("/cases", query_string=query).text
+
+    assert filter_tags(raw) == [
+        (
+            "/cases?repeat=yes&meeting_on=14&meeting_on=5&meeting_on=2026&sort=reference",
+            "Remove filter: Panel: Harrowgate MARAC✕",
+        ),
+        (
+            f"/cases?panel={ids.marac}&meeting_on=14&meeting_on=5&meeting_on=2026&sort=reference",
+            "Remove filter: Repeat referral: Repeat✕",
+        ),
+        (
+            f"/cases?panel={ids.marac}&repeat=yes&sort=reference",
+            "Remove filter: Listed for the meeting on: 14 May 2026✕",
+        ),
+    ]
+    assert 'href="/cases?sort=reference">Clear filters</a>' in raw
+    assert "sorted by reference number" in raw
+    assert listed_refs(raw) == refs(varied, "high_repeat")
+    # Folded away while the summary says what is in use; nothing to summarise without filters.
+    assert '<details class="govuk-details app-case-filters">' in raw
+    assert filter_tags(coordinator.get("/cases", query_string={"sort": "opened"}).text) == []
 
 
 @pytest.mark.parametrize(
@@ -587,7 +685,7 @@ def test_pages_hold_fifty_cases_numbered_links_keep_filters_and_the_page_is_capp
     assert listed_refs(beyond) == listed_refs(second)
     assert listed_refs(nonsense) == listed_refs(first)
     assert "60 cases matching your filters on your panels" in first
-    assert "Page 2 of 2" in second
+    assert ", page 2 of 2" in second
     assert 'href="/cases?page=2&amp;risk=high&amp;sort=reference"' in raw_first
     assert 'aria-current="page"' in second
 
@@ -602,7 +700,7 @@ def test_only_a_bounded_number_of_pages_can_be_reached(
     page = text_of(coordinator.get("/cases", query_string={"page": 4}).text)
 
     assert "7 cases on your panels" in page
-    assert "Page 2 of 2" in page
+    assert ", page 2 of 2" in page
     assert listed_refs(page) == [ref(case_id) for case_id in sorted(made, reverse=True)[2:4]]
     assert "Only the first 4 matching cases can be paged through" in page
 
