@@ -186,6 +186,13 @@ def disclosure(request_id: int, referral_id: int) -> str | Response:
             return redirect(
                 url_for("subject_access.bundle", request_id=request_id, _anchor=f"r{referral_id}")
             )
+    # The page says in which case the requester is the alleged perpetrator: a read (R9).
+    audit.record(
+        actor=current_user,
+        action=AuditAction.SUBJECT_ACCESS_VIEWED,
+        object=request,
+        changes={"referral_id": [None, referral.id]},
+    )
     return render_template(
         "subject_access/disclosure.html", request=request, referral=referral, form=form
     )

@@ -30,10 +30,13 @@ from app.accounts.models import TokenPurpose
 from app.accounts.models import User
 from app.accounts.tokens import issue_account_token
 from app.auth import services as auth_services
+from app.database import UTCDateTime
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
 from audit import verify as audit_verify
+from audit.chain import LEAF_FIELDS
+from audit.chain import entry_hash
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
@@ -974,6 +977,53 @@ def test_any_single_tampering_is_detected_at_its_sequence(
     assert first_bad(chain, workers=workers) == bad
 
 
+# Every column but the event's own hash: what the leaf holds, and what it must hold. A field
+# added to the leaf is altered here without anyone listing it, and so is a new column, which
+# fails until the leaf covers it.
+HASHED_FIELDS = sorted(
+    set(LEAF_FIELDS) | {c.name for c in AuditEvent.__table__.columns} - {"event_hash"}
+)
+
+
+def _altered(field: str) -> str:
+    """SQL giving the field a value of its own type that differs from the one stored."""
+    column_type = AuditEvent.__table__.columns[field].type
+    if isinstance(column_type, UTCDateTime):
+        return "'2020-01-01 00:00:00.000000'"
+    kind = column_type.python_type
+    if kind is int:
+        return f"COALESCE({field}, 0) + 1000"
+    assert issubclass(kind, str), (field, kind)
+    return f"COALESCE({field}, '') || 'x'"
+
+
+@pytest.mark.parametrize("field", HASHED_FIELDS)
+def test_altering_any_hashed_field_of_an_event_is_detected(chain: Flask, field: str) -> None:
+    """Each field of the leaf, one at a time: a field left out of the hash could be rewritten
+    and the chain would still verify."""
+    tamper(chain, f"UPDATE audit_events SET {field} = {_altered(field)} WHERE sequence = 5")  # noqa: S608
+    assert first_bad(chain) == 5, field
+
+
+@pytest.mark.parametrize("workers", [1, 3], ids=["one-walk", "three-workers"])
+@pytest.mark.parametrize("sequence", [4, 6], ids=["end-of-a-range", "inside-a-range"])
+def test_an_edited_event_with_its_own_hash_recomputed_breaks_the_next_link(
+    chain: Flask, sequence: int, workers: int, short_shares: None
+) -> None:
+    """The edited event verifies on its own; only the next event's previous hash, which still
+    names the original, gives it away."""
+    with chain.app_context():
+        event = db.session.get_one(AuditEvent, sequence)
+        event.object_id = "rewritten"
+        event.event_hash = entry_hash(event)
+        db.session.commit()
+        result = verify_chain(workers=workers)
+    assert (result.first_bad_sequence, result.problem) == (
+        sequence + 1,
+        "does not follow the event before it",
+    )
+
+
 # With three workers the ranges are 1-4, 5-8 and 9-12. The list of tamperings above already
 # hits 1, 5, 7 and 9; these are the other ends of ranges (each start and end is then covered).
 RANGE_EDGES = [4, 8, 12]
@@ -1005,8 +1055,6 @@ def test_workers_agree_with_one_walk_wherever_the_damage_is(
 
 
 def test_a_recomputed_chain_is_caught_by_a_signed_checkpoint(chain: Flask) -> None:
-    from audit.chain import entry_hash
-
     with chain.app_context():
         checkpoint = create_checkpoint()
         db.session.commit()

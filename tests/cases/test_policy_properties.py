@@ -161,6 +161,36 @@ def viewer_email(accounts: Accounts) -> str:
         grant="none",
     )
 )
+@example(  # a signature whose review date has passed gives no access, even to a coordinator (R1)
+    f=Facts(
+        role=PanelRole.COORDINATOR,
+        signature="lapsed",
+        newer_version="none",
+        on_own_panel=True,
+        referred_by_own_agency=True,
+        listed=True,
+        declared_same_meeting=True,
+        declared_other_meeting=False,
+        restricted_against_own=False,
+        restricted_against_other=False,
+        grant="none",
+    )
+)
+@example(  # emergency access past its end opens nothing, though no one has ended it (R19)
+    f=Facts(
+        role=PanelRole.REPRESENTATIVE,
+        signature="in_force",
+        newer_version="none",
+        on_own_panel=True,
+        referred_by_own_agency=False,
+        listed=False,
+        declared_same_meeting=False,
+        declared_other_meeting=False,
+        restricted_against_own=False,
+        restricted_against_other=False,
+        grant="expired",
+    )
+)
 def test_case_scope_follows_the_rules(app: Flask, viewer_email: str, f: Facts) -> None:
     """R5, R17, R19: whatever the combination, the scope that every fetch, list and search
     carries agrees with the rules. Each example is rolled back."""

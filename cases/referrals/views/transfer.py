@@ -10,9 +10,11 @@ from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+import audit
 from app.database import uk_today
 from app.security import signed_in
 from app.unit_of_work import attempt
+from audit import AuditAction
 from cases import policy
 from cases.actions import queries as action_queries
 from cases.referrals import queries
@@ -56,6 +58,8 @@ def transfer(case_id: int) -> str | Response:
     left_behind = {
         target: action_queries.left_behind_by_transfer(case, target, today) for target in targets
     }
+    # The page lists the case's open actions as they are worded: a read of the case (R9).
+    audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
     return render_template(
         "referrals/transfer.html",
         case=case,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pyotp
@@ -11,13 +12,18 @@ import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts.models import User
+from app.auth import services as auth_services
 from app.auth.passwords import hash_password
 from app.database import db
 from app.database import utcnow
 from app.sessions import ServerSessionRecord
+from app.sessions import hash_session_id
 from app.settings import PasswordHashing
+from audit.models import AuditAction
+from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -100,6 +106,58 @@ def test_totp_code_cannot_be_replayed(
     assert "not correct or has already been used" in replay.text
 
 
+def test_the_database_refuses_a_code_spent_since_the_account_was_read(
+    app: Flask, accounts: Accounts
+) -> None:
+    """Replay at the database layer alone: a request that read the account before a parallel
+    one spent the code passes the in-memory check, and only the conditional update stops it."""
+    account = accounts.user()
+    code = accounts.code(account.email)
+    with app.test_request_context():
+        assert auth_services.verify_second_factor(db.session.get_one(User, account.id), code)
+        db.session.commit()
+        spent = accounts.get(account, "totp_last_step")
+    with app.test_request_context():
+        stale = db.session.get_one(User, account.id)
+        set_committed_value(stale, "totp_last_step", None)  # as read before the first request
+        assert not auth_services.verify_second_factor(stale, code)
+        db.session.commit()
+    assert accounts.get(account, "totp_last_step") == spent
+    with app.app_context():
+        outcomes = db.session.scalars(
+            select(AuditEvent.action).where(
+                AuditEvent.object_type == "users", AuditEvent.object_id == str(account.id)
+            )
+        ).all()
+    assert outcomes[-2:] == [AuditAction.TWO_FACTOR_PASSED, AuditAction.TWO_FACTOR_FAILED]
+
+
+@pytest.mark.postgres
+def test_two_parallel_requests_with_one_code_sign_in_once_on_postgresql(pg_app: Flask) -> None:
+    """Both requests read the account before either spends the code (the barrier): on
+    PostgreSQL the second update waits for the first to commit, then finds the step used."""
+    accounts = Accounts(pg_app)
+    account = accounts.user()
+    code = accounts.code(account.email)
+    both_read = threading.Barrier(2, timeout=30)
+    accepted: list[bool] = []
+
+    def request() -> None:
+        with pg_app.test_request_context():
+            user = db.session.get_one(User, account.id)
+            assert user.totp_last_step is None
+            both_read.wait()
+            accepted.append(auth_services.verify_second_factor(user, code))
+            db.session.commit()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(accepted) == [False, True]
+
+
 def test_codes_older_than_one_step_are_refused(client: FlaskClient, accounts: Accounts) -> None:
     accounts.user()
     post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
@@ -158,6 +216,63 @@ def test_session_id_changes_at_sign_in_and_old_id_is_useless(
     attacker = app.test_client()
     attacker.set_cookie("session", before)
     assert attacker.get("/").location == "/sign-in"
+
+
+def _session_id(client: FlaskClient) -> str:
+    """The random id the signed cookie carries (the part before its signature)."""
+    return client.get_cookie("session").value.split(".")[0]
+
+
+def _stored_sessions(app: Flask) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(ServerSessionRecord.id_hash)))
+
+
+def test_the_password_step_gives_the_session_a_new_id(
+    client: FlaskClient, accounts: Accounts, app: Flask
+) -> None:
+    """Session fixation: an id planted before sign-in (the sign-in page stores a session for
+    its form) is not the one that holds the half-finished sign-in."""
+    accounts.user()
+    page = client.get("/sign-in")
+    planted, planted_cookie = _session_id(client), client.get_cookie("session").value
+    assert _stored_sessions(app) == {hash_session_id(planted)}
+    response = client.post(
+        "/sign-in",
+        data={
+            "csrf_token": csrf_token(page.text),
+            "email": "worker@test.example",
+            "password": PASSWORD,
+        },
+    )
+    assert response.location == "/sign-in/security-code"
+    after = _session_id(client)
+    assert after != planted
+    assert _stored_sessions(app) == {hash_session_id(after)}
+    attacker = app.test_client()
+    attacker.set_cookie("session", planted_cookie)
+    assert attacker.get("/sign-in/security-code").location == "/sign-in"
+
+
+def test_the_security_code_step_gives_the_session_a_new_id(
+    client: FlaskClient, accounts: Accounts, app: Flask
+) -> None:
+    """Session fixation: the id that passed the password alone is not the signed-in one."""
+    accounts.user()
+    post_form(client, "/sign-in", {"email": "worker@test.example", "password": PASSWORD})
+    half_signed_in = client.get_cookie("session").value
+    page = client.get("/sign-in/security-code")
+    response = client.post(
+        "/sign-in/security-code",
+        data={"csrf_token": csrf_token(page.text), "code": accounts.code("worker@test.example")},
+    )
+    assert response.location == "/"
+    assert client.get_cookie("session").value != half_signed_in
+    assert _stored_sessions(app) == {hash_session_id(_session_id(client))}
+    attacker = app.test_client()
+    attacker.set_cookie("session", half_signed_in)
+    assert attacker.get("/").location == "/sign-in"
+    assert client.get("/").status_code == 200
 
 
 def test_cookie_holds_only_an_opaque_id(
