@@ -143,10 +143,7 @@ def bundle(request_id: int) -> str | Response:
     It opens only once a second auditor has approved the confirmed records."""
     request = _request_or_404(request_id)
     if request.bundle_approved_by_id is None:
-        flash(
-            "The bundle opens once another auditor has approved the confirmed records", "important"
-        )
-        return redirect(url_for("subject_access.show", request_id=request.id))
+        return _awaiting_approval(request)
     found = queries.bundle(request, closed=_closed())
     # A read of case data: which request it served, and which cases and people it gathered.
     audit.record(
@@ -164,11 +161,15 @@ def bundle(request_id: int) -> str | Response:
 @bp.route("/<int:request_id>/referrals/<int:referral_id>/disclosure", methods=["GET", "POST"])
 @requires(Permission.AUDIT_LOG_READ)
 def disclosure(request_id: int, referral_id: int) -> str | Response:
-    """Record a decision to disclose a referral withheld from a perpetrator requester (R15)."""
+    """Record a decision to disclose a referral withheld from a perpetrator requester (R15).
+    Like the bundle it comes from, it opens only once a second auditor has approved the
+    confirmed records: it names the case in which the requester is the alleged perpetrator."""
     request = _request_or_404(request_id)
     referral = queries.withheld_referral(request, referral_id)
     if referral is None:
         abort(404)
+    if request.bundle_approved_by_id is None:
+        return _awaiting_approval(request)
     form = forms.DisclosureForm()
     if form.validate_on_submit():
         assert form.on.data is not None  # required by the form
@@ -210,6 +211,11 @@ def _confirm_subjects(request: SubjectAccessRequest) -> str | Response:
             flash(f"{request.reference}: records confirmed", "success")
             return redirect(url_for("subject_access.show", request_id=request.id))
     return _render_show(_request_or_404(request.id), subjects=form)
+
+
+def _awaiting_approval(request: SubjectAccessRequest) -> Response:
+    flash("The bundle opens once another auditor has approved the confirmed records", "important")
+    return redirect(url_for("subject_access.show", request_id=request.id))
 
 
 def _approve(request: SubjectAccessRequest) -> str | Response:

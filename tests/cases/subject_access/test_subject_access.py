@@ -39,6 +39,7 @@ from cases.models import CaseRole
 from cases.models import Person
 from cases.people.services import Identity
 from cases.referrals import services as referrals
+from cases.referrals.models import Referral
 from cases.restrictions.models import CaseRestriction
 from cases.subject_access import queries
 from cases.subject_access import rules
@@ -383,6 +384,13 @@ def test_issue_26_the_bundle_opens_only_after_a_second_auditor_approves(
     assert confirmed.status_code == 302
     closed = client.get(f"{url}/bundle")
     assert (closed.status_code, closed.location) == (302, url)
+    with app.app_context():
+        withheld = db.session.scalar(
+            select(Referral.id).where(Referral.case_id == bundled.perpetrator_case)
+        )
+    # The disclosure page names the case the requester is alleged to have abused in: it waits too.
+    early = client.get(f"{url}/referrals/{withheld}/disclosure")
+    assert (early.status_code, early.location) == (302, url)
     waiting = client.get(url).text
     assert "Waiting for approval" in waiting
     assert "Approve these records" not in waiting
