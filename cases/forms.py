@@ -64,10 +64,8 @@ class NoteForm(FlaskForm):
 
 
 class PeopleSearchForm(FlaskForm):
-    """Searching by name alone is not offered: name and date of birth together are indexed."""
-
-    class Meta:
-        csrf = False  # a GET search changes nothing
+    """Searching by name alone is not offered: name and date of birth together are indexed.
+    Sent by POST, so what was searched for stays out of URLs (and so out of logs)."""
 
     given_names = StringField(
         "First name",

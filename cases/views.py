@@ -50,17 +50,20 @@ def _name_cases_in_the_audit_trail(state: BlueprintSetupState) -> None:
 LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
 
 
-@bp.route("/cases")
+@bp.route("/cases", methods=["GET", "POST"])
 @signed_in
 def index() -> str | Response:
-    """The cases on the user's panels, filtered and paged, with search by reference or person."""
+    """The cases on the user's panels, filtered and paged, with search by reference or person.
+
+    A person is searched for by POST: a name and date of birth in a URL would reach access
+    logs, browser history, Referer headers and the address kept for after signing in again."""
     references = ReferenceSearchForm(request.args)
     if "reference" in request.args and references.validate():
         found = _case_by_reference(references)
         if found is not None:
             return redirect(url_for("cases.show", case_id=found.id))
-    search = PeopleSearchForm(request.args)
-    matches = _people_matches(search) if "family_name" in request.args else None
+    search = PeopleSearchForm()
+    matches = _people_matches(search) if request.method == "POST" else None
     filters = CaseFilterForm.for_panels(queries.panels_of(current_user), request.args)
     today = uk_today()
     listing = _case_page(filters, today) if filters.validate() else None

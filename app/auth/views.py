@@ -352,8 +352,10 @@ def load_user(user_id: str) -> User | None:
 def send_to_sign_in() -> Response:
     if _server_session().timed_out:
         flash("You were signed out because your session timed out", "important")
-    if request.method == "GET" and _is_safe_next(request.full_path):
-        session["next_url"] = request.full_path.rstrip("?")
+    # The path alone: a query string may hold what someone searched for (a name, a date of
+    # birth), and the session is stored in the database in clear.
+    if request.method == "GET" and _is_safe_next(request.path):
+        session["next_url"] = request.path
     return redirect(url_for("auth.sign_in"))
 
 

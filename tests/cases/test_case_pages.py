@@ -5,19 +5,26 @@ and the database file never holds names, addresses or note text in clear."""
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import TestResponse
 
 from app.accounts.models import GlobalRole
 from app.database import db
+from app.database import utcnow
+from app.sessions import ServerSessionRecord
 from app.settings import Settings
 from audit.models import AuditAction
 from audit.models import AuditEvent
@@ -162,6 +169,12 @@ def search_args(given: str, family: str, day: str, month: str, year: str) -> lis
     ]
 
 
+def search(client: FlaskClient, args: list[tuple[str, str]]) -> TestResponse:
+    """Search for a person as the case list's form does: a POST, with its CSRF token."""
+    token = csrf_token(client.get("/cases").text)
+    return client.post("/cases", data=MultiDict([("csrf_token", token), *args]))
+
+
 PER_RESPONSE = re.compile(r'(nonce|name="csrf_token" value)="[^"]*"')
 
 
@@ -268,7 +281,7 @@ def test_search_form_gives_each_date_part_the_fields_name(
 def test_search_finds_a_person_ignoring_case_accents_and_punctuation(
     app: Flask, rep_client: FlaskClient, world: World
 ) -> None:
-    response = rep_client.get("/cases", query_string=search_args("zoe", "OHARA", "27", "3", "1984"))
+    response = search(rep_client, search_args("zoe", "OHARA", "27", "3", "1984"))
 
     assert response.status_code == 200
     page = text_of(response.text)
@@ -278,9 +291,7 @@ def test_search_finds_a_person_ignoring_case_accents_and_punctuation(
 
 
 def test_search_finds_a_person_by_an_alias(rep_client: FlaskClient, world: World) -> None:
-    response = rep_client.get(
-        "/cases", query_string=search_args("ROSA", "quell-win", "27", "03", "1984")
-    )
+    response = search(rep_client, search_args("ROSA", "quell-win", "27", "03", "1984"))
 
     page = text_of(response.text)
     assert "1 case with this person on your panels" in page
@@ -290,9 +301,7 @@ def test_search_finds_a_person_by_an_alias(rep_client: FlaskClient, world: World
 def test_search_with_a_different_date_of_birth_finds_nothing(
     rep_client: FlaskClient, world: World
 ) -> None:
-    response = rep_client.get(
-        "/cases", query_string=search_args("Zoë", "O’Hara", "28", "3", "1984")
-    )
+    response = search(rep_client, search_args("Zoë", "O’Hara", "28", "3", "1984"))
 
     assert response.status_code == 200
     assert "0 cases with this person on your panels" in text_of(response.text)
@@ -302,9 +311,7 @@ def test_search_never_returns_a_case_on_a_panel_the_user_is_not_on(
     rep_client: FlaskClient, world: World
 ) -> None:
     # The same person details are recorded on the away panel's case too.
-    response = rep_client.get(
-        "/cases", query_string=search_args("Zoë", "O’Hara", "27", "3", "1984")
-    )
+    response = search(rep_client, search_args("Zoë", "O’Hara", "27", "3", "1984"))
 
     page = text_of(response.text)
     assert "1 case with this person on your panels" in page
@@ -316,13 +323,53 @@ def test_search_never_returns_a_case_on_a_panel_the_user_is_not_on(
 def test_search_is_recorded_without_what_was_searched_for(
     app: Flask, rep_client: FlaskClient, world: World
 ) -> None:
-    rep_client.get("/cases", query_string=search_args("Zoe", "OHara", "27", "3", "1984"))
+    search(rep_client, search_args("Zoe", "OHara", "27", "3", "1984"))
 
     [searched] = events_of(app, AuditAction.PEOPLE_SEARCHED)
     recorded = searched.changes or ""
     for typed in ("Zoe", "zoe", "OHara", "ohara", "1984", "Quellwin"):
         assert typed not in recorded
     assert '"results"' in recorded
+
+
+MARKERS = ("Quorvindel", "Smarkwell")  # a planted name, found nowhere else
+
+
+def test_issue_26_a_searched_name_reaches_no_address_log_session_or_trail(
+    app: Flask, rep_client: FlaskClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A search is a POST answered in place; after an idle timeout neither a search nor an old
+    address with a name in it leaves that name in the session kept for after signing in."""
+    caplog.set_level(logging.DEBUG)
+    args = search_args(*MARKERS, "27", "3", "1984")
+    token = csrf_token(rep_client.get("/cases").text)
+    answered = rep_client.post("/cases", data=MultiDict([("csrf_token", token), *args]))
+    assert answered.status_code == 200
+    assert "0 cases with this person on your panels" in text_of(answered.text)
+    assert rep_client.get("/cases", query_string=args).status_code == 200  # an old address
+    with time_machine.travel(utcnow() + timedelta(minutes=31)):
+        later = [
+            rep_client.post("/cases", data=MultiDict([("csrf_token", token), *args])),
+            rep_client.get("/cases", query_string=args),
+        ]
+        # The form's token died with the session; the old address sends them to sign in.
+        assert [r.status_code for r in later] == [400, 302]
+        with app.app_context():
+            sessions = " ".join(db.session.scalars(select(ServerSessionRecord.data)))
+    with app.app_context():
+        trail = " ".join(
+            f"{e.changes} {e.object_id} {e.purpose}" for e in db.session.scalars(select(AuditEvent))
+        )
+    headers = " ".join(str(r.headers) for r in [answered, *later])
+    assert '"next_url": "/cases"' in sessions
+    for marker in MARKERS:
+        for where, held in (
+            ("session", sessions),
+            ("trail", trail),
+            ("headers", headers),
+            ("logs", caplog.text),
+        ):
+            assert marker not in held, (marker, where)
 
 
 @pytest.mark.parametrize(
@@ -341,7 +388,7 @@ def test_search_with_a_missing_part_shows_the_error_summary(
     message: str,
     kept: str,
 ) -> None:
-    response = rep_client.get("/cases", query_string=args)
+    response = search(rep_client, args)
 
     assert response.status_code == 200
     page = text_of(response.text)
@@ -368,7 +415,7 @@ def test_search_with_an_incomplete_or_impossible_date_of_birth_says_what_is_wron
     year: str,
     message: str,
 ) -> None:
-    response = rep_client.get("/cases", query_string=search_args("Zoe", "OHara", day, month, year))
+    response = search(rep_client, search_args("Zoe", "OHara", day, month, year))
 
     assert response.status_code == 200
     assert "There is a problem" in response.text

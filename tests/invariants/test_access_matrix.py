@@ -28,6 +28,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
@@ -899,11 +900,22 @@ def test_people_search_finds_the_person_only_in_cases_the_member_may_see(
     """R4, R18: one person is in every case; a search finds only the member's cases (a Channel
     subject never appears in a MARAC search, a restricted case never appears at all)."""
     given, family = VICTIM_NAME
-    query = (
-        f"/cases?given_names={given}&family_name={family}&date_of_birth-day={VICTIM_BORN.day}"
-        f"&date_of_birth-month={VICTIM_BORN.month}&date_of_birth-year={VICTIM_BORN.year}"
+    client = clients[member]
+    born = [str(part) for part in (VICTIM_BORN.day, VICTIM_BORN.month, VICTIM_BORN.year)]
+    response = client.post(
+        "/cases",
+        data=MultiDict(
+            [
+                ("csrf_token", csrf_token(client.get("/cases").text)),
+                ("given_names", given),
+                ("family_name", family),
+                *[("date_of_birth", part) for part in born],
+            ]
+        ),
     )
-    page = clients[member].get(query).text
+    assert response.status_code == 200
+    page = response.text
+    assert "with this person on your panels" in page
     shown = {name for name, reference in world.references.items() if reference in page}
     assert shown == {name for name in CASES if Expect.sees_case(MEMBERS[member], name)}
 

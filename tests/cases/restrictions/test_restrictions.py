@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.accounts.models import User
 from app.database import db
@@ -32,6 +33,7 @@ from tests.cases.referrals.test_referral_pages import post
 from tests.cases.referrals.test_referral_pages import text
 from tests.conftest import Accounts
 from tests.conftest import SignIn
+from tests.conftest import csrf_token
 from tests.referral_fixtures import VICTIM_BORN
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import member
@@ -117,15 +119,18 @@ def restrict(client: FlaskClient, world: World, organisation_id: int) -> object:
 
 def search_finds(client: FlaskClient, reference: str) -> bool:
     """Whether a people search for the case's victim lists the case."""
-    page = client.get(
+    page = client.post(
         "/cases",
-        query_string=[
-            ("given_names", "Wren"),
-            ("family_name", "Talbothay"),
-            ("date_of_birth", str(VICTIM_BORN.day)),
-            ("date_of_birth", str(VICTIM_BORN.month)),
-            ("date_of_birth", str(VICTIM_BORN.year)),
-        ],
+        data=MultiDict(
+            [
+                ("csrf_token", csrf_token(client.get("/cases").text)),
+                ("given_names", "Wren"),
+                ("family_name", "Talbothay"),
+                ("date_of_birth", str(VICTIM_BORN.day)),
+                ("date_of_birth", str(VICTIM_BORN.month)),
+                ("date_of_birth", str(VICTIM_BORN.year)),
+            ]
+        ),
     )
     assert page.status_code == 200
     return reference in text(page)
