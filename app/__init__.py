@@ -24,6 +24,7 @@ from app.extensions import csrf
 from app.extensions import limiter
 from app.extensions import login_manager
 from app.extensions import migrate
+from app.headers import TrustedHostsOnly
 from app.headers import register_security_headers
 from app.keys.store import KeyStore
 from app.routing import register_routing
@@ -105,11 +106,17 @@ def configure(app: Flask, settings: Settings) -> None:
         RATELIMIT_HEADERS_ENABLED=False,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (server-side) session
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
+        # A request for any other host is refused (TrustedHostsOnly, below, answers it first), so
+        # a forged Host header reaches no page; links sent to people use EXTERNAL_URL
+        # (app/accounts/links.py).
+        TRUSTED_HOSTS=list(settings.allowed_hosts),
         DEBUG=settings.debug,
         TESTING=False,
     )
     app.session_interface = DatabaseSessionInterface(settings)
     register_unit_of_work(app)  # first: its commit must run after every other after-request
+    # Inside ProxyFix, so that it checks the host the proxy forwarded.
+    app.wsgi_app = TrustedHostsOnly(app.wsgi_app, settings.allowed_hosts)  # type: ignore[method-assign]
     if settings.trusted_proxy_count:
         # Trust exactly as many X-Forwarded-* hops as there are proxies, so clients cannot spoof.
         count = settings.trusted_proxy_count

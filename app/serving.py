@@ -8,6 +8,31 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from app.settings import check_workers
+from app.settings import load_settings
+from app.settings import worker_problem
+
+
+def on_starting(server: Any) -> None:
+    """Before any worker starts: refuse, in production, several workers whose sign-in rate
+    limits would each be kept apart in memory (no REDIS_URL); elsewhere warn.
+
+    A SettingsError here is a RuntimeError, which gunicorn prints as "Error: ..." and exits 1.
+    """
+    warning = check_workers(load_settings(), server.cfg.workers)
+    if warning:
+        server.log.warning("Rate limits are not shared: %s", warning)
+
+
+def nworkers_changed(server: Any, new_value: int, old_value: int | None) -> None:
+    """Workers added while running (SIGTTIN, or a reload with more) cannot be refused without
+    stopping the server: say loudly that the limits no longer hold."""
+    if old_value is None:
+        return  # the number gunicorn starts with, which on_starting checks
+    problem = worker_problem(load_settings(), new_value)
+    if problem:
+        server.log.error("Rate limits are not shared: %s", problem)
+
 
 def post_worker_init(worker: Any) -> None:
     """Once a worker has built the app, take what start-up made out of the collector's sight.

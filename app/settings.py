@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from dataclasses import field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import SplitResult
+from urllib.parse import urlsplit
 
 MIN_SECRET_KEY_LENGTH = 32
 KEK_BYTES = 32
@@ -26,6 +29,9 @@ DEFAULT_HANDLING_CAVEAT = (
     "Shared under the panel's information sharing protocol for its safeguarding purpose only. "
     "Do not copy or share further without the originating agency's agreement."
 )
+# The names a development, demo or test server answers to when TRUSTED_HOSTS is not set.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+HOST_NAME = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII)
 
 
 class SettingsError(RuntimeError):
@@ -71,6 +77,12 @@ class Settings:
     # Older KEKs kept only while `flask keys rotate` rewraps the data keys they wrapped.
     previous_key_encryption_keys: tuple[bytes, ...] = field(default=(), repr=False)
     redis_url: str | None = None
+    # Where people reach the app, e.g. https://panels.example.org: every link sent to someone
+    # (a one-time set-password link) is built from it, never from the request's Host header.
+    # Required in production; elsewhere links use the request's host, which TRUSTED_HOSTS limits.
+    external_url: str | None = None
+    # Other host names requests may carry (besides EXTERNAL_URL's); any other gets a 400.
+    trusted_hosts: tuple[str, ...] = LOCAL_HOSTS
     instance_path: Path = Path("instance")
     partnership_name: str = "East London Community Safety Partnership"
     service_name: str = "Risk Panels"
@@ -93,6 +105,13 @@ class Settings:
     def rate_limit_storage_uri(self) -> str:
         """Counters live in Redis when configured so that every worker sees the same limits."""
         return self.redis_url or "memory://"
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """The host names a request may carry: EXTERNAL_URL's, then TRUSTED_HOSTS."""
+        external = urlsplit(self.external_url).hostname if self.external_url else None
+        named = (external,) if external else ()
+        return named + tuple(host for host in self.trusted_hosts if host != external)
 
 
 def validate(settings: Settings) -> None:
@@ -118,6 +137,74 @@ def validate(settings: Settings) -> None:
         )
     if settings.idle_timeout > settings.absolute_timeout:
         raise SettingsError("The idle timeout cannot be longer than the absolute session timeout.")
+    problem = external_url_problem(settings)
+    if problem:
+        raise SettingsError(problem)
+    for host in settings.trusted_hosts:
+        if not HOST_NAME.fullmatch(host):
+            raise SettingsError(
+                f"TRUSTED_HOSTS lists host names only, like panels.example.org; got {host!r}."
+            )
+
+
+def external_url_problem(settings: Settings) -> str | None:
+    """Say what is wrong with EXTERNAL_URL, or None when it will do."""
+    url = settings.external_url
+    if url is None:
+        if settings.environment is Environment.PRODUCTION:
+            return (
+                "EXTERNAL_URL is not set. Set it to the address people use to reach the app, "
+                "like https://panels.example.org: one-time links are built from it, and "
+                "requests for any other host are refused."
+            )
+        return None
+    parts = _origin(url)
+    if parts is None:
+        return (
+            "EXTERNAL_URL must be a scheme and host only, like https://panels.example.org; "
+            f"got {url!r}."
+        )
+    if settings.https and parts.scheme != "https":
+        return "EXTERNAL_URL must start with https:// when HTTPS is on."
+    return None
+
+
+def _origin(url: str) -> SplitResult | None:
+    """The parts of an http(s) origin (scheme, host and port, no path), or None if not one."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port out of range raises ValueError
+    except ValueError:
+        return None
+    plain = not (parts.query or parts.fragment or parts.username is not None)
+    path_free = parts.path in ("", "/")
+    if parts.scheme in ("http", "https") and parts.hostname and plain and path_free:
+        return parts if port is None or port > 0 else None
+    return None
+
+
+def worker_problem(settings: Settings, workers: int) -> str | None:
+    """Say why `workers` server processes cannot share this configuration's rate limits.
+
+    Without REDIS_URL each process keeps its own sign-in counters in memory, so two workers
+    let twice as many guesses through as the limits say.
+    """
+    if workers <= 1 or settings.redis_url:
+        return None
+    return (
+        f"{workers} worker processes without REDIS_URL would each keep their own sign-in "
+        f"rate limits, letting {workers} times as many password guesses through. Set REDIS_URL "
+        "so that every worker shares the limits, or run one worker."
+    )
+
+
+def check_workers(settings: Settings, workers: int) -> str | None:
+    """Refuse, in production, more worker processes than the rate limits can be shared by;
+    elsewhere return the problem as a warning to show."""
+    problem = worker_problem(settings, workers)
+    if problem and settings.environment is Environment.PRODUCTION:
+        raise SettingsError(problem)
+    return problem
 
 
 _GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
@@ -170,6 +257,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         previous_key_encryption_keys=_previous_keks(env),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}",
         redis_url=env.get("REDIS_URL") or None,
+        external_url=(env.get("EXTERNAL_URL") or "").strip().rstrip("/") or None,
+        trusted_hosts=_trusted_hosts(env, environment),
         instance_path=instance_path,
         partnership_name=env.get("PARTNERSHIP_NAME", Settings.partnership_name),
         protective_marking=env.get("PROTECTIVE_MARKING", Settings.protective_marking),
@@ -189,6 +278,14 @@ def _environment(env: Mapping[str, str]) -> Environment:
     except ValueError:
         choices = ", ".join(e.value for e in Environment)
         raise SettingsError(f"APP_ENV must be one of {choices}; got {value!r}.") from None
+
+
+def _trusted_hosts(env: Mapping[str, str], environment: Environment) -> tuple[str, ...]:
+    """TRUSTED_HOSTS, comma- or space-separated; outside production, the local names by default."""
+    listed = tuple(env.get("TRUSTED_HOSTS", "").replace(",", " ").split())
+    if listed or environment is Environment.PRODUCTION:
+        return listed
+    return LOCAL_HOSTS
 
 
 def _kek(env: Mapping[str, str], generated: Mapping[str, str]) -> bytes:

@@ -110,11 +110,17 @@ class MembershipForm(FlaskForm):
 
 # Local settings ---------------------------------------------------------------------------
 
-WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}", re.ASCII)
+WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
+# Any setting's bounds lie far inside this; a longer number is read as this far out, so that the
+# setting's own range message answers it (and int() never meets thousands of digits).
+WHOLE_NUMBER_DIGITS = 9
 
 
 class WholeNumberField(IntegerField):
-    """A whole number typed into a GOV.UK text input; a blank is left to the required check."""
+    """A whole number typed into a GOV.UK text input; a blank is left to `WholeNumberRequired`.
+
+    Spaces around the number are ignored, so spaces or a tab alone count as blank.
+    """
 
     widget = GovTextInput()
 
@@ -124,9 +130,31 @@ class WholeNumberField(IntegerField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         text = valuelist[0].strip() if valuelist else ""
-        self.data = int(text) if WHOLE_NUMBER.fullmatch(text) else None
-        if text and self.data is None:
+        if not text:
+            self.data = None
+        elif not WHOLE_NUMBER.fullmatch(text):
+            self.data = None
             raise ValueError(self.not_a_number)
+        elif len(text.lstrip("-").lstrip("0")) > WHOLE_NUMBER_DIGITS:
+            self.data = (
+                -(10**WHOLE_NUMBER_DIGITS) if text.startswith("-") else 10**WHOLE_NUMBER_DIGITS
+            )
+        else:
+            self.data = int(text)
+
+
+class WholeNumberRequired(InputRequired):
+    """InputRequired for a WholeNumberField: spaces alone are nothing typed, not a number.
+
+    InputRequired looks only at what was sent, so " " passed it and reached the settings'
+    range checks as None (a 500). A value that is not a number already has its message.
+    """
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if field.data is not None or field.process_errors:
+            return
+        field.errors[:] = []
+        raise StopValidation(self.message)
 
 
 class RiskItemForm(Form):
@@ -143,7 +171,7 @@ class RiskItemForm(Form):
     weight = WholeNumberField(
         "Weight",
         not_a_number="The weight of question {n} must be a whole number, like 3",
-        validators=[InputRequired(message="Enter the weight of question {n}")],
+        validators=[WholeNumberRequired(message="Enter the weight of question {n}")],
     )
 
 
@@ -378,7 +406,7 @@ def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) ->
         label,
         description=hint,
         not_a_number=f"{SETTING_MISSING[name]} as a whole number, like 3",
-        validators=[InputRequired(message=SETTING_MISSING[name])],
+        validators=[WholeNumberRequired(message=SETTING_MISSING[name])],
     )
 
 

@@ -211,9 +211,18 @@ def _risk_item_problems(items: tuple[RiskItem, ...]) -> list[DomainError]:
 
 def _band_problems(medium: int, high: int, items: tuple[RiskItem, ...]) -> list[DomainError]:
     """Bands must be ordered and the high band reachable by the matrix's highest score."""
+    top = sum(max(item.weight, 0) for item in items)
     if medium < 1:
         return [
             DomainError("The medium risk band must start at 1 or more", field="medium_risk_from")
+        ]
+    if medium >= top:
+        # The high band starts above the medium one and at or below the top score.
+        return [
+            DomainError(
+                f"The medium risk band must start below the highest possible score ({top})",
+                field="medium_risk_from",
+            )
         ]
     if high <= medium:
         return [
@@ -222,7 +231,6 @@ def _band_problems(medium: int, high: int, items: tuple[RiskItem, ...]) -> list[
                 field="high_risk_from",
             )
         ]
-    top = sum(max(item.weight, 0) for item in items)
     if high > top:
         return [
             DomainError(

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from app.accounts import forms
 from app.accounts import queries
 from app.accounts import services
+from app.accounts.links import external_url_for
 from app.accounts.models import AgencyType
 from app.accounts.models import Organisation
 from app.accounts.models import User
@@ -219,5 +220,5 @@ def reset_password(user_id: int) -> str:
 
 def _show_account_link(user: User, token: str, kind: str) -> str:
     """Shown once: the link is stored only as a hash, so it cannot be displayed again."""
-    link = url_for("auth.set_password", token=token, _external=True)
+    link = external_url_for("auth.set_password", token=token)
     return render_template("accounts/account_link.html", user=user, link=link, kind=kind)

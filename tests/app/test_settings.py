@@ -12,6 +12,7 @@ import pytest
 
 from app.settings import Environment
 from app.settings import SettingsError
+from app.settings import check_workers
 from app.settings import encode_kek
 from app.settings import load_settings
 
@@ -19,10 +20,17 @@ STRONG_KEY = secrets.token_urlsafe(48)
 STRONG_KEK = encode_kek(secrets.token_bytes(32))
 
 
+EXTERNAL_URL = "https://panels.example.org"
+
+
 def production(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path)}
+    env = {"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), "EXTERNAL_URL": EXTERNAL_URL}
     env.update(extra)
     return env
+
+
+def strong_production(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return production(tmp_path, SECRET_KEY=STRONG_KEY, KEY_ENCRYPTION_KEY=STRONG_KEK, **extra)
 
 
 def test_production_with_strong_secrets_loads(tmp_path: Path) -> None:
@@ -134,3 +142,94 @@ def test_app_start_up_stops_with_a_clear_message(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Configuration error: SECRET_KEY must be at least 32 characters" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# Trusted hosts and the address links are built from (issue 26) ---------------------------------
+
+
+def test_production_refuses_to_start_without_its_external_url(tmp_path: Path) -> None:
+    env = strong_production(tmp_path)
+    del env["EXTERNAL_URL"]
+    with pytest.raises(SettingsError, match="EXTERNAL_URL is not set"):
+        load_settings(env)
+
+
+def test_production_trusts_only_its_external_host_and_those_listed(tmp_path: Path) -> None:
+    settings = load_settings(strong_production(tmp_path, EXTERNAL_URL=EXTERNAL_URL + "/"))
+    assert settings.external_url == EXTERNAL_URL
+    assert settings.allowed_hosts == ("panels.example.org",)
+    listed = load_settings(strong_production(tmp_path, TRUSTED_HOSTS="app-1.internal, 10.0.0.5"))
+    assert listed.allowed_hosts == ("panels.example.org", "app-1.internal", "10.0.0.5")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "panels.example.org",
+        "ftp://panels.example.org",
+        "https://panels.example.org/risk-panels",
+        "https://panels.example.org/?next=x",
+        "https://someone@panels.example.org",
+        "https://panels.example.org:99999",
+        "https://",
+    ],
+)
+def test_an_external_url_that_is_not_an_address_is_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(SettingsError, match="EXTERNAL_URL must be a scheme and host only"):
+        load_settings(strong_production(tmp_path, EXTERNAL_URL=url))
+
+
+def test_an_external_url_must_use_https_when_https_is_on(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="EXTERNAL_URL must start with https://"):
+        load_settings(strong_production(tmp_path, EXTERNAL_URL="http://panels.example.org"))
+    plain = load_settings(
+        strong_production(tmp_path, EXTERNAL_URL="http://panels.example.org:8080", HTTPS="false")
+    )
+    assert plain.allowed_hosts == ("panels.example.org",)
+
+
+@pytest.mark.parametrize("host", ["https://panels.example.org", "panels.example.org/x", "*"])
+def test_trusted_hosts_are_host_names(tmp_path: Path, host: str) -> None:
+    with pytest.raises(SettingsError, match="TRUSTED_HOSTS lists host names only"):
+        load_settings(strong_production(tmp_path, TRUSTED_HOSTS=host))
+
+
+@pytest.mark.parametrize("environment", ["development", "demo", "test"])
+def test_elsewhere_the_local_names_are_trusted_with_no_configuration(
+    tmp_path: Path, environment: str
+) -> None:
+    """`make run` needs nothing new: a development server answers to localhost and 127.0.0.1."""
+    env = {"APP_ENV": environment, "INSTANCE_PATH": str(tmp_path)}
+    if environment == "test":
+        env |= {"SECRET_KEY": STRONG_KEY, "KEY_ENCRYPTION_KEY": STRONG_KEK}
+    settings = load_settings(env)
+    assert settings.external_url is None
+    assert settings.allowed_hosts == ("localhost", "127.0.0.1")
+    named = load_settings(env | {"TRUSTED_HOSTS": "dev-box.local"})
+    assert named.allowed_hosts == ("dev-box.local",)
+
+
+# Rate limits shared between workers (issue 26) ---------------------------------------------------
+
+
+def test_production_refuses_several_workers_without_shared_rate_limits(tmp_path: Path) -> None:
+    settings = load_settings(strong_production(tmp_path))
+    with pytest.raises(SettingsError, match="Set REDIS_URL") as refused:
+        check_workers(settings, 2)
+    assert "2 times as many password guesses" in str(refused.value)
+    assert check_workers(settings, 1) is None
+    shared = load_settings(strong_production(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0"))
+    assert check_workers(shared, 4) is None
+
+
+@pytest.mark.parametrize("environment", ["development", "demo", "test"])
+def test_elsewhere_several_workers_without_redis_are_a_warning(
+    tmp_path: Path, environment: str
+) -> None:
+    env = {"APP_ENV": environment, "INSTANCE_PATH": str(tmp_path)}
+    if environment == "test":
+        env |= {"SECRET_KEY": STRONG_KEY, "KEY_ENCRYPTION_KEY": STRONG_KEK}
+    warning = check_workers(load_settings(env), 3)
+    assert warning is not None
+    assert "REDIS_URL" in warning
+    assert check_workers(load_settings(env), 1) is None

@@ -898,3 +898,152 @@ def test_the_panel_page_names_its_type_with_the_right_article(
     page = admin_client.get(f"/admin/panels/{panel_id}")
     assert page.status_code == 200
     assert heading in page.text
+
+
+# Issue 26: any value typed into a number field is answered on the page, never with a 500 -------
+
+# Every whole-number setting: its message when blank, and its range message for -1 and for a
+# number far too large. The "as a whole number" message is the blank one with ", like 3".
+WEIGHTS = [f"risk_items-{index}-weight" for index in range(len(DEFAULT_ASB_RISK_ITEMS))]
+NUMBER_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "dash_threshold": (
+        "Enter the DASH threshold",
+        "The DASH threshold must be between 1 and 24",
+        "The DASH threshold must be between 1 and 24",
+    ),
+    "escalation_incidents": (
+        "Enter how many incidents count as potential escalation",
+        "Escalation incidents must be between 1 and 50",
+        "Escalation incidents must be between 1 and 50",
+    ),
+    "repeat_window_months": (
+        "Enter the repeat window in months",
+        "The repeat window must be between 1 and 60",
+        "The repeat window must be between 1 and 60",
+    ),
+    "break_glass_hours": (
+        "Enter how many hours emergency access lasts",
+        "Emergency access hours must be between 1 and 12",
+        "Emergency access hours must be between 1 and 12",
+    ),
+    "medium_risk_from": (
+        "Enter the score at which medium risk starts",
+        "The medium risk band must start at 1 or more",
+        f"The medium risk band must start below the highest possible score ({DEFAULT_TOP_SCORE})",
+    ),
+    "high_risk_from": (
+        "Enter the score at which high risk starts",
+        "The high risk band must start above the medium risk band",
+        f"The high risk band must start at or below the highest possible score "
+        f"({DEFAULT_TOP_SCORE})",
+    ),
+    "repeat_count": (
+        "Enter how many referrals make a repeat",
+        "The repeat count must be between 2 and 20",
+        "The repeat count must be between 2 and 20",
+    ),
+    "case_review_threshold": (
+        "Enter the ASB Case Review threshold",
+        "The ASB Case Review threshold must be between 1 and 3 complaints: the law does not "
+        "allow a threshold higher than three",
+        "The ASB Case Review threshold must be between 1 and 3 complaints: the law does not "
+        "allow a threshold higher than three",
+    ),
+    "case_review_window_months": (
+        "Enter the ASB Case Review window in months",
+        "The review window must be between 1 and 6",
+        "The review window must be between 1 and 6",
+    ),
+} | {
+    weight: (
+        f"Enter the weight of question {number}",
+        f"The weight of question {number} cannot be negative",
+        f"The weight of question {number} must be 20 or less",
+    )
+    for number, weight in enumerate(WEIGHTS, start=1)
+}
+
+
+def not_a_number(field: str, blank: str) -> str:
+    if field in WEIGHTS:
+        return (
+            blank.replace("Enter the weight of", "The weight of")
+            + " must be a whole number, like 3"
+        )
+    return f"{blank} as a whole number, like 3"
+
+
+def whole_number_fields(panel_type: PanelType) -> list[str]:
+    """The number inputs of a panel type's settings form (every setting but the text ones)."""
+    fields = spec_for(panel_type).settings_used
+    names = [n for n in fields if n in NUMBER_MESSAGES]
+    return names + (WEIGHTS if "risk_items" in fields else [])
+
+
+def settings_form_for(panel_type: PanelType) -> dict[str, Any]:
+    """Every setting the type uses, at its default, as the form posts them."""
+    if panel_type is PanelType.COMMUNITY_MARAC:
+        return community_form()
+    if panel_type is PanelType.MARAC:
+        return dict(MARAC_FORM)
+    return sharing_form() | {"repeat_window_months": "12", "definitions_version": "2026-1"}
+
+
+def test_every_number_input_is_in_the_bad_number_cases(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """A new whole-number setting fails here until it has its messages above."""
+    for panel_type in PanelType:
+        panel_id = make_panel(app, make_area(app, f"Area {panel_type}"), "Panel", panel_type)
+        page = admin_client.get(settings_url(panel_id)).text
+        numbers = set(re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="text"', page)) | set(
+            re.findall(r'<input[^>]*type="text"[^>]*name="([^"]+)"', page)
+        )
+        text_inputs = {"definitions_version"} | {
+            f"risk_items-{i}-label" for i in range(len(DEFAULT_ASB_RISK_ITEMS))
+        }
+        assert numbers - text_inputs == set(whole_number_fields(panel_type)), panel_type
+
+
+BAD_NUMBERS = [" ", "\t", "abc", "1.5", "-1", "9" * 40]
+
+
+def expected_message(field: str, value: str) -> str:
+    blank, below, above = NUMBER_MESSAGES[field]
+    if not value.strip():
+        return blank
+    if value in ("abc", "1.5"):
+        return not_a_number(field, blank)
+    return below if value.startswith("-") else above
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS, ids=["space", "tab", "abc", "1.5", "-1", "huge"])
+@pytest.mark.parametrize("panel_type", list(PanelType), ids=[t.value for t in PanelType])
+def test_a_bad_number_gets_its_fields_message_keeps_the_input_and_saves_nothing(
+    app: Flask, admin_client: FlaskClient, panel_type: PanelType, value: str
+) -> None:
+    """Spaces or a tab alone used to pass the required check and reach the range check as
+    None: a 500 (TypeError). Whatever is typed into any number field of any panel type, the
+    page says what to fix next to that field and in the summary, keeps it, and saves nothing."""
+    panel_id = make_panel(app, make_area(app), "Testborough panel", panel_type)
+    token = csrf_token(admin_client.get(settings_url(panel_id)).text)
+    wrong = {}
+    for field in whole_number_fields(panel_type):
+        data = settings_form_for(panel_type) | {field: value, "csrf_token": token}
+        response = admin_client.post(settings_url(panel_id), data=data)
+        if response.status_code != 200:
+            wrong[field] = response.status_code
+            continue
+        page = response.text.replace("&#39;", "'")
+        expected = expected_message(field, value)
+        shown = (
+            title(page).startswith("Error: "),
+            field_error(page, field),
+            (field, expected) in summary_errors(page),
+            input_value(page, field),
+        )
+        if shown != (True, expected, True, value):
+            wrong[field] = shown
+    assert wrong == {}
+    assert stored_settings(app, panel_id) is None
+    assert settings_events(app) == []
