@@ -66,6 +66,9 @@ class RateLimits:
     sign_in_per_account: str = "5 per minute; 10 per 15 minutes; 20 per hour"
     sign_in_per_address: str = "30 per minute; 300 per hour"
     two_factor_per_account: str = "5 per minute; 15 per hour"
+    # Person searches per user: enough for a coordinator screening a busy list, far too few
+    # to walk a population of names and dates of birth (security R18).
+    people_search_per_user: str = "20 per minute; 200 per day"
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class AuditAction(StrEnum):
     CASE_TRANSFERRED = "case:transferred"
     CASE_VIEWED = "case:viewed"
     PEOPLE_SEARCHED = "case:people_searched"
+    PEOPLE_SEARCH_THROTTLED = "case:people_search_throttled"
 
     CASE_REVIEW_ACKNOWLEDGED = "case_review:acknowledged"
     CASE_REVIEW_APPEAL_DECIDED = "case_review:appeal_decided"

@@ -8,6 +8,7 @@ from datetime import date
 from functools import cache
 
 from flask import Blueprint
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -15,13 +16,16 @@ from flask import request
 from flask import url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 import audit
 from app.database import uk_today
+from app.extensions import limiter
 from app.routing import page_argument
 from app.routing import pagination
 from app.security import signed_in
+from app.settings import Settings
 from app.unit_of_work import attempt
 from audit import AuditAction
 from audit import Outcome
@@ -50,8 +54,28 @@ def _name_cases_in_the_audit_trail(state: BlueprintSetupState) -> None:
 LARGEST_SEQUENCE = 2**63 - 1  # a BIGINT; anything larger can name no event
 
 
+def _people_search_limit() -> str:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings.rate_limits.people_search_per_user
+
+
+def _searcher_key() -> str:
+    return f"people-search:{getattr(current_user, 'id', 'anonymous')}"
+
+
+@bp.errorhandler(429)
+def _too_many_searches(error: HTTPException) -> tuple[str, int]:
+    """The search was refused by its rate limit: the request's work is already rolled back, so
+    the refusal goes on the record here, and the unit of work commits that record alone."""
+    audit.record(
+        actor=current_user, action=AuditAction.PEOPLE_SEARCH_THROTTLED, outcome=Outcome.DENIED
+    )
+    return render_template("errors/429_search.html", title="Too many searches"), 429
+
+
 @bp.route("/cases", methods=["GET", "POST"])
 @signed_in
+@limiter.limit(_people_search_limit, key_func=_searcher_key, methods=["POST"])
 def index() -> str | Response:
     """The cases on the user's panels, filtered and paged, with search by reference or person.
 

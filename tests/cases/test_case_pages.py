@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
 from app.accounts.models import GlobalRole
+from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
 from app.sessions import ServerSessionRecord
@@ -370,6 +371,30 @@ def test_issue_26_a_searched_name_reaches_no_address_log_session_or_trail(
             ("logs", caplog.text),
         ):
             assert marker not in held, (marker, where)
+
+
+def test_issue_26_person_searches_are_limited_per_user_and_the_limit_is_recorded(
+    app: Flask, rep_client: FlaskClient, world: World, sign_in: SignIn
+) -> None:
+    """Security R18: 20 a minute each, enough for screening and far too few to walk names and
+    dates of birth; the refused search is on the record, and the list itself still opens."""
+    args = search_args("Zoe", "OHara", "27", "3", "1984")
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as clock:
+        assert {search(rep_client, args).status_code for _ in range(20)} == {200}
+        refused = search(rep_client, args)
+        assert refused.status_code == 429
+        assert "You have searched for people too many times" in refused.text
+        assert rep_client.get("/cases").status_code == 200
+        other = sign_in(app.test_client(), OTHER_EMAIL)
+        assert search(other, args).status_code == 200  # a limit per person, not for everyone
+        clock.shift(timedelta(seconds=61))
+        assert search(rep_client, args).status_code == 200
+    [throttled] = events_of(app, AuditAction.PEOPLE_SEARCH_THROTTLED)
+    with app.app_context():
+        rep_id = db.session.scalar(select(User.id).where(User.email == REP_EMAIL))
+    assert (throttled.actor_id, throttled.outcome) == (rep_id, Outcome.DENIED)
+    assert len(events_of(app, AuditAction.PEOPLE_SEARCHED)) == 22
 
 
 @pytest.mark.parametrize(
