@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
+from app.database import uk_today
 from cases import services
 from cases.models import Case
 from cases.retention import services as retention
@@ -31,7 +32,9 @@ from panels.models import PanelMembership
 from panels.types.common import PanelType
 
 CASES_PER_PANEL = 6
-TODAY = date(2026, 11, 30)
+# The demo's history ends yesterday, whenever it is loaded: its meetings to come are always
+# ahead, and nothing it writes is dated later than the moment it is written.
+TODAY = uk_today() - timedelta(days=1)
 
 
 def cases_are_empty() -> bool:
