@@ -240,6 +240,8 @@ SETTING_LABELS = {
     "case_review_window_months": "ASB Case Review window in months",
     "definitions_version": "Definitions version",
     "break_glass_hours": "Emergency access: hours",
+    "break_glass_at_once": "Emergency access: most at once per person",
+    "break_glass_per_day": "Emergency access: most in 24 hours per person",
     "field_access": "Who sees restricted fields",
 }
 
@@ -253,6 +255,8 @@ SETTING_MISSING = {
     "case_review_threshold": "Enter the ASB Case Review threshold",
     "case_review_window_months": "Enter the ASB Case Review window in months",
     "break_glass_hours": "Enter how many hours emergency access lasts",
+    "break_glass_at_once": "Enter how many emergency accesses one person may hold at once",
+    "break_glass_per_day": "Enter how many emergency accesses one person may start in 24 hours",
 }
 
 SETTING_HINTS = {
@@ -303,6 +307,16 @@ SETTING_HINTS = {
     "break_glass_hours": (
         "How long emergency access to a case lasts once someone without a normal reason to see "
         "it states why they need it. Between 1 and 12 hours; default: 4."
+    ),
+    "break_glass_at_once": (
+        "How many emergency accesses one person may hold at the same time (on any panel) when "
+        "asking for one to this panel's cases; beyond it they must ask a coordinator. Between 1 "
+        "and 10; default: 2."
+    ),
+    "break_glass_per_day": (
+        "How many emergency accesses one person may start in 24 hours (on any panel) when asking "
+        "for one to this panel's cases; reaching it alerts the coordinators at once, and beyond "
+        "it they must ask a coordinator. Between 1 and 20, and no fewer than at once; default: 3."
     ),
     "field_access": (
         "Coordinators see every field. Representatives see these fields only if their agency "

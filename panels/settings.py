@@ -66,6 +66,10 @@ class PanelSettings:
     definitions_version: str = "2026-1"
     # Information sharing (domain §8): emergency access time box and field-level access
     break_glass_hours: int = 4
+    # How many emergency grants one person may hold at once, and start in 24 hours, before a
+    # further one is refused (break-glass is for an emergency, not for browsing).
+    break_glass_at_once: int = 2
+    break_glass_per_day: int = 3
     field_access: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] = DEFAULT_FIELD_ACCESS
 
     def agencies_seeing(self, category: FieldCategory) -> tuple[AgencyType, ...]:
@@ -138,6 +142,7 @@ class PanelSettings:
             *_band_problems(self.medium_risk_from, self.high_risk_from, self.risk_items),
             _definitions_version(self.definitions_version),
             _between(self.break_glass_hours, 1, 12, "break_glass_hours", "Emergency access hours"),
+            *_break_glass_limit_problems(self.break_glass_at_once, self.break_glass_per_day),
         ]
         return [problem for problem in checks if problem is not None]
 
@@ -160,6 +165,22 @@ def _between(value: int, low: int, high: int, name: str, label: str) -> DomainEr
     if low <= value <= high:
         return None
     return DomainError(f"{label} must be between {low} and {high}", field=name)
+
+
+def _break_glass_limit_problems(at_once: int, per_day: int) -> list[DomainError]:
+    problems = [
+        _between(at_once, 1, 10, "break_glass_at_once", "Emergency accesses at once"),
+        _between(per_day, 1, 20, "break_glass_per_day", "Emergency accesses a day"),
+    ]
+    found = [problem for problem in problems if problem is not None]
+    if not found and per_day < at_once:
+        found.append(
+            DomainError(
+                "Emergency accesses a day cannot be fewer than emergency accesses at once",
+                field="break_glass_per_day",
+            )
+        )
+    return found
 
 
 def _case_review_threshold(value: int) -> DomainError | None:

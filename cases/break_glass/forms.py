@@ -14,16 +14,30 @@ from wtforms import SubmitField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import ValidationError
 
 from app.forms import strip_whitespace
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
+from cases.break_glass.services import REASON_MIN_WORDS
 from cases.break_glass.services import TEXT_MAX_LENGTH
 from panels.instruments.section import Choice
 
 REFERENCE_MAX_LENGTH = 40
 CANNOT = "You cannot get emergency access to this case"  # the one answer to every refusal
 TOO_LONG = f"Enter {TEXT_MAX_LENGTH:,} characters or fewer"
+
+
+def _enough_words(form: object, field: TextAreaField) -> None:
+    """The service's rule, checked first here so that a thin reason does not spend the
+    security code typed with it."""
+    words = len((field.data or "").split())
+    if words == 0:
+        raise ValidationError("Explain why you need emergency access to this case")
+    if words < REASON_MIN_WORDS:
+        raise ValidationError(
+            f"Explain why you need emergency access in at least {REASON_MIN_WORDS} words"
+        )
 
 
 class EmergencyAccessForm(FlaskForm):
@@ -49,7 +63,18 @@ class EmergencyAccessForm(FlaskForm):
         widget=GovTextArea(),
         description="Say what has happened and why it cannot wait for the case's coordinator. "
         "Do not include names: the case's coordinators will read this when they review it.",
-        validators=[Length(max=TEXT_MAX_LENGTH, message=TOO_LONG)],
+        validators=[Length(max=TEXT_MAX_LENGTH, message=TOO_LONG), _enough_words],
+    )
+    code = StringField(
+        "Your security code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows now: emergency access asks "
+        "for it again, even though you are signed in.",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the 6-digit security code from your authenticator app"),
+            Length(max=12, message="The security code is 6 digits"),
+        ],
     )
     submit = SubmitField("Get emergency access", widget=GovSubmitInput())
 

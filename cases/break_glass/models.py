@@ -76,14 +76,23 @@ class AlertKind(StrEnum):
     """What an alert tells its coordinator of."""
 
     BREAK_GLASS = "break_glass"  # emergency access to the case: review it
+    # Emergency access that looks like browsing (another grant minutes before, or the person's
+    # daily limit reached with it): review it now.
+    BREAK_GLASS_BROWSING = "break_glass_browsing"
     SUBJECT_ACCESS = "subject_access"  # a subject access request matched someone in the case
 
     @property
     def label(self) -> str:
         return {
             "break_glass": "Emergency access",
+            "break_glass_browsing": "Emergency access that looks like browsing",
             "subject_access": "A subject access request was matched to someone in this case",
         }[self.value]
+
+    @property
+    def urgent(self) -> bool:
+        """Marked urgent on the Alerts page."""
+        return self is AlertKind.BREAK_GLASS_BROWSING
 
 
 class CaseAlert(Base):

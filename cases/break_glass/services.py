@@ -29,16 +29,39 @@ from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
 from cases.models import Case
 
-ALERT_KIND = AlertKind.BREAK_GLASS
 REASON_MIN_WORDS = 3
 TEXT_MAX_LENGTH = 2_000
+# A grant started this soon after the person's last one looks like browsing: urgent alert.
+BROWSING_WINDOW = timedelta(minutes=10)
+DAY = timedelta(hours=24)
+
+
+class Refused(DomainError):
+    """Emergency access that may not be given however good the reason: the view records the
+    refusal (after the attempt's rollback) as any refused access is."""
+
+    def __init__(self, message: str, *, why: str) -> None:
+        super().__init__(message, field="reference")
+        self.why = why  # a code for the trail, never personal data
+
+
+NO_REVIEWER = (
+    "Emergency access to this case cannot be given, because nobody could review it: the case’s "
+    "panel has no coordinator able to see it. Ask your organisation’s information governance "
+    "lead to arrange access with the panel"
+)
 
 
 def start(
     *, actor: User, case: Case, reason_code: BreakGlassReason, reason: str, now: datetime
 ) -> BreakGlassGrant:
     """Give the actor emergency access to the case for the panel's time box, and tell each of
-    its coordinators in force. The caller has checked `policy.may_break_glass` first."""
+    its coordinators in force. The caller has checked `policy.may_break_glass` first.
+
+    Refused (`Refused`) when no coordinator could review it, or beyond the person's limits
+    (the panel's `break_glass_at_once` and `break_glass_per_day`). A grant that looks like
+    browsing (another one started minutes before, or the daily limit reached with this one)
+    alerts the coordinators as urgent."""
     if case.disposed_at is not None:
         # No access to grant, and the reason could not be sealed under a destroyed key.
         raise DomainError("You cannot get emergency access to this case", field="reference")
@@ -50,36 +73,77 @@ def start(
             "its coordinators to review it first",
             field="reference",
         )
+    coordinators = policy.coordinators_of(case)
+    if not coordinators:
+        raise Refused(NO_REVIEWER, why="no_reviewer")
+    settings = case.panel.settings
+    held, started_today, latest = _recent_grants(actor, now)
+    if held >= settings.break_glass_at_once:
+        raise Refused(
+            f"You already have {_accesses(held)} running, the most this panel allows at once. "
+            "End one you no longer need, or ask a coordinator of the case’s panel to give you "
+            "access",
+            why="limit_at_once",
+        )
+    if started_today >= settings.break_glass_per_day:
+        raise Refused(
+            f"You have started {_accesses(started_today)} in the last 24 hours, the most this "
+            "panel allows. Ask a coordinator of the case’s panel to give you access",
+            why="limit_per_day",
+        )
+    browsing = (latest is not None and now - latest < BROWSING_WINDOW) or (
+        started_today + 1 >= settings.break_glass_per_day
+    )
+    kind = AlertKind.BREAK_GLASS_BROWSING if browsing else AlertKind.BREAK_GLASS
     grant = BreakGlassGrant(
         case=case,
         data_key=case.data_key,
         user=actor,
         reason_code=reason_code,
         started_at=now,
-        expires_at=now + timedelta(hours=case.panel.settings.break_glass_hours),
+        expires_at=now + timedelta(hours=settings.break_glass_hours),
         reason=reason,
     )
     db.session.add(grant)
     db.session.flush()
-    coordinators = policy.coordinators_of(case)
     db.session.add_all(
-        CaseAlert(recipient_id=coordinator.id, case=case, grant_id=grant.id, kind=ALERT_KIND)
+        CaseAlert(recipient_id=coordinator.id, case=case, grant_id=grant.id, kind=kind)
         for coordinator in coordinators
     )
     db.session.flush()
     policy.forget_cached_viewer()
+    changes: dict[str, list[object]] = {
+        "grant": [None, grant.id],
+        "expires_at": [None, grant.expires_at.isoformat()],
+        "alerted": [None, len(coordinators)],
+    }
+    if browsing:
+        changes["alert"] = [None, kind.value]
     audit.record(
         actor=actor,
         action=AuditAction.BREAK_GLASS_STARTED,
         object=case,
         purpose=reason_code.value,
-        changes={
-            "grant": [None, grant.id],
-            "expires_at": [None, grant.expires_at.isoformat()],
-            "alerted": [None, len(coordinators)],
-        },
+        changes=changes,
     )
     return grant
+
+
+def _recent_grants(actor: User, now: datetime) -> tuple[int, int, datetime | None]:
+    """The actor's grants in force, those started in the last 24 hours, and when the latest
+    started (on any panel: browsing across panels is still browsing)."""
+    rows = db.session.execute(
+        select(
+            BreakGlassGrant.started_at, BreakGlassGrant.expires_at, BreakGlassGrant.ended_at
+        ).where(BreakGlassGrant.user_id == actor.id, BreakGlassGrant.started_at > now - DAY)
+    ).all()
+    held = sum(1 for _, expires, ended in rows if ended is None and expires > now)
+    latest = max((started for started, _, _ in rows), default=None)
+    return held, len(rows), latest
+
+
+def _accesses(count: int) -> str:
+    return f"{count} emergency access{'' if count == 1 else 'es'}"
 
 
 def acknowledge_alert(alert: CaseAlert, *, actor: User) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 import audit
+from app.auth import step_up
 from app.database import utcnow
 from app.security import signed_in
 from app.unit_of_work import attempt
@@ -52,14 +53,24 @@ def end_expired_grants() -> None:
         break_glass.end_expired(actor=current_user, now=utcnow())
 
 
+bp.register_error_handler(429, step_up.throttled_page)
+
+
 @bp.route("/emergency-access", methods=["GET", "POST"])
 @signed_in
+@step_up.code_limit
 def start() -> str | Response:
-    """Ask for emergency access to a case: given at once, and reviewed afterwards."""
+    """Ask for emergency access to a case, confirmed with a fresh security code: given at once
+    (within the panel's limits, and if a coordinator can review it), and reviewed afterwards."""
     form = EmergencyAccessForm()
     if form.validate_on_submit():
         case = _case_for_emergency(form.reference.data)
-        if case is not None:
+        if case is None:
+            form.reference.errors.append(CANNOT)
+        elif not step_up.code_accepted(current_user, form.code.data):
+            # The failed check is on the record (outside `attempt`, so it stays there).
+            form.code.errors.append(step_up.CODE_FAILED)
+        else:
             with attempt(form, field="reference") as done:
                 grant = break_glass.start(
                     actor=current_user,
@@ -69,10 +80,23 @@ def start() -> str | Response:
                     now=utcnow(),
                 )
             if done:
+                step_up.renew_session()  # a privilege change: a new session id (R9)
                 return redirect(url_for("cases.show", case_id=grant.case_id))
-        else:
-            form.reference.errors.append(CANNOT)
+            if isinstance(done.error, break_glass.Refused):
+                _record_refusal(case, done.error.why)
     return render_template("break_glass/start.html", form=form)
+
+
+def _record_refusal(case: Case, why: str) -> None:
+    """A grant the rules refuse (no reviewer, or beyond the limits) is a refused access."""
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACCESS_DENIED,
+        object=case,
+        purpose="break_glass",
+        outcome=Outcome.DENIED,
+        changes={"refused": [None, why]},
+    )
 
 
 def _case_for_emergency(reference: str) -> Case | None:
@@ -125,6 +149,7 @@ def alerts() -> str:
         alerts=shown,
         limit=queries.ALERTS_SHOWN,
         alert_labels={kind.value: kind.label for kind in AlertKind},
+        urgent_kinds={kind.value for kind in AlertKind if kind.urgent},
     )
 
 

@@ -254,7 +254,12 @@ class FieldCategory(StrEnum):
 
 
 # Every type's information sharing settings (domain §8 R6, security R16), shown last.
-SHARING_SETTINGS = ("break_glass_hours", "field_access")
+SHARING_SETTINGS = (
+    "break_glass_hours",
+    "break_glass_at_once",
+    "break_glass_per_day",
+    "field_access",
+)
 # Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
 BASIC_SETTINGS = ("repeat_window_months", "definitions_version", *SHARING_SETTINGS)
 

@@ -51,6 +51,7 @@ from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
+from cases.models import Case
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.people.services import Identity
@@ -616,7 +617,7 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
     "start": (
         lambda w: break_glass.start(
             actor=w.worker,
-            case=w.case,
+            case=_with_coordinator(w),
             reason_code=BreakGlassReason.IMMEDIATE_RISK,
             reason=f"{CANARY} is at risk tonight",
             now=utcnow(),
@@ -692,6 +693,14 @@ def _alert(w: World) -> CaseAlert:
     db.session.add(alert)
     db.session.flush()
     return alert
+
+
+def _with_coordinator(w: World) -> Case:
+    """The case, on a panel with a coordinator in force: emergency access nobody could review
+    is refused."""
+    db.session.add(PanelMembership(panel=w.panel, user=w.admin, role=PanelRole.COORDINATOR))
+    db.session.flush()
+    return w.case
 
 
 def _grant(w: World, *, hours: int) -> BreakGlassGrant:

@@ -9,10 +9,12 @@ protocol and settings can change freely; each case test takes its own panel's ne
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from playwright.sync_api import Locator
@@ -26,6 +28,7 @@ from app.database import uk_today
 from cases import policy
 from cases.models import Case
 from panels.models import Panel
+from tests.e2e.conftest import DEMO_SECRETS
 from tests.e2e.conftest import SignedInPage
 from tests.e2e.test_browser import assert_accessible as assert_axe_finds_nothing
 from tests.e2e.test_browser import url_path
@@ -295,6 +298,10 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     page.get_by_label("Case reference").fill("MACE-999999")
     page.get_by_label("Immediate risk to someone's life or safety").check()
     page.get_by_label("Explain the emergency").fill("Urgent: the coordinator is away.")
+    # Step-up (R13): the security code again, checked only once the rest is right. The next
+    # time step's code, as signing in may have spent this one's.
+    security_code = pyotp.TOTP(DEMO_SECRETS[POLICE_REPRESENTATIVE]).at(time.time() + 30)
+    page.get_by_label("Your security code").fill(security_code)
     page.get_by_role("button", name="Get emergency access").click()
     expect(error_summary(page)).to_contain_text("You cannot get emergency access to this case")
     assert_accessible(page, axe_source)
@@ -310,6 +317,7 @@ def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_review
     page.get_by_label("Explain the emergency").fill(
         "Police called to the address overnight; the coordinator cannot be reached until Monday."
     )
+    page.get_by_label("Your security code").fill(security_code)
     page.get_by_role("button", name="Get emergency access").click()
     expect(page).to_have_url(url_path(f"/cases/{case_id}"))
     banner = page.locator(".app-emergency-banner")

@@ -52,8 +52,10 @@ from cases.actions.models import CaseAction
 from cases.asb import services as asb_services
 from cases.asb.models import Applicant
 from cases.break_glass import services as break_glass
+from cases.break_glass.models import AlertKind
 from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
+from cases.break_glass.models import CaseAlert
 from cases.meetings import queries as meeting_queries
 from cases.models import Case
 from cases.models import CasePerson
@@ -98,6 +100,7 @@ REFERRAL_VIEW, REFERRAL_OWN_DRAFT = "referral:view", "referral:own_draft"
 REFERRAL_REFERRER, REFERRAL_COORDINATE = "referral:referrer", "referral:coordinate"
 MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
+ALERT_RECIPIENT = "alert:recipient"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
 CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
 PANEL_MEMBER = "panel:member"
@@ -121,6 +124,7 @@ ROUTES: dict[str, str] = {
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
     "break_glass.review": GRANT_REVIEW,
+    "break_glass.acknowledge": ALERT_RECIPIENT,
     "restrictions.lift": CASE_RESTRICTION,
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,
@@ -191,6 +195,7 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("break_glass.end", "POST"): redirect_to("/cases"),
     ("break_glass.review", "GET"): PAGE,
     ("break_glass.review", "POST"): PAGE,
+    ("break_glass.acknowledge", "POST"): redirect_to("/alerts"),
     ("asb.show", "GET"): PAGE,
     ("asb.add_complaint", "GET"): PAGE,
     ("asb.add_complaint", "POST"): PAGE,
@@ -409,6 +414,7 @@ class World:
     panels: dict[str, int]
     restriction: int
     grant: int
+    alert: int  # the coordinator's alert on the grant's case that asks only to be seen
     references: dict[str, str] = field(default_factory=dict)
     actions: dict[str, int] = field(default_factory=dict)
 
@@ -554,6 +560,11 @@ def _build(users: dict[str, int]) -> World:
 
     assert restriction is not None
     assert grant is not None
+    alert = CaseAlert(
+        recipient_id=users["coordinator"], case_id=grant.case_id, kind=AlertKind.SUBJECT_ACCESS
+    )
+    db.session.add(alert)
+    db.session.flush()
     actions = {}
     for action_name, (case_name, owner) in ACTIONS.items():
         owned = db.session.get_one(Case, cases[case_name])
@@ -582,6 +593,7 @@ def _build(users: dict[str, int]) -> World:
         panels={key: p.id for key, p in panels.items()},
         restriction=restriction.id,
         grant=grant.id,
+        alert=alert.id,
         references=references,
         actions=actions,
     )
@@ -716,6 +728,9 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield "grant", member is MEMBERS["youth_rep"]
     elif kind == GRANT_REVIEW:
         yield "grant", Expect.coordinates_case(member, "unlisted")
+    elif kind == ALERT_RECIPIENT:
+        allowed = member is MEMBERS["coordinator"] and Expect.coordinates_case(member, "unlisted")
+        yield "alert", allowed
     elif kind == PANEL_MEMBER:
         yield from ((name, Expect.reads_panel(member, name)) for name in PANELS)
 
@@ -780,6 +795,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"meeting_id": world.meetings[name]}
     if kind.startswith("grant:"):
         return {"grant_id": world.grant}
+    if kind == ALERT_RECIPIENT:
+        return {"alert_id": world.alert}
     if kind.startswith("panel:"):
         return {"panel_id": world.panels[name]}
     return {"application_id": world.application}

@@ -51,7 +51,7 @@ from tests.conftest import csrf_token
 from tests.conftest import post_form
 
 # domain §8 R6 and break-glass: every panel type sets these.
-SHARING_FIELDS = {"break_glass_hours", "field_access"}
+SHARING_FIELDS = {"break_glass_hours", "break_glass_at_once", "break_glass_per_day", "field_access"}
 MARAC_FIELDS = SHARING_FIELDS | {
     "dash_threshold",
     "escalation_incidents",
@@ -112,6 +112,7 @@ BOUNDS = [
     ("case_review_threshold", 1, 3),
     ("case_review_window_months", 1, 6),
     ("break_glass_hours", 1, 12),
+    # The emergency access limits depend on each other: tests/cases/break_glass covers them.
 ]
 
 
@@ -417,7 +418,11 @@ def sharing_inputs(inputs: set[str]) -> set[str]:
 def sharing_form(settings: PanelSettings | None = None) -> dict[str, Any]:
     """The sharing settings as the form posts them: each checkbox group's ticked values."""
     settings = settings or PanelSettings()
-    return {"break_glass_hours": str(settings.break_glass_hours)} | {
+    return {
+        "break_glass_hours": str(settings.break_glass_hours),
+        "break_glass_at_once": str(settings.break_glass_at_once),
+        "break_glass_per_day": str(settings.break_glass_per_day),
+    } | {
         f"field_access-{category.value}": [agency.value for agency in agencies]
         for category, agencies in settings.field_access
     }
@@ -925,6 +930,16 @@ NUMBER_MESSAGES: dict[str, tuple[str, str, str]] = {
         "Enter how many hours emergency access lasts",
         "Emergency access hours must be between 1 and 12",
         "Emergency access hours must be between 1 and 12",
+    ),
+    "break_glass_at_once": (
+        "Enter how many emergency accesses one person may hold at once",
+        "Emergency accesses at once must be between 1 and 10",
+        "Emergency accesses at once must be between 1 and 10",
+    ),
+    "break_glass_per_day": (
+        "Enter how many emergency accesses one person may start in 24 hours",
+        "Emergency accesses a day must be between 1 and 20",
+        "Emergency accesses a day must be between 1 and 20",
     ),
     "medium_risk_from": (
         "Enter the score at which medium risk starts",

@@ -25,6 +25,7 @@ from sqlalchemy import text as sql
 from app.accounts.models import User
 from app.database import db
 from app.errors import DomainError
+from app.extensions import limiter
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
@@ -40,6 +41,7 @@ from cases.restrictions.models import CaseRestriction
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
+from panels.settings import InvalidSettings
 from panels.settings import PanelSettings
 from tests.cases.referrals.test_referral_pages import post
 from tests.conftest import Accounts
@@ -147,8 +149,32 @@ def text(response: object) -> str:
     return html.unescape(response.text)  # type: ignore[attr-defined]
 
 
+_ACCOUNTS: list[Accounts] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_accounts(accounts: Accounts) -> Iterator[None]:
+    """`ask` types the signed-in person's security code, as the form asks for it again."""
+    _ACCOUNTS.append(accounts)
+    yield
+    _ACCOUNTS.clear()
+
+
 def signed_in(app: Flask, sign_in: SignIn, email: str) -> FlaskClient:
-    return sign_in(app.test_client(), email)
+    client = sign_in(app.test_client(), email)
+    client.email = email  # type: ignore[attr-defined]
+    return client
+
+
+def fresh_code(email: str) -> str:
+    """The person's current security code, usable again (sign-in spent this step's code)."""
+    accounts = _ACCOUNTS[-1]
+    with accounts.app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        user.totp_last_step = None
+        db.session.commit()
+    return accounts.code(email)
 
 
 def ask(
@@ -156,9 +182,14 @@ def ask(
     reference: str,
     reason: str = REASON,
     code: str = BreakGlassReason.IMMEDIATE_RISK.value,
+    security_code: str | None = None,
 ) -> object:
+    if security_code is None:
+        security_code = fresh_code(client.email)  # type: ignore[attr-defined]
     return post(
-        client, "/emergency-access", {"reference": reference, "reason_code": code, "reason": reason}
+        client,
+        "/emergency-access",
+        {"reference": reference, "reason_code": code, "reason": reason, "code": security_code},
     )
 
 
@@ -242,8 +273,12 @@ def test_r19_breaking_glass_writes_one_event_and_alerts_each_coordinator_in_forc
     ask(rep, world.reference, code=BreakGlassReason.URGENT_SAFEGUARDING.value)
 
     written = [e for e in events_since(app, before) if e.action != AuditAction.ACCESS_DENIED]
-    assert [e.action for e in written] == [AuditAction.BREAK_GLASS_STARTED]
-    started = written[0]
+    # The fresh security code (step-up, R13), then the grant.
+    assert [e.action for e in written] == [
+        AuditAction.TWO_FACTOR_PASSED,
+        AuditAction.BREAK_GLASS_STARTED,
+    ]
+    started = written[1]
     assert (started.object_type, started.object_id) == ("cases", str(world.case_id))
     assert started.purpose == BreakGlassReason.URGENT_SAFEGUARDING.value
     assert "threat" not in (started.changes or "")  # the free text never enters the trail
@@ -322,6 +357,8 @@ def test_r19_every_refusal_reads_the_same_and_is_recorded(
     before = last_sequence(app)
     answers = {}
     for name, reference in attempts.items():
+        with app.app_context():
+            limiter.reset()  # every post counts against the security-code limit
         response = ask(rep, reference)
         assert response.status_code == 200, name  # type: ignore[attr-defined]
         page = text(response)
@@ -571,3 +608,316 @@ def test_r19_a_holder_cannot_review_their_own_access(app: Flask, world: World) -
             break_glass.review(
                 grant, actor=rep, outcome=BreakGlassReview.JUSTIFIED, note="Fine by me"
             )
+
+
+# Issue 26: emergency access is no way to browse ---------------------------------------------
+
+
+def _hidden_cases(app: Flask, world: World, count: int) -> list[int]:
+    """More cases of the home panel that the representative cannot see."""
+    with app.test_request_context():
+        panel = db.session.get_one(Panel, world.panel_id)
+        cora = db.session.scalar(select(User).where(User.email == COORDINATOR))
+        assert cora is not None
+        ids = [
+            _accepted_case(cora, panel, given=f"Wren{n}", family="Ashgrove").id
+            for n in range(count)
+        ]
+        db.session.commit()
+        return ids
+
+
+def _set_limits(app: Flask, world: World, **limits: int) -> None:
+    with app.app_context():
+        panel = db.session.get_one(Panel, world.panel_id)
+        panel.local_settings = PanelSettings().with_changes(**limits).to_json()
+        db.session.commit()
+
+
+@dataclass(frozen=True)
+class Started:
+    id: int
+    case_id: int
+    user_id: int
+
+
+def _start(app: Flask, case_id: int, *, at: datetime) -> Started:
+    """The representative breaks glass through the service, committing the grant."""
+    with app.test_request_context():
+        rep = db.session.scalar(select(User).where(User.email == REP))
+        assert rep is not None
+        grant = break_glass.start(
+            actor=rep,
+            case=db.session.get_one(Case, case_id),
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            reason=REASON,
+            now=at,
+        )
+        started = Started(grant.id, grant.case_id, grant.user_id)
+        db.session.commit()
+        return started
+
+
+def _refusal(app: Flask, case_id: int, *, at: datetime) -> break_glass.Refused:
+    with app.test_request_context():
+        rep = db.session.scalar(select(User).where(User.email == REP))
+        assert rep is not None
+        with pytest.raises(break_glass.Refused) as refused:
+            break_glass.start(
+                actor=rep,
+                case=db.session.get_one(Case, case_id),
+                reason_code=BreakGlassReason.IMMEDIATE_RISK,
+                reason=REASON,
+                now=at,
+            )
+        db.session.rollback()
+        return refused.value
+
+
+def _kinds(app: Flask, grant_id: int) -> set[str]:
+    return {kind for _, _, grant, kind, _ in alert_rows(app) if grant == grant_id}
+
+
+def test_the_panel_s_limit_on_grants_at_once_refuses_one_more(app: Flask, world: World) -> None:
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
+    first, second = _hidden_cases(app, world, 2)
+    grant = _start(app, first, at=START)
+
+    refused = _refusal(app, second, at=START + timedelta(hours=1))
+
+    assert refused.why == "limit_at_once"
+    assert "You already have 1 emergency access running" in refused.message
+    assert "ask a coordinator" in refused.message
+    assert [g.case_id for g in grants(app)] == [first]
+    # Once the first has ended, the next is given.
+    with app.test_request_context():
+        rep = db.session.get_one(User, grant.user_id)
+        break_glass.end(
+            db.session.get_one(BreakGlassGrant, grant.id),
+            actor=rep,
+            now=START + timedelta(hours=1, minutes=30),
+        )
+        db.session.commit()
+    assert _start(app, second, at=START + timedelta(hours=2)).case_id == second
+
+
+def test_the_panel_s_daily_limit_alerts_when_reached_and_refuses_beyond_for_24_hours(
+    app: Flask, world: World
+) -> None:
+    _set_limits(app, world, break_glass_at_once=2, break_glass_per_day=2, break_glass_hours=1)
+    first, second, third = _hidden_cases(app, world, 3)
+
+    calm = _start(app, first, at=START)
+    reaching = _start(app, second, at=START + timedelta(hours=1))
+    refused = _refusal(app, third, at=START + timedelta(hours=2))
+
+    assert _kinds(app, calm.id) == {"break_glass"}
+    # The grant that reaches the daily limit looks like browsing: urgent alert at once.
+    assert _kinds(app, reaching.id) == {"break_glass_browsing"}
+    assert refused.why == "limit_per_day"
+    assert "You have started 2 emergency accesses in the last 24 hours" in refused.message
+    assert len(grants(app)) == 2
+    # 24 hours after the first, one more may be started.
+    later = START + timedelta(hours=24, minutes=1)
+    assert _start(app, third, at=later).case_id == third
+
+
+def test_a_second_grant_within_minutes_alerts_coordinators_as_browsing(
+    app: Flask, world: World
+) -> None:
+    first, second, third = _hidden_cases(app, world, 3)
+    _set_limits(app, world, break_glass_at_once=3, break_glass_per_day=10)
+
+    one = _start(app, first, at=START)
+    quick = _start(app, second, at=START + timedelta(minutes=9))
+    slow = _start(app, third, at=START + timedelta(minutes=20))
+
+    assert _kinds(app, one.id) == {"break_glass"}
+    assert _kinds(app, quick.id) == {"break_glass_browsing"}
+    assert _kinds(app, slow.id) == {"break_glass"}
+    started = [e for e in events_since(app, 0) if e.action == AuditAction.BREAK_GLASS_STARTED]
+    assert ['"break_glass_browsing"' in (e.changes or "") for e in started] == [
+        False,
+        True,
+        False,
+    ]
+
+
+def test_browsing_alerts_are_marked_urgent_on_the_alerts_page(
+    app: Flask, sign_in: SignIn, world: World
+) -> None:
+    first, second = _hidden_cases(app, world, 2)
+    _start(app, first, at=START)
+    _start(app, second, at=START + timedelta(minutes=1))
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+
+    page = text(coordinator.get("/alerts"))
+
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, flags=re.S)
+    urgent = [row for row in rows if "Urgent" in row]
+    assert len(urgent) == 1
+    assert "Emergency access that looks like browsing" in urgent[0]
+    assert f"MARAC-{second:06d}" in urgent[0]
+
+
+def test_a_grant_beyond_a_limit_is_refused_on_the_page_recorded_and_the_case_stays_hidden(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
+    (other,) = _hidden_cases(app, world, 1)
+    rep = signed_in(app, sign_in, REP)
+    assert ask(rep, world.reference).status_code == 302  # type: ignore[attr-defined]
+    before = last_sequence(app)
+
+    response = ask(rep, f"MARAC-{other:06d}")
+
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    assert "You already have 1 emergency access running" in text(response)
+    assert f"MARAC-{other:06d}" in text(response)  # what was typed is kept
+    denied = [e for e in events_since(app, before) if e.action == AuditAction.ACCESS_DENIED]
+    assert [(e.object_id, e.purpose, e.outcome) for e in denied] == [
+        (str(other), "break_glass", Outcome.DENIED)
+    ]
+    assert '"limit_at_once"' in (denied[0].changes or "")
+    assert rep.get(f"/cases/{other}").status_code == 404
+    assert len(grants(app)) == 1
+
+
+# Issue 26: a grant nobody could review is refused -------------------------------------------
+
+
+def _assert_refused_for_want_of_a_reviewer(app: Flask, rep: FlaskClient, world: World) -> None:
+    before = last_sequence(app)
+    response = ask(rep, world.reference)
+    assert response.status_code == 200  # type: ignore[attr-defined]
+    shown = text(response)
+    assert "cannot be given, because nobody could review it" in shown
+    assert "information governance lead" in shown
+    assert grants(app) == []
+    assert alert_rows(app) == []
+    denied = [e for e in events_since(app, before) if e.action == AuditAction.ACCESS_DENIED]
+    assert [(e.object_id, e.purpose, e.outcome) for e in denied] == [
+        (str(world.case_id), "break_glass", Outcome.DENIED)
+    ]
+    assert '"no_reviewer"' in (denied[0].changes or "")
+    assert rep.get(f"/cases/{world.case_id}").status_code == 404
+
+
+def test_a_grant_on_a_panel_with_no_coordinator_in_force_is_refused_and_recorded(
+    app: Flask, sign_in: SignIn, world: World
+) -> None:
+    with app.app_context():
+        for membership in db.session.scalars(
+            select(PanelMembership).where(
+                PanelMembership.panel_id == world.panel_id,
+                PanelMembership.user_id.in_(world.coordinator_ids),
+            )
+        ):
+            db.session.delete(membership)
+        db.session.commit()
+    # Left: the coordinator whose agency's ISP signature is missing (not in force).
+    _assert_refused_for_want_of_a_reviewer(app, signed_in(app, sign_in, REP), world)
+
+
+def test_a_grant_is_refused_when_every_coordinator_s_organisation_is_restricted_on_the_case(
+    app: Flask, sign_in: SignIn, world: World
+) -> None:
+    with app.app_context():
+        cora = db.session.get_one(User, world.coordinator_ids[0])
+        db.session.add(
+            CaseRestriction(
+                case_id=world.case_id,
+                organisation_id=cora.organisation_id,
+                placed_by_id=cora.id,
+            )
+        )
+        db.session.commit()
+    _assert_refused_for_want_of_a_reviewer(app, signed_in(app, sign_in, REP), world)
+
+
+# Issue 26, security R9 and R13: a fresh security code, then a new session id -----------------
+
+
+def test_starting_a_grant_needs_a_fresh_security_code_and_a_wrong_one_is_recorded(
+    app: Flask,
+    sign_in: SignIn,
+    accounts: Accounts,
+    world: World,
+    clock: time_machine.Traveller,
+) -> None:
+    rep = signed_in(app, sign_in, REP)
+    before = last_sequence(app)
+
+    # The code spent at sign-in (the clock stands still: the same time step) is refused.
+    replayed = ask(rep, world.reference, security_code=accounts.code(REP))
+    missing = ask(rep, world.reference, security_code="")
+    right = fresh_code(REP)
+    wrong = ask(rep, world.reference, security_code="000000" if right != "000000" else "111111")
+
+    for response in (replayed, missing, wrong):
+        assert response.status_code == 200  # type: ignore[attr-defined]
+        assert REASON in text(response)  # what was typed is kept
+    assert "The security code is not correct or has already been used" in text(replayed)
+    assert "Enter the 6-digit security code" in text(missing)
+    assert "The security code is not correct or has already been used" in text(wrong)
+    assert grants(app) == []
+    assert rep.get(f"/cases/{world.case_id}").status_code == 404
+    failed = [e for e in events_since(app, before) if e.action == AuditAction.TWO_FACTOR_FAILED]
+    assert len(failed) == 2  # the replayed and the wrong code; the missing one is not checked
+    assert all(e.outcome == Outcome.FAILURE for e in failed)
+
+
+def test_starting_a_grant_gives_the_session_a_new_id_and_keeps_the_user_signed_in(
+    app: Flask, sign_in: SignIn, world: World
+) -> None:
+    rep = signed_in(app, sign_in, REP)
+    old = rep.get_cookie("session")
+    assert old is not None
+
+    assert ask(rep, world.reference).status_code == 302  # type: ignore[attr-defined]
+
+    new = rep.get_cookie("session")
+    assert new is not None
+    assert new.value != old.value
+    assert rep.get(f"/cases/{world.case_id}").status_code == 200  # still signed in
+    stale = app.test_client()
+    stale.set_cookie("session", old.value)
+    assert stale.get("/cases").status_code == 302  # the old id no longer works
+
+
+def test_security_code_attempts_on_the_form_are_throttled_and_recorded(
+    app: Flask, sign_in: SignIn, world: World
+) -> None:
+    rep = signed_in(app, sign_in, REP)
+    before = last_sequence(app)
+    statuses = [
+        ask(rep, world.reference, security_code="000000").status_code  # type: ignore[attr-defined]
+        for _ in range(6)
+    ]
+    assert statuses[-1] == 429
+    throttled = [e for e in events_since(app, before) if e.action == AuditAction.SIGN_IN_THROTTLED]
+    assert len(throttled) == statuses.count(429) >= 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"break_glass_at_once": 0}, "break_glass_at_once", "between 1 and 10"),
+        ({"break_glass_at_once": 11}, "break_glass_at_once", "between 1 and 10"),
+        ({"break_glass_per_day": 21}, "break_glass_per_day", "between 1 and 20"),
+        (
+            {"break_glass_at_once": 4, "break_glass_per_day": 3},
+            "break_glass_per_day",
+            "cannot be fewer than emergency accesses at once",
+        ),
+    ],
+)
+def test_the_limits_are_panel_settings_refused_outside_their_range(
+    changes: dict[str, int], field: str, message: str
+) -> None:
+    defaults = PanelSettings()
+    assert (defaults.break_glass_at_once, defaults.break_glass_per_day) == (2, 3)
+    assert defaults.with_changes(break_glass_at_once=10, break_glass_per_day=20).problems() == []
+    with pytest.raises(InvalidSettings) as refused:
+        defaults.with_changes(**changes)
+    assert [(p.field, message in p.message) for p in refused.value.problems] == [(field, True)]
