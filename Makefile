@@ -63,8 +63,33 @@ lint: install ## Lint, check formatting and type-check
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# pip-audit asks PyPI's JSON API (https://pypi.org/pypi/<name>/<version>/json) about each installed
+# package. Where that API cannot be reached (a mirror, no internet), every package comes back
+# "not found" and nothing was checked: say so and skip, rather than report a clean result.
+define AUDIT_DEPS_REPORT
+import json, sys
+found = json.load(open(sys.argv[1]))
+packages = found["dependencies"]
+checked = [p for p in packages if "skip_reason" not in p]
+if not checked:
+    print(f"audit-deps: SKIPPED: PyPI's vulnerability data could not be reached for any of the {len(packages)} packages.")
+    sys.exit(0)
+vulnerable = [(p["name"], p["version"], v["id"]) for p in checked for v in p.get("vulns", [])]
+for name, version, ident in vulnerable:
+    print(f"audit-deps: {name} {version}: {ident}")
+print(f"audit-deps: {len(checked)} of {len(packages)} packages checked, {len(vulnerable)} known vulnerabilities.")
+sys.exit(1 if vulnerable else 0)
+endef
+export AUDIT_DEPS_REPORT
+
+audit-deps: install ## Known vulnerabilities in the installed packages (pip-audit); skips if unreachable
+	@rm -f $(VENV)/pip-audit.json
+	@$(BIN)/pip-audit --progress-spinner off --timeout 20 --skip-editable --format json \
+		--output $(VENV)/pip-audit.json >/dev/null 2>&1 || test -s $(VENV)/pip-audit.json
+	@$(BIN)/python -c "$$AUDIT_DEPS_REPORT" $(VENV)/pip-audit.json
+
 format: install ## Format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-.PHONY: help install assets database run code browser test lint format wrk bench
+.PHONY: help install assets database run code browser test lint format wrk bench audit-deps
