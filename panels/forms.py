@@ -179,6 +179,8 @@ class LocalSettingsForm(FlaskForm):
     """The settings a panel's type uses; `local_settings_form` adds the fields for a panel."""
 
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+    # The fingerprint of the settings the form was drawn from (PanelSettings.fingerprint).
+    seen = HiddenField()
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -202,7 +204,7 @@ def leaf_fields(form: Any) -> Iterator[Field]:
                 yield from leaf_fields(entry.form)
         elif isinstance(field, FormField):
             yield from leaf_fields(field.form)
-        elif field.name not in ("csrf_token", "submit"):
+        elif field.name not in ("csrf_token", "submit", "seen"):
             yield field
 
 
@@ -368,6 +370,7 @@ class _SettingsShown:
 
     def __init__(self, settings: PanelSettings) -> None:
         self._settings = settings
+        self.seen = settings.fingerprint
         self.field_access = {
             category.value: [agency.value for agency in settings.agencies_seeing(category)]
             for category in FieldCategory
@@ -439,7 +442,7 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
     """The submitted settings as PanelSettings values; questions keep their keys, in order."""
     changes: dict[str, Any] = {}
     for field in form:
-        if field.name in ("csrf_token", "submit"):
+        if field.name in ("csrf_token", "submit", "seen"):
             continue
         changes[field.name] = field.data
     if "risk_items" in changes:

@@ -75,8 +75,28 @@ def update_panel(
     return panel
 
 
-def update_panel_settings(panel: Panel, *, actor: User, **changes: Any) -> PanelSettings:
-    """Change a panel's [LOCAL] settings; only those its type uses, and only to allowed values."""
+class SettingsChangedMeanwhile(DomainError):
+    """The settings were saved by someone else after the form was drawn."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else saved this panel's settings while you were editing them, so yours "
+            "were not saved. The settings as they are now are shown above the form: check "
+            "your entries against them, then save again"
+        )
+
+
+def update_panel_settings(
+    panel: Panel, *, actor: User, seen: str | None = None, **changes: Any
+) -> PanelSettings:
+    """Change a panel's [LOCAL] settings; only those its type uses, and only to allowed values.
+    `seen` is the fingerprint of the settings the form was drawn from: if they have been saved
+    since, nothing is saved and the person is told, rather than one admin silently putting
+    back what another just changed. The row is locked first, so two saves cannot both pass."""
+    if seen:
+        db.session.refresh(panel, with_for_update=True)
+        if panel.settings.fingerprint != seen:
+            raise SettingsChangedMeanwhile
     unused = sorted(set(changes) - set(panel.spec.settings_used))
     if unused:
         raise DomainError(f"A {panel.panel_type.label} panel has no such setting", field=unused[0])

@@ -5,6 +5,8 @@ refuse values no partnership may choose. Which settings a type uses is in its sp
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -74,6 +76,13 @@ class PanelSettings:
 
     def agencies_seeing(self, category: FieldCategory) -> tuple[AgencyType, ...]:
         return dict(self.field_access).get(category, ())
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of every value: a form carries the one it was drawn from, so a save made
+        from settings someone has changed since is noticed, not applied over theirs."""
+        canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types only, so that what is stored reads back equal."""

@@ -161,14 +161,22 @@ def panel_settings(panel_id: int) -> str | Response:
     panel = db.get_or_404(Panel, panel_id)
     current = panel.settings
     form = forms.local_settings_form(panel.panel_type, current)
+    changed_meanwhile = False
     if form.validate_on_submit():
         # Not attempt(form): a refusal may name several fields (InvalidSettings).
         with attempt() as done:
             services.update_panel_settings(
-                panel, actor=current_user, **forms.settings_changes(form, current)
+                panel,
+                actor=current_user,
+                seen=form.seen.data,
+                **forms.settings_changes(form, current),
             )
         if done.error:
             forms.add_errors(form, done.error)
+            if isinstance(done.error, services.SettingsChangedMeanwhile):
+                # Their entries stay; saving again, having seen the new settings, applies them.
+                changed_meanwhile = True
+                form.seen.data = panel.settings.fingerprint
         else:
             flash("Settings saved", "success")
             return redirect(url_for("panels.admin_show", panel_id=panel.id))
@@ -178,4 +186,6 @@ def panel_settings(panel_id: int) -> str | Response:
         form=form,
         errors=forms.error_summary_items(form),
         hint=forms.setting_hint,
+        changed_meanwhile=changed_meanwhile,
+        setting_labels=forms.SETTING_LABELS,
     )

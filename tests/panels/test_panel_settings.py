@@ -407,7 +407,10 @@ def settings_url(panel_id: int) -> str:
 
 
 def named_inputs(page: str) -> set[str]:
-    return set(re.findall(r'<(?:input|textarea|select)[^>]*name="([^"]+)"', page)) - {"csrf_token"}
+    """The settings the form asks for: not its CSRF token nor the fingerprint of the settings it
+    was drawn from ("seen")."""
+    named = set(re.findall(r'<(?:input|textarea|select)[^>]*name="([^"]+)"', page))
+    return named - {"csrf_token", "seen"}
 
 
 def sharing_inputs(inputs: set[str]) -> set[str]:

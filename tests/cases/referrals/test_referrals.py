@@ -744,7 +744,7 @@ def test_e1_e9_issue_25_a_transfers_referral_is_dated_the_transfer_but_opens_no_
 ) -> None:
     """The receiving panel's referral is dated the day of the transfer, as its list and the
     case page show; the repeat window stays the one the last referral opened (E1, E9)."""
-    first, case = first_case(world, date(2025, 1, 10))
+    _, case = first_case(world, date(2025, 1, 10))
     referrals.transfer_case(
         case,
         actor=world.coordinator,
