@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import inspect
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.accounts.models import User
@@ -46,6 +47,7 @@ from panels.models import PanelMembership
 from panels.policy import panel_access
 from panels.types.common import PanelType
 from panels.types.common import ReferralStatus
+from tests.conftest import csrf_token
 from tests.conftest import make_settings
 from tests.conftest import post_form
 
@@ -179,7 +181,9 @@ def test_a_generated_person_is_found_by_name_and_date_of_birth(
             .where(PersonSearchKey.person_id == person.id)
         )
     assert (keys or 0) >= 3  # name, family name and first name with the date of birth
-    page = signed_in(app, client, COORDINATOR).get("/cases", query_string=query)
+    searcher = signed_in(app, client, COORDINATOR)
+    token = csrf_token(searcher.get("/cases").text)
+    page = searcher.post("/cases", data=MultiDict([("csrf_token", token), *query]))
     assert page.status_code == 200
     assert reference in html.unescape(page.text)
 

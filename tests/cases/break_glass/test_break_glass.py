@@ -14,6 +14,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
+import pyotp
 import pytest
 import time_machine
 from flask import Flask
@@ -23,7 +24,9 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 
 from app.accounts.models import User
+from app.auth.seeds import totp_secret
 from app.database import db
+from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import limiter
 from audit.models import AuditAction
@@ -149,32 +152,21 @@ def text(response: object) -> str:
     return html.unescape(response.text)  # type: ignore[attr-defined]
 
 
-_ACCOUNTS: list[Accounts] = []
-
-
-@pytest.fixture(autouse=True)
-def _remember_accounts(accounts: Accounts) -> Iterator[None]:
-    """`ask` types the signed-in person's security code, as the form asks for it again."""
-    _ACCOUNTS.append(accounts)
-    yield
-    _ACCOUNTS.clear()
-
-
 def signed_in(app: Flask, sign_in: SignIn, email: str) -> FlaskClient:
     client = sign_in(app.test_client(), email)
     client.email = email  # type: ignore[attr-defined]
     return client
 
 
-def fresh_code(email: str) -> str:
-    """The person's current security code, usable again (sign-in spent this step's code)."""
-    accounts = _ACCOUNTS[-1]
-    with accounts.app.app_context():
+def fresh_code(app: Flask, email: str) -> str:
+    """The person's current security code, as their authenticator shows it, usable again
+    (sign-in spent this time step's code), for `ask` to type as the form asks for it."""
+    with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         assert user is not None
         user.totp_last_step = None
         db.session.commit()
-    return accounts.code(email)
+        return pyotp.TOTP(totp_secret(user)).at(utcnow().timestamp())
 
 
 def ask(
@@ -185,7 +177,7 @@ def ask(
     security_code: str | None = None,
 ) -> object:
     if security_code is None:
-        security_code = fresh_code(client.email)  # type: ignore[attr-defined]
+        security_code = fresh_code(client.application, client.email)  # type: ignore[attr-defined]
     return post(
         client,
         "/emergency-access",
@@ -851,7 +843,7 @@ def test_starting_a_grant_needs_a_fresh_security_code_and_a_wrong_one_is_recorde
     # The code spent at sign-in (the clock stands still: the same time step) is refused.
     replayed = ask(rep, world.reference, security_code=accounts.code(REP))
     missing = ask(rep, world.reference, security_code="")
-    right = fresh_code(REP)
+    right = fresh_code(app, REP)
     wrong = ask(rep, world.reference, security_code="000000" if right != "000000" else "111111")
 
     for response in (replayed, missing, wrong):
