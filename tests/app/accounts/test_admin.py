@@ -73,6 +73,8 @@ FORGED_FORM = {
     "repeat_definition": "further_criminal_incident",
     "definitions_version": "2026-9",
     "break_glass_hours": "6",
+    "break_glass_at_once": "2",
+    "break_glass_per_day": "4",
     # The ISP register (GOV.UK date inputs post day, month and year under one name).
     "version": "9",
     "in_force_from": ["1", "1", "2030"],
