@@ -45,7 +45,7 @@ browser: ## Install Debian's chromium for the browser tests (needs root), unless
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 test: install assets browser ## Run the whole test suite
-	APP_ENV=test $(BIN)/pytest
+	APP_ENV=test $(BIN)/pytest -n auto --dist worksteal
 
 $(VENV)/.bench-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

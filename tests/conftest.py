@@ -10,6 +10,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine
 from sqlalchemy import select
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.accounts.models import AgencyType
@@ -230,11 +232,33 @@ def admin_client(client: FlaskClient, admin: Account, sign_in: SignIn) -> FlaskC
 
 
 def postgres_url() -> str:
-    """The integration database, or a skip when TEST_DATABASE_URL is not set (CI sets it)."""
+    """The integration database, or a skip when TEST_DATABASE_URL is not set (CI sets it).
+
+    Under pytest-xdist each worker has a database of its own, named after the configured one and
+    the worker (`test_gw0`, `test_gw1`...), created on the same server the first time it is
+    needed, so that workers never empty each other's schema."""
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("TEST_DATABASE_URL is not set")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    return _worker_database(url, worker)
+
+
+@cache
+def _worker_database(url: str, worker: str) -> str:
+    configured = make_url(url)
+    own = configured.set(database=f"{configured.database}_{worker}")
+    engine = create_engine(configured, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 def reset_postgres(url: str) -> None:

@@ -80,8 +80,11 @@ DRAFTS = 160
 KILLS = 3
 CLIENT_THREADS = 3
 START_TIMEOUT = 30.0
-# Each kill lands between these many seconds after the stream starts, at a random moment.
-KILL_AFTER = (0.4, 1.4)
+# Each kill lands once the server has acknowledged between these many more submissions since it
+# started, then after a random pause of up to KILL_JITTER seconds, so it falls mid-request.
+# Counted in work done rather than time, so a slower or busier machine kills at the same point.
+KILL_AFTER_ACKNOWLEDGED = (10, 30)
+KILL_JITTER = 0.05
 # The referral every complete submission must carry (marac_answers with 15 DASH yeses).
 RISK_SCORE = 15
 
@@ -229,6 +232,13 @@ class Stream:
     sent: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def wait_for(self, acknowledged: int, timeout: float = 60.0) -> None:
+        """Until the server has acknowledged this many submissions in all."""
+        deadline = time.monotonic() + timeout
+        while len(self.acknowledged) < acknowledged:
+            assert time.monotonic() < deadline, f"only {len(self.acknowledged)} acknowledged"
+            time.sleep(0.005)
+
     def take(self) -> int | None:
         with self.lock:
             return self.pending.pop(0) if self.pending else None
@@ -362,7 +372,10 @@ def run_crashes(settings: Settings, tmp_path: Path) -> None:
             for thread in threads:
                 thread.start()
             if round_number < KILLS:
-                time.sleep(randomness.uniform(*KILL_AFTER))
+                stream.wait_for(
+                    len(stream.acknowledged) + randomness.randint(*KILL_AFTER_ACKNOWLEDGED)
+                )
+                time.sleep(randomness.uniform(0, KILL_JITTER))
                 assert stream.pending, "the drafts ran out before the kill: raise DRAFTS"
                 server.kill()
                 kills += 1
