@@ -51,9 +51,13 @@ class AuditAction(StrEnum):
     AUDIT_LOG_VIEWED = "audit:log_viewed"
     AUDIT_VERIFIED = "audit:verified"
 
+    BREAK_GLASS_APPROVED = "break_glass:approved"
+    BREAK_GLASS_DECLINED = "break_glass:declined"
     BREAK_GLASS_ENDED = "break_glass:ended"
+    BREAK_GLASS_REQUESTED = "break_glass:requested"
     BREAK_GLASS_REVIEWED = "break_glass:reviewed"
     BREAK_GLASS_STARTED = "break_glass:started"
+    BREAK_GLASS_WITHDRAWN = "break_glass:withdrawn"
     ALERTS_VIEWED = "break_glass:alerts_viewed"
     ALERT_ACKNOWLEDGED = "break_glass:alert_acknowledged"
 

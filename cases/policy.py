@@ -9,7 +9,8 @@ Who sees a case, on panels whose ISP their organisation has signed (`panels.poli
 - coordinators and chairs: every case of their panels;
 - representatives: the cases listed at a meeting whose confidentiality statement they have
   accepted (R3), and the cases their agency referred;
-- anyone on the case's panel holding an emergency (break-glass) grant, until it expires;
+- anyone on the case's panel holding an emergency (break-glass) grant, until it expires (a
+  request beyond the person's limits gives nothing until a coordinator approves it);
 - nobody at all from an organisation the case is restricted against (staff as subject).
 Managers, auditors and admins see no case content through panels they do not sit on.
 
@@ -103,11 +104,19 @@ def forget_cached_viewer() -> None:
 
 
 def _viewer(user: User, now: datetime) -> Viewer:
-    open_grants = db.session.execute(
-        select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
-            BreakGlassGrant.user_id == user.id, BreakGlassGrant.ended_at.is_(None)
-        )
-    ).all()
+    # Only grants given (at once, or on a coordinator's approval): a request awaiting approval,
+    # declined or withdrawn has no time box and gives nothing (issue 26).
+    open_grants: list[tuple[int, datetime]] = [
+        (case_id, expires)
+        for case_id, expires in db.session.execute(
+            select(BreakGlassGrant.case_id, BreakGlassGrant.expires_at).where(
+                BreakGlassGrant.user_id == user.id,
+                BreakGlassGrant.ended_at.is_(None),
+                BreakGlassGrant.was_given(),
+            )
+        ).all()
+        if expires is not None
+    ]
     live = {case_id: expires for case_id, expires in open_grants if expires > now}
     # Restrictions are few, so the ids are read once rather than checked row by row: a NOT
     # EXISTS on every case of a large panel would be paid by every list and count.

@@ -1,4 +1,5 @@
-"""Forms for emergency access: asking for it, and a coordinator's review afterwards.
+"""Forms for emergency access: asking for it, a coordinator's decision on a request beyond the
+person's limits, and a coordinator's review afterwards.
 
 They shape input only; whether access may be given, and whether a reason is enough, is decided
 by `cases.policy` and `cases.break_glass`."""
@@ -100,3 +101,31 @@ class ReviewForm(FlaskForm):
     @property
     def chosen_outcome(self) -> BreakGlassReview:
         return BreakGlassReview(self.outcome.data)
+
+
+APPROVE, DECLINE = "approve", "decline"
+
+
+class DecisionForm(FlaskForm):
+    """A coordinator approves or declines a request made beyond the person's limits."""
+
+    decision = Choice(
+        "Do you approve this emergency access?",
+        choices=[
+            (APPROVE, "Yes, approve it: their access starts now"),
+            (DECLINE, "No, decline it"),
+        ],
+        message="Select whether you approve the emergency access",
+    )
+    note = TextAreaField(
+        "Your reasons",
+        widget=GovTextArea(),
+        description="Needed if you decline. Kept with the request for the coordinators and "
+        "auditors; the person who asked does not see it.",
+        validators=[Length(max=TEXT_MAX_LENGTH, message=TOO_LONG)],
+    )
+    submit = SubmitField("Record decision", widget=GovSubmitInput())
+
+    @property
+    def approving(self) -> bool:
+        return bool(self.decision.data == APPROVE)

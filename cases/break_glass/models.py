@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import String
+from sqlalchemy import and_
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
@@ -47,9 +49,29 @@ class BreakGlassReview(StrEnum):
         return {"justified": "Justified", "not_justified": "Not justified"}[self.value]
 
 
+class BreakGlassDecision(StrEnum):
+    """What became of a request beyond the person's limits (issue 26)."""
+
+    APPROVED = "approved"  # by a coordinator of the case's panel: the time box starts then
+    DECLINED = "declined"  # by a coordinator, with a reason: never gave access
+    WITHDRAWN = "withdrawn"  # by the person who asked, before anyone decided
+
+    @property
+    def label(self) -> str:
+        return {"approved": "Approved", "declined": "Declined", "withdrawn": "Withdrawn"}[
+            self.value
+        ]
+
+
 class BreakGlassGrant(SealedRecord):
     """Emergency access to one case by someone with no normal relationship to it: stated
-    reason, short time box, alert to the case's coordinators, review afterwards (R19)."""
+    reason, short time box, alert to the case's coordinators, review afterwards (R19).
+
+    Beyond the person's limits (the panel's `break_glass_at_once` and `break_glass_per_day`)
+    the row is first a request awaiting a coordinator's approval (`approval_needed`, no
+    `decision`): it has no `started_at` or `expires_at` until it is approved, so it gives no
+    access and counts towards no limit (a comparison with NULL is never true). Declined or
+    withdrawn, it never gets them."""
 
     __tablename__ = "break_glass_grants"
     __table_args__ = (Index("ix_break_glass_grants_user_id_expires_at", "user_id", "expires_at"),)
@@ -58,18 +80,46 @@ class BreakGlassGrant(SealedRecord):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason_code: Mapped[BreakGlassReason]
-    started_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    # When the person asked (for a grant given at once, when it started).
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]  # None until given
+    expires_at: Mapped[datetime | None]  # None until given
     ended_at: Mapped[datetime | None]  # set when ended early, or recorded after expiry
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
     review_outcome: Mapped[BreakGlassReview | None]
+    approval_needed: Mapped[bool] = mapped_column(default=False)
+    decision: Mapped[BreakGlassDecision | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
 
     reason = Sealed(TEXT)
     review_note = Sealed(TEXT)
+    decision_note = Sealed(TEXT)  # why a coordinator declined (or approved), never in the trail
 
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def given(self) -> bool:
+        """Access was given (at once, or on approval): it has a time box, and is reviewed."""
+        return self.started_at is not None
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.approval_needed and self.decision is None
+
+    @classmethod
+    def was_given(cls) -> ColumnElement[bool]:
+        """SQL: access was given. A request awaiting approval, declined or withdrawn never
+        gives access, whatever else a query asks of the row."""
+        return cls.expires_at.is_not(None)
+
+    @classmethod
+    def pending(cls) -> ColumnElement[bool]:
+        """SQL: a request still awaiting a coordinator's decision."""
+        return and_(cls.approval_needed.is_(True), cls.decision.is_(None))
 
 
 class AlertKind(StrEnum):
@@ -79,6 +129,8 @@ class AlertKind(StrEnum):
     # Emergency access that looks like browsing (another grant minutes before, or the person's
     # daily limit reached with it): review it now.
     BREAK_GLASS_BROWSING = "break_glass_browsing"
+    # Emergency access asked for beyond the person's limits: approve or decline it (issue 26).
+    BREAK_GLASS_APPROVAL = "break_glass_approval"
     SUBJECT_ACCESS = "subject_access"  # a subject access request matched someone in the case
 
     @property
@@ -86,13 +138,19 @@ class AlertKind(StrEnum):
         return {
             "break_glass": "Emergency access",
             "break_glass_browsing": "Emergency access that looks like browsing",
+            "break_glass_approval": "Emergency access waiting for your approval",
             "subject_access": "A subject access request was matched to someone in this case",
         }[self.value]
 
     @property
     def urgent(self) -> bool:
         """Marked urgent on the Alerts page."""
-        return self is AlertKind.BREAK_GLASS_BROWSING
+        return self in (AlertKind.BREAK_GLASS_BROWSING, AlertKind.BREAK_GLASS_APPROVAL)
+
+    @property
+    def asks_a_decision(self) -> bool:
+        """Done when the request is approved, declined or withdrawn (not when reviewed)."""
+        return self is AlertKind.BREAK_GLASS_APPROVAL
 
 
 class CaseAlert(Base):

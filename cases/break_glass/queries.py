@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -23,6 +25,8 @@ from cases.models import Case
 from panels.policy import panel_access
 
 ALERTS_SHOWN = 100
+OWN_REQUESTS_SHOWN = 20
+DAY = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,62 @@ def emergency_access(user: User, case: Case) -> EmergencyAccess | None:
         .where(
             BreakGlassGrant.user_id == user.id,
             BreakGlassGrant.case_id == case.id,
+            BreakGlassGrant.was_given(),
             BreakGlassGrant.ended_at.is_(None),
             BreakGlassGrant.expires_at > utcnow(),
         )
         .order_by(BreakGlassGrant.expires_at.desc())
         .limit(1)
     )
-    if grant is None:
+    if grant is None or grant.expires_at is None:
         return None
     return EmergencyAccess(grant.id, grant.expires_at, grant.reason_code.label)
+
+
+def own_requests(user: User, *, now: datetime) -> Sequence[BreakGlassGrant]:
+    """The user's requests beyond their limits that await a decision, or were decided in the
+    last 24 hours (so they can see what became of them), newest first."""
+    return db.session.scalars(
+        select(BreakGlassGrant)
+        .where(
+            BreakGlassGrant.user_id == user.id,
+            BreakGlassGrant.approval_needed.is_(True),
+            or_(BreakGlassGrant.decision.is_(None), BreakGlassGrant.decided_at > now - DAY),
+        )
+        .order_by(BreakGlassGrant.requested_at.desc(), BreakGlassGrant.id.desc())
+        .limit(OWN_REQUESTS_SHOWN)
+    ).all()
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A person's emergency access, for the coordinator deciding on their request: how many
+    they hold now, started in the last 24 hours and are waiting on (every panel)."""
+
+    held: int
+    started_today: int
+    pending: int
+
+
+def activity_of(user: User, *, now: datetime) -> Activity:
+    rows = db.session.execute(
+        select(
+            BreakGlassGrant.started_at,
+            BreakGlassGrant.expires_at,
+            BreakGlassGrant.ended_at,
+            BreakGlassGrant.approval_needed,
+            BreakGlassGrant.decision,
+        ).where(
+            BreakGlassGrant.user_id == user.id,
+            or_(BreakGlassGrant.started_at > now - DAY, BreakGlassGrant.pending()),
+        )
+    ).all()
+    given = [(expires, ended) for started, expires, ended, _, _ in rows if started is not None]
+    return Activity(
+        held=sum(1 for expires, ended in given if ended is None and expires and expires > now),
+        started_today=len(given),
+        pending=sum(1 for _, _, _, needed, decision in rows if needed and decision is None),
+    )
 
 
 def own_grant(user: User, grant_id: int) -> BreakGlassGrant | None:
@@ -77,7 +128,8 @@ def _reviewable_by(user: User) -> ColumnElement[bool]:
 
 
 def reviewable_grant(user: User, grant_id: int) -> BreakGlassGrant | None:
-    """A grant on a case of a panel the user coordinates, for its review."""
+    """A grant (or a request beyond the limits) on a case of a panel the user coordinates,
+    for its review (or its approval)."""
     return db.session.scalar(
         select(BreakGlassGrant)
         .join(Case, Case.id == BreakGlassGrant.case_id)

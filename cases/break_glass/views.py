@@ -1,6 +1,7 @@
-"""Emergency access pages: asking for it, ending it, and the coordinators' alerts and reviews
-(security R19). The case page's banner is `templates/break_glass/_banner.html`, fed by the
-`emergency_grant_for(case)` template global registered here."""
+"""Emergency access pages: asking for it, ending it (or withdrawing a request for it), and the
+coordinators' alerts, decisions on requests beyond the limits, and reviews (security R19). The
+case page's banner is `templates/break_glass/_banner.html`, fed by the `emergency_grant_for`
+template global registered here."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from cases import policy
 from cases.break_glass import queries
 from cases.break_glass import services as break_glass
 from cases.break_glass.forms import CANNOT
+from cases.break_glass.forms import DecisionForm
 from cases.break_glass.forms import EmergencyAccessForm
 from cases.break_glass.forms import ReviewForm
 from cases.break_glass.models import AlertKind
@@ -61,7 +63,9 @@ bp.register_error_handler(429, step_up.throttled_page)
 @step_up.code_limit
 def start() -> str | Response:
     """Ask for emergency access to a case, confirmed with a fresh security code: given at once
-    (within the panel's limits, and if a coordinator can review it), and reviewed afterwards."""
+    (within the panel's limits, and if a coordinator can review it), and reviewed afterwards.
+    Beyond the limits it is a request, given when a coordinator approves it; the page lists
+    the user's requests (by case reference) and what became of them."""
     form = EmergencyAccessForm()
     if form.validate_on_submit():
         case = _case_for_emergency(form.reference.data)
@@ -79,12 +83,25 @@ def start() -> str | Response:
                     reason=form.reason.data,
                     now=utcnow(),
                 )
+            if done and grant.awaiting_approval:
+                flash(
+                    f"You have reached your limits for emergency access, so your request for "
+                    f"case {case.reference} has gone to the coordinators of its panel. You will "
+                    "get access when one of them approves it: it is listed below until then",
+                    "important",
+                )
+                return redirect(url_for("break_glass.start"))
             if done:
                 step_up.renew_session()  # a privilege change: a new session id (R9)
                 return redirect(url_for("cases.show", case_id=grant.case_id))
             if isinstance(done.error, break_glass.Refused):
                 _record_refusal(case, done.error.why)
-    return render_template("break_glass/start.html", form=form)
+    return render_template(
+        "break_glass/start.html",
+        form=form,
+        requests=queries.own_requests(current_user, now=utcnow()),
+        now=utcnow(),
+    )
 
 
 def _record_refusal(case: Case, why: str) -> None:
@@ -119,11 +136,20 @@ def _case_for_emergency(reference: str) -> Case | None:
 @bp.route("/emergency-access/<int:grant_id>/end", methods=["POST"])
 @signed_in
 def end(grant_id: int) -> Response:
-    """End the signed-in user's own emergency access to a case."""
+    """End the signed-in user's own emergency access to a case, or withdraw their request for
+    it while it still awaits a coordinator's decision."""
     grant = queries.own_grant(current_user, grant_id)
     if grant is None:
         policy.refuse(current_user, "break_glass_grants", grant_id)
     reference = grant.case.reference
+    if grant.approval_needed and not grant.given:
+        with attempt() as done:
+            break_glass.withdraw(grant, actor=current_user, now=utcnow())
+        if done.error:
+            flash(done.error.message, "important")
+        else:
+            flash(f"Your request for emergency access to case {reference} is withdrawn", "success")
+        return redirect(url_for("break_glass.start"))
     with attempt() as done:
         break_glass.end(grant, actor=current_user, now=utcnow())
     if done.error:
@@ -150,6 +176,7 @@ def alerts() -> str:
         limit=queries.ALERTS_SHOWN,
         alert_labels={kind.value: kind.label for kind in AlertKind},
         urgent_kinds={kind.value for kind in AlertKind if kind.urgent},
+        decision_kinds={kind.value for kind in AlertKind if kind.asks_a_decision},
     )
 
 
@@ -174,6 +201,9 @@ def review(grant_id: int) -> str | Response:
     grant = queries.reviewable_grant(current_user, grant_id)
     if grant is None:
         policy.refuse(current_user, "break_glass_grants", grant_id)
+    if not grant.given:
+        # A request beyond the limits: decided first, and reviewed only if it was approved.
+        return redirect(url_for("break_glass.decide", grant_id=grant.id))
     form = ReviewForm()
     if grant.reviewed_at is None and form.validate_on_submit():
         with attempt(form, field="outcome") as done:
@@ -192,11 +222,51 @@ def review(grant_id: int) -> str | Response:
     )
 
 
+@bp.route("/alerts/<int:grant_id>/decide", methods=["GET", "POST"])
+@signed_in
+def decide(grant_id: int) -> str | Response:
+    """A request for emergency access made beyond the person's limits, with its sealed reason
+    and the form to approve or decline it (issue 26); once decided, what became of it."""
+    grant = queries.reviewable_grant(current_user, grant_id)
+    if grant is None:
+        policy.refuse(current_user, "break_glass_grants", grant_id)
+    if not grant.approval_needed:
+        return redirect(url_for("break_glass.review", grant_id=grant.id))
+    form = DecisionForm()
+    if form.validate_on_submit():
+        reference = grant.case.reference
+        with attempt(form, field="decision") as done:
+            if form.approving:
+                break_glass.approve(grant, actor=current_user, now=utcnow())
+            else:
+                break_glass.decline(grant, actor=current_user, note=form.note.data, now=utcnow())
+        if done:
+            what = "approved" if form.approving else "declined"
+            flash(f"You {what} the request for emergency access to {reference}", "success")
+            return redirect(url_for("break_glass.alerts"))
+        if isinstance(done.error, break_glass.AlreadyDecided):
+            # Decided meanwhile (by another coordinator, or in another tab): say so, and show
+            # the decision that stands.
+            flash(done.error.message, "important")
+            return redirect(url_for("break_glass.decide", grant_id=grant.id))
+    # The page shows the sealed reason (and any decision note): reading it is recorded.
+    audit.record(actor=current_user, action=AuditAction.ALERTS_VIEWED, object=grant)
+    return render_template(
+        "break_glass/decide.html",
+        grant=grant,
+        form=form,
+        activity=queries.activity_of(grant.user, now=utcnow()),
+        hours=grant.case.panel.settings.break_glass_hours,
+    )
+
+
 def _ended_at(grant: BreakGlassGrant) -> datetime | None:
     """When the access ended, counting a time box run out that its holder has not yet come
     back to notice (the end event is written on their next request)."""
     if grant.ended_at is not None:
         return grant.ended_at
+    if grant.expires_at is None:
+        return None
     return grant.expires_at if grant.expires_at <= utcnow() else None
 
 

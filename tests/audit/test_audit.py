@@ -642,6 +642,18 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         lambda w: break_glass.acknowledge_alert(_alert(w), actor=w.admin),
         AuditAction.ALERT_ACKNOWLEDGED,
     ),
+    "approve": (
+        lambda w: break_glass.approve(_request(w), actor=w.admin, now=utcnow()),
+        AuditAction.BREAK_GLASS_APPROVED,
+    ),
+    "decline": (
+        lambda w: break_glass.decline(_request(w), actor=w.admin, note=CANARY, now=utcnow()),
+        AuditAction.BREAK_GLASS_DECLINED,
+    ),
+    "withdraw": (
+        lambda w: break_glass.withdraw(_request(w), actor=w.worker, now=utcnow()),
+        AuditAction.BREAK_GLASS_WITHDRAWN,
+    ),
 }
 
 
@@ -713,6 +725,23 @@ def _grant(w: World, *, hours: int) -> BreakGlassGrant:
         reason_code=BreakGlassReason.URGENT_SAFEGUARDING,
         started_at=now - timedelta(hours=2),
         expires_at=now + timedelta(hours=hours),
+        reason=CANARY,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def _request(w: World) -> BreakGlassGrant:
+    """The worker's request for emergency access beyond their limits, awaiting a coordinator's
+    decision (made directly: no event)."""
+    grant = BreakGlassGrant(
+        case=w.case,
+        data_key=w.case.data_key,
+        user=w.worker,
+        reason_code=BreakGlassReason.URGENT_SAFEGUARDING,
+        requested_at=utcnow(),
+        approval_needed=True,
         reason=CANARY,
     )
     db.session.add(grant)

@@ -152,23 +152,35 @@ def sign_in(page: Page, email: str) -> None:
     expect(page.get_by_role("heading", name=f"Welcome, {DEMO_NAMES[email]}")).to_be_visible()
 
 
-@pytest.fixture(scope="session")
-def signed_in_state(chromium: Browser, live_server: str) -> Callable[[str], Any]:
-    """Cookies of a signed-in session per demo user, each user signing in once per session."""
-    states: dict[str, Any] = {}
+class SignedInStates:
+    """Cookies of a signed-in session per demo user, each user signing in once per session.
 
-    def state(email: str) -> Any:
-        if email not in states:
-            context = chromium.new_context(base_url=live_server)
+    A test that renews a user's session (emergency access asks for the security code again and
+    gives a new session id) must `forget` that user, or the next test would reuse a session that
+    no longer exists."""
+
+    def __init__(self, chromium: Browser, live_server: str) -> None:
+        self.chromium, self.live_server = chromium, live_server
+        self.states: dict[str, Any] = {}
+
+    def __call__(self, email: str) -> Any:
+        if email not in self.states:
+            context = self.chromium.new_context(base_url=self.live_server)
             context.set_default_timeout(TIMEOUT_MS)
             try:
                 sign_in(context.new_page(), email)
-                states[email] = context.storage_state()
+                self.states[email] = context.storage_state()
             finally:
                 context.close()
-        return states[email]
+        return self.states[email]
 
-    return state
+    def forget(self, email: str) -> None:
+        self.states.pop(email, None)
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(chromium: Browser, live_server: str) -> SignedInStates:
+    return SignedInStates(chromium, live_server)
 
 
 @pytest.fixture(scope="session")
@@ -180,7 +192,7 @@ def axe_source() -> Path:
 
 @pytest.fixture(scope="session")
 def admin_page(
-    chromium: Browser, live_server: str, signed_in_state: Callable[[str], Any]
+    chromium: Browser, live_server: str, signed_in_state: SignedInStates
 ) -> Iterator[Page]:
     """One page signed in as the demo administrator, shared by the admin accessibility checks.
 
@@ -198,7 +210,7 @@ SignedInPage = Callable[[str], Page]
 
 
 @pytest.fixture
-def signed_in_page(new_context: NewContext, signed_in_state: Callable[[str], Any]) -> SignedInPage:
+def signed_in_page(new_context: NewContext, signed_in_state: SignedInStates) -> SignedInPage:
     """A new page signed in as the demo user (CSP bypassed only so axe-core can be injected)."""
 
     def page_for(email: str) -> Page:

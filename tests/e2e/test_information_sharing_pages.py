@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import date
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from cases.models import Case
 from panels.models import Panel
 from tests.e2e.conftest import DEMO_SECRETS
 from tests.e2e.conftest import SignedInPage
+from tests.e2e.conftest import SignedInStates
 from tests.e2e.test_browser import assert_accessible as assert_axe_finds_nothing
 from tests.e2e.test_browser import url_path
 
@@ -281,6 +283,14 @@ def test_admin_changes_emergency_hours_and_field_access_after_an_error(
 # 2. Emergency access and the coordinators' alerts (security R19) -----------------------------
 
 
+@pytest.fixture
+def forget_the_representative(signed_in_state: SignedInStates) -> Iterator[None]:
+    """Getting emergency access asks for the security code again and renews the session."""
+    yield
+    signed_in_state.forget(POLICE_REPRESENTATIVE)
+
+
+@pytest.mark.usefixtures("forget_the_representative")
 def test_a_representative_gets_emergency_access_ends_it_and_a_coordinator_reviews_it(
     signed_in_page: SignedInPage, axe_source: Path, live_app: Flask
 ) -> None:

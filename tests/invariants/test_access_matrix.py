@@ -124,6 +124,7 @@ ROUTES: dict[str, str] = {
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
     "break_glass.review": GRANT_REVIEW,
+    "break_glass.decide": GRANT_REVIEW,
     "break_glass.acknowledge": ALERT_RECIPIENT,
     "restrictions.lift": CASE_RESTRICTION,
     "asb.show": APPLICATION_VIEW,
@@ -195,6 +196,9 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("break_glass.end", "POST"): redirect_to("/cases"),
     ("break_glass.review", "GET"): PAGE,
     ("break_glass.review", "POST"): PAGE,
+    # The world's grant was given at once: there is no request to decide, so its review.
+    ("break_glass.decide", "GET"): redirect_to("/alerts/{grant_id}/review"),
+    ("break_glass.decide", "POST"): redirect_to("/alerts/{grant_id}/review"),
     ("break_glass.acknowledge", "POST"): redirect_to("/alerts"),
     ("asb.show", "GET"): PAGE,
     ("asb.add_complaint", "GET"): PAGE,

@@ -61,7 +61,10 @@ from app.database import db
 from app.database import uk_today
 from app.extensions import limiter
 from cases.break_glass.models import AlertKind
+from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import CaseAlert
+from cases.models import Case
 from cases.subject_access import services as subject_access
 from cases.subject_access.models import Regime
 from panels.models import IspAgreement
@@ -275,7 +278,8 @@ def _sign_in(app: Flask, accounts: Accounts, member: str) -> FlaskClient:
 
 def _extras(world: World) -> dict[str, str]:
     """Objects the matrix's world lacks that some forms need: a subject access request, an
-    alert without a grant, an unsigned ISP version, a set-password token."""
+    alert without a grant, a request for emergency access awaiting the coordinator's decision
+    (its alert leads the crawl to the form), an unsigned ISP version, a set-password token."""
     with world.app.test_request_context():
         auditor = db.session.get_one(User, world.users["auditor"])
         request = subject_access.receive_request(
@@ -298,6 +302,25 @@ def _extras(world: World) -> dict[str, str]:
             kind=AlertKind.SUBJECT_ACCESS.value,
         )
         db.session.add(alert)
+        unlisted = db.session.get_one(Case, world.cases["unlisted"])
+        request_for_access = BreakGlassGrant(
+            case=unlisted,
+            data_key=unlisted.data_key,
+            user=db.session.get_one(User, world.users["housing_rep"]),
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            approval_needed=True,
+            reason="Synthetic emergency beyond the limits",
+        )
+        db.session.add(request_for_access)
+        db.session.flush()
+        db.session.add(
+            CaseAlert(
+                recipient_id=world.users["coordinator"],
+                case_id=unlisted.id,
+                grant_id=request_for_access.id,
+                kind=AlertKind.BREAK_GLASS_APPROVAL.value,
+            )
+        )
         agreement = IspAgreement(
             panel_id=world.panels["home"], version="9", in_force_from=date(2090, 1, 1)
         )

@@ -8,10 +8,17 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask_migrate import downgrade
 from flask_migrate import upgrade
+from sqlalchemy import func
 from sqlalchemy import inspect
+from sqlalchemy import select
+from sqlalchemy import text
 
 from app.database import Base
 from app.database import db
+from demo import case_reviews
+from demo import cases
+from demo import data
+from demo import referrals
 
 
 def differences(app: Flask) -> list[object]:
@@ -29,6 +36,34 @@ def test_sqlite_downgrade_to_base_and_back(app: Flask) -> None:
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
+    assert differences(app) == []
+
+
+def test_sqlite_migrations_since_0009_round_trip_a_database_full_of_data(app: Flask) -> None:
+    """An upgrade must work on a deployment's database, not only an empty one: batch mode
+    rebuilds a table by copy, drop and rename, which SQLite refuses while other rows point at
+    it and foreign keys are enforced. Every row survives, no reference is left broken, and the
+    pool's connections enforce foreign keys again afterwards."""
+    with app.app_context():
+        data.seed()
+        cases.seed()
+        referrals.seed(scale=0.1)
+        case_reviews.seed()
+        db.session.commit()
+        counted = [
+            table for table in Base.metadata.sorted_tables if table.name != "alembic_version"
+        ]
+        before = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in counted}
+        assert before["referrals"] > 0
+        db.session.remove()
+
+        downgrade(revision="0009")
+        upgrade()
+
+        after = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in counted}
+        assert after == before
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
     assert differences(app) == []
 
 

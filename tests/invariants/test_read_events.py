@@ -29,6 +29,7 @@ from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.asb.models import CaseReviewApplication
 from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
 from cases.models import CaseRole
 from cases.referrals.models import Referral
@@ -124,6 +125,13 @@ READS: dict[str, Read] = {
         {"grant_id": "grant"},
         (BreakGlassGrant, "grant_id"),
     ),
+    # A request for emergency access beyond the limits, with its sealed reason.
+    "break_glass.decide": Read(
+        AuditAction.ALERTS_VIEWED,
+        "coordinator",
+        {"grant_id": "request_for_access"},
+        (BreakGlassGrant, "grant_id"),
+    ),
     "subject_access.index": Read(AuditAction.SUBJECT_ACCESS_LIST_VIEWED, "auditor"),
     "subject_access.show": _sar(AuditAction.SUBJECT_ACCESS_VIEWED),
     "subject_access.bundle": _sar(AuditAction.SUBJECT_ACCESS_BUNDLE_VIEWED),
@@ -147,7 +155,7 @@ EXEMPT: dict[str, str] = {
     "meetings.index": "the calendar: dates, panels and how many cases each meeting lists",
     "meetings.list_referral": "a choice of meeting dates; the referral only by its reference",
     "asb.new": "an empty form",
-    "break_glass.start": "an empty form",
+    "break_glass.start": "an empty form, and the user's own requests by case reference",
     "subject_access.new": "an empty form",
     # Administration: staff accounts, organisations and the set-up of panels, each change of
     # which is audited; no case or person record.
@@ -177,8 +185,9 @@ FIXED_ARGUMENTS = {"section": "about", "role": "victim"}
 
 @pytest.fixture(scope="module")
 def objects(world: World) -> dict[str, int]:  # noqa: F811
-    """The ids of the objects the pages are opened on: the matrix's world, and a subject access
-    request about the first case's alleged perpetrator, its bundle approved by a second auditor."""
+    """The ids of the objects the pages are opened on: the matrix's world, a subject access
+    request about the first case's alleged perpetrator, its bundle approved by a second auditor,
+    and a request for emergency access beyond the limits awaiting the coordinator's decision."""
     accounts: Accounts = world.accounts  # type: ignore[attr-defined]
     approver = accounts.user("second-auditor@m.example", role=GlobalRole.AUDITOR).id
     with world.app.test_request_context():
@@ -201,8 +210,18 @@ def objects(world: World) -> dict[str, int]:  # noqa: F811
         perpetrators = [p.person for p in case.people if p.role is CaseRole.PERPETRATOR]
         subject_access.confirm_subjects(request, actor=auditor, people=perpetrators)
         subject_access.approve_bundle(request, actor=db.session.get_one(User, approver))
+        unlisted = db.session.get_one(Case, world.cases["unlisted"])
+        request_for_access = BreakGlassGrant(
+            case=unlisted,
+            data_key=unlisted.data_key,
+            user=db.session.get_one(User, world.users["housing_rep"]),
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            approval_needed=True,
+            reason="Synthetic emergency beyond the limits",
+        )
+        db.session.add(request_for_access)
         db.session.commit()
-        request_id = request.id
+        request_id, request_for_access_id = request.id, request_for_access.id
     return {
         "case": world.cases[CASE],
         "action": world.actions["housing_action"],
@@ -213,6 +232,8 @@ def objects(world: World) -> dict[str, int]:  # noqa: F811
         "application": world.application,
         "grant": world.grant,
         "request": request_id,
+        "request_for_access": request_for_access_id,
+        "panel": world.panels["home"],
     }
 
 

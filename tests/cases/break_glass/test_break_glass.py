@@ -19,9 +19,12 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_migrate import downgrade
+from flask_migrate import upgrade
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text as sql
+from sqlalchemy import update
 
 from app.accounts.models import User
 from app.auth.seeds import totp_secret
@@ -32,8 +35,10 @@ from app.extensions import limiter
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from audit.models import Outcome
+from cases import policy
 from cases.break_glass import services as break_glass
 from cases.break_glass.forms import CANNOT
+from cases.break_glass.models import BreakGlassDecision
 from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
@@ -49,6 +54,7 @@ from panels.settings import PanelSettings
 from tests.cases.referrals.test_referral_pages import post
 from tests.conftest import Accounts
 from tests.conftest import SignIn
+from tests.conftest import csrf_token
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import member
 from tests.referral_fixtures import panel as make_panel
@@ -631,32 +637,38 @@ class Started:
     id: int
     case_id: int
     user_id: int
+    awaiting_approval: bool
+
+
+def _user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    return user
 
 
 def _start(app: Flask, case_id: int, *, at: datetime) -> Started:
-    """The representative breaks glass through the service, committing the grant."""
+    """The representative breaks glass through the service, committing what it gives: a grant,
+    or beyond their limits a request awaiting approval."""
     with app.test_request_context():
-        rep = db.session.scalar(select(User).where(User.email == REP))
-        assert rep is not None
         grant = break_glass.start(
-            actor=rep,
+            actor=_user(REP),
             case=db.session.get_one(Case, case_id),
             reason_code=BreakGlassReason.IMMEDIATE_RISK,
             reason=REASON,
             now=at,
         )
-        started = Started(grant.id, grant.case_id, grant.user_id)
+        started = Started(grant.id, grant.case_id, grant.user_id, grant.awaiting_approval)
         db.session.commit()
         return started
 
 
-def _refusal(app: Flask, case_id: int, *, at: datetime) -> break_glass.Refused:
+def _refusal(
+    app: Flask, case_id: int, *, at: datetime, refusal: type[DomainError] = break_glass.Refused
+) -> DomainError:
     with app.test_request_context():
-        rep = db.session.scalar(select(User).where(User.email == REP))
-        assert rep is not None
-        with pytest.raises(break_glass.Refused) as refused:
+        with pytest.raises(refusal) as refused:
             break_glass.start(
-                actor=rep,
+                actor=_user(REP),
                 case=db.session.get_one(Case, case_id),
                 reason_code=BreakGlassReason.IMMEDIATE_RISK,
                 reason=REASON,
@@ -666,52 +678,128 @@ def _refusal(app: Flask, case_id: int, *, at: datetime) -> break_glass.Refused:
         return refused.value
 
 
+def _end(app: Flask, grant_id: int, *, at: datetime) -> None:
+    with app.test_request_context():
+        grant = db.session.get_one(BreakGlassGrant, grant_id)
+        break_glass.end(grant, actor=grant.user, now=at)
+        db.session.commit()
+
+
+def _decide(
+    app: Flask, grant_id: int, email: str, *, approve: bool, at: datetime, note: str = ""
+) -> None:
+    with app.test_request_context():
+        grant = db.session.get_one(BreakGlassGrant, grant_id)
+        if approve:
+            break_glass.approve(grant, actor=_user(email), now=at)
+        else:
+            break_glass.decline(grant, actor=_user(email), note=note, now=at)
+        db.session.commit()
+
+
+def _sees(app: Flask, email: str, case_id: int) -> bool:
+    """Whether the policy lets the person see the case now (as every page and list asks)."""
+    with app.test_request_context():
+        return policy.sees_case(_user(email), case_id)
+
+
 def _kinds(app: Flask, grant_id: int) -> set[str]:
     return {kind for _, _, grant, kind, _ in alert_rows(app) if grant == grant_id}
 
 
-def test_the_panel_s_limit_on_grants_at_once_refuses_one_more(app: Flask, world: World) -> None:
-    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
-    first, second = _hidden_cases(app, world, 2)
-    grant = _start(app, first, at=START)
-
-    refused = _refusal(app, second, at=START + timedelta(hours=1))
-
-    assert refused.why == "limit_at_once"
-    assert "You already have 1 emergency access running" in refused.message
-    assert "ask a coordinator" in refused.message
-    assert [g.case_id for g in grants(app)] == [first]
-    # Once the first has ended, the next is given.
-    with app.test_request_context():
-        rep = db.session.get_one(User, grant.user_id)
-        break_glass.end(
-            db.session.get_one(BreakGlassGrant, grant.id),
-            actor=rep,
-            now=START + timedelta(hours=1, minutes=30),
-        )
-        db.session.commit()
-    assert _start(app, second, at=START + timedelta(hours=2)).case_id == second
+def _alerts_of(app: Flask, grant_id: int) -> list[tuple[int, str, bool]]:
+    """(recipient, kind, read) for each alert about the grant or request."""
+    return [
+        (recipient, kind, read_at is not None)
+        for recipient, _, grant, kind, read_at in alert_rows(app)
+        if grant == grant_id
+    ]
 
 
-def test_the_panel_s_daily_limit_alerts_when_reached_and_refuses_beyond_for_24_hours(
+def test_r19_beyond_the_limit_at_once_emergency_access_needs_a_coordinator_s_approval(
     app: Flask, world: World
 ) -> None:
-    _set_limits(app, world, break_glass_at_once=2, break_glass_per_day=2, break_glass_hours=1)
+    """Issue 26: "a per-person limit on concurrent and daily grants ... beyond which a grant
+    needs a coordinator's approval". The request is recorded, gives no access and counts
+    towards no limit; each coordinator in force is asked to decide it."""
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=5)
     first, second, third = _hidden_cases(app, world, 3)
+    grant = _start(app, first, at=START)
+
+    request = _start(app, second, at=START + timedelta(hours=1))
+
+    assert not grant.awaiting_approval
+    assert request.awaiting_approval
+    row = grants(app)[-1]
+    assert (row.requested_at, row.started_at, row.expires_at) == (
+        START + timedelta(hours=1),
+        None,
+        None,
+    )
+    assert _sees(app, REP, first)
+    assert not _sees(app, REP, second)  # no access until approved
+    # Each coordinator in force is asked; the one whose agency's ISP is unsigned is not.
+    assert _alerts_of(app, request.id) == [
+        (coordinator, "break_glass_approval", False) for coordinator in world.coordinator_ids
+    ]
+    requested = [e for e in events_since(app, 0) if e.action == AuditAction.BREAK_GLASS_REQUESTED]
+    assert [(e.object_id, e.purpose) for e in requested] == [
+        (str(second), BreakGlassReason.IMMEDIATE_RISK.value)
+    ]
+    assert '"limit_at_once"' in (requested[0].changes or "")
+    assert "threat" not in (requested[0].changes or "")  # the free text never enters the trail
+    # One request per case is enough: asking again is refused, and nothing more is recorded.
+    again = _refusal(app, second, at=START + timedelta(hours=1, minutes=5), refusal=DomainError)
+    assert "You have already asked for emergency access to this case" in again.message
+    assert len(grants(app)) == 2
+    # The request counts towards nothing: once the first grant has ended, the next is given.
+    _end(app, grant.id, at=START + timedelta(hours=1, minutes=30))
+    assert not _start(app, third, at=START + timedelta(hours=2)).awaiting_approval
+    assert _sees(app, REP, third)
+    assert not _sees(app, REP, second)
+
+
+def test_r19_beyond_the_daily_limit_a_request_needs_approval_for_24_hours(
+    app: Flask, world: World
+) -> None:
+    """Issue 26: the daily limit alerts when it is reached, and beyond it for 24 hours what the
+    person asks for waits for a coordinator's approval."""
+    _set_limits(app, world, break_glass_at_once=2, break_glass_per_day=2, break_glass_hours=1)
+    first, second, third, fourth = _hidden_cases(app, world, 4)
 
     calm = _start(app, first, at=START)
     reaching = _start(app, second, at=START + timedelta(hours=1))
-    refused = _refusal(app, third, at=START + timedelta(hours=2))
+    request = _start(app, third, at=START + timedelta(hours=2))
 
     assert _kinds(app, calm.id) == {"break_glass"}
     # The grant that reaches the daily limit looks like browsing: urgent alert at once.
     assert _kinds(app, reaching.id) == {"break_glass_browsing"}
-    assert refused.why == "limit_per_day"
-    assert "You have started 2 emergency accesses in the last 24 hours" in refused.message
-    assert len(grants(app)) == 2
-    # 24 hours after the first, one more may be started.
+    assert request.awaiting_approval
+    assert _kinds(app, request.id) == {"break_glass_approval"}
+    requested = [e for e in events_since(app, 0) if e.action == AuditAction.BREAK_GLASS_REQUESTED]
+    assert len(requested) == 1
+    assert '"limit_per_day"' in (requested[0].changes or "")
+    assert not _sees(app, REP, third)
+    # 24 hours after the first, one more is given at once (the request did not count).
     later = START + timedelta(hours=24, minutes=1)
-    assert _start(app, third, at=later).case_id == third
+    assert not _start(app, fourth, at=later).awaiting_approval
+
+
+def test_r19_an_approved_grant_counts_towards_the_limits_from_its_approval(
+    app: Flask, world: World
+) -> None:
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=2)
+    first, second, third = _hidden_cases(app, world, 3)
+    first_grant = _start(app, first, at=START)
+    request = _start(app, second, at=START + timedelta(hours=1))
+    _decide(app, request.id, COORDINATOR, approve=True, at=START + timedelta(hours=2))
+    _end(app, first_grant.id, at=START + timedelta(hours=2, minutes=30))
+
+    # One running (the approved one) is the most at once, and two started in 24 hours (the
+    # approved one from its approval) the most a day: the next is a request again.
+    assert _start(app, third, at=START + timedelta(hours=3)).awaiting_approval
+    requested = [e for e in events_since(app, 0) if e.action == AuditAction.BREAK_GLASS_REQUESTED]
+    assert '"limit_at_once"' in (requested[-1].changes or "")
 
 
 def test_a_second_grant_within_minutes_alerts_coordinators_as_browsing(
@@ -752,28 +840,413 @@ def test_browsing_alerts_are_marked_urgent_on_the_alerts_page(
     assert f"MARAC-{second:06d}" in urgent[0]
 
 
-def test_a_grant_beyond_a_limit_is_refused_on_the_page_recorded_and_the_case_stays_hidden(
-    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
-) -> None:
+# Issue 26: beyond the limits, a coordinator approves or declines -----------------------------
+
+
+def requested(app: Flask, sign_in: SignIn, world: World) -> tuple[FlaskClient, int, int]:
+    """The representative, at their limit of one grant at once (on the world's case), asks for
+    another hidden case through the page: their client, that case and the request's id."""
     _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
     (other,) = _hidden_cases(app, world, 1)
+    rep, _ = granted(app, sign_in, world)
+    response = ask(rep, f"MARAC-{other:06d}")
+    assert response.status_code == 302, text(response)  # type: ignore[attr-defined]
+    assert response.location == "/emergency-access"  # type: ignore[attr-defined]
+    return rep, other, grants(app)[-1].id
+
+
+def test_r19_a_request_beyond_a_limit_is_explained_on_the_page_and_the_case_stays_hidden(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    """Issue 26: the person is told their request went to the panel's coordinators and that
+    they get access when one approves it; it still needs the fresh security code (R13)."""
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
+    (other,) = _hidden_cases(app, world, 1)
+    reference = f"MARAC-{other:06d}"
     rep = signed_in(app, sign_in, REP)
     assert ask(rep, world.reference).status_code == 302  # type: ignore[attr-defined]
+    # Without the fresh security code, nothing is asked for.
+    refused = ask(
+        rep, reference, security_code="000000" if fresh_code(app, REP) != "000000" else "1"
+    )
+    assert "The security code is not correct" in text(refused)
+    assert len(grants(app)) == 1
     before = last_sequence(app)
 
-    response = ask(rep, f"MARAC-{other:06d}")
+    response = ask(rep, reference, code=BreakGlassReason.URGENT_SAFEGUARDING.value)
 
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    assert "You already have 1 emergency access running" in text(response)
-    assert f"MARAC-{other:06d}" in text(response)  # what was typed is kept
-    denied = [e for e in events_since(app, before) if e.action == AuditAction.ACCESS_DENIED]
-    assert [(e.object_id, e.purpose, e.outcome) for e in denied] == [
-        (str(other), "break_glass", Outcome.DENIED)
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.location == "/emergency-access"  # type: ignore[attr-defined]
+    page = text(rep.get("/emergency-access"))
+    assert (
+        f"your request for case {reference} has gone to the coordinators of its panel. You "
+        "will get access when one of them approves it"
+    ) in page
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, flags=re.S)
+    assert len(rows) == 2  # the heading's row and the request's
+    assert reference in rows[1]
+    assert "Waiting for approval" in rows[1]
+    assert "Withdraw request" in rows[1]
+    written = events_since(app, before)
+    assert [e.action for e in written] == [
+        AuditAction.TWO_FACTOR_PASSED,
+        AuditAction.BREAK_GLASS_REQUESTED,
     ]
-    assert '"limit_at_once"' in (denied[0].changes or "")
+    assert (written[1].object_type, written[1].object_id) == ("cases", str(other))
+    assert written[1].purpose == BreakGlassReason.URGENT_SAFEGUARDING.value
+    assert "threat" not in (written[1].changes or "")
+    # No access: the case page is refused and the case list does not show it.
     assert rep.get(f"/cases/{other}").status_code == 404
-    assert len(grants(app)) == 1
+    assert reference not in text(rep.get("/cases"))
+    (request,) = [g for g in grants(app) if g.case_id == other]
+    assert request.awaiting_approval
+    assert _alerts_of(app, request.id) == [
+        (coordinator, "break_glass_approval", False) for coordinator in world.coordinator_ids
+    ]
 
+
+def test_r19_a_coordinator_approves_a_request_and_the_time_box_starts_then(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    _, other, request_id = requested(app, sign_in, world)
+    clock.move_to(START + timedelta(minutes=30))
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+    assert "Alerts (2 unread)" in text(coordinator.get("/"))  # the grant's, and the request's
+    alerts = text(coordinator.get("/alerts"))
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', alerts, flags=re.S)
+    (row,) = [row for row in rows if f"/alerts/{request_id}/decide" in row]
+    for shown in ("Urgent", "Emergency access waiting for your approval", "Decision needed"):
+        assert shown in row
+    page = text(coordinator.get(f"/alerts/{request_id}/decide"))
+    for shown in (
+        "Rhian Penrose, Holloway Lane IDVA Service",
+        "15 January 2027 at 10am",
+        BreakGlassReason.IMMEDIATE_RISK.label,
+        REASON,
+        "1 running now, 1 started in the last 24 hours, 1 waiting for approval",
+        "they can see the case for 4 hours from now",
+    ):
+        assert shown in page
+    before = last_sequence(app)
+
+    response = post(coordinator, f"/alerts/{request_id}/decide", {"decision": "approve"})
+
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.location == "/alerts"  # type: ignore[attr-defined]
+    written = events_since(app, before)
+    # Reading the request's page, then the approval: one event each.
+    assert [e.action for e in written] == [
+        AuditAction.ALERTS_VIEWED,
+        AuditAction.BREAK_GLASS_APPROVED,
+    ]
+    approved = written[1]
+    assert (approved.object_type, approved.object_id) == ("cases", str(other))
+    assert approved.actor_id == world.coordinator_ids[0]
+    assert approved.purpose == BreakGlassReason.IMMEDIATE_RISK.value
+    assert (START + timedelta(hours=4, minutes=30)).isoformat() in (approved.changes or "")
+    assert "threat" not in (approved.changes or "")
+    grant = grants(app)[-1]
+    assert grant.decision is BreakGlassDecision.APPROVED
+    assert grant.decided_by_id == world.coordinator_ids[0]
+    # The time box starts at the approval, not when the person asked.
+    assert grant.started_at == START + timedelta(minutes=30)
+    assert grant.expires_at == START + timedelta(hours=4, minutes=30)
+    # The request's alerts are done; every coordinator is now asked to review it (R19).
+    assert sorted(_alerts_of(app, request_id)) == sorted(
+        [(c, "break_glass_approval", True) for c in world.coordinator_ids]
+        + [(c, "break_glass", False) for c in world.coordinator_ids]
+    )
+    assert f"You approved the request for emergency access to MARAC-{other:06d}" in text(
+        coordinator.get("/alerts")
+    )
+
+    rep = signed_in(app, sign_in, REP)  # the idle timeout ended the old session
+    case_page = text(rep.get(f"/cases/{other}"))
+    assert f"Emergency access to case MARAC-{other:06d} ends at 14:30 (UK time)." in case_page
+    start_page = text(rep.get("/emergency-access"))
+    assert "Approved" in start_page
+    assert f"Open case MARAC-{other:06d}" in start_page
+    # Still open when a time box from the request would have ended; closed at its own end.
+    clock.move_to(START + timedelta(hours=4, minutes=10))
+    assert signed_in(app, sign_in, REP).get(f"/cases/{other}").status_code == 200
+    clock.move_to(START + timedelta(hours=4, minutes=31))
+    assert signed_in(app, sign_in, REP).get(f"/cases/{other}").status_code == 404
+    # Reviewed afterwards like any other emergency access.
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+    assert f"/alerts/{request_id}/review" in text(coordinator.get("/alerts"))
+    response = post(
+        coordinator,
+        f"/alerts/{request_id}/review",
+        {"outcome": "justified", "note": "Checked with the IDVA manager afterwards"},
+    )
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert grants(app)[-1].review_outcome is BreakGlassReview.JUSTIFIED
+
+
+def test_r19_a_declined_request_never_gives_access_and_its_reason_is_sealed(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    rep, other, request_id = requested(app, sign_in, world)
+    deputy = signed_in(app, sign_in, DEPUTY)
+    url = f"/alerts/{request_id}/decide"
+    page = text(post(deputy, url, {"decision": "decline", "note": "  "}))
+    assert page.count("Enter why you are declining the request") == 2
+    assert re.search(r'value="decline"\s+checked', page)
+    page = text(post(deputy, url, {"note": "Spoke to the IDVA manager"}))
+    assert "Select whether you approve the emergency access" in page
+    assert "Spoke to the IDVA manager" in page  # what was typed is kept
+    assert grants(app)[-1].awaiting_approval
+    before = last_sequence(app)
+
+    response = post(
+        deputy, url, {"decision": "decline", "note": "The police SPOC says the risk is managed"}
+    )
+
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    written = events_since(app, before)
+    assert [e.action for e in written] == [
+        AuditAction.ALERTS_VIEWED,
+        AuditAction.BREAK_GLASS_DECLINED,
+    ]
+    assert written[1].object_id == str(other)
+    assert "SPOC" not in repr([(e.changes, e.purpose) for e in written])
+    grant = grants(app)[-1]
+    assert grant.decision is BreakGlassDecision.DECLINED
+    assert grant.decided_by_id == world.coordinator_ids[1]
+    assert (grant.started_at, grant.expires_at) == (None, None)
+    with app.app_context():
+        stored = db.session.execute(
+            sql("SELECT decision_note FROM break_glass_grants WHERE id = :id"), {"id": request_id}
+        ).scalar_one()
+    assert isinstance(stored, bytes)
+    assert b"SPOC" not in stored
+    # Its alerts are done, and nobody is asked to review access that was never given.
+    assert _alerts_of(app, request_id) == [
+        (coordinator, "break_glass_approval", True) for coordinator in world.coordinator_ids
+    ]
+    decided = text(signed_in(app, sign_in, COORDINATOR).get(url))
+    assert "Declined by Dev Okafor" in decided
+    assert "The police SPOC says the risk is managed" in decided
+    assert "This request gave no access to the case" in decided
+    # The person who asked never sees the case, nor the coordinator's reason.
+    assert rep.get(f"/cases/{other}").status_code == 404
+    start_page = text(rep.get("/emergency-access"))
+    assert "Declined" in start_page
+    assert "SPOC" not in start_page
+    # A declined request is nothing to review: asking again is a new request, not refused.
+    assert ask(rep, f"MARAC-{other:06d}").location == "/emergency-access"  # type: ignore[attr-defined]
+    assert grants(app)[-1].awaiting_approval
+
+
+def test_r19_the_person_who_asked_cannot_approve_their_own_request(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    _, _, request_id = requested(app, sign_in, world)
+    # Made a coordinator of the panel since asking: the request is among their alerts now.
+    with app.app_context():
+        membership = db.session.scalar(
+            select(PanelMembership).where(
+                PanelMembership.panel_id == world.panel_id,
+                PanelMembership.user_id == _user(REP).id,
+            )
+        )
+        assert membership is not None
+        membership.role = PanelRole.COORDINATOR
+        db.session.commit()
+    rep = signed_in(app, sign_in, REP)
+    before = last_sequence(app)
+
+    page = text(post(rep, f"/alerts/{request_id}/decide", {"decision": "approve"}))
+
+    assert "Someone else must decide on your request" in page
+    assert grants(app)[-1].awaiting_approval
+    assert AuditAction.BREAK_GLASS_APPROVED not in [e.action for e in events_since(app, before)]
+    with app.test_request_context(), pytest.raises(DomainError, match="Someone else must decide"):
+        break_glass.decline(
+            db.session.get_one(BreakGlassGrant, request_id),
+            actor=_user(REP),
+            note="Not needed after all",
+            now=START,
+        )
+
+
+@pytest.mark.parametrize("who", [REP, OTHER_REP, ELSEWHERE, LAPSED])
+def test_r19_only_a_coordinator_of_the_case_s_panel_may_decide_a_request(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller, who: str
+) -> None:
+    """The person who asked, a fellow representative, another panel's coordinator and a
+    coordinator whose agency's ISP signature is missing all get the same recorded 404."""
+    _, _, request_id = requested(app, sign_in, world)
+    client = signed_in(app, sign_in, who)
+    url = f"/alerts/{request_id}/decide"
+    before = last_sequence(app)
+
+    assert client.get(url).status_code == 404
+    response = post(client, url, {"decision": "approve"}, token_from="/cases")
+
+    assert response.status_code == 404  # type: ignore[attr-defined]
+    denied = [e for e in events_since(app, before) if e.action == AuditAction.ACCESS_DENIED]
+    assert [(e.object_type, e.object_id) for e in denied] == [
+        ("break_glass_grants", str(request_id))
+    ] * 2
+    assert grants(app)[-1].awaiting_approval
+
+
+def test_a_request_is_decided_once_and_a_second_decision_is_refused_with_a_clear_message(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    """Two coordinators open the same request; the first decision stands, and the second is
+    told what became of it rather than silently replacing it."""
+    _, _, request_id = requested(app, sign_in, world)
+    url = f"/alerts/{request_id}/decide"
+    cora = signed_in(app, sign_in, COORDINATOR)
+    dev = signed_in(app, sign_in, DEPUTY)
+    devs_page = dev.get(url)  # Dev opens the request...
+    assert post(cora, url, {"decision": "approve"}).status_code == 302  # type: ignore[attr-defined]
+    before = last_sequence(app)
+
+    # ...and declines it after Cora has approved it.
+    response = dev.post(
+        url,
+        data={
+            "csrf_token": csrf_token(devs_page.text),
+            "decision": "decline",
+            "note": "Not an emergency by the sound of it",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.location == url
+    assert "This request for emergency access has already been approved" in text(dev.get(url))
+    grant = grants(app)[-1]
+    assert grant.decision is BreakGlassDecision.APPROVED
+    assert grant.decided_by_id == world.coordinator_ids[0]
+    assert grant.decision_note is None
+    decisions = {AuditAction.BREAK_GLASS_APPROVED, AuditAction.BREAK_GLASS_DECLINED}
+    assert not [e for e in events_since(app, before) if e.action in decisions]
+
+
+def test_two_decisions_at_once_cannot_both_win(app: Flask, world: World) -> None:
+    """Concurrency: the decision is recorded by a conditional update, so a coordinator whose
+    copy of the request is stale (another decision was written after it was read) changes
+    nothing, though the request looked undecided when they loaded it."""
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
+    first, second = _hidden_cases(app, world, 2)
+    _start(app, first, at=START)
+    request = _start(app, second, at=START + timedelta(hours=1))
+    with app.test_request_context():
+        cora, dev = _user(COORDINATOR), _user(DEPUTY)
+        stale = db.session.get_one(BreakGlassGrant, request.id)
+        assert stale.awaiting_approval
+        db.session.execute(
+            update(BreakGlassGrant)
+            .where(BreakGlassGrant.id == request.id)
+            .values(decision=BreakGlassDecision.DECLINED, decided_by_id=dev.id, decided_at=START)
+            .execution_options(synchronize_session=False)
+        )
+        assert stale.awaiting_approval  # the copy in hand does not know yet
+
+        with pytest.raises(break_glass.AlreadyDecided, match="already been declined"):
+            break_glass.approve(stale, actor=cora, now=START + timedelta(hours=2))
+
+        assert stale.started_at is None
+        assert stale.decided_by_id == dev.id
+        db.session.rollback()
+
+
+def test_pending_requests_are_capped_per_person_so_coordinators_cannot_be_flooded(
+    app: Flask, world: World
+) -> None:
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=10)
+    cases = _hidden_cases(app, world, 5)
+    _start(app, cases[0], at=START)
+    pending = [
+        _start(app, case_id, at=START + timedelta(minutes=n))
+        for n, case_id in enumerate(cases[1:4], start=1)
+    ]
+    assert all(request.awaiting_approval for request in pending)
+
+    refused = _refusal(app, cases[4], at=START + timedelta(minutes=10))
+
+    assert isinstance(refused, break_glass.Refused)
+    assert refused.why == "limit_pending"
+    assert "you already have 3 requests waiting for a coordinator’s approval" in refused.message
+    assert len(grants(app)) == 4
+    # Once one is decided, another may be asked for.
+    _decide(
+        app,
+        pending[0].id,
+        COORDINATOR,
+        approve=False,
+        at=START + timedelta(minutes=15),
+        note="Not an emergency",
+    )
+    assert _start(app, cases[4], at=START + timedelta(minutes=20)).awaiting_approval
+
+
+def test_the_person_who_asked_withdraws_their_request_and_it_can_no_longer_be_approved(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    rep, other, request_id = requested(app, sign_in, world)
+    before = last_sequence(app)
+
+    response = post(rep, f"/emergency-access/{request_id}/end", {}, token_from="/emergency-access")
+
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response.location == "/emergency-access"  # type: ignore[attr-defined]
+    page = text(rep.get("/emergency-access"))
+    assert f"Your request for emergency access to case MARAC-{other:06d} is withdrawn" in page
+    assert "Withdrawn" in page
+    assert [e.action for e in events_since(app, before)] == [AuditAction.BREAK_GLASS_WITHDRAWN]
+    grant = grants(app)[-1]
+    assert grant.decision is BreakGlassDecision.WITHDRAWN
+    assert grant.decided_by_id == grant.user_id
+    assert _alerts_of(app, request_id) == [
+        (coordinator, "break_glass_approval", True) for coordinator in world.coordinator_ids
+    ]
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+    url = f"/alerts/{request_id}/decide"
+    response = post(coordinator, url, {"decision": "approve"}, token_from="/alerts")
+    assert response.location == url  # type: ignore[attr-defined]
+    assert "This request for emergency access has already been withdrawn" in text(
+        coordinator.get(url)
+    )
+    assert rep.get(f"/cases/{other}").status_code == 404
+
+
+def test_a_request_cannot_be_approved_once_the_person_has_left_the_panel(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    _, _, request_id = requested(app, sign_in, world)
+    with app.app_context():
+        db.session.execute(
+            sql("DELETE FROM panel_memberships WHERE user_id = :id AND panel_id = :panel"),
+            {"id": _user(REP).id, "panel": world.panel_id},
+        )
+        db.session.commit()
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+
+    page = text(post(coordinator, f"/alerts/{request_id}/decide", {"decision": "approve"}))
+
+    assert "can no longer be given to the person who asked" in page
+    assert grants(app)[-1].awaiting_approval
+
+
+
+def test_a_request_waiting_more_than_a_day_can_only_be_declined(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    """An emergency does not wait a day: approving a request 24 hours after it was made would
+    open access long after the need, so only declining is left."""
+    _, other, request_id = requested(app, sign_in, world)
+    clock.shift(timedelta(hours=24, minutes=1))
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+
+    page = text(post(coordinator, f"/alerts/{request_id}/decide", {"decision": "approve"}))
+
+    assert "made more than 24 hours ago" in page
+    assert grants(app)[-1].awaiting_approval
+    assert signed_in(app, sign_in, REP).get(f"/cases/{other}").status_code == 404
 
 # Issue 26: a grant nobody could review is refused -------------------------------------------
 
@@ -913,3 +1386,38 @@ def test_the_limits_are_panel_settings_refused_outside_their_range(
     with pytest.raises(InvalidSettings) as refused:
         defaults.with_changes(**changes)
     assert [(p.field, message in p.message) for p in refused.value.problems] == [(field, True)]
+
+
+# Migration 0012 keeps what it can, on a database in use ----------------------------------------
+
+
+def test_migration_0012_round_trips_a_database_holding_grants_requests_and_alerts(
+    app: Flask, world: World
+) -> None:
+    """Down: the grants given and their alerts stay, the requests never given go with their
+    alerts. Up again: each grant was asked for as it started, and needed no approval."""
+    _set_limits(app, world, break_glass_at_once=1, break_glass_per_day=3)
+    first, second = _hidden_cases(app, world, 2)
+    grant = _start(app, first, at=START)
+    request = _start(app, second, at=START + timedelta(hours=1))
+    grants_sql = "SELECT id FROM break_glass_grants ORDER BY id"
+    alerts_sql = "SELECT id, grant_id, kind FROM case_alerts ORDER BY id"
+    with app.app_context():
+        alerts_before = db.session.execute(sql(alerts_sql)).all()
+        db.session.commit()
+
+        downgrade(revision="0011")
+        assert db.session.execute(sql(grants_sql)).scalars().all() == [grant.id]
+        assert db.session.execute(sql(alerts_sql)).all() == [
+            row for row in alerts_before if row.grant_id == grant.id
+        ]
+        db.session.commit()
+
+        upgrade()
+        db.session.commit()
+    (kept,) = grants(app)
+    assert (kept.id, kept.requested_at, kept.started_at) == (grant.id, START, START)
+    assert not kept.approval_needed
+    assert kept.decision is None
+    assert request.id not in [row.id for row in grants(app)]
+    assert len(alert_rows(app)) == len(world.coordinator_ids)
