@@ -1232,7 +1232,6 @@ def test_a_request_cannot_be_approved_once_the_person_has_left_the_panel(
     assert grants(app)[-1].awaiting_approval
 
 
-
 def test_a_request_waiting_more_than_a_day_can_only_be_declined(
     app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
 ) -> None:
@@ -1247,6 +1246,7 @@ def test_a_request_waiting_more_than_a_day_can_only_be_declined(
     assert "made more than 24 hours ago" in page
     assert grants(app)[-1].awaiting_approval
     assert signed_in(app, sign_in, REP).get(f"/cases/{other}").status_code == 404
+
 
 # Issue 26: a grant nobody could review is refused -------------------------------------------
 
