@@ -52,12 +52,14 @@ MODEL_MODULES = (
     "cases.people.models",
     "cases.referrals.models",
     "cases.actions.models",
+    "cases.meetings.models",
     "cases.sharing.models",
     "cases.restrictions.models",
     "cases.break_glass.models",
     "cases.retention.models",
     "cases.asb.models",
     "cases.subject_access.models",
+    "cases.reports.models",
 )
 
 
@@ -212,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     from cases.break_glass.views import bp as break_glass_bp
     from cases.meetings.views import bp as meetings_bp
     from cases.referrals.views import bp as referrals_bp
+    from cases.reports.views import bp as reports_bp
     from cases.restrictions.views import bp as restrictions_bp
     from cases.sharing.views import bp as sharing_bp
     from cases.subject_access.views import bp as subject_access_bp
@@ -233,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
         audit_bp,
         subject_access_bp,
         break_glass_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -26,6 +26,8 @@ class AuditAction(StrEnum):
     ACTIONS_LIST_VIEWED = "action:list_viewed"
 
     AREA_CREATED = "admin:area_created"
+    MANAGER_AREA_ADDED = "admin:manager_area_added"
+    MANAGER_AREA_REMOVED = "admin:manager_area_removed"
     MEMBERSHIP_ADDED = "admin:membership_added"
     MEMBERSHIP_REMOVED = "admin:membership_removed"
     ORGANISATION_CREATED = "admin:organisation_created"
@@ -87,7 +89,9 @@ class AuditAction(StrEnum):
     CASE_REVIEW_THRESHOLD_DECIDED = "case_review:threshold_decided"
     CASE_REVIEW_VIEWED = "case_review:viewed"
 
+    ATTENDANCE_RECORDED = "meeting:attendance_recorded"
     CONFIDENTIALITY_ACCEPTED = "meeting:confidentiality_accepted"
+    INTEREST_DECLARED = "meeting:interest_declared"
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
 
@@ -102,6 +106,9 @@ class AuditAction(StrEnum):
     REFERRAL_UPDATED = "referral:section_saved"
     REFERRAL_VIEWED = "referral:viewed"
     REFERRAL_WITHDRAWN = "referral:withdrawn"
+
+    REPORT_EXPORTED = "report:exported"
+    REPORT_VIEWED = "report:viewed"
 
     SHARING_DECISION_RECORDED = "sharing:decision_recorded"
     SHARING_LOG_VIEWED = "sharing:log_viewed"
@@ -161,6 +168,7 @@ ACTION_GROUPS = {
     "keys": "Encryption keys",
     "meeting": "Meeting",
     "referral": "Referral",
+    "report": "Report",
     "retention": "Retention",
     "sharing": "Sharing decision",
     "subject_access": "Subject access",

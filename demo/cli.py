@@ -12,6 +12,7 @@ from app.settings import Settings
 from demo import case_reviews
 from demo import cases
 from demo import data
+from demo import meetings
 from demo import referrals
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data (development and demo only).")
@@ -36,8 +37,10 @@ def seed() -> None:
     if cases.cases_are_empty():
         count = cases.seed()
         made = referrals.seed()
+        held = meetings.seed()
         db.session.commit()
         click.echo(f"Loaded {count} synthetic demo cases and {made} referrals.")
+        click.echo(f"Recorded the attendance of {held} meetings already held.")
     if case_reviews.reviews_are_empty():
         count = case_reviews.seed()
         db.session.commit()

@@ -18,6 +18,7 @@ from app.auth.seeds import seal_totp_secret
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from cases.reports import services as reports
 from demo.clock import happened_at
 from demo.clock import uk_time
 from panels.models import Area
@@ -210,6 +211,20 @@ def seed() -> None:
         panels = _set_up()
     with happened_at(uk_time(ISP_SIGNED, 10)):
         _sign_isps(panels)
+    with happened_at(uk_time(SET_UP, 11)):
+        _assign_manager_areas()
+
+
+# The areas the demo manager reports on, assigned by the demo administrator: the figures of
+# their panels only, never a case.
+MANAGER_AREAS = ("Havering", "Redbridge", "Barking and Dagenham")
+
+
+def _assign_manager_areas() -> None:
+    admin = db.session.scalars(select(User).where(User.email == f"admin@{EMAIL_DOMAIN}")).one()
+    manager = db.session.scalars(select(User).where(User.email == f"manager@{EMAIL_DOMAIN}")).one()
+    for area in db.session.scalars(select(Area).where(Area.name.in_(MANAGER_AREAS))):
+        reports.add_manager_area(manager, actor=admin, area=area)
 
 
 def _set_up() -> dict[tuple[str, PanelType], Panel]:

@@ -44,6 +44,7 @@ from panels.types import spec_for
 from panels.types.common import FieldCategory
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelType
+from panels.types.common import Quorum
 from panels.types.common import RepeatDefinition
 
 CADENCE_CHOICES = [(c.value, c.label) for c in MeetingCadence]
@@ -245,6 +246,9 @@ SETTING_LABELS = {
     "break_glass_at_once": "Emergency access: most at once per person",
     "break_glass_per_day": "Emergency access: most in 24 hours per person",
     "field_access": "Who sees restricted fields",
+    "quorum_chair": "Quorum: the chair must attend",
+    "quorum_agencies": "Quorum: agencies attending",
+    "quorum_agency_types": "Quorum: agencies that must attend",
 }
 
 SETTING_MISSING = {
@@ -259,6 +263,7 @@ SETTING_MISSING = {
     "break_glass_hours": "Enter how many hours emergency access lasts",
     "break_glass_at_once": "Enter how many emergency accesses one person may hold at once",
     "break_glass_per_day": "Enter how many emergency accesses one person may start in 24 hours",
+    "quorum_agencies": "Enter how many agencies must attend for a quorum",
 }
 
 SETTING_HINTS = {
@@ -320,6 +325,18 @@ SETTING_HINTS = {
         "for one to this panel's cases; reaching it alerts the coordinators at once, and beyond "
         "it they must ask a coordinator. Between 1 and 20, and no fewer than at once; default: 3."
     ),
+    "quorum_chair": (
+        "Whether a meeting is quorate only when the panel's chair (or a member with the chair "
+        "role) attends. Default: yes."
+    ),
+    "quorum_agencies": (
+        "How many different agencies must have someone attending. There is no national figure; "
+        "the default for this panel type is a starting point."
+    ),
+    "quorum_agency_types": (
+        "A meeting is quorate only when someone attends for each agency type ticked here. "
+        "Default for MARAC: police and an IDVA service; set locally for other panels."
+    ),
     "field_access": (
         "Coordinators see every field. Representatives see these fields only if their agency "
         "type is ticked. Default: as your information sharing protocol's usual template."
@@ -365,12 +382,19 @@ for _category in FieldCategory:
     )
 
 
-class _SettingsShown:
-    """The settings as the form reads them: field access as one list of agencies per group."""
+YES_NO_CHOICES = [("yes", "Yes"), ("no", "No")]
 
-    def __init__(self, settings: PanelSettings) -> None:
+
+class _SettingsShown:
+    """The settings as the form reads them: field access as one list of agencies per group,
+    and the quorum as it applies (the type's default where the panel has set none)."""
+
+    def __init__(self, settings: PanelSettings, quorum: Quorum) -> None:
         self._settings = settings
         self.seen = settings.fingerprint
+        self.quorum_chair = "yes" if quorum.chair else "no"
+        self.quorum_agencies = quorum.agencies
+        self.quorum_agency_types = [agency.value for agency in quorum.agency_types]
         self.field_access = {
             category.value: [agency.value for agency in settings.agencies_seeing(category)]
             for category in FieldCategory
@@ -394,6 +418,23 @@ def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) ->
     label, hint = SETTING_LABELS[name], setting_hint(name, panel_type)
     if name == "field_access":
         return FormField(FieldAccessForm, label)
+    if name == "quorum_chair":
+        return RadioField(
+            label,
+            widget=GovRadioInput(),
+            description=hint,
+            choices=YES_NO_CHOICES,
+            validate_choice=False,
+            validators=[
+                DataRequired(message="Select whether the chair must attend for a quorum"),
+                AnyOf(
+                    [value for value, _ in YES_NO_CHOICES],
+                    message="Select whether the chair must attend for a quorum",
+                ),
+            ],
+        )
+    if name == "quorum_agency_types":
+        return AgencyCheckboxes(label, description=hint, choices=AGENCY_CHOICES)
     if name == "risk_items":
         count = len(settings.risk_items)
         return FieldList(FormField(RiskItemForm), label, min_entries=count, max_entries=count)
@@ -433,9 +474,10 @@ def local_settings_form(panel_type: PanelType, settings: PanelSettings) -> Local
     class PanelSettingsForm(LocalSettingsForm):
         pass
 
+    PanelSettingsForm.quorum_default = spec_for(panel_type).quorum
     for name in spec_for(panel_type).settings_used:
         setattr(PanelSettingsForm, name, _setting_field(name, panel_type, settings))
-    return PanelSettingsForm(obj=_SettingsShown(settings))
+    return PanelSettingsForm(obj=_SettingsShown(settings, spec_for(panel_type).quorum))
 
 
 def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[str, Any]:
@@ -454,6 +496,20 @@ def settings_changes(form: LocalSettingsForm, current: PanelSettings) -> dict[st
         changes["repeat_definition"] = RepeatDefinition(changes["repeat_definition"])
     if "field_access" in changes:
         changes["field_access"] = _field_access(changes["field_access"])
+    if "quorum_chair" in changes:
+        changes["quorum_chair"] = changes["quorum_chair"] == "yes"
+    if "quorum_agency_types" in changes:
+        chosen = changes["quorum_agency_types"] or []
+        changes["quorum_agency_types"] = tuple(a for a in AgencyType if a.value in chosen)
+    # A quorum setting left at the type's default stays unset: it follows the type's default.
+    default = getattr(form, "quorum_default", None)
+    for name, attribute in (
+        ("quorum_chair", "chair"),
+        ("quorum_agencies", "agencies"),
+        ("quorum_agency_types", "agency_types"),
+    ):
+        if name in changes and default is not None and changes[name] == getattr(default, attribute):
+            changes[name] = None
     return changes
 
 

@@ -21,6 +21,7 @@ from panels.instruments.asb_matrix import DEFAULT_ASB_RISK_ITEMS
 from panels.instruments.asb_matrix import RiskItem
 from panels.instruments.dash import DASH_ITEMS
 from panels.types.common import FieldCategory
+from panels.types.common import Quorum
 from panels.types.common import RepeatDefinition
 
 # Coordinators see every field of their panels; representatives only the categories their
@@ -66,6 +67,10 @@ class PanelSettings:
     case_review_threshold: int = 3
     case_review_window_months: int = 6
     definitions_version: str = "2026-1"
+    # Quorum (domain §2.6, R2): None is the panel type's default (`PanelSpec.quorum`).
+    quorum_chair: bool | None = None
+    quorum_agencies: int | None = None
+    quorum_agency_types: tuple[AgencyType, ...] | None = None
     # Information sharing (domain §8): emergency access time box and field-level access
     break_glass_hours: int = 4
     # How many emergency grants one person may hold at once, and start in 24 hours, before a
@@ -76,6 +81,16 @@ class PanelSettings:
 
     def agencies_seeing(self, category: FieldCategory) -> tuple[AgencyType, ...]:
         return dict(self.field_access).get(category, ())
+
+    def quorum(self, default: Quorum) -> Quorum:
+        """The panel's quorum: what it has set, its type's default (`default`) for the rest."""
+        return Quorum(
+            chair=default.chair if self.quorum_chair is None else self.quorum_chair,
+            agencies=default.agencies if self.quorum_agencies is None else self.quorum_agencies,
+            agency_types=default.agency_types
+            if self.quorum_agency_types is None
+            else self.quorum_agency_types,
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -89,6 +104,8 @@ class PanelSettings:
         data = asdict(self)
         data["repeat_definition"] = self.repeat_definition.value
         data["risk_items"] = [asdict(item) for item in self.risk_items]
+        if self.quorum_agency_types is not None:
+            data["quorum_agency_types"] = [agency.value for agency in self.quorum_agency_types]
         data["field_access"] = {
             category.value: [agency.value for agency in agencies]
             for category, agencies in self.field_access
@@ -109,6 +126,10 @@ class PanelSettings:
             )
         if "repeat_definition" in values:
             values["repeat_definition"] = RepeatDefinition(values["repeat_definition"])
+        if values.get("quorum_agency_types") is not None:
+            values["quorum_agency_types"] = tuple(
+                AgencyType(a) for a in values["quorum_agency_types"]
+            )
         if "field_access" in values:
             stored = values["field_access"]
             values["field_access"] = tuple(
@@ -150,6 +171,7 @@ class PanelSettings:
             *_risk_item_problems(self.risk_items),
             *_band_problems(self.medium_risk_from, self.high_risk_from, self.risk_items),
             _definitions_version(self.definitions_version),
+            *_quorum_problems(self.quorum_agencies, self.quorum_agency_types),
             _between(self.break_glass_hours, 1, 12, "break_glass_hours", "Emergency access hours"),
             *_break_glass_limit_problems(self.break_glass_at_once, self.break_glass_per_day),
         ]
@@ -190,6 +212,30 @@ def _break_glass_limit_problems(at_once: int, per_day: int) -> list[DomainError]
             )
         )
     return found
+
+
+QUORUM_AGENCIES_MAX = 30
+
+
+def _quorum_problems(
+    agencies: int | None, agency_types: tuple[AgencyType, ...] | None
+) -> list[DomainError]:
+    if agencies is None:
+        return []
+    problem = _between(
+        agencies, 1, QUORUM_AGENCIES_MAX, "quorum_agencies", "Agencies needed for a quorum"
+    )
+    if problem is not None:
+        return [problem]
+    if agency_types is not None and len(agency_types) > agencies:
+        return [
+            DomainError(
+                "Agencies needed for a quorum cannot be fewer than the agency types that must "
+                f"attend ({len(agency_types)})",
+                field="quorum_agencies",
+            )
+        ]
+    return []
 
 
 def _case_review_threshold(value: int) -> DomainError | None:

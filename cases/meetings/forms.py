@@ -1,18 +1,48 @@
-"""Forms for the meeting calendar (adding a meeting) and for listing a referral at a meeting.
-The confidentiality declaration's form is `panels.forms.DeclarationForm`."""
+"""Forms for the meetings: adding one, browsing them, listing a referral at one, recording
+attendance and declarations of interest. The confidentiality declaration's form is
+`panels.forms.DeclarationForm`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from wtforms import Field
+from wtforms import FieldList
+from wtforms import Form
+from wtforms import FormField
+from wtforms import HiddenField
+from wtforms import StringField
 from wtforms import SubmitField
 from wtforms.validators import DataRequired
+from wtforms.validators import ValidationError
 
+from app.accounts.models import Organisation
+from app.errors import DomainError
+from app.forms import strip_whitespace
+from app.widgets import TextInput
+from audit.forms import DATE_PARTS
 from audit.forms import FilterSelect
 from audit.forms import UKDateField
 from cases.forms import date_required
+from cases.meetings.models import AttendanceStatus
+from cases.meetings.queries import AttendanceRecord
+from cases.meetings.queries import MeetingFilters
+from cases.meetings.queries import Member
+from cases.meetings.queries import Order
+from cases.meetings.queries import When
+from cases.meetings.queries import by_agency
+from cases.meetings.rules import member_field
+from cases.meetings.services import OBSERVERS_MAX
+from cases.meetings.services import AttendanceProblems
+from cases.meetings.services import Observer
+from panels.instruments.section import Checkboxes
 from panels.instruments.section import Choice
 from panels.models import MeetingKind
+from panels.models import Panel
 
 
 class ListingForm(FlaskForm):
@@ -36,3 +66,212 @@ class MeetingForm(FlaskForm):
         default=MeetingKind.SCHEDULED.value,
     )
     submit = SubmitField("Add meeting", widget=GovSubmitInput())
+
+
+# Browsing ----------------------------------------------------------------------------------
+
+
+def _choices(values: Any, anything: str | None = None) -> list[tuple[str, str]]:
+    first = [("", anything)] if anything is not None else []
+    return first + [(value.value, value.label) for value in values]
+
+
+class MeetingFilterForm(FlaskForm):
+    """The meetings list's filters and order: choices and dates only."""
+
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    when = FilterSelect(
+        "Meetings",
+        invalid="Select which meetings to show from the list",
+        choices=_choices(When),
+        default=When.UPCOMING.value,
+    )
+    panel = FilterSelect("Panel", invalid="Select a panel from the list")
+    kind = FilterSelect(
+        "Kind of meeting",
+        invalid="Select a kind of meeting from the list",
+        choices=_choices(MeetingKind, "Scheduled or emergency"),
+    )
+    held_from = UKDateField("Held from", description="For example, 1 4 2026")
+    held_to = UKDateField("Held up to", description="For example, 30 4 2026")
+    order = FilterSelect(
+        "Order",
+        invalid="Select an order from the list",
+        choices=[("", "Soonest first to come, latest first if held"), *_choices(Order)],
+    )
+
+    @classmethod
+    def for_panels(cls, panels: Sequence[Panel], formdata: Any) -> MeetingFilterForm:
+        form = cls(formdata)
+        form.panel.choices = [("", "All your panels")] + [(str(p.id), p.name) for p in panels]
+        return form
+
+    def validate_held_to(self, field: Any) -> None:
+        if field.data and self.held_from.data and field.data < self.held_from.data:
+            raise ValidationError("Held up to must be the same as or after held from")
+
+    def filters(self) -> MeetingFilters:
+        """The validated choices as query filters (call only after `validate()`)."""
+        return MeetingFilters(
+            when=When(self.when.data or When.UPCOMING.value),
+            panel_id=int(self.panel.data) if self.panel.data else None,
+            kind=MeetingKind(self.kind.data) if self.kind.data else None,
+            held_from=self.held_from.data,
+            held_to=self.held_to.data,
+            order=Order(self.order.data) if self.order.data else None,
+        )
+
+    def query_args(self) -> dict[str, list[str]]:
+        """The filters as typed, for links that keep them (the other pages)."""
+        return {
+            field.name: field.raw_data
+            for field in self
+            if field.raw_data and any(value for value in field.raw_data)
+        }
+
+
+# Attendance --------------------------------------------------------------------------------
+
+NOT_RECORDED = "none"
+ATTENDANCE_CHOICES = [
+    (NOT_RECORDED, "Not recorded"),
+    *[(status.value, status.label) for status in AttendanceStatus],
+]
+
+
+class ObserverForm(Form):
+    name = StringField("Name", widget=TextInput(), filters=[strip_whitespace])
+    organisation = StringField("Organisation", widget=TextInput(), filters=[strip_whitespace])
+
+
+class AttendanceForm(FlaskForm):
+    """The meeting's attendance as a whole; `attendance_form` adds a field per member."""
+
+    information = Checkboxes(
+        "Agencies that sent information without attending",
+        choices=[],
+        message="Select only agencies that sit on the panel",
+    )
+    # The fingerprint of the attendance the form was drawn from (two coordinators at once).
+    seen = HiddenField()
+    submit = SubmitField("Save attendance", widget=GovSubmitInput())
+
+    member_fields: list[tuple[Organisation, list[tuple[Member, Field]]]]
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {field.id: list(field.errors) for field in leaf_fields(self) if field.errors}
+
+    def statuses(self) -> dict[int, AttendanceStatus | None]:
+        return {
+            member.user_id: None
+            if field.data in (None, NOT_RECORDED)
+            else AttendanceStatus(field.data)
+            for _, members in self.member_fields
+            for member, field in members
+        }
+
+    def observers(self) -> list[Observer]:
+        return [
+            Observer(entry.form.name.data or "", entry.form.organisation.data or "")
+            for entry in self.observer_rows
+        ]
+
+
+def attendance_form(
+    members: Sequence[Member],
+    record: AttendanceRecord,
+    formdata: Any = None,
+) -> AttendanceForm:
+    """A form with a choice per member of the panel, grouped by agency, filled in with the
+    attendance as recorded; and rows for observers (those recorded and two blank)."""
+
+    class MeetingAttendanceForm(AttendanceForm):
+        pass
+
+    rows = len(record.observers) + 2
+    MeetingAttendanceForm.observer_rows = FieldList(
+        FormField(ObserverForm), "Observers", min_entries=rows, max_entries=OBSERVERS_MAX + 2
+    )
+    for member in members:
+        setattr(
+            MeetingAttendanceForm,
+            member_field(member.user_id),
+            Choice(
+                member.user.display_name,
+                choices=ATTENDANCE_CHOICES,
+                message=f"Select whether {member.user.display_name} attended",
+                default=NOT_RECORDED,
+            ),
+        )
+    data = {member_field(user_id): row.status.value for user_id, row in record.rows.items()} | {
+        "information": [str(row.organisation_id) for row in record.information],
+        "seen": record.fingerprint,
+        "observer_rows": [
+            {"name": o.name, "organisation": o.organisation} for o in record.observers
+        ],
+    }
+    form = MeetingAttendanceForm(formdata=formdata, data=data)
+    form.member_fields = [
+        (agency, [(member, form[member_field(member.user_id)]) for member in group])
+        for agency, group in by_agency(members)
+    ]
+    form.information.choices = [(str(agency.id), agency.name) for agency, _ in form.member_fields]
+    return form
+
+
+def leaf_fields(form: Any) -> Iterator[Field]:
+    """Every input of a form, each observer's name and organisation included, in page order."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from leaf_fields(entry.form)
+        elif isinstance(field, FormField):
+            yield from leaf_fields(field.form)
+        elif field.short_name not in ("csrf_token", "submit", "seen"):
+            yield field
+
+
+def add_errors(form: AttendanceForm, error: DomainError) -> None:
+    """Put each refused entry's message next to its field (e.g. "member-12", "observers-0-name")."""
+    fields = list(leaf_fields(form))
+    problems = error.problems if isinstance(error, AttendanceProblems) else [error]
+    for problem in problems:
+        name = (problem.field or "").replace("observers-", "observer_rows-")
+        chosen = next((f for f in fields if f.name == name), fields[0])
+        if problem.message not in chosen.errors:
+            chosen.errors = [*chosen.errors, problem.message]
+
+
+def error_summary(form: FlaskForm) -> list[dict[str, str]]:
+    """The GOV.UK error summary's list: each field's message, linked to the field."""
+    items = []
+    for field in leaf_fields(form):
+        if not field.errors:
+            continue
+        target = field.id
+        if isinstance(field, UKDateField):
+            parts = [*(field.raw_data or []), "", "", ""][:3]
+            empty = [n for n, v in zip(DATE_PARTS, parts, strict=True) if not v]
+            target = f"{field.id}-{(empty or ['day'])[0]}"
+        items.append({"text": field.errors[0], "href": f"#{target}"})
+    return items
+
+
+# Declarations of interest ------------------------------------------------------------------
+
+
+class InterestForm(FlaskForm):
+    case_id = FilterSelect(
+        "Case",
+        invalid="Select a case on this meeting’s agenda",
+        validators=[DataRequired(message="Select the case")],
+    )
+    attendee_id = FilterSelect(
+        "Who declared an interest",
+        invalid="Select someone recorded as attending the meeting",
+        validators=[DataRequired(message="Select who declared an interest")],
+    )
+    submit = SubmitField("Record declaration of interest", widget=GovSubmitInput())

@@ -1,43 +1,56 @@
-"""Scoped reads for meetings: the calendar of the panels a coordinator runs, the meetings a
-referral can be listed at, an agenda, and the meetings a member attends without coordinating
-them, with whether they have accepted each one's confidentiality statement (R3).
+"""Scoped reads for meetings: every meeting of the user's panels (filtered, paged), the
+meetings a referral can be listed at, an agenda, and a meeting's attendance, quorum and
+declarations of interest.
 
-Who sees what is decided by `cases.policy`; these queries carry its scopes. The calendar and
-listing belong to the panel's coordinators. Nothing of an agenda is read for the meetings a
-member attends: their calendar shows only dates, panels and the declaration's status.
+Who sees what is decided by `cases.policy`; these queries carry its scopes. On the meetings
+list only a coordinator sees how many cases a meeting lists; a member who does not coordinate
+the panel sees dates, panels and whether they have accepted the statement (R3), nothing of
+an agenda.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from cases import policy
+from cases.meetings.models import InformationSent
+from cases.meetings.models import InterestDeclaration
+from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingObserver
+from cases.meetings.rules import Attendee
+from cases.meetings.rules import QuorumCheck
+from cases.meetings.rules import attendance_fingerprint
+from cases.meetings.rules import check_quorum
 from cases.models import Case
 from cases.referrals.models import Referral
 from panels.models import Area
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
+from panels.models import MeetingKind
 from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
 from panels.types.common import ReferralStatus
 
 CALENDAR_LIMIT = 100
 LISTING_LIMIT = 24
 ON_AN_AGENDA = (ReferralStatus.LISTED, ReferralStatus.HEARD)
-
-
-@dataclass(frozen=True)
-class AttendedMeeting:
-    meeting: Meeting
-    declared: bool
+PAGE_SIZE = 25
+MAX_PAGES = 200
 
 
 def coordinated_panels(user: User) -> Sequence[Panel]:
@@ -96,13 +109,83 @@ def agenda(meeting: Meeting, user: User) -> Sequence[Referral]:
     ).all()
 
 
-def attended_meetings(user: User, since: date) -> list[AttendedMeeting]:
-    """Meetings from `since` of the panels the user sits on but does not coordinate, soonest
-    first, each with whether the user has declared for it (one query, bounded)."""
+# Browsing every meeting of the user's panels ------------------------------------------------
+
+
+class When(StrEnum):
+    UPCOMING = "upcoming"
+    PAST = "past"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return {
+            "upcoming": "Today and to come",
+            "past": "Already held",
+            "all": "Past and to come",
+        }[self.value]
+
+
+class Order(StrEnum):
+    EARLIEST = "earliest"
+    LATEST = "latest"
+
+    @property
+    def label(self) -> str:
+        return {"earliest": "Earliest first", "latest": "Latest first"}[self.value]
+
+
+@dataclass(frozen=True)
+class MeetingFilters:
+    """What the meetings list is narrowed to; codes and dates only."""
+
+    when: When = When.UPCOMING
+    panel_id: int | None = None
+    kind: MeetingKind | None = None
+    held_from: date | None = None
+    held_to: date | None = None
+    order: Order | None = None
+
+    @property
+    def ordered(self) -> Order:
+        """Meetings to come soonest first; those held, most recent first (unless chosen)."""
+        if self.order is not None:
+            return self.order
+        return Order.LATEST if self.when is When.PAST else Order.EARLIEST
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    meeting: Meeting
+    coordinated: bool
+    listed: int  # cases listed or heard, counted for the panels the user coordinates only
+    declared: bool
+
+
+@dataclass(frozen=True)
+class MeetingPage:
+    rows: Sequence[MeetingRow]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total > MAX_PAGES * PAGE_SIZE
+
+
+def browse(user: User, filters: MeetingFilters, *, page: int, today: date) -> MeetingPage:
+    """One page of the meetings of the user's panels that match the filters (bounded: only
+    the first MAX_PAGES can be reached), with each one's declaration status for the user and,
+    on the panels they coordinate, how many cases it lists. Three queries whatever the page."""
     viewer = policy.viewer_of(user)
-    attended = viewer.panels.panels - viewer.panels.coordinates
-    if not attended:
-        return []
+    conditions = [policy.meeting_scope(viewer), *_meeting_conditions(filters, today)]
+    total = db.session.scalar(select(func.count()).select_from(Meeting).where(*conditions)) or 0
+    pages = min(MAX_PAGES, max(1, -(-total // PAGE_SIZE)))
+    page = min(max(page, 1), pages)
+    order = filters.ordered
+    by_date = Meeting.held_on.asc() if order is Order.EARLIEST else Meeting.held_on.desc()
+    by_id = Meeting.id.asc() if order is Order.EARLIEST else Meeting.id.desc()
     rows = db.session.execute(
         select(Meeting, ConfidentialityDeclaration.id)
         .outerjoin(
@@ -112,12 +195,209 @@ def attended_meetings(user: User, since: date) -> list[AttendedMeeting]:
                 ConfidentialityDeclaration.user_id == user.id,
             ),
         )
-        .where(
-            policy.meeting_scope(viewer),
-            Meeting.panel_id.in_(attended),
-            Meeting.held_on >= since,
-        )
-        .order_by(Meeting.held_on, Meeting.id)
-        .limit(CALENDAR_LIMIT)
+        .where(*conditions)
+        .order_by(by_date, by_id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return [AttendedMeeting(meeting, declaration is not None) for meeting, declaration in rows]
+    coordinated = viewer.panels.coordinates
+    counts = _listed_counts([m.id for m, _ in rows if m.panel_id in coordinated], viewer.restricted)
+    return MeetingPage(
+        [
+            MeetingRow(
+                meeting,
+                meeting.panel_id in coordinated,
+                counts.get(meeting.id, 0),
+                declaration is not None,
+            )
+            for meeting, declaration in rows
+        ],
+        total,
+        page,
+        pages,
+    )
+
+
+def _meeting_conditions(filters: MeetingFilters, today: date) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.when is When.UPCOMING:
+        conditions.append(Meeting.held_on >= today)
+    elif filters.when is When.PAST:
+        conditions.append(Meeting.held_on < today)
+    if filters.panel_id is not None:
+        conditions.append(Meeting.panel_id == filters.panel_id)
+    if filters.kind is not None:
+        conditions.append(Meeting.kind == filters.kind)
+    if filters.held_from is not None:
+        conditions.append(Meeting.held_on >= filters.held_from)
+    if filters.held_to is not None:
+        conditions.append(Meeting.held_on <= filters.held_to)
+    return conditions
+
+
+def _listed_counts(meeting_ids: list[int], restricted: frozenset[int]) -> dict[int, int]:
+    if not meeting_ids:
+        return {}
+    rows = db.session.execute(
+        select(Referral.meeting_id, func.count())
+        .where(
+            Referral.meeting_id.in_(meeting_ids),
+            Referral.status.in_(ON_AN_AGENDA),
+            # Cases closed to the user's organisation are not counted: it would show they exist.
+            Referral.case_id.not_in(restricted),
+        )
+        .group_by(Referral.meeting_id)
+    ).all()
+    return {meeting_id: count for meeting_id, count in rows if meeting_id is not None}
+
+
+def panels_with_meetings(user: User) -> Sequence[Panel]:
+    """The panels whose meetings the user may browse, by area and name."""
+    return db.session.scalars(
+        select(Panel)
+        .join(Panel.area)
+        .where(Panel.id.in_(policy.viewer_of(user).panels.panels))
+        .order_by(Area.name, Panel.name)
+    ).all()
+
+
+# Attendance, quorum and interests -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of the meeting's panel, as the attendance form lists them."""
+
+    user: User
+    role: PanelRole
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+
+def panel_members(meeting: Meeting) -> list[Member]:
+    """The panel's members with active accounts, by agency then name: those whose attendance
+    can be recorded (named representatives and their deputies, R2)."""
+    rows = db.session.execute(
+        select(PanelMembership.role, User)
+        .join(User, User.id == PanelMembership.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(PanelMembership.panel_id == meeting.panel_id, User.active.is_(True))
+        .order_by(Organisation.name, User.display_name, User.id)
+    ).all()
+    return [Member(user, role) for role, user in rows]
+
+
+def by_agency(members: Sequence[Member]) -> list[tuple[Organisation, list[Member]]]:
+    grouped: dict[int, list[Member]] = defaultdict(list)
+    agencies: dict[int, Organisation] = {}
+    for member in members:
+        grouped[member.user.organisation_id].append(member)
+        agencies[member.user.organisation_id] = member.user.organisation
+    return [(agencies[org_id], grouped[org_id]) for org_id in grouped]
+
+
+def declared_user_ids(meeting: Meeting) -> frozenset[int]:
+    """Who has accepted the meeting's confidentiality statement (R3)."""
+    return frozenset(
+        db.session.scalars(
+            select(ConfidentialityDeclaration.user_id).where(
+                ConfidentialityDeclaration.meeting_id == meeting.id
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AttendanceRecord:
+    rows: dict[int, MeetingAttendance]  # user id -> their attendance
+    information: list[InformationSent]
+    observers: list[MeetingObserver]
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.rows or self.information or self.observers)
+
+    @property
+    def fingerprint(self) -> str:
+        return attendance_fingerprint(
+            {user_id: row.status.value for user_id, row in self.rows.items()},
+            [row.organisation_id for row in self.information],
+            [row.uid for row in self.observers],
+        )
+
+    def attended(self) -> list[MeetingAttendance]:
+        return [row for row in self._ordered() if row.status.attended]
+
+    def apologies(self) -> list[MeetingAttendance]:
+        return [row for row in self._ordered() if not row.status.attended]
+
+    def _ordered(self) -> list[MeetingAttendance]:
+        return sorted(
+            self.rows.values(), key=lambda r: (r.organisation.name, r.user.display_name, r.id)
+        )
+
+    def described(self) -> dict[str, Any]:
+        """Codes and ids for the audit trail: never an observer's name or organisation."""
+        values: dict[str, Any] = {
+            f"attendance.{user_id}": row.status.value for user_id, row in self.rows.items()
+        }
+        values |= {f"information.{row.organisation_id}": True for row in self.information}
+        values["observers"] = len(self.observers)
+        return values
+
+
+def attendance_record(meeting: Meeting) -> AttendanceRecord:
+    rows = db.session.scalars(
+        select(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting.id)
+    ).all()
+    information = db.session.scalars(
+        select(InformationSent)
+        .join(Organisation, Organisation.id == InformationSent.organisation_id)
+        .where(InformationSent.meeting_id == meeting.id)
+        .order_by(Organisation.name)
+    ).all()
+    observers = db.session.scalars(
+        select(MeetingObserver)
+        .where(MeetingObserver.meeting_id == meeting.id)
+        .order_by(MeetingObserver.position, MeetingObserver.id)
+    ).all()
+    return AttendanceRecord({row.user_id: row for row in rows}, list(information), list(observers))
+
+
+def quorum(meeting: Meeting, record: AttendanceRecord) -> QuorumCheck:
+    """Whether those recorded as attending make the panel's quorum (its setting)."""
+    panel = meeting.panel
+    rule = panel.settings.quorum(panel.spec.quorum)
+    return check_quorum(
+        rule,
+        (
+            Attendee(row.organisation_id, row.organisation.agency_type, row.panel_role)
+            for row in record.attended()
+        ),
+    )
+
+
+def agenda_case_ids(meeting: Meeting) -> frozenset[int]:
+    return frozenset(
+        case_id
+        for case_id in db.session.scalars(
+            select(Referral.case_id).where(
+                Referral.meeting_id == meeting.id, Referral.status.in_(ON_AN_AGENDA)
+            )
+        )
+        if case_id is not None
+    )
+
+
+def interests(meeting: Meeting) -> dict[int, list[InterestDeclaration]]:
+    """The declarations of interest at the meeting, by case."""
+    found: dict[int, list[InterestDeclaration]] = defaultdict(list)
+    for row in db.session.scalars(
+        select(InterestDeclaration)
+        .where(InterestDeclaration.meeting_id == meeting.id)
+        .order_by(InterestDeclaration.id)
+    ):
+        found[row.case_id].append(row)
+    return dict(found)

@@ -1,6 +1,7 @@
-"""Meeting pages: the calendar (adding a meeting), an agenda, the confidentiality statement a
-member accepts before seeing one (R3), and listing a referral at a meeting and recording it
-as heard."""
+"""Meeting pages: every meeting of your panels (adding one), a meeting with its agenda and
+attendance, the confidentiality statement a member accepts before seeing one (R3), recording
+attendance (R2, R3) and declarations of interest, and listing a referral at a meeting and
+recording it as heard."""
 
 from __future__ import annotations
 
@@ -10,21 +11,29 @@ from flask import Blueprint
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 import audit
 from app.database import uk_today
+from app.routing import page_argument
+from app.routing import pagination
 from app.security import signed_in
 from app.unit_of_work import attempt
 from audit import AuditAction
 from cases import policy
 from cases.actions import queries as action_queries
 from cases.meetings import queries
+from cases.meetings import services
+from cases.meetings.forms import InterestForm
 from cases.meetings.forms import ListingForm
+from cases.meetings.forms import MeetingFilterForm
 from cases.meetings.forms import MeetingForm
-from cases.meetings.queries import AttendedMeeting
+from cases.meetings.forms import add_errors
+from cases.meetings.forms import attendance_form
+from cases.meetings.forms import error_summary
 from cases.referrals import services as referrals
 from panels import declarations
 from panels import services as panel_services
@@ -40,7 +49,8 @@ bp = Blueprint("meetings", __name__)
 @bp.route("/meetings", methods=["GET", "POST"])
 @signed_in
 def index() -> str | Response:
-    """The meetings of the user's panels from the start of this month, and a form to add one."""
+    """Every meeting of the user's panels, past and to come, filtered and paged; and for
+    coordinators a form to add one."""
     panels = queries.coordinated_panels(current_user)
     form = MeetingForm()
     form.panel_id.choices = [("", "Choose a panel")] + [(str(p.id), p.name) for p in panels]
@@ -60,15 +70,33 @@ def index() -> str | Response:
             if done:
                 flash("The meeting has been added", "success")
                 return redirect(url_for("meetings.index"))
-    calendar = queries.meetings_for(current_user, since=uk_today().replace(day=1))
-    return render_template("meetings/index.html", form=form, calendar=calendar, panels=panels)
+    filters = MeetingFilterForm.for_panels(queries.panels_with_meetings(current_user), request.args)
+    today = uk_today()
+    listing = (
+        queries.browse(current_user, filters.filters(), page=page_argument(), today=today)
+        if filters.validate()
+        else None
+    )
+    return render_template(
+        "meetings/index.html",
+        form=form,
+        filters=filters,
+        errors=error_summary(filters) + error_summary(form),
+        listing=listing,
+        panels=panels,
+        today=today,
+        pagination=pagination("meetings.index", listing.page, listing.pages, filters.query_args())
+        if listing
+        else None,
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>")
 @signed_in
 def show(meeting_id: int) -> str:
-    """The agenda, for the panel's coordinators and for members who have accepted the
-    confidentiality statement for this meeting; other members see the statement (R3)."""
+    """The agenda and attendance, for the panel's coordinators and for members who have
+    accepted the confidentiality statement for this meeting; other members see the statement
+    (R3)."""
     found = policy.meeting_or_404(current_user, meeting_id)
     if not policy.may_see_agenda(current_user, found):
         form = DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
@@ -78,9 +106,102 @@ def show(meeting_id: int) -> str:
     outstanding = action_queries.outstanding_by_case(
         [r.case_id for r in listed if r.case_id], uk_today()
     )
+    record = queries.attendance_record(found)
     audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
+    runs = _runs(found)
     return render_template(
-        "meetings/show.html", meeting=found, listed=listed, outstanding=outstanding
+        "meetings/show.html",
+        meeting=found,
+        listed=listed,
+        outstanding=outstanding,
+        record=record,
+        quorum=queries.quorum(found, record),
+        interests=queries.interests(found),
+        runs=runs,
+        # The coordinator attends too: they accept the statement like everyone else (R3).
+        declaration=DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
+        if not policy.declared(current_user, found) and found.held_on >= uk_today()
+        else None,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@signed_in
+def attendance(meeting_id: int) -> str | Response:
+    """Record who attended for each agency, apologies, agencies that sent information and
+    observers: for the panel's coordinators and chairs (R2, R3)."""
+    found = policy.meeting_or_404(current_user, meeting_id)
+    if not _runs(found):
+        policy.refuse(current_user, "meetings", meeting_id)
+    members = queries.panel_members(found)
+    record = queries.attendance_record(found)
+    form = attendance_form(members, record, request.form if request.method == "POST" else None)
+    changed_meanwhile = False
+    if form.validate_on_submit():
+        # Not attempt(form): a refusal may name several fields (AttendanceProblems).
+        with attempt() as done:
+            services.record_attendance(
+                found,
+                actor=current_user,
+                seen=form.seen.data or None,
+                statuses=form.statuses(),
+                information_from={int(value) for value in form.information.data or []},
+                observers=form.observers(),
+            )
+        if done:
+            flash("Attendance saved", "success")
+            return redirect(url_for("meetings.show", meeting_id=found.id, _anchor="attendance"))
+        assert done.error is not None
+        add_errors(form, done.error)
+        if isinstance(done.error, services.AttendanceChangedMeanwhile):
+            # Their entries stay; saving again, having seen the new attendance, applies them.
+            changed_meanwhile = True
+            record = queries.attendance_record(found)
+            form.seen.data = record.fingerprint
+    return render_template(
+        "meetings/attendance.html",
+        meeting=found,
+        form=form,
+        errors=error_summary(form),
+        declared=queries.declared_user_ids(found),
+        record=record,
+        changed_meanwhile=changed_meanwhile,
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/interests", methods=["GET", "POST"])
+@signed_in
+def interests(meeting_id: int) -> str | Response:
+    """Record that an attendee declared an interest in a case on the agenda, and left the
+    meeting for that item: for coordinators and chairs who may see the agenda."""
+    found = policy.meeting_or_404(current_user, meeting_id)
+    if not (_runs(found) and policy.may_see_agenda(current_user, found)):
+        policy.refuse(current_user, "meetings", meeting_id)
+    cases = {r.case.id: r.case for r in queries.agenda(found, current_user) if r.case}
+    attendees = queries.attendance_record(found).attended()
+    form = InterestForm(case_id=request.args.get("case", ""))
+    form.case_id.choices = [("", "Choose a case")] + [
+        (str(case.id), case.reference) for case in cases.values()
+    ]
+    form.attendee_id.choices = [("", "Choose who declared")] + [
+        (str(row.user_id), f"{row.user.display_name} ({row.organisation.name})")
+        for row in attendees
+    ]
+    if form.validate_on_submit():
+        case = cases[int(form.case_id.data)]
+        with attempt(form, field="attendee_id") as done:
+            services.declare_interest(
+                found, actor=current_user, case=case, attendee_id=int(form.attendee_id.data)
+            )
+        if done:
+            flash(f"Declaration of interest recorded for {case.reference}", "success")
+            return redirect(url_for("meetings.show", meeting_id=found.id, _anchor="agenda"))
+    return render_template(
+        "meetings/interests.html",
+        meeting=found,
+        form=form,
+        errors=error_summary(form),
+        attendees=attendees,
     )
 
 
@@ -141,13 +262,9 @@ def heard(referral_id: int) -> Response:
     return redirect(url_for("referrals.show", referral_id=referral.id))
 
 
-@bp.app_template_global()
-def meetings_to_attend() -> list[AttendedMeeting]:
-    """For the meetings page: the signed-in member's meetings on panels they do not coordinate,
-    from the start of this month, with their declaration status (dates only, no agenda)."""
-    if not current_user.is_authenticated:
-        return []
-    return queries.attended_meetings(current_user, uk_today().replace(day=1))
+def _runs(meeting: Meeting) -> bool:
+    """Whether the user runs the meeting: its panel's coordinators and chairs."""
+    return meeting.panel_id in policy.viewer_of(current_user).panels.panel_wide
 
 
 def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:

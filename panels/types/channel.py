@@ -6,6 +6,7 @@ one case per person at its centre, a local repeat window and the standard lifecy
 
 from __future__ import annotations
 
+from app.accounts.models import AgencyType
 from panels.types.common import BASIC_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
@@ -13,6 +14,7 @@ from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
 from panels.types.common import PanelType
+from panels.types.common import Quorum
 from panels.types.common import RepeatRule
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
@@ -31,4 +33,9 @@ SPEC = PanelSpec(
     takes_referrals=False,
     alerts_on_subject_access=True,
     transitions=STANDARD_TRANSITIONS,
+    quorum=Quorum(
+        chair=True,
+        agencies=3,
+        agency_types=(AgencyType.POLICE, AgencyType.COMMUNITY_SAFETY),
+    ),
 )

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from enum import StrEnum
 
+from app.accounts.models import AgencyType
+
 
 class PanelType(StrEnum):
     MARAC = "marac"
@@ -211,6 +213,17 @@ class RepeatRule:
         return chosen if self.published_definitions else RepeatDefinition.LOCAL
 
 
+@dataclass(frozen=True)
+class RepeatRateFigure:
+    """How a type reports its repeat rate (domain §2.10, §2.10.1, §3.7): repeat cases heard
+    ÷ all cases heard, by meeting date. `definition` says in words what made a referral a
+    repeat; `national_comparison` is whether the published benchmark band and national figure
+    apply (MARAC: SafeLives publishes both; a Community MARAC's repeat is defined locally)."""
+
+    definition: str
+    national_comparison: bool = False
+
+
 class FormSection(StrEnum):
     """Sections of the referral task list, in the order they appear."""
 
@@ -253,6 +266,18 @@ class FieldCategory(StrEnum):
         }[self.value]
 
 
+@dataclass(frozen=True)
+class Quorum:
+    """When a meeting may go ahead: the chair present (if needed), at least `agencies`
+    agencies attending, and someone attending for each of `agency_types` [LOCAL]."""
+
+    chair: bool = True
+    agencies: int = 3
+    agency_types: tuple[AgencyType, ...] = ()
+
+
+# Every type's quorum settings (domain §2.6, §3.4, §4.4, §5.4): its spec gives the defaults.
+QUORUM_SETTINGS = ("quorum_chair", "quorum_agencies", "quorum_agency_types")
 # Every type's information sharing settings (domain §8 R6, security R16), shown last.
 SHARING_SETTINGS = (
     "break_glass_hours",
@@ -261,7 +286,12 @@ SHARING_SETTINGS = (
     "field_access",
 )
 # Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
-BASIC_SETTINGS = ("repeat_window_months", "definitions_version", *SHARING_SETTINGS)
+BASIC_SETTINGS = (
+    "repeat_window_months",
+    "definitions_version",
+    *QUORUM_SETTINGS,
+    *SHARING_SETTINGS,
+)
 
 
 @dataclass(frozen=True)
@@ -289,6 +319,8 @@ class PanelSpec:
     unassessed_risk_level: RiskLevel | None = None
     # Whether the type's panels hold ASB Case Reviews (Community MARAC, domain §3.5).
     holds_case_reviews: bool = False
+    # How its repeat rate is reported, or None where the type reports none yet (issue 20).
+    repeat_rate: RepeatRateFigure | None = None
     # Whether a case may move to the same type's panel in another area (domain §2.6, E9).
     transfers_between_areas: bool = False
     # Whether a subject access request matching someone in one of its cases alerts the panel's
@@ -297,6 +329,8 @@ class PanelSpec:
     transitions: Mapping[ReferralStatus, frozenset[ReferralStatus]] = field(
         default_factory=lambda: STANDARD_TRANSITIONS
     )
+    # The quorum a panel of this type has until it sets its own (a panel setting).
+    quorum: Quorum = field(default_factory=Quorum)
 
     @property
     def label(self) -> str:

@@ -7,6 +7,8 @@ a referral is a repeat when the case has the locally set number of referrals in 
 
 from __future__ import annotations
 
+from app.accounts.models import AgencyType
+from panels.types.common import QUORUM_SETTINGS
 from panels.types.common import SHARING_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
@@ -14,6 +16,8 @@ from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
 from panels.types.common import PanelType
+from panels.types.common import Quorum
+from panels.types.common import RepeatRateFigure
 from panels.types.common import RepeatRule
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
@@ -54,8 +58,21 @@ SPEC = PanelSpec(
         "case_review_threshold",
         "case_review_window_months",
         "definitions_version",
+        *QUORUM_SETTINGS,
         *SHARING_SETTINGS,
     ),
     holds_case_reviews=True,
+    repeat_rate=RepeatRateFigure(
+        definition=(
+            "A repeat case is one referred again about the same person, once the case has the "
+            "panel’s set number of referrals within its repeat window (a local definition: "
+            "there is no national one to compare with)"
+        ),
+    ),
     transitions=STANDARD_TRANSITIONS,
+    quorum=Quorum(
+        chair=True,
+        agencies=3,
+        agency_types=(AgencyType.POLICE, AgencyType.COMMUNITY_SAFETY),
+    ),
 )

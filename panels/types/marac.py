@@ -7,6 +7,8 @@ the partnership chose; a case may transfer to another area's MARAC.
 
 from __future__ import annotations
 
+from app.accounts.models import AgencyType
+from panels.types.common import QUORUM_SETTINGS
 from panels.types.common import SHARING_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
@@ -14,6 +16,8 @@ from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
 from panels.types.common import PanelType
+from panels.types.common import Quorum
+from panels.types.common import RepeatRateFigure
 from panels.types.common import RepeatRule
 from panels.types.common import RiskLevel
 from panels.types.common import RiskTool
@@ -46,6 +50,7 @@ SPEC = PanelSpec(
         "repeat_window_months",
         "repeat_definition",
         "definitions_version",
+        *QUORUM_SETTINGS,
         *SHARING_SETTINGS,
     ),
     minimum_victim_age=16,
@@ -56,5 +61,18 @@ SPEC = PanelSpec(
     needs_perpetrator=True,
     unassessed_risk_level=RiskLevel.HIGH,
     transfers_between_areas=True,
+    repeat_rate=RepeatRateFigure(
+        definition=(
+            "A repeat case is one referred again within the repeat window of the case’s last "
+            "referral: the same victim and the same perpetrator, under the definition of a repeat "
+            "the panel has chosen"
+        ),
+        national_comparison=True,
+    ),
     transitions=STANDARD_TRANSITIONS,
+    quorum=Quorum(
+        chair=True,
+        agencies=4,
+        agency_types=(AgencyType.POLICE, AgencyType.DOMESTIC_ABUSE_SERVICE),
+    ),
 )

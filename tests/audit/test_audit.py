@@ -51,12 +51,17 @@ from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
+from cases.meetings import services as meeting_services
+from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import MeetingAttendance
 from cases.models import Case
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.people.services import Identity
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
+from cases.reports import services as report_services
+from cases.reports.models import ManagerArea
 from cases.restrictions import services as restrictions
 from cases.restrictions.models import CaseRestriction
 from cases.retention import services as retention
@@ -73,6 +78,7 @@ from panels import isp
 from panels import services as panel_services
 from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import Area
+from panels.models import ConfidentialityDeclaration
 from panels.models import IspSignatory
 from panels.models import Meeting
 from panels.models import Panel
@@ -109,6 +115,8 @@ SERVICE_MODULES = (
     restrictions,
     declarations,
     break_glass,
+    report_services,
+    meeting_services,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -466,6 +474,16 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         ),
         AuditAction.SHARING_DECISION_RECORDED,
     ),
+    "add_manager_area": (
+        lambda w: report_services.add_manager_area(_manager(w), actor=w.admin, area=w.area),
+        AuditAction.MANAGER_AREA_ADDED,
+    ),
+    "remove_manager_area": (
+        lambda w: report_services.remove_manager_area(
+            _manager(w, reporting_on=w.area), actor=w.admin, area=w.area
+        ),
+        AuditAction.MANAGER_AREA_REMOVED,
+    ),
     "schedule_meeting": (
         lambda w: panel_services.schedule_meeting(
             actor=w.worker, panel=w.panel, held_on=date(2026, 3, 4)
@@ -606,6 +624,23 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         lambda w: restrictions.lift(_restriction(w), actor=w.worker),
         AuditAction.CASE_RESTRICTION_LIFTED,
     ),
+    "record_attendance": (
+        lambda w: meeting_services.record_attendance(
+            w.meeting,
+            actor=w.admin,
+            seen=None,
+            statuses={w.worker.id: AttendanceStatus.APOLOGIES},
+            information_from=set(),
+            observers=[meeting_services.Observer(CANARY, f"{CANARY} Inspectorate")],
+        ),
+        AuditAction.ATTENDANCE_RECORDED,
+    ),
+    "declare_interest": (
+        lambda w: meeting_services.declare_interest(
+            w.meeting, actor=w.admin, case=w.listed.case, attendee_id=_attendee(w)
+        ),
+        AuditAction.INTEREST_DECLARED,
+    ),
     "accept_confidentiality": (
         lambda w: declarations.accept_confidentiality(
             actor=_in_force(w),
@@ -667,6 +702,27 @@ def _withdrawn(signatory: IspSignatory) -> IspSignatory:
     return signatory
 
 
+def _attendee(w: World) -> int:
+    """The worker, declared for the meeting and recorded as attending it (set up directly)."""
+    db.session.add(
+        ConfidentialityDeclaration(
+            meeting_id=w.meeting.id, user_id=w.worker.id, statement_version="1"
+        )
+    )
+    db.session.add(
+        MeetingAttendance(
+            meeting_id=w.meeting.id,
+            user_id=w.worker.id,
+            organisation_id=w.worker.organisation_id,
+            panel_role=PanelRole.REPRESENTATIVE,
+            status=AttendanceStatus.PRESENT,
+            recorded_by_id=w.admin.id,
+        )
+    )
+    db.session.flush()
+    return w.worker.id
+
+
 def _upcoming_meeting(w: World) -> Meeting:
     """A meeting still to come (made directly: no event); declarations are made before one."""
     meeting = Meeting(panel=w.panel, held_on=uk_today() + timedelta(days=7))
@@ -690,6 +746,15 @@ def _restriction(w: World) -> CaseRestriction:
     db.session.add(restriction)
     db.session.flush()
     return restriction
+
+
+def _manager(w: World, reporting_on: Area | None = None) -> User:
+    """The worker made a manager, reporting on the area if given (made directly)."""
+    w.worker.global_role = GlobalRole.MANAGER
+    if reporting_on is not None:
+        db.session.add(ManagerArea(user_id=w.worker.id, area=reporting_on))
+    db.session.flush()
+    return w.worker
 
 
 def _in_force(w: World) -> User:

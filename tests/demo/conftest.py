@@ -20,6 +20,7 @@ from app.database import utcnow
 from demo import case_reviews
 from demo import cases
 from demo import data
+from demo import meetings
 from demo import referrals
 from tests.conftest import make_settings
 
@@ -50,6 +51,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
         data.seed()
         cases.seed()
         referrals.seed(scale=SCALE)
+        meetings.seed()
         case_reviews.seed()
         db.session.commit()
     yield Demo(app, loaded_at, migrated)

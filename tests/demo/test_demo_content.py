@@ -14,7 +14,10 @@ from itertools import pairwise
 from sqlalchemy import select
 
 from app.accounts.models import AgencyType
+from app.accounts.models import User
 from app.database import db
+from audit.models import AuditAction
+from audit.models import AuditEvent
 from cases.actions.models import CaseAction
 from cases.models import Case
 from cases.models import CaseNote
@@ -22,7 +25,10 @@ from cases.models import CaseRole
 from cases.referrals.models import Referral
 from cases.referrals.rules import age_on
 from cases.referrals.rules import people_of
+from cases.reports.models import ManagerArea
+from demo.data import MANAGER_AREAS
 from demo.people import GIVEN
+from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
 from panels.types.common import MeetingCadence
@@ -180,3 +186,20 @@ def test_referrals_name_only_the_people_the_panel_type_has(demo: Demo) -> None:
                 adult = age_on(born, referral.referred_on) >= 18
                 assert adult is (role is not CaseRole.CHILD), referral.reference
                 assert born <= referral.referred_on - timedelta(days=1)
+
+
+def test_the_demo_manager_reports_on_three_areas_assigned_by_the_administrator(demo: Demo) -> None:
+    """Issue 20: a manager sees the figures of the areas an administrator assigned them, so the
+    demo manager has some to see; the assignment is in the trail like any other."""
+    with demo.app.app_context():
+        manager = db.session.scalar(select(User).where(User.email == "manager@demo.example"))
+        assert manager is not None
+        assigned = db.session.scalars(
+            select(Area.name).join(ManagerArea).where(ManagerArea.user_id == manager.id)
+        ).all()
+        assert sorted(assigned) == sorted(MANAGER_AREAS)
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.MANAGER_AREA_ADDED)
+        ).all()
+        assert len(events) == len(MANAGER_AREAS)
+        assert {event.object_id for event in events} == {str(manager.id)}

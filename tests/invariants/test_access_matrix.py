@@ -63,6 +63,7 @@ from cases.models import CaseRole
 from cases.models import Person
 from cases.people.queries import suggest_people
 from cases.referrals import services as referrals
+from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import LawfulBasis
@@ -99,11 +100,15 @@ CASE_VIEW, CASE_COORDINATE = "case:view", "case:coordinate"
 REFERRAL_VIEW, REFERRAL_OWN_DRAFT = "referral:view", "referral:own_draft"
 REFERRAL_REFERRER, REFERRAL_COORDINATE = "referral:referrer", "referral:coordinate"
 MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
+# Recording a meeting's attendance (coordinators and chairs), and its declarations of interest
+# (those of them who may see the agenda: the cases are named).
+MEETING_RUN, MEETING_AGENDA_RUN = "meeting:run", "meeting:agenda_run"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 ALERT_RECIPIENT = "alert:recipient"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
 CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
 PANEL_MEMBER = "panel:member"
+PANEL_REPORTS = "panel:reports"  # a panel's aggregate figures (issue 20)
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -120,6 +125,8 @@ ROUTES: dict[str, str] = {
     "meetings.heard": REFERRAL_COORDINATE,
     "meetings.show": MEETING_VIEW,
     "meetings.declaration": MEETING_VIEW,
+    "meetings.attendance": MEETING_RUN,
+    "meetings.interests": MEETING_AGENDA_RUN,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
@@ -133,6 +140,8 @@ ROUTES: dict[str, str] = {
     "actions.new": CASE_PLAN,
     "actions.show": ACTION_REPORT,
     "panels.show": PANEL_MEMBER,
+    "reports.repeat_rate": PANEL_REPORTS,
+    "reports.export": PANEL_REPORTS,
 }
 # Routes whose id names no panel data (admin and auditor objects): the permission decides.
 PERMISSION_ONLY = {
@@ -188,6 +197,10 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("meetings.heard", "POST"): redirect_to("/referrals/{referral_id}"),
     ("meetings.show", "GET"): PAGE,
     ("meetings.declaration", "POST"): PAGE,  # the statement is not accepted: asked again
+    ("meetings.attendance", "GET"): PAGE,
+    ("meetings.attendance", "POST"): PAGE,  # every member's choice is missing: asked again
+    ("meetings.interests", "GET"): PAGE,
+    ("meetings.interests", "POST"): PAGE,
     ("restrictions.index", "GET"): PAGE,
     ("restrictions.index", "POST"): PAGE,
     ("restrictions.lift", "POST"): redirect_to("/cases/{case_id}/restrictions"),
@@ -209,12 +222,16 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("actions.show", "GET"): PAGE,
     ("actions.show", "POST"): PAGE,
     ("panels.show", "GET"): PAGE,
+    ("reports.repeat_rate", "GET"): PAGE,
+    ("reports.export", "GET"): PAGE,  # the file
 }
 # Where an object's state changes the answer: (endpoint, method, object) -> what it answers.
 SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
     # Only the referral not yet screened is shown the screening form.
     ("referrals.screen", "GET", "unscreened"): PAGE,
     ("referrals.screen", "POST", "unscreened"): PAGE,
+    # Channel reports no repeat rate (its spec says): the export goes to the page saying so.
+    ("reports.export", "GET", "channel"): redirect_to("/reports/panels/{panel_id}"),
 }
 # The answer to a GET of each permission route, to those holding the permission.
 PERMISSION_SUCCESS: dict[str, int] = {
@@ -239,6 +256,7 @@ PERMISSION_SUCCESS: dict[str, int] = {
     "panels.renew_isp_signatory": 200,
     "panels.sign_isp_again": 200,
     "panels.withdraw_isp_signatory": 200,
+    "reports.manager_areas": 200,
     "subject_access.index": 200,
     "subject_access.new": 200,
     # The world holds no subject access request, so request 1 names nothing: the auditor gets
@@ -256,6 +274,7 @@ class Member:
     roles: dict[str, PanelRole] = field(default_factory=dict)  # panel key -> role
     global_role: GlobalRole | None = None
     declared: tuple[str, ...] = ()  # meeting keys
+    areas: tuple[str, ...] = ()  # areas a manager reports on
 
 
 ORGANISATIONS = {
@@ -300,6 +319,9 @@ MEMBERS = {
     "away_coordinator": Member("away@m.example", "Away Council", {"away": PanelRole.COORDINATOR}),
     "council_away_rep": Member("rep-away@m.example", "Council", {"away": PanelRole.REPRESENTATIVE}),
     "manager": Member("manager@m.example", "Council", global_role=GlobalRole.MANAGER),
+    "area_manager": Member(
+        "area-manager@m.example", "Council", global_role=GlobalRole.MANAGER, areas=("Ashcombe",)
+    ),
     "auditor": Member("auditor@m.example", "Council", global_role=GlobalRole.AUDITOR),
     "admin": Member("admin@m.example", "Council", global_role=GlobalRole.ADMIN),
 }
@@ -326,6 +348,7 @@ CASES = {
 }
 MEETINGS = {"m1": "home", "m2": "home", "away_meeting": "away"}
 PANELS = ("home", "cmarac", "channel", "away")
+PANEL_AREAS = {"home": "Ashcombe", "cmarac": "Ashcombe", "channel": "Ashcombe", "away": "Brindle"}
 # Actions: (the case it belongs to, the agency that owns it). "mismatched" names the listed
 # case's action under another case's id, which must find nothing.
 ACTIONS = {
@@ -398,6 +421,13 @@ class Expect:
         return cls.role(member, panel) is not None
 
     @classmethod
+    def reports_on_panel(cls, member: Member, panel: str) -> bool:
+        """Figures: its coordinators and chairs in force, and managers of its area."""
+        role = cls.role(member, panel)
+        managed = member.global_role is GlobalRole.MANAGER and PANEL_AREAS[panel] in member.areas
+        return role in (PanelRole.COORDINATOR, PanelRole.CHAIR) or managed
+
+    @classmethod
     def sees_meeting(cls, member: Member, meeting: str) -> bool:
         return cls.role(member, MEETINGS[meeting]) is not None
 
@@ -459,6 +489,9 @@ def _build(users: dict[str, int]) -> World:
         for panel_key, role in member.roles.items():
             sign_isp(panels[panel_key], user.organisation_id)
             db.session.add(PanelMembership(panel=panels[panel_key], user=user, role=role))
+        for area in member.areas:
+            by_area = {p.area.name: p.area for p in panels.values()}
+            db.session.add(ManagerArea(user_id=user.id, area=by_area[area]))
     db.session.flush()
     # R1: Health withdrew yesterday; Schools' review date passed yesterday.
     for agreement_signatory in sign_isp(home).signatories:
@@ -726,6 +759,10 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, _referral_allowed(kind, member, name)) for name in _referral_names())
     elif kind == MEETING_VIEW:
         yield from ((name, Expect.sees_meeting(member, name)) for name in MEETINGS)
+    elif kind in (MEETING_RUN, MEETING_AGENDA_RUN):
+        for name in MEETINGS:
+            runs = Expect.role(member, MEETINGS[name]) in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+            yield name, runs and (kind == MEETING_RUN or Expect.sees_agenda(member, name))
     elif kind == APPLICATION_VIEW:
         yield "application", Expect.role(member, "cmarac") is not None
     elif kind == GRANT_HOLDER:
@@ -737,6 +774,8 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield "alert", allowed
     elif kind == PANEL_MEMBER:
         yield from ((name, Expect.reads_panel(member, name)) for name in PANELS)
+    elif kind == PANEL_REPORTS:
+        yield from ((name, Expect.reports_on_panel(member, name)) for name in PANELS)
 
 
 def _referral_names() -> list[str]:
@@ -795,7 +834,7 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"case_id": world.cases[name], "restriction_id": world.restriction}
     if kind.startswith("referral:"):
         return {"referral_id": world.referrals[name], "number": 1}
-    if kind == MEETING_VIEW:
+    if kind.startswith("meeting:"):
         return {"meeting_id": world.meetings[name]}
     if kind.startswith("grant:"):
         return {"grant_id": world.grant}

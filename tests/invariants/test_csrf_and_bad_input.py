@@ -23,6 +23,8 @@ from app.accounts.models import User
 from app.accounts.services import issue_account_token
 from app.database import db
 from app.extensions import limiter
+from cases.reports.models import ManagerArea
+from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
 from panels.models import Panel
@@ -126,6 +128,7 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(
 @pytest.mark.parametrize("rule", [r for r in POST_RULES if r.rule.startswith("/admin")], ids=str)
 def test_the_same_forged_post_with_a_token_would_change_something(
     app: Flask,
+    accounts: Accounts,
     admin: Account,
     admin_client: FlaskClient,
     target: dict[str, str],
@@ -134,6 +137,8 @@ def test_the_same_forged_post_with_a_token_would_change_something(
     """Control for the test above: its payload is one that every admin form would act on."""
     if rule.endpoint == "panels.sign_isp_again":  # only a withdrawn organisation signs again
         target = target | {"signatory_id": target["withdrawn_signatory_id"]}
+    if rule.endpoint.startswith("reports."):  # only a manager reports on areas
+        target = target | _manager_with_an_area(app, accounts, rule.endpoint)
     url = url_for_rule(rule, **target)
     before = snapshot(app)
     token = csrf_token(admin_client.get("/").text)
@@ -142,6 +147,18 @@ def test_the_same_forged_post_with_a_token_would_change_something(
     )
     assert response.status_code in (200, 302), url
     assert snapshot(app) != before, url
+
+
+def _manager_with_an_area(app: Flask, accounts: Accounts, endpoint: str) -> dict[str, str]:
+    """A manager, and the area the forged form names (FORGED_FORM's area_id, 1): already
+    theirs when the form would remove it, not yet when it would add it."""
+    manager = accounts.user("manager@test.example", role=GlobalRole.MANAGER)
+    with app.app_context():
+        area = db.session.get_one(Area, 1)
+        if endpoint == "reports.remove_manager_area":
+            db.session.add(ManagerArea(user_id=manager.id, area=area))
+        db.session.commit()
+    return {"user_id": str(manager.id), "area_id": "1"}
 
 
 def test_post_with_a_wrong_csrf_token_is_refused(

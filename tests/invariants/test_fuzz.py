@@ -91,6 +91,8 @@ SUCCESS_PAGES = {
 UNREACHED: dict[str, str] = {
     "subject_access.disclosure": "needs an approved request whose requester is the alleged "
     "perpetrator of a withheld referral; its bad input is tested in tests/cases/subject_access",
+    "meetings.interests": "its form is offered once someone is recorded as attending the "
+    "meeting; its bad input is tested in tests/cases/meetings/test_attendance",
 }
 # Members whose eyes the crawl looks through, and the objects their routes are filled with.
 CRAWLERS = ("coordinator", "housing_rep", "youth_rep", "chair", "admin", "auditor")

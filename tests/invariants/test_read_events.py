@@ -38,6 +38,7 @@ from cases.subject_access.models import Regime
 from cases.subject_access.models import SubjectAccessRequest
 from cases.subject_access.services import RequestDetails
 from panels.models import Meeting
+from panels.models import Panel
 from tests.conftest import Accounts
 from tests.invariants.test_access_matrix import CASES
 from tests.invariants.test_access_matrix import World
@@ -140,6 +141,13 @@ READS: dict[str, Read] = {
     # Who read and changed which case: the trail is itself about people.
     "audit.events": Read(AuditAction.AUDIT_LOG_VIEWED, "auditor"),
     "audit.export": Read(AuditAction.AUDIT_LOG_EXPORTED, "auditor"),
+    # Counts only, but each view and export of a panel's figures is recorded with its filters.
+    "reports.repeat_rate": Read(
+        AuditAction.REPORT_VIEWED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
+    ),
+    "reports.export": Read(
+        AuditAction.REPORT_EXPORTED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
+    ),
 }
 
 # Signed-in pages that show no case or person data, each with what it shows instead.
@@ -154,6 +162,8 @@ EXEMPT: dict[str, str] = {
     "actions.new": "an empty form; the case only by its reference",
     "meetings.index": "the calendar: dates, panels and how many cases each meeting lists",
     "meetings.list_referral": "a choice of meeting dates; the referral only by its reference",
+    "meetings.attendance": "the panel's members and who attended: staff, no case or person",
+    "meetings.interests": "the agenda's cases by reference only; the agenda read is recorded",
     "asb.new": "an empty form",
     "break_glass.start": "an empty form, and the user's own requests by case reference",
     "subject_access.new": "an empty form",
@@ -178,6 +188,8 @@ EXEMPT: dict[str, str] = {
     "panels.renew_isp_signatory": "administration",
     "panels.sign_isp_again": "administration",
     "panels.withdraw_isp_signatory": "administration",
+    "reports.index": "the names of the panels whose figures the user may see",
+    "reports.manager_areas": "administration",
 }
 # Arguments that name no object: the value every page is opened with.
 FIXED_ARGUMENTS = {"section": "about", "role": "victim"}

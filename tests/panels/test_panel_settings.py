@@ -52,24 +52,34 @@ from tests.conftest import post_form
 
 # domain §8 R6 and break-glass: every panel type sets these.
 SHARING_FIELDS = {"break_glass_hours", "break_glass_at_once", "break_glass_per_day", "field_access"}
-MARAC_FIELDS = SHARING_FIELDS | {
-    "dash_threshold",
-    "escalation_incidents",
-    "repeat_window_months",
-    "repeat_definition",
-    "definitions_version",
-}
-COMMUNITY_MARAC_FIELDS = SHARING_FIELDS | {
-    "risk_items",
-    "medium_risk_from",
-    "high_risk_from",
-    "repeat_window_months",
-    "repeat_count",
-    "case_review_threshold",
-    "case_review_window_months",
-    "definitions_version",
-}
-BASIC_FIELDS = SHARING_FIELDS | {"repeat_window_months", "definitions_version"}
+# The quorum (issue 21): every panel type sets it, its type giving the defaults.
+QUORUM_FIELDS = {"quorum_chair", "quorum_agencies", "quorum_agency_types"}
+MARAC_FIELDS = (
+    SHARING_FIELDS
+    | QUORUM_FIELDS
+    | {
+        "dash_threshold",
+        "escalation_incidents",
+        "repeat_window_months",
+        "repeat_definition",
+        "definitions_version",
+    }
+)
+COMMUNITY_MARAC_FIELDS = (
+    SHARING_FIELDS
+    | QUORUM_FIELDS
+    | {
+        "risk_items",
+        "medium_risk_from",
+        "high_risk_from",
+        "repeat_window_months",
+        "repeat_count",
+        "case_review_threshold",
+        "case_review_window_months",
+        "definitions_version",
+    }
+)
+BASIC_FIELDS = SHARING_FIELDS | QUORUM_FIELDS | {"repeat_window_months", "definitions_version"}
 DEFAULT_TOP_SCORE = sum(item.weight for item in DEFAULT_ASB_RISK_ITEMS)
 
 
@@ -418,6 +428,16 @@ def sharing_inputs(inputs: set[str]) -> set[str]:
     return (inputs - {"field_access"}) | {f"field_access-{c.value}" for c in FieldCategory}
 
 
+def quorum_form(panel_type: PanelType) -> dict[str, Any]:
+    """The type's default quorum as the form posts it."""
+    quorum = spec_for(panel_type).quorum
+    return {
+        "quorum_chair": "yes" if quorum.chair else "no",
+        "quorum_agencies": str(quorum.agencies),
+        "quorum_agency_types": [agency.value for agency in quorum.agency_types],
+    }
+
+
 def sharing_form(settings: PanelSettings | None = None) -> dict[str, Any]:
     """The sharing settings as the form posts them: each checkbox group's ticked values."""
     settings = settings or PanelSettings()
@@ -431,27 +451,35 @@ def sharing_form(settings: PanelSettings | None = None) -> dict[str, Any]:
     }
 
 
-MARAC_FORM = {
-    "dash_threshold": "14",
-    "escalation_incidents": "3",
-    "repeat_window_months": "12",
-    "repeat_definition": "any_abuse",
-    "definitions_version": "2026-1",
-} | sharing_form()
+MARAC_FORM = (
+    {
+        "dash_threshold": "14",
+        "escalation_incidents": "3",
+        "repeat_window_months": "12",
+        "repeat_definition": "any_abuse",
+        "definitions_version": "2026-1",
+    }
+    | sharing_form()
+    | quorum_form(PanelType.MARAC)
+)
 
 
 def community_form() -> dict[str, str]:
     """The Community MARAC settings form filled with the defaults."""
     settings = PanelSettings()
-    data = sharing_form() | {
-        "medium_risk_from": str(settings.medium_risk_from),
-        "high_risk_from": str(settings.high_risk_from),
-        "repeat_window_months": str(settings.repeat_window_months),
-        "repeat_count": str(settings.repeat_count),
-        "case_review_threshold": str(settings.case_review_threshold),
-        "case_review_window_months": str(settings.case_review_window_months),
-        "definitions_version": settings.definitions_version,
-    }
+    data = (
+        sharing_form()
+        | quorum_form(PanelType.COMMUNITY_MARAC)
+        | {
+            "medium_risk_from": str(settings.medium_risk_from),
+            "high_risk_from": str(settings.high_risk_from),
+            "repeat_window_months": str(settings.repeat_window_months),
+            "repeat_count": str(settings.repeat_count),
+            "case_review_threshold": str(settings.case_review_threshold),
+            "case_review_window_months": str(settings.case_review_window_months),
+            "definitions_version": settings.definitions_version,
+        }
+    )
     for index, item in enumerate(settings.risk_items):
         data[f"risk_items-{index}-label"] = item.label
         data[f"risk_items-{index}-weight"] = str(item.weight)
@@ -734,12 +762,16 @@ def test_settings_of_other_panel_types_forged_onto_the_form_are_ignored(
     app: Flask, admin_client: FlaskClient
 ) -> None:
     panel_id = make_panel(app, make_area(app), "Newham Channel", PanelType.CHANNEL)
-    data = sharing_form() | {
-        "repeat_window_months": "24",
-        "definitions_version": "2026-3",
-        "dash_threshold": "2",
-        "case_review_threshold": "9",
-    }
+    data = (
+        sharing_form()
+        | quorum_form(PanelType.CHANNEL)
+        | {
+            "repeat_window_months": "24",
+            "definitions_version": "2026-3",
+            "dash_threshold": "2",
+            "case_review_threshold": "9",
+        }
+    )
     response = post_form(admin_client, settings_url(panel_id), data)
     assert response.status_code == 302
     settings = PanelSettings.from_json(stored_settings(app, panel_id))
@@ -944,6 +976,11 @@ NUMBER_MESSAGES: dict[str, tuple[str, str, str]] = {
         "Emergency accesses a day must be between 1 and 20",
         "Emergency accesses a day must be between 1 and 20",
     ),
+    "quorum_agencies": (
+        "Enter how many agencies must attend for a quorum",
+        "Agencies needed for a quorum must be between 1 and 30",
+        "Agencies needed for a quorum must be between 1 and 30",
+    ),
     "medium_risk_from": (
         "Enter the score at which medium risk starts",
         "The medium risk band must start at 1 or more",
@@ -1004,7 +1041,11 @@ def settings_form_for(panel_type: PanelType) -> dict[str, Any]:
         return community_form()
     if panel_type is PanelType.MARAC:
         return dict(MARAC_FORM)
-    return sharing_form() | {"repeat_window_months": "12", "definitions_version": "2026-1"}
+    return (
+        sharing_form()
+        | quorum_form(panel_type)
+        | {"repeat_window_months": "12", "definitions_version": "2026-1"}
+    )
 
 
 def test_every_number_input_is_in_the_bad_number_cases(

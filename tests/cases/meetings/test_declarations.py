@@ -248,7 +248,7 @@ def test_the_meetings_page_shows_a_representative_their_meetings_and_declaration
     """Dates and declaration status only: no agenda contents on the calendar (R3)."""
     accept(representative, world.meeting_a)
     page = text(representative.get("/meetings"))
-    assert "Meetings you attend" in page
+    assert "2 meetings: today and to come" in page
     assert f'href="/meetings/{world.meeting_a}"' in page
     assert f'href="/meetings/{world.meeting_b}"' in page
     assert f'href="/meetings/{world.other_meeting}"' not in page

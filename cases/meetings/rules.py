@@ -1,0 +1,76 @@
+"""Pure rules about a meeting's record: whether its attendance makes a quorum, and the
+fingerprint of its attendance that a form carries so that a save over someone else's newer
+one is noticed rather than applied over theirs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.accounts.models import AgencyType
+from panels.models import PanelRole
+from panels.types.common import Quorum
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Someone recorded as attending, as the quorum counts them."""
+
+    organisation_id: int
+    agency_type: AgencyType
+    panel_role: PanelRole
+
+
+@dataclass(frozen=True)
+class QuorumCheck:
+    rule: Quorum
+    missing: tuple[str, ...]
+
+    @property
+    def met(self) -> bool:
+        return not self.missing
+
+
+def check_quorum(rule: Quorum, attendees: Iterable[Attendee]) -> QuorumCheck:
+    """What the attendance lacks for the panel's quorum, in words (nothing when it is met)."""
+    present = list(attendees)
+    missing: list[str] = []
+    if rule.chair and not any(a.panel_role is PanelRole.CHAIR for a in present):
+        missing.append("the chair did not attend")
+    agencies = {a.organisation_id for a in present}
+    if len(agencies) < rule.agencies:
+        attended = "no agency" if not agencies else _count(len(agencies), "agency", "agencies")
+        missing.append(f"{attended} attended, and the quorum needs {rule.agencies}")
+    types = {a.agency_type for a in present}
+    absent = [agency.label for agency in rule.agency_types if agency not in types]
+    if absent:
+        missing.append(f"nobody attended for: {', '.join(absent)}")
+    return QuorumCheck(rule, tuple(missing))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"only {n} {one if n == 1 else many}"
+
+
+def attendance_fingerprint(
+    statuses: Mapping[int, str], information_from: Iterable[int], observers: Iterable[str]
+) -> str:
+    """A digest of the recorded attendance: each member's status, the agencies that sent
+    information, and the observers (by their rows' random ids)."""
+    canonical = json.dumps(
+        {
+            "attendance": sorted((user_id, status) for user_id, status in statuses.items()),
+            "information": sorted(information_from),
+            "observers": sorted(observers),
+        },
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def member_field(user_id: int) -> str:
+    """The attendance form's field for one member, which a refusal names."""
+    return f"member-{user_id}"

@@ -1,0 +1,163 @@
+"""Scoped, aggregate reads for the reports: the panels in someone's scope, a panel's listings
+heard and repeats per quarter (one GROUP BY, by meeting date), and a manager's areas.
+
+Nothing here reads a case or a person: the figures are counts of referrals' clear columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import and_
+from sqlalchemy import case
+from sqlalchemy import exists
+from sqlalchemy import extract
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.database import db
+from cases.referrals.models import Referral
+from cases.reports.models import ManagerArea
+from cases.reports.policy import report_scope
+from cases.reports.rules import Counts
+from cases.reports.rules import Quarter
+from panels.models import Area
+from panels.models import Meeting
+from panels.models import Panel
+from panels.types.common import PanelType
+from panels.types.common import ReferralStatus
+
+PANEL_LIMIT = 500  # a deployment's panels; the list says when there are more
+
+
+class PanelSort(StrEnum):
+    AREA = "area"
+    NAME = "name"
+    TYPE = "type"
+
+    @property
+    def label(self) -> str:
+        return {"area": "Area", "name": "Panel name", "type": "Panel type"}[self.value]
+
+
+@dataclass(frozen=True)
+class PanelFilters:
+    text: str = ""
+    area_id: int | None = None
+    # The types the person chose to see (a filter on data, not a branch on type): none is all.
+    kinds: tuple[PanelType, ...] = ()
+    sort: PanelSort = PanelSort.AREA
+
+
+@dataclass(frozen=True)
+class PanelListing:
+    panels: Sequence[Panel]
+    more: bool
+
+
+def panels_in_scope(user: User, filters: PanelFilters) -> PanelListing:
+    """The panels whose figures the user may see, found, filtered and sorted (bounded)."""
+    query = select(Panel).join(Panel.area).where(report_scope(user).panels())
+    if filters.text:
+        pattern = "%" + filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern += "%"
+        query = query.where(
+            or_(Panel.name.ilike(pattern, escape="\\"), Area.name.ilike(pattern, escape="\\"))
+        )
+    if filters.area_id is not None:
+        query = query.where(Panel.area_id == filters.area_id)
+    if filters.kinds:
+        query = query.where(Panel.panel_type.in_(filters.kinds))
+    order = {
+        PanelSort.AREA: (Area.name, Panel.name),
+        PanelSort.NAME: (Panel.name, Area.name),
+        PanelSort.TYPE: (Panel.panel_type, Area.name, Panel.name),
+    }[filters.sort]
+    rows = db.session.scalars(query.order_by(*order, Panel.id).limit(PANEL_LIMIT + 1)).all()
+    return PanelListing(rows[:PANEL_LIMIT], len(rows) > PANEL_LIMIT)
+
+
+def areas_in_scope(user: User) -> Sequence[Area]:
+    """The areas with a panel in the user's scope, by name (the filter's choices)."""
+    return db.session.scalars(
+        select(Area)
+        .where(Area.id.in_(select(Panel.area_id).where(report_scope(user).panels())))
+        .order_by(Area.name)
+    ).all()
+
+
+def repeat_counts(
+    panel: Panel, first: Quarter, last: Quarter, *, today: date
+) -> dict[Quarter, Counts]:
+    """Per quarter from `first` to `last`: the panel's listings heard, and the repeats among
+    them, by the date of the meeting (E7). A listing is heard when its meeting has been held
+    (on or before `today`) with the referral on its agenda: listed or marked heard, or sent on
+    by a transfer after that meeting. One grouped query, through the meetings' (panel, date)
+    index and the referrals' (meeting, status, repeat) index."""
+    held = Meeting.held_on
+    month = extract("month", held)
+    quarter = case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
+    year = extract("year", held)
+    incoming = aliased(Referral)
+    sent_on_after_meeting = exists().where(
+        incoming.transferred_from_id == Referral.id, incoming.referred_on >= held
+    )
+    on_the_agenda = or_(
+        Referral.status.in_((ReferralStatus.LISTED, ReferralStatus.HEARD)),
+        and_(Referral.status == ReferralStatus.TRANSFERRED_OUT, sent_on_after_meeting),
+    )
+    rows = db.session.execute(
+        select(
+            year.label("year"),
+            quarter.label("quarter"),
+            func.count(Referral.id),
+            func.coalesce(func.sum(case((Referral.is_repeat.is_(True), 1), else_=0)), 0),
+        )
+        .select_from(Meeting)
+        .join(Referral, Referral.meeting_id == Meeting.id)
+        .where(
+            Meeting.panel_id == panel.id,
+            held >= first.start,
+            held <= min(last.end, today),
+            on_the_agenda,
+        )
+        .group_by(year, quarter)
+    ).all()
+    return {Quarter(int(y), int(q)): Counts(int(n), int(r)) for y, q, n, r in rows}
+
+
+def first_meeting_on(panel: Panel) -> date | None:
+    """The panel's first meeting, so the report can say where its figures start."""
+    return db.session.scalar(select(func.min(Meeting.held_on)).where(Meeting.panel_id == panel.id))
+
+
+# A manager's areas ---------------------------------------------------------------------------
+
+
+def manager_areas_of(user: User) -> Sequence[ManagerArea]:
+    return db.session.scalars(
+        select(ManagerArea)
+        .join(ManagerArea.area)
+        .where(ManagerArea.user_id == user.id)
+        .order_by(Area.name)
+    ).all()
+
+
+def areas_to_add(user: User) -> Sequence[Area]:
+    """The areas not yet assigned to the manager, by name."""
+    assigned = select(ManagerArea.area_id).where(ManagerArea.user_id == user.id)
+    return db.session.scalars(
+        select(Area).where(Area.id.not_in(assigned)).order_by(Area.name)
+    ).all()
+
+
+def manager_area(user: User, area_id: int) -> ManagerArea | None:
+    return db.session.scalar(
+        select(ManagerArea).where(ManagerArea.user_id == user.id, ManagerArea.area_id == area_id)
+    )

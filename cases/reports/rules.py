@@ -1,0 +1,280 @@
+"""The repeat rate's arithmetic, apart from the database: quarters, periods, the rate and its
+place against the benchmark band, and small-number suppression (domain §2.10, §2.10.1, R23,
+E7, E11, E53).
+
+A period's figures are counted by MEETING date (E7): a case referred in March and heard in
+April counts in April's quarter. The unit is the listing heard (§2.10.1): a case heard at two
+meetings counts at each, and repeats are counted among those listings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from enum import StrEnum
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+QUARTER_KEY = re.compile(r"(\d{4})-Q([1-4])")
+TREND_QUARTERS = 8  # the trend shows the last 8 quarters
+YEAR_QUARTERS = 4
+ONE_DECIMAL = Decimal("0.1")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter, as the SafeLives return counts them: 1 is January to March."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter | None:
+        """ "2024-Q3" as a quarter, or None for anything else."""
+        match = QUARTER_KEY.fullmatch(text.strip())
+        if not match or not 1900 <= int(match[1]) <= 9998:
+            return None
+        return cls(int(match[1]), int(match[2]))
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> date:
+        return self.shifted(1).start - timedelta(days=1)
+
+    def shifted(self, quarters: int) -> Quarter:
+        index = self.year * 4 + self.number - 1 + quarters
+        return Quarter(index // 4, index % 4 + 1)
+
+    @property
+    def label(self) -> str:
+        """ "July to September 2024", as the return labels its quarters."""
+        first, last = MONTHS[3 * self.number - 3], MONTHS[3 * self.number - 1]
+        return f"{first} to {last} {self.year}"
+
+    @property
+    def short_label(self) -> str:
+        """ "Jul-Sep 2024" (with an en dash), for the chart's axis."""
+        first, last = MONTHS[3 * self.number - 3][:3], MONTHS[3 * self.number - 1][:3]
+        return f"{first}–{last} {self.year}"
+
+
+def last_complete_quarter(today: date) -> Quarter:
+    return Quarter.of(today).shifted(-1)
+
+
+def twelve_months_label(end: date) -> str:
+    return f"12 months to {end.day} {MONTHS[end.month - 1]} {end.year}"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Listings heard in a period, and how many of them were repeats."""
+
+    heard: int = 0
+    repeats: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.heard + other.heard, self.repeats + other.repeats)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    short_label: str
+    end: date
+    counts: Counts
+
+
+class View(StrEnum):
+    QUARTERS = "quarters"
+    TWELVE_MONTHS = "12-months"
+
+    @property
+    def label(self) -> str:
+        return {"quarters": "Each quarter", "12-months": "Rolling 12 months"}[self.value]
+
+
+def quarters_needed(last: Quarter, view: View) -> tuple[Quarter, Quarter]:
+    """The first and last quarter whose counts a view ending at `last` needs."""
+    back = TREND_QUARTERS - 1 + (YEAR_QUARTERS - 1 if view is View.TWELVE_MONTHS else 0)
+    return last.shifted(-back), last
+
+
+def trend(last: Quarter, counts: Mapping[Quarter, Counts], view: View) -> list[Period]:
+    """The last 8 periods ending with `last`, oldest first: quarters, or each quarter's
+    12 months to its end (the sum of that quarter and the three before it)."""
+    quarters = [last.shifted(-back) for back in range(TREND_QUARTERS - 1, -1, -1)]
+    if view is View.QUARTERS:
+        return [Period(q.label, q.short_label, q.end, counts.get(q, Counts())) for q in quarters]
+    return [
+        Period(
+            twelve_months_label(q.end),
+            f"Yr to {q.short_label.split('–')[1]}",
+            q.end,
+            sum((counts.get(q.shifted(-b), Counts()) for b in range(YEAR_QUARTERS)), Counts()),
+        )
+        for q in quarters
+    ]
+
+
+def year_total(last: Quarter, counts: Mapping[Quarter, Counts]) -> Period:
+    """The 12 months to the end of `last`: the quarterly view's total row, whose quarters are
+    the last four rows of the trend."""
+    total = sum((counts.get(last.shifted(-b), Counts()) for b in range(YEAR_QUARTERS)), Counts())
+    return Period(twelve_months_label(last.end), "12 months", last.end, total)
+
+
+def repeat_rate(counts: Counts) -> Decimal | None:
+    """Repeat listings ÷ listings heard, as a percentage to one decimal place (None when
+    nothing was heard)."""
+    if counts.heard == 0:
+        return None
+    exact = Decimal(counts.repeats * 100) / Decimal(counts.heard)
+    return exact.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+class Position(StrEnum):
+    BELOW = "below"
+    WITHIN = "within"
+    ABOVE = "above"
+
+    @property
+    def label(self) -> str:
+        return {
+            "below": "Below the band",
+            "within": "Within the band",
+            "above": "Above the band",
+        }[self.value]
+
+
+def position(counts: Counts, low: int, high: int) -> Position | None:
+    """Where the exact rate falls against the benchmark band (E53: never "good" or "bad")."""
+    if counts.heard == 0:
+        return None
+    if counts.repeats * 100 < low * counts.heard:
+        return Position.BELOW
+    if counts.repeats * 100 > high * counts.heard:
+        return Position.ABOVE
+    return Position.WITHIN
+
+
+# Small-number suppression (R23, E11) --------------------------------------------------------
+
+
+class Hidden(StrEnum):
+    SMALL = "small"  # primary: a count from 1 to the threshold less one
+    PROTECTS = "protects"  # secondary: hidden so that a total cannot reveal a small count
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A figure as it may be shown: its value, or why it is hidden."""
+
+    value: int | Decimal | None
+    hidden: Hidden | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    short_label: str
+    end: date
+    heard: Shown
+    repeats: Shown
+    rate: Shown
+    position: Position | None
+
+
+def suppressed(
+    rows: Sequence[Period],
+    total: Period | None,
+    *,
+    threshold: int,
+    low: int,
+    high: int,
+    apply: bool = True,
+) -> tuple[list[Row], Row | None]:
+    """The rows (and total) with small counts hidden, when `apply`.
+
+    Primary: a count of 1 to threshold - 1 is hidden. Secondary: where a total row is shown
+    and exactly one of the rows it adds up (the last four) is hidden in a column, the next
+    smallest of them is hidden too, or the total if there is no other; otherwise the total
+    less the rows shown would give the hidden count. A rate is hidden whenever either of its
+    row's counts is, since the rate times cases heard gives the repeats back. Zero is shown: it says
+    that nobody was heard, which identifies no one."""
+    counted = [*rows, *([total] if total else [])]
+    hidden: dict[str, list[Hidden | None]] = {}
+    for column in ("heard", "repeats"):
+        values = [getattr(period.counts, column) for period in counted]
+        marks: list[Hidden | None] = [
+            Hidden.SMALL if apply and 0 < value < threshold else None for value in values
+        ]
+        if apply and total is not None:
+            _protect(values, marks, members=range(len(rows) - YEAR_QUARTERS, len(rows)))
+        hidden[column] = marks
+    out = [
+        _row(period, hidden["heard"][i], hidden["repeats"][i], low, high)
+        for i, period in enumerate(counted)
+    ]
+    return (out[:-1], out[-1]) if total else (out, None)
+
+
+def _protect(values: list[int], marks: list[Hidden | None], *, members: range) -> None:
+    """Secondary suppression of one column: the total is the last entry of `values`."""
+    total_index = len(values) - 1
+    if marks[total_index] is not None:
+        return
+    members = range(max(members.start, 0), members.stop)
+    if sum(1 for i in members if marks[i] is not None) != 1:
+        return
+    candidates = sorted((values[i], -i) for i in members if marks[i] is None)
+    if candidates:
+        marks[-candidates[0][1]] = Hidden.PROTECTS
+    else:
+        marks[total_index] = Hidden.PROTECTS
+
+
+def _row(period: Period, heard: Hidden | None, repeats: Hidden | None, low: int, high: int) -> Row:
+    counts = period.counts
+    rate_hidden = Hidden.PROTECTS if heard or repeats else None
+    return Row(
+        label=period.label,
+        short_label=period.short_label,
+        end=period.end,
+        heard=Shown(None if heard else counts.heard, heard),
+        repeats=Shown(None if repeats else counts.repeats, repeats),
+        rate=Shown(None if rate_hidden else repeat_rate(counts), rate_hidden),
+        position=None if rate_hidden else position(counts, low, high),
+    )
+
+
+def shown_text(figure: Shown, threshold: int, *, percent: bool = False) -> str:
+    """A figure as text: the number, "fewer than 5", or "not shown"."""
+    if figure.hidden is Hidden.SMALL:
+        return f"fewer than {threshold}"
+    if figure.hidden is Hidden.PROTECTS:
+        return "not shown"
+    if figure.value is None:
+        return "no cases heard" if percent else "0"
+    if percent:
+        return f"{figure.value}%"
+    return f"{figure.value:,}"
