@@ -210,6 +210,42 @@ def check_workers(settings: Settings, workers: int) -> str | None:
     return problem
 
 
+# The app's config key for how many worker processes gunicorn runs, set by app/serving.py's
+# post_worker_init hook; absent when the app is not served through those hooks.
+SERVER_WORKERS = "SERVER_WORKERS"
+
+
+def shared_limits_warning(settings: Settings, workers: int | None) -> str | None:
+    """For the admin home (issue 26): why the sign-in rate limits may not hold as set, saying
+    what to do; None when they hold.
+
+    `workers` is how many server processes gunicorn runs, when it serves the app with its hooks
+    (app/serving.py), or None when the app cannot know (`flask run`, another server). Unknown,
+    a development or test server is taken to be the single process it usually is; anywhere
+    else one process cannot be assumed.
+    """
+    if settings.redis_url:
+        return None
+    if workers is not None:
+        if workers <= 1:
+            return None
+        return (
+            f"The service runs in {workers} server processes and REDIS_URL is not set, so each "
+            f"process keeps its own sign-in rate limits: up to {workers} times as many password "
+            "guesses get through as the limits allow. Set REDIS_URL so that every process "
+            "shares the limits, or run one worker."
+        )
+    if settings.environment in (Environment.DEVELOPMENT, Environment.TEST):
+        return None
+    return (
+        "REDIS_URL is not set, so the sign-in rate limits are kept in each server process's "
+        "memory, and the service cannot tell how many processes serve it (it is not run by "
+        "gunicorn with -c python:app.serving). If there is more than one, each keeps its own "
+        "limits and more password guesses get through than the limits allow. Set REDIS_URL so "
+        "that every process shares the limits."
+    )
+
+
 _GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 

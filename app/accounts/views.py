@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -26,6 +27,8 @@ from app.routing import page_argument
 from app.security import Permission
 from app.security import requires
 from app.sessions import current_session_id
+from app.settings import SERVER_WORKERS
+from app.settings import shared_limits_warning
 from app.unit_of_work import attempt
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin")
@@ -36,8 +39,12 @@ USERS_PER_PAGE = 50
 @bp.route("/")
 @requires(Permission.ADMIN_USERS_MANAGE)
 def index() -> str:
-    """The admin home: links to organisations, users, areas and panels."""
-    return render_template("accounts/index.html")
+    """The admin home: links to organisations, users, areas and panels, under a warning when
+    the sign-in rate limits are not shared by every server process (issue 26)."""
+    warning = shared_limits_warning(
+        current_app.config["SETTINGS"], current_app.config.get(SERVER_WORKERS)
+    )
+    return render_template("accounts/index.html", rate_limit_warning=warning)
 
 
 # Organisations -----------------------------------------------------------------------------

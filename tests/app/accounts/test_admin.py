@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import html
+import logging
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +19,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from app import create_app
 from app.accounts.models import AccountToken
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
@@ -22,7 +27,12 @@ from app.accounts.models import Organisation
 from app.accounts.models import RecoveryCode
 from app.accounts.models import User
 from app.database import db
+from app.serving import nworkers_changed
+from app.serving import post_worker_init
 from app.sessions import ServerSessionRecord
+from app.settings import Environment
+from app.settings import Settings
+from app.settings import shared_limits_warning
 from panels.models import Area
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -1289,3 +1299,55 @@ def test_an_over_long_user_search_is_explained_not_a_server_error(
     assert "Search for 100 characters or fewer" in response.text
     assert title(response.text).startswith("Error:")
     assert table_rows(response.text) == []
+
+
+# Issue 26: sign-in rate limits kept apart by several server processes ---------------------------
+
+SHARED_LIMITS = "Sign-in rate limits are not shared between server processes"
+
+
+@pytest.mark.parametrize(
+    ("environment", "workers", "warned"),
+    [
+        (Environment.PRODUCTION, 2, True),  # two gunicorn workers (SIGTTIN), each its own limits
+        (Environment.PRODUCTION, 1, False),  # one worker: its limits are the only ones
+        (Environment.PRODUCTION, None, True),  # not served through the hooks: cannot know
+        (Environment.DEMO, None, True),
+        (Environment.DEVELOPMENT, None, False),  # `flask run`: one process
+        (Environment.TEST, 3, True),
+    ],
+)
+def test_issue_26_the_admin_home_warns_when_rate_limits_are_not_shared(
+    settings: Settings, environment: Environment, workers: int | None, warned: bool
+) -> None:
+    """Without REDIS_URL each worker keeps its own sign-in limits: the admin home says so, and
+    what to do, when gunicorn's hooks report several workers, or when the count is unknown
+    outside development."""
+    configured = replace(settings, environment=environment, external_url="http://localhost")
+    app = create_app(configured)
+    if workers is not None:  # as gunicorn does: the arbiter sets its count, then forks workers
+        nworkers_changed(None, workers, None)
+        worker = SimpleNamespace(
+            wsgi=app, cfg=SimpleNamespace(workers=workers), log=logging.getLogger(__name__)
+        )
+        try:
+            post_worker_init(worker)
+        finally:
+            gc.unfreeze()
+    accounts = Accounts(app)
+    accounts.user(ADMIN_EMAIL, role=GlobalRole.ADMIN)
+    client = app.test_client()
+    post_form(client, "/sign-in", {"email": ADMIN_EMAIL, "password": PASSWORD})
+    signed_in = post_form(client, "/sign-in/security-code", {"code": accounts.code(ADMIN_EMAIL)})
+    assert signed_in.status_code == 302
+    page = html.unescape(client.get("/admin/").text)
+    assert (SHARED_LIMITS in page) is warned
+    assert ("Set REDIS_URL" in page) is warned
+    if warned and workers:
+        assert f"runs in {workers} server processes" in page
+    # With REDIS_URL every process shares the limits: no warning, whatever the count.
+    assert (
+        shared_limits_warning(replace(configured, redis_url="redis://localhost/0"), workers) is None
+    )
+    with app.app_context():
+        db.engine.dispose()
