@@ -6,10 +6,12 @@ free-text field the service takes:
 
 - a MARAC referral (every person's names, aliases, address, relationship and school; the
   referrer's phone and earlier panel; safe contact; reasons; DASH comments; consent reasons),
-  returned with a reason and sent again, accepted, listed at a meeting;
+  returned with a reason and sent again, accepted, listed at a meeting, whose attendance
+  names an observer (name and organisation);
 - a Community MARAC referral (the other type that takes referrals), rejected with a reason;
 - a case note, an action and a report on it, a sharing decision, a transfer;
-- emergency access (its reason) and the coordinator's review (its note);
+- emergency access (its reason) and the coordinator's review (its note); a request beyond the
+  limits (its reason) and the coordinator's decline (its reason);
 - an ASB Case Review from application to appeal decision (applicant, contact, victim, what it
   is about, an incident, the threshold reason, the action plan, appeal grounds and decision);
 - two subject access requests (requester, contact, identity check, subject, extension and
@@ -78,6 +80,7 @@ from app.settings import Settings
 from cases.actions.models import CaseAction
 from cases.asb.models import CaseReviewApplication
 from cases.break_glass.models import BreakGlassGrant
+from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
 from cases.referrals.models import Referral
 from cases.subject_access.models import SubjectAccessRequest
@@ -144,6 +147,11 @@ FIELDS = {
     # Emergency access.
     "emergency reason": "breakglassreason",
     "review note": "reviewnote",
+    "request reason": "requestreason",
+    "decline reason": "declinereason",
+    # A meeting's observers.
+    "observer name": "observername",
+    "observer organisation": "observerorg",
     # ASB Case Review.
     "applicant name": "applicantname",
     "applicant contact": "applicantcontact",
@@ -299,6 +307,9 @@ class World:
             user.totp_last_step = None
             db.session.commit()
             return pyotp.TOTP(totp_secret(user)).at(utcnow().timestamp())
+
+    def user_id(self, email: str) -> int:
+        return self.one(User, email=email)
 
     def one(self, sql_model: Any, **where: Any) -> int:
         """The id of the only row of `sql_model` matching `where`."""
@@ -494,6 +505,24 @@ def meeting(world: World, coordinator: Browser, referrer: Browser, referral: int
         token_from=f"/meetings/{meeting_id}",
     )
     referrer.get(f"/meetings/{meeting_id}")
+    # The attendance: the referrer attended (they accepted the statement), with an observer.
+    attendance = coordinator.get(f"/meetings/{meeting_id}/attendance")
+    members = set(re.findall(r'name="(member-\d+)"', attendance))
+    seen = re.search(r'name="seen"[^>]*value="([^"]*)"', attendance)
+    assert members, "the attendance form lists the panel's members"
+    assert seen is not None
+    referrer_field = f"member-{world.user_id(REFERRER)}"
+    coordinator.post(
+        f"/meetings/{meeting_id}/attendance",
+        {
+            **{member: "none" for member in members},
+            referrer_field: "present",
+            "seen": seen[1],
+            "observer_rows-0-name": MARKERS["observer name"],
+            "observer_rows-0-organisation": MARKERS["observer organisation"],
+        },
+    )
+    coordinator.get(f"/meetings/{meeting_id}/attendance")
 
 
 def case_work(world: World, coordinator: Browser, referrer: Browser, case_id: int) -> None:
@@ -560,6 +589,28 @@ def emergency_access(world: World, bystander: Browser, coordinator: Browser, cas
         f"/alerts/{grant}/review", {"outcome": "justified", "note": MARKERS["review note"]}
     )
     coordinator.get(f"/alerts/{grant}/review")
+    # A request beyond the limits (made directly: the limits are tested elsewhere), which the
+    # coordinator declines with a reason.
+    bystander_id = world.user_id(BYSTANDER)
+    with world.app.app_context():
+        case = db.session.get_one(Case, case_id)
+        request = BreakGlassGrant(
+            case=case,
+            data_key=case.data_key,
+            user_id=bystander_id,
+            reason_code=BreakGlassReason.IMMEDIATE_RISK,
+            requested_at=utcnow(),
+            approval_needed=True,
+            reason=f"Another threat tonight {MARKERS['request reason']}",
+        )
+        db.session.add(request)
+        db.session.commit()
+        request_id = request.id
+    coordinator.get(f"/alerts/{request_id}/decide")
+    coordinator.post(
+        f"/alerts/{request_id}/decide", {"decision": "decline", "note": MARKERS["decline reason"]}
+    )
+    coordinator.get(f"/alerts/{request_id}/decide")
 
 
 def transfer(world: World, coordinator: Browser, case_id: int) -> None:
