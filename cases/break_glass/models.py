@@ -137,10 +137,20 @@ class AlertKind(StrEnum):
     def label(self) -> str:
         return {
             "break_glass": "Emergency access",
-            "break_glass_browsing": "Emergency access that looks like browsing",
-            "break_glass_approval": "Emergency access waiting for your approval",
+            "break_glass_browsing": "Emergency access",
+            "break_glass_approval": "Request for emergency access",
             "subject_access": "A subject access request was matched to someone in this case",
         }[self.value]
+
+    @property
+    def hint(self) -> str | None:
+        """Said under the alert on the Alerts page."""
+        return {
+            "break_glass_browsing": "Looks like browsing: started minutes after another one, "
+            "or it reached the person’s daily limit",
+            "break_glass_approval": "Beyond the person’s limits: they have no access unless "
+            "a coordinator approves it",
+        }.get(self.value)
 
     @property
     def urgent(self) -> bool:
@@ -169,3 +179,6 @@ class CaseAlert(Base):
     read_at: Mapped[datetime | None]
 
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
+    # What became of the grant or request it is about (the Alerts page's status); one query
+    # for the whole page.
+    grant: Mapped[BreakGlassGrant | None] = relationship(lazy="selectin")

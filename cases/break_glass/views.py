@@ -175,6 +175,7 @@ def alerts() -> str:
         alerts=shown,
         limit=queries.ALERTS_SHOWN,
         alert_labels={kind.value: kind.label for kind in AlertKind},
+        alert_hints={kind.value: kind.hint for kind in AlertKind if kind.hint},
         urgent_kinds={kind.value for kind in AlertKind if kind.urgent},
         decision_kinds={kind.value for kind in AlertKind if kind.asks_a_decision},
     )

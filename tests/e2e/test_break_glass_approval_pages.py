@@ -106,7 +106,7 @@ def test_a_request_beyond_the_limits_waits_for_a_coordinator_who_approves_it(
     row = coordinator.get_by_role("row", name=re.compile(second))
     expect(row).to_contain_text("Decision needed")
     assert_accessible(coordinator, axe_source)
-    row.get_by_role("link", name=f"Emergency access waiting for your approval to {second}").click()
+    row.get_by_role("link", name=f"Request for emergency access to {second}").click()
     expect(coordinator.get_by_role("heading", level=1)).to_have_text(
         f"Request for emergency access to {second}"
     )

@@ -836,7 +836,7 @@ def test_browsing_alerts_are_marked_urgent_on_the_alerts_page(
     rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', page, flags=re.S)
     urgent = [row for row in rows if "Urgent" in row]
     assert len(urgent) == 1
-    assert "Emergency access that looks like browsing" in urgent[0]
+    assert "Looks like browsing" in urgent[0]
     assert f"MARAC-{second:06d}" in urgent[0]
 
 
@@ -915,7 +915,7 @@ def test_r19_a_coordinator_approves_a_request_and_the_time_box_starts_then(
     alerts = text(coordinator.get("/alerts"))
     rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', alerts, flags=re.S)
     (row,) = [row for row in rows if f"/alerts/{request_id}/decide" in row]
-    for shown in ("Urgent", "Emergency access waiting for your approval", "Decision needed"):
+    for shown in ("Urgent", "Request for emergency access", "Decision needed"):
         assert shown in row
     page = text(coordinator.get(f"/alerts/{request_id}/decide"))
     for shown in (
@@ -1212,6 +1212,27 @@ def test_the_person_who_asked_withdraws_their_request_and_it_can_no_longer_be_ap
         coordinator.get(url)
     )
     assert rep.get(f"/cases/{other}").status_code == 404
+
+
+def test_once_decided_a_request_s_alert_says_what_became_of_it_and_is_no_longer_urgent(
+    app: Flask, sign_in: SignIn, world: World, clock: time_machine.Traveller
+) -> None:
+    """Found by a walkthrough: a withdrawn request still read "Urgent" and "Decided" (by
+    nobody), and its page counted it as waiting."""
+    rep, _, request_id = requested(app, sign_in, world)
+    post(rep, f"/emergency-access/{request_id}/end", {}, token_from="/emergency-access")
+    coordinator = signed_in(app, sign_in, COORDINATOR)
+
+    alerts = text(coordinator.get("/alerts"))
+
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', alerts, flags=re.S)
+    (row,) = [row for row in rows if f"/alerts/{request_id}/decide" in row]
+    assert "Withdrawn" in row
+    assert "Urgent" not in row
+    assert "Decided" not in row
+    page = text(coordinator.get(f"/alerts/{request_id}/decide"))
+    assert "0 waiting for approval" in page
+    assert "this one included" not in page
 
 
 def test_a_request_cannot_be_approved_once_the_person_has_left_the_panel(
