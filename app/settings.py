@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import timedelta
+from decimal import Decimal
+from decimal import InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import SplitResult
@@ -32,6 +34,9 @@ DEFAULT_HANDLING_CAVEAT = (
 # The names a development, demo or test server answers to when TRUSTED_HOSTS is not set.
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 HOST_NAME = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII)
+# REPORTS_REPEAT_BAND: two whole percentages, such as "28-40" or "28–40%".
+PERCENT_BAND = re.compile(r"\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*%?\s*")
+REPORT_TEXT_MAX_LENGTH = 200
 
 
 class SettingsError(RuntimeError):
@@ -72,6 +77,32 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """What the aggregate reports count against (issue 20; domain §2.10, R23, E11): the
+    small-number threshold, the repeat rate's benchmark band and the latest national repeat
+    rate. When SafeLives publishes a new national figure, the deployment changes
+    REPORTS_NATIONAL_REPEAT_RATE and REPORTS_NATIONAL_REPEAT_PERIOD."""
+
+    # Counts below this leave the panel only as "fewer than N" (R23, E11).
+    suppress_below: int = 5
+    # The repeat rate's benchmark band, in whole percentages ([UNCONFIRMED] 28–40%, §2.10).
+    band_low: int = 28
+    band_high: int = 40
+    # The latest published national repeat rate (SafeLives Marac national dataset).
+    national_rate: Decimal = Decimal(31)
+    national_period: str = "12 months to 30 September 2024"
+    national_source: str = "SafeLives Marac national dataset"
+
+    @property
+    def band_label(self) -> str:
+        return f"{self.band_low}–{self.band_high}%"
+
+    @property
+    def national_label(self) -> str:
+        return f"{self.national_rate.normalize():f}%"
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment
     secret_key: str
@@ -100,6 +131,7 @@ class Settings:
     debug: bool = False
     password_hashing: PasswordHashing = PasswordHashing()
     rate_limits: RateLimits = RateLimits()
+    reports: ReportSettings = ReportSettings()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -148,6 +180,27 @@ def validate(settings: Settings) -> None:
             raise SettingsError(
                 f"TRUSTED_HOSTS lists host names only, like panels.example.org; got {host!r}."
             )
+    problem = report_settings_problem(settings.reports)
+    if problem:
+        raise SettingsError(problem)
+
+
+def report_settings_problem(reports: ReportSettings) -> str | None:
+    """Say which REPORTS_* setting is out of range, or None when they will do."""
+    if not 1 <= reports.suppress_below <= 100:
+        return "REPORTS_SUPPRESS_BELOW must be a whole number from 1 to 100"
+    if not 0 <= reports.band_low < reports.band_high <= 100:
+        return "REPORTS_REPEAT_BAND must run from a lower to a higher percentage"
+    rate = reports.national_rate
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(100):
+        return "REPORTS_NATIONAL_REPEAT_RATE must be between 0 and 100"
+    for name, text in (
+        ("REPORTS_NATIONAL_REPEAT_PERIOD", reports.national_period),
+        ("REPORTS_NATIONAL_REPEAT_SOURCE", reports.national_source),
+    ):
+        if len(text) > REPORT_TEXT_MAX_LENGTH:
+            return f"{name} must be {REPORT_TEXT_MAX_LENGTH} characters or fewer"
+    return None
 
 
 def external_url_problem(settings: Settings) -> str | None:
@@ -307,6 +360,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         https=_bool(env, "HTTPS", default=not environment.generates_secrets),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
         debug=_bool(env, "DEBUG", default=False),
+        reports=_report_settings(env),
     )
 
 
@@ -367,6 +421,39 @@ def _instance_secrets(instance_path: Path) -> dict[str, str]:
     with os.fdopen(descriptor, "w") as handle:
         json.dump(created, handle, indent=2)
     return created
+
+
+def _report_settings(env: Mapping[str, str]) -> ReportSettings:
+    """REPORTS_* as read; `validate` refuses values out of range."""
+    defaults = ReportSettings()
+    threshold = defaults.suppress_below
+    raw = env.get("REPORTS_SUPPRESS_BELOW", "").strip()
+    if raw:
+        if not raw.isdigit():
+            raise SettingsError("REPORTS_SUPPRESS_BELOW must be a whole number from 1 to 100")
+        threshold = int(raw)
+    low, high = defaults.band_low, defaults.band_high
+    if env.get("REPORTS_REPEAT_BAND"):
+        match = PERCENT_BAND.fullmatch(env["REPORTS_REPEAT_BAND"])
+        if not match:
+            raise SettingsError("REPORTS_REPEAT_BAND must be two percentages, such as 28-40")
+        low, high = int(match[1]), int(match[2])
+    rate = defaults.national_rate
+    if env.get("REPORTS_NATIONAL_REPEAT_RATE"):
+        try:
+            rate = Decimal(env["REPORTS_NATIONAL_REPEAT_RATE"].strip().rstrip("%"))
+        except InvalidOperation:
+            raise SettingsError("REPORTS_NATIONAL_REPEAT_RATE must be a percentage") from None
+    return ReportSettings(
+        suppress_below=threshold,
+        band_low=low,
+        band_high=high,
+        national_rate=rate,
+        national_period=env.get("REPORTS_NATIONAL_REPEAT_PERIOD", "").strip()
+        or defaults.national_period,
+        national_source=env.get("REPORTS_NATIONAL_REPEAT_SOURCE", "").strip()
+        or defaults.national_source,
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -22,6 +20,9 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.database import utcnow
+from app.exports import Cell
+from app.exports import Sheet
+from app.exports import csv_chunks
 from app.security import Permission
 from app.security import requires
 from app.template_filters import UK
@@ -59,8 +60,6 @@ CSV_HEADER = (
     "Request ID",
     "Event hash",
 )
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.route("/")
@@ -158,21 +157,17 @@ def _record_search(action: AuditAction, filters: EventFilters, before: int | Non
 
 
 def _csv_chunks(filters: EventFilters, *, before: int, marking: tuple[str, str]) -> Iterator[str]:
-    """The CSV file in pieces: a byte order mark, the protective marking and handling caveat
-    as the first line (R10), the header, then one piece per batch."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # lets Excel read the file as UTF-8
-    writer.writerow([neutralise_formula(cell) for cell in marking])
-    writer.writerow(CSV_HEADER)
-    yield _drain(buffer)
-    for events, names in queries.event_batches(filters, before=before):
-        writer.writerows(_csv_row(event, names) for event in events)
-        yield _drain(buffer)
+    """The CSV file in pieces (app/exports.py: the marking and caveat first, R10, and formulas
+    made inert, R20): the header, then one piece per batch of events."""
+    batches = (
+        [_csv_row(event, names) for event in events]
+        for events, names in queries.event_batches(filters, before=before)
+    )
+    yield from csv_chunks(Sheet("Audit events", CSV_HEADER, batches), marking=marking)
 
 
-def _csv_row(event: AuditEvent, names: Names) -> list[object]:
-    cells: list[object] = [
+def _csv_row(event: AuditEvent, names: Names) -> list[Cell]:
+    return [
         event.sequence,
         event.occurred_at.isoformat(timespec="microseconds"),
         event.occurred_at.astimezone(UK).isoformat(timespec="seconds"),
@@ -193,21 +188,6 @@ def _csv_row(event: AuditEvent, names: Names) -> list[object]:
         event.request_id,
         event.event_hash,
     ]
-    return [neutralise_formula(cell) for cell in cells]
-
-
-def neutralise_formula(cell: object) -> object:
-    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
-        return "'" + cell
-    return cell
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
 
 
 def change_lines(changes: str | None) -> list[str]:

@@ -17,6 +17,11 @@ Managers, auditors and admins see no case content through panels they do not sit
 Actions (R5 "their own actions", R13): staff of the agency that owns an action see it and
 report on it, on panels they sit on in force, even when they cannot open the rest of the case;
 the panel's coordinators and chairs see and report on every action of their cases.
+
+Aggregate figures (issue 20, domain R23, `report_scope`): a manager sees the figures of the
+panels in the areas an administrator assigned them, and never a case; a panel's coordinators
+and chairs, in force, see their own panels' figures. Figures shown to anyone who does not run
+the panel leave it, so they are shown with small numbers suppressed, as every export is.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
+from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
@@ -47,6 +53,7 @@ from cases.actions.models import CaseAction
 from cases.break_glass.models import BreakGlassGrant
 from cases.models import Case
 from cases.referrals.models import Referral
+from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
@@ -101,6 +108,7 @@ def forget_cached_viewer() -> None:
     if has_request_context():
         g.pop("case_viewers", None)
         g.pop("panel_access", None)
+        g.pop("report_scopes", None)
 
 
 def _viewer(user: User, now: datetime) -> Viewer:
@@ -443,3 +451,64 @@ def coordinators_of(case: Case) -> Sequence[User]:
 def visible_case_ids_of(column: Mapped[int | None], viewer: Viewer) -> ColumnElement[bool]:
     """`column IN (the viewer's cases)`, for rows that belong to a case."""
     return column.in_(select(Case.id).where(case_scope(viewer)).scalar_subquery())
+
+
+# Aggregate figures: whose panels' reports a user sees -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The panels whose figures a user sees: by area (a manager) or by running them."""
+
+    areas: frozenset[int]  # areas the user manages (none unless their role is manager)
+    runs: frozenset[int]  # panels the user coordinates or chairs, in force
+
+    @property
+    def empty(self) -> bool:
+        return not (self.areas or self.runs)
+
+    def panels(self) -> ColumnElement[bool]:
+        """The panels in scope, as a condition on Panel."""
+        if self.empty:
+            return false()
+        return or_(Panel.area_id.in_(self.areas), Panel.id.in_(self.runs))
+
+    def exact_for(self, panel: Panel) -> bool:
+        """Whether the user sees the panel's figures unsuppressed: only if they run it."""
+        return panel.id in self.runs
+
+
+def report_scope(user: User) -> ReportScope:
+    """The user's reporting scope, worked out once per request (as `viewer_of` is)."""
+    if has_request_context():
+        cached: dict[int, ReportScope] = g.setdefault("report_scopes", {})
+        if user.id not in cached:
+            cached[user.id] = _report_scope(user)
+        return cached[user.id]
+    return _report_scope(user)
+
+
+def forget_cached_scope() -> None:
+    """Drop this request's cached reporting scopes, after a change to a manager's areas."""
+    if has_request_context():
+        g.pop("report_scopes", None)
+
+
+def _report_scope(user: User) -> ReportScope:
+    areas: frozenset[int] = frozenset()
+    if user.global_role is GlobalRole.MANAGER:
+        areas = frozenset(
+            db.session.scalars(select(ManagerArea.area_id).where(ManagerArea.user_id == user.id))
+        )
+    return ReportScope(areas=areas, runs=panel_access(user).panel_wide)
+
+
+def reportable_panel_or_404(user: User, panel_id: int) -> Panel:
+    """The panel if its figures are in the user's scope; else the recorded 404 of a panel
+    that does not exist, the same for missing and not yours."""
+    panel = db.session.scalar(
+        select(Panel).where(Panel.id == panel_id, report_scope(user).panels())
+    )
+    if panel is None:
+        refuse(user, "panels", panel_id)
+    return panel

@@ -9,14 +9,14 @@ from sqlalchemy import ColumnElement
 from sqlalchemy import case
 from sqlalchemy import extract
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
-from app.security import Permission
-from app.security import has_permission
+from cases import policy
 from cases.asb import rules
 from cases.asb.models import CaseReviewApplication
 from cases.asb.models import CaseReviewStep
@@ -125,7 +125,8 @@ class Figures:
 def figures_for(user: User) -> list[Figures]:
     """Per panel and financial year of receipt (April to March), newest year first.
 
-    Members see their own Community MARAC panels; managers (aggregate reports) see them all.
+    Members see their own Community MARAC panels; managers see the panels of the areas they
+    report on (`cases.policy.report_scope`, as for every other report), and nothing else.
     "Threshold not met" counts the first decision, even if an appeal later overturned it.
     """
     application = CaseReviewApplication
@@ -141,11 +142,10 @@ def figures_for(user: User) -> list[Figures]:
             func.sum(case((application.recommendations_made.is_(True), 1), else_=0)),
         )
         .join(application.panel)
+        .where(or_(Panel.id.in_(live_panel_ids(user)), policy.report_scope(user).panels()))
         .group_by(Panel.name, year)
         .order_by(year.desc(), Panel.name)
     )
-    if not has_permission(user, Permission.REPORTS_AGGREGATE_VIEW):
-        query = query.where(application.panel_id.in_(live_panel_ids(user)))
     return [
         Figures(name, int(year), received, int(not_met or 0), int(held or 0), int(made or 0))
         for name, year, received, not_met, held, made in db.session.execute(query)

@@ -1,5 +1,6 @@
 """Scoped, aggregate reads for the reports: the panels in someone's scope, a panel's listings
-heard and repeats per quarter (one GROUP BY, by meeting date), and a manager's areas.
+heard and repeats per quarter (one GROUP BY, by meeting date) put together as its repeat-rate
+report, and a manager's areas.
 
 Nothing here reads a case or a person: the figures are counts of referrals' clear columns.
 """
@@ -22,11 +23,18 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.database import db
+from app.settings import ReportSettings
+from cases.policy import report_scope
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
-from cases.reports.policy import report_scope
 from cases.reports.rules import Counts
 from cases.reports.rules import Quarter
+from cases.reports.rules import RepeatReport
+from cases.reports.rules import View
+from cases.reports.rules import quarters_needed
+from cases.reports.rules import suppressed
+from cases.reports.rules import trend
+from cases.reports.rules import year_total
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
@@ -130,6 +138,36 @@ def repeat_counts(
         .group_by(year, quarter)
     ).all()
     return {Quarter(int(y), int(q)): Counts(int(n), int(r)) for y, q, n, r in rows}
+
+
+def repeat_report(
+    panel: Panel,
+    *,
+    last: Quarter,
+    view: View,
+    suppress: bool,
+    settings: ReportSettings,
+    today: date,
+) -> RepeatReport | None:
+    """The panel's repeat-rate report (domain §2.10, §2.10.1, E7, E11, E53, R23): the counts,
+    the periods and their rates, suppressed when `suppress`; or None if the panel's type reports
+    no repeat rate (its spec says)."""
+    figure = panel.spec.repeat_rate
+    if figure is None:
+        return None
+    first, _ = quarters_needed(last, view)
+    counts = repeat_counts(panel, first, last, today=today)
+    periods = trend(last, counts, view)
+    total = year_total(last, counts) if view is View.QUARTERS else None
+    rows, total_row = suppressed(
+        periods,
+        total,
+        threshold=settings.suppress_below,
+        low=settings.band_low,
+        high=settings.band_high,
+        apply=suppress,
+    )
+    return RepeatReport(panel, figure, view, last, rows, total_row, suppress, settings)
 
 
 def first_meeting_on(panel: Panel) -> date | None:

@@ -1,6 +1,7 @@
 """The repeat rate's arithmetic, apart from the database: quarters, periods, the rate and its
-place against the benchmark band, and small-number suppression (domain §2.10, §2.10.1, R23,
-E7, E11, E53).
+place against the benchmark band, small-number suppression, and the report they make, with
+its chart, its summary in words and the rows of its files (domain §2.10, §2.10.1, R23, E7,
+E11, E53).
 
 A period's figures are counted by MEETING date (E7): a case referred in March and heard in
 April counts in April's quarter. The unit is the listing heard (§2.10.1): a case heard at two
@@ -14,10 +15,20 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from enum import StrEnum
+
+from app.charts import LineChart
+from app.charts import line_chart
+from app.exports import Cell
+from app.exports import Sheet
+from app.settings import ReportSettings
+from app.template_filters import UK
+from panels.models import Panel
+from panels.types.common import RepeatRateFigure
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -278,3 +289,147 @@ def shown_text(figure: Shown, threshold: int, *, percent: bool = False) -> str:
     if percent:
         return f"{figure.value}%"
     return f"{figure.value:,}"
+
+
+# The report, put together ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepeatReport:
+    """A panel's repeat rate over the periods chosen: its rows (suppressed where the figures
+    leave the panel) and the settings they are read against."""
+
+    panel: Panel
+    figure: RepeatRateFigure
+    view: View
+    last: Quarter
+    rows: list[Row]
+    total: Row | None  # the quarterly view's 12 months to the last quarter's end
+    suppressed: bool
+    settings: ReportSettings
+
+    @property
+    def threshold(self) -> int:
+        return self.settings.suppress_below
+
+    @property
+    def compared(self) -> bool:
+        """Whether the benchmark band and national figure apply to this type (MARAC)."""
+        return self.figure.national_comparison
+
+    @property
+    def latest(self) -> Row:
+        """The figure the summary leads with: the latest 12 months."""
+        return self.total or self.rows[-1]
+
+    def text(self, row: Row, column: str) -> str:
+        return shown_text(getattr(row, column), self.threshold, percent=column == "rate")
+
+    def summary(self) -> str:
+        """The chart's figures in words, for everyone (and the chart's description)."""
+        latest = self.latest
+        rate = self.text(latest, "rate")
+        period = latest.label[0].lower() + latest.label[1:]
+        sentence = f"In the {period}, the repeat rate was {rate}"
+        if latest.rate.value is None:
+            sentence = f"In the {period}, no repeat rate can be given ({rate})"
+        if self.compared:
+            band = self.settings.band_label
+            where = f", {latest.position.label.lower()} of {band}" if latest.position else ""
+            sentence += (
+                f"{where}. The national figure was {self.settings.national_label} "
+                f"({self.settings.national_period})"
+            )
+        shown = [row.rate.value for row in self.rows if row.rate.value is not None]
+        if len(shown) >= 2:
+            sentence += (
+                f". Over the {len(self.rows)} periods shown it ranged from {min(shown)}% to "
+                f"{max(shown)}%"
+            )
+        return sentence + "."
+
+    def chart(self) -> LineChart:
+        """The rows' rates as a line (a gap where one is not shown), against the band and the
+        national figure where they apply."""
+        settings = self.settings
+        return line_chart(
+            [(row.short_label, row.rate.value) for row in self.rows],
+            band=(settings.band_low, settings.band_high) if self.compared else None,
+            reference=settings.national_rate if self.compared else None,
+            unit="%",
+            most=100,
+        )
+
+
+def report_sheet(report: RepeatReport, *, generated: datetime) -> Sheet:
+    """The report's file, always as suppressed (R23, E11): what the figures are, the table,
+    and the benchmark and national figure they are read against."""
+    settings = report.settings
+    about: list[list[Cell]] = [
+        ["Report", "Repeat rate"],
+        ["Panel", report.panel.name],
+        ["Area", report.panel.area.name],
+        ["Panel type", report.panel.spec.label],
+        ["Periods", f"{report.view.label}, to {report.last.label}"],
+        ["Definition", report.figure.definition],
+        [
+            "Counted",
+            "Cases heard: each listing of a case at a meeting held in the period, by the date "
+            "of the meeting (a case heard at two meetings counts twice). Repeat rate: repeat "
+            "cases heard ÷ cases heard.",
+        ],
+        [
+            "Small numbers",
+            f"Counts from 1 to {report.threshold - 1} are shown as “fewer than "
+            f"{report.threshold}”; “not shown” hides a figure that would reveal one.",
+        ],
+        ["Generated", f"{generated.astimezone(UK):%d/%m/%Y %H:%M}"],
+    ]
+    header = ["Period", "Period ends", "Cases heard", "Repeat cases", "Repeat rate (%)"]
+    notes: list[list[Cell]] = []
+    if report.compared:
+        header.append(f"Against the benchmark band ({settings.band_label})")
+        notes = [
+            ["Benchmark band", settings.band_label],
+            [
+                "National repeat rate",
+                settings.national_label,
+                settings.national_period,
+                settings.national_source,
+            ],
+            [
+                "Reading the rate",
+                "A low repeat rate usually means that repeats are not being identified, not "
+                "that fewer victims are harmed again.",
+            ],
+        ]
+    rows = [
+        _table_row(report, row) for row in [*report.rows, *([report.total] if report.total else [])]
+    ]
+    return Sheet(
+        name="Repeat rate",
+        header=header,
+        batches=[rows],
+        about=about,
+        notes=notes,
+        widths=(36, 16, 16, 16, 16, 16),
+    )
+
+
+def _table_row(report: RepeatReport, row: Row) -> list[Cell]:
+    def figure(column: str) -> Cell:
+        shown: Shown = getattr(row, column)
+        if shown.value is None or shown.hidden:
+            return report.text(row, column)
+        return shown.value
+
+    cells: list[Cell] = [row.label, row.end, figure("heard"), figure("repeats"), figure("rate")]
+    if report.compared:
+        cells.append(row.position.label if row.position else "")
+    return cells
+
+
+def file_name(report: RepeatReport, extension: str) -> str:
+    """An ASCII name without the panel's own words (they could be anything)."""
+    view = "quarters" if report.view is View.QUARTERS else "12-months"
+    return f"repeat-rate-panel-{report.panel.id}-{report.last.key}-{view}.{extension}"

@@ -9,9 +9,9 @@ from app.accounts.models import User
 from app.database import db
 from app.errors import DomainError
 from audit import AuditAction
+from cases.policy import forget_cached_scope
 from cases.reports import queries
 from cases.reports.models import ManagerArea
-from cases.reports.policy import forget_cached_scope
 from panels.models import Area
 
 

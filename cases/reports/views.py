@@ -26,30 +26,29 @@ from app.auth.forms import ConfirmForm
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from app.exports import csv_chunks
+from app.exports import xlsx_bytes
 from app.security import Permission
 from app.security import requires
 from app.security import signed_in
+from app.settings import Settings
 from app.unit_of_work import attempt
 from audit import AuditAction
-from cases.reports import exports
+from cases.policy import report_scope
+from cases.policy import reportable_panel_or_404
 from cases.reports import queries
 from cases.reports import services
-from cases.reports.chart import repeat_chart
 from cases.reports.forms import ManagerAreaForm
 from cases.reports.forms import PanelFilterForm
 from cases.reports.forms import PeriodForm
-from cases.reports.policy import report_scope
-from cases.reports.policy import reportable_panel_or_404
 from cases.reports.queries import PanelFilters
 from cases.reports.queries import PanelSort
-from cases.reports.report import RepeatReport
-from cases.reports.report import repeat_report
 from cases.reports.rules import Quarter
+from cases.reports.rules import RepeatReport
 from cases.reports.rules import View
+from cases.reports.rules import file_name
 from cases.reports.rules import last_complete_quarter
-from cases.reports.settings import EXTENSION
-from cases.reports.settings import load_report_settings
-from cases.reports.settings import report_settings
+from cases.reports.rules import report_sheet
 from panels.models import Area
 from panels.models import Panel
 from panels.types.common import PanelType
@@ -61,7 +60,6 @@ QUARTERS_OFFERED = 20  # five years of quarters to choose from
 @bp.record_once
 def _register(state: BlueprintSetupState) -> None:
     app = state.app
-    app.extensions[EXTENSION] = load_report_settings()
     app.add_template_global(may_report, "may_report")
     app.add_template_global(queries.manager_areas_of, "manager_areas_of")
     app.extensions.setdefault("navigation_items", []).append(reports_navigation)
@@ -124,19 +122,12 @@ def repeat_rate(panel_id: int) -> str:
             object=panel,
             changes={"filters": _described(*period)},
         )
-    chart = None
-    if report is not None:
-        chart = repeat_chart(
-            report.rows,
-            band=(report.settings.band_low, report.settings.band_high) if report.compared else None,
-            national=report.settings.national_rate if report.compared else None,
-        )
     return render_template(
         "reports/repeat_rate.html",
         panel=panel,
         form=form,
         report=report,
-        chart=chart,
+        chart=report.chart() if report is not None else None,
         first_meeting=queries.first_meeting_on(panel),
         export_args=_described(*period) if period else {},
     )
@@ -162,22 +153,19 @@ def export(panel_id: int, file_format: str) -> Response:
         object=panel,
         changes={"format": file_format, "filters": _described(last, view), "suppressed": True},
     )
-    settings = current_app.config["SETTINGS"]
+    settings: Settings = current_app.config["SETTINGS"]
     marking = (settings.protective_marking, settings.handling_caveat)
-    generated = utcnow()
+    sheet = report_sheet(report, generated=utcnow())
     if file_format == "csv":
         # A few aggregate rows: made whole here, while the request's objects are loaded (the
         # request's transaction is closed before a streamed body would be sent).
-        response = Response(
-            "".join(exports.csv_chunks(report, marking=marking, generated=generated)),
-            mimetype="text/csv",
-        )
+        response = Response("".join(csv_chunks(sheet, marking=marking)), mimetype="text/csv")
     else:
         response = Response(
-            exports.xlsx_bytes(report, marking=marking, generated=generated),
+            xlsx_bytes(sheet, marking=marking),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    name = exports.file_name(report, file_format)
+    name = file_name(report, file_format)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -206,8 +194,9 @@ def _period_form() -> tuple[PeriodForm, tuple[Quarter, View] | None]:
 
 
 def _report(panel: Panel, last: Quarter, view: View, *, suppress: bool) -> RepeatReport | None:
-    return repeat_report(
-        panel, last=last, view=view, suppress=suppress, settings=report_settings(), today=uk_today()
+    settings: Settings = current_app.config["SETTINGS"]
+    return queries.repeat_report(
+        panel, last=last, view=view, suppress=suppress, settings=settings.reports, today=uk_today()
     )
 
 

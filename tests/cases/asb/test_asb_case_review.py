@@ -40,6 +40,7 @@ from cases.asb.rules import IncidentFacts
 from cases.asb.services import ApplicationDetails
 from cases.asb.services import NewIncident
 from cases.queries import months_after
+from cases.reports.models import ManagerArea
 from panels.models import Area
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -904,10 +905,50 @@ def test_the_four_figures_count_by_financial_year_of_receipt(
         "April 2025 to March 2026 Thornbury Vale Community MARAC 1 1 0 0",
     ]
     assert "Eastmere" not in page.text
-    accounts.user("manager-asb@test.example", role=GlobalRole.MANAGER)
-    manager = sign_in(app.test_client(), "manager-asb@test.example").get("/case-reviews/figures")
-    assert "Eastmere Community MARAC" in manager.text
+    manager = figures_as_manager(app, accounts, sign_in, areas_of=(world.away,), name="eastmere")
+    assert "Eastmere Community MARAC" in manager
+    assert "Thornbury Vale" not in manager
     assert len(recorded(app, AuditAction.CASE_REVIEW_FIGURES_VIEWED)) == 2
+
+
+def figures_as_manager(
+    app: Flask, accounts: Accounts, sign_in: SignIn, *, areas_of: tuple[int, ...], name: str
+) -> str:
+    """The figures page as a new manager who reports on the areas of the panels `areas_of`."""
+    email = f"manager-{name}@test.example"
+    manager = accounts.user(email, role=GlobalRole.MANAGER)
+    with app.app_context():
+        for panel_id in areas_of:
+            area_id = db.session.get_one(Panel, panel_id).area_id
+            db.session.add(ManagerArea(user_id=manager.id, area_id=area_id))
+        db.session.commit()
+    return sign_in(app.test_client(), email).get("/case-reviews/figures").text
+
+
+def test_R23_a_manager_sees_only_the_figures_of_the_areas_they_report_on(
+    app: Flask, accounts: Accounts, world: World, sign_in: SignIn
+) -> None:
+    """Domain R23, security R15: the figures follow the report scope (cases.policy), as every
+    report does; a manager of another area, or of none, sees none of this area's figures."""
+    with app.test_request_context():
+        receive(world, received_on=date(2026, 5, 1))
+        receive(world, panel_id=world.away, received_on=date(2026, 5, 1))
+        elsewhere = community_marac("Hollowmere")
+        db.session.add(elsewhere)
+        db.session.commit()
+        elsewhere_id = elsewhere.id
+    nowhere = figures_as_manager(app, accounts, sign_in, areas_of=(), name="of-no-area")
+    assert "Community MARAC" not in nowhere
+    assert "No applications have been recorded" in nowhere
+    other_area = figures_as_manager(app, accounts, sign_in, areas_of=(elsewhere_id,), name="other")
+    assert "Thornbury Vale" not in other_area
+    assert "Eastmere" not in other_area
+    assert "No applications have been recorded" in other_area
+    both = figures_as_manager(
+        app, accounts, sign_in, areas_of=(world.home, world.away), name="of-both"
+    )
+    assert "Thornbury Vale Community MARAC" in both
+    assert "Eastmere Community MARAC" in both
 
 
 # The audit scenarios (used by tests/audit/test_audit.py) ----------------------------------------

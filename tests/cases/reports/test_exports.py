@@ -1,6 +1,7 @@
-"""The repeat-rate exports: always suppressed (R23, E11), formulas neutralised in CSV and XLSX
-(security R20), the protective marking first (R10), and each export audited with its filters
-(domain R9)."""
+"""The repeat-rate exports: always suppressed (R23, E11), the panel's own words neutralised in
+CSV and XLSX (security R20), the protective marking first (R10), and each export audited with
+its filters (domain R9). How any file is written (the formula guard, the marking, streaming)
+is tested in tests/app/test_exports.py."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from app.database import db
 from app.database import uk_today
 from audit.models import AuditAction
 from audit.models import AuditEvent
-from cases.reports.exports import inert
 from cases.reports.rules import Quarter
 from panels.models import PanelRole
 from tests.cases.reports.conftest import History
@@ -48,13 +48,6 @@ def coordinator(app: Flask, accounts: Accounts, sign_in: SignIn) -> tuple[FlaskC
         db.session.commit()
         panel_id = panel.id
     return sign_in(app.test_client(), "coordinator@test.example"), panel_id
-
-
-def test_inert_prefixes_every_formula_start() -> None:
-    for start in ("=", "+", "-", "@", "\t", "\r"):
-        assert inert(f"{start}1+1") == f"'{start}1+1"
-    assert inert("Ashcombe") == "Ashcombe"
-    assert inert(-3) == -3  # numbers are numbers
 
 
 def test_r20_csv_is_suppressed_marked_and_neutralised_even_for_the_coordinator(

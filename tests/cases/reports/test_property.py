@@ -24,11 +24,11 @@ from app.accounts.models import AgencyType
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
+from app.settings import ReportSettings
 from cases.referrals.models import Referral
-from cases.reports.report import repeat_report
+from cases.reports.queries import repeat_report
 from cases.reports.rules import Quarter
 from cases.reports.rules import View
-from cases.reports.settings import ReportSettings
 from panels.models import Meeting
 from panels.types.common import ReferralStatus
 from tests.cases.reports.conftest import History

@@ -12,14 +12,14 @@ from flask import Flask
 
 from app.accounts.models import User
 from app.database import db
+from app.settings import ReportSettings
 from cases.referrals import services as referrals
-from cases.reports.report import RepeatReport
-from cases.reports.report import repeat_report
+from cases.reports.queries import repeat_report
 from cases.reports.rules import Counts
 from cases.reports.rules import Position
 from cases.reports.rules import Quarter
+from cases.reports.rules import RepeatReport
 from cases.reports.rules import View
-from cases.reports.settings import ReportSettings
 from panels import services as panel_services
 from panels.models import Panel
 from panels.models import PanelRole
