@@ -58,10 +58,16 @@ def test_sqlite_migrations_since_0009_round_trip_a_database_full_of_data(app: Fl
         db.session.remove()
 
         downgrade(revision="0009")
+        # Tables made after 0009 go with the downgrade, and come back empty: every other row
+        # must survive the round trip.
+        kept = set(inspect(db.engine).get_table_names())
         upgrade()
 
         after = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in counted}
-        assert after == before
+        assert {name: n for name, n in after.items() if name in kept} == {
+            name: n for name, n in before.items() if name in kept
+        }
+        assert {"referrals", "case_alerts", "break_glass_grants"} <= kept
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1
     assert differences(app) == []
