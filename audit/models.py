@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     ACCESS_DENIED = "access:denied"
 
     ACTION_AGREED = "action:agreed"
+    ACTION_DUE_DATE_CHANGED = "action:due_date_changed"
     ACTION_PROGRESS_REPORTED = "action:progress_reported"
     ACTION_VIEWED = "action:viewed"
     ACTIONS_LIST_VIEWED = "action:list_viewed"
@@ -94,6 +95,10 @@ class AuditAction(StrEnum):
     INTEREST_DECLARED = "meeting:interest_declared"
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
+    MINUTES_APPROVED = "meeting:minutes_approved"
+    MINUTES_EXTRACT_VIEWED = "meeting:minutes_extract_viewed"
+    MINUTES_SAVED = "meeting:minutes_saved"
+    MINUTES_VIEWED = "meeting:minutes_viewed"
 
     REFERRAL_ACCEPTED = "referral:accepted"
     REFERRAL_HEARD = "referral:heard"

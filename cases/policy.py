@@ -51,6 +51,10 @@ from app.database import utcnow
 from app.errors import NotFoundRefusal
 from cases.actions.models import CaseAction
 from cases.break_glass.models import BreakGlassGrant
+from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import InformationSent
+from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingMinutes
 from cases.models import Case
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
@@ -58,6 +62,7 @@ from cases.restrictions.models import CaseRestriction
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
+from panels.models import PanelRole
 from panels.policy import PanelAccess
 from panels.policy import panel_access
 from panels.types.common import FieldCategory
@@ -512,3 +517,96 @@ def reportable_panel_or_404(user: User, panel_id: int) -> Panel:
     if panel is None:
         refuse(user, "panels", panel_id)
     return panel
+
+
+# Minutes: who reads a meeting's minutes, and its actions extract (issue 21, R3, R12) ---------
+#
+# Drafts: the panel's coordinators, who write them, and its chair once they have accepted the
+# meeting's confidentiality statement (R3), who approves them. Approved minutes are
+# distributed: to the panel's coordinators and chairs, and to members in force whose agency
+# attended the meeting (as representative or deputy) or sent information to it (R12). Anyone
+# else gets the 404 of a meeting that does not exist. The actions extract shows an agency
+# only its own actions agreed at the meeting: once the minutes are approved, a member of an
+# agency that received them or owns one of those actions opens it; coordinators and chairs
+# open any agency's.
+
+
+def reads_draft_minutes(user: User, meeting: Meeting) -> bool:
+    access = viewer_of(user).panels
+    if access.coordinator_of(meeting.panel_id):
+        return True
+    return chairs(user, meeting)
+
+
+def chairs(user: User, meeting: Meeting) -> bool:
+    """Whether the user is the chair, in force, of the meeting's panel and has accepted the
+    meeting's statement: who approves its minutes."""
+    role = viewer_of(user).panels.roles.get(meeting.panel_id)
+    return role is PanelRole.CHAIR and declared(user, meeting)
+
+
+def receives_minutes(user: User, meeting: Meeting) -> bool:
+    """Whether approved minutes of the meeting go to the user (R12)."""
+    viewer = viewer_of(user)
+    if meeting.panel_id in viewer.panels.panel_wide:
+        return True
+    if not viewer.panels.sits_on(meeting.panel_id):
+        return False
+    return agency_took_part(meeting, viewer.organisation_id)
+
+
+def agency_took_part(meeting: Meeting, organisation_id: int) -> bool:
+    """The agency attended the meeting (as representative or deputy) or sent information."""
+    attended = select(MeetingAttendance.id).where(
+        MeetingAttendance.meeting_id == meeting.id,
+        MeetingAttendance.organisation_id == organisation_id,
+        MeetingAttendance.status.in_([s for s in AttendanceStatus if s.attended]),
+    )
+    informed = select(InformationSent.id).where(
+        InformationSent.meeting_id == meeting.id,
+        InformationSent.organisation_id == organisation_id,
+    )
+    return bool(db.session.scalar(select(or_(exists(attended), exists(informed)))))
+
+
+def may_read_minutes(user: User, meeting: Meeting, minutes: MeetingMinutes | None) -> bool:
+    if reads_draft_minutes(user, meeting):
+        return True
+    return minutes is not None and minutes.approved and receives_minutes(user, meeting)
+
+
+def minutes_or_404(user: User, meeting_id: int) -> tuple[Meeting, MeetingMinutes | None]:
+    """The meeting and its minutes (None: not drafted yet), if the user may read them."""
+    from cases.meetings.queries import minutes_of
+
+    meeting = meeting_or_404(user, meeting_id)
+    minutes = minutes_of(meeting)
+    if not may_read_minutes(user, meeting, minutes):
+        refuse(user, "meetings", meeting_id, {"minutes": [None, True]})
+    return meeting, minutes
+
+
+def may_open_extract(user: User, meeting: Meeting, minutes: MeetingMinutes | None) -> bool:
+    viewer = viewer_of(user)
+    if meeting.panel_id in viewer.panels.panel_wide:
+        return True
+    if minutes is None or not minutes.approved or not viewer.panels.sits_on(meeting.panel_id):
+        return False
+    owns = select(CaseAction.id).where(
+        CaseAction.meeting_id == meeting.id,
+        CaseAction.owner_agency_id == viewer.organisation_id,
+        action_scope(viewer),
+    )
+    if db.session.scalar(select(exists(owns))):
+        return True
+    return agency_took_part(meeting, viewer.organisation_id)
+
+
+def extract_or_404(user: User, meeting_id: int) -> Meeting:
+    """The meeting, if the user may open an actions extract of it."""
+    from cases.meetings.queries import minutes_of
+
+    meeting = meeting_or_404(user, meeting_id)
+    if not may_open_extract(user, meeting, minutes_of(meeting)):
+        refuse(user, "meetings", meeting_id, {"extract": [None, True]})
+    return meeting

@@ -1,7 +1,9 @@
 """A year and more of each demo panel's meetings as they were recorded (issue 21): who attended
 for which agency (named representatives, now and then a deputy in their place), apologies from
 one or two agencies, an agency that sent what it knows without attending, the odd observer, an
-occasional declaration of interest, and one meeting that was not quorate.
+occasional declaration of interest, one meeting that was not quorate, and the minutes of every
+meeting that heard cases: drafted by the coordinator the working day after, approved by the
+chair a few working days later (the most recent may still await the chair).
 
 The panels' other members sit on them beside the demo logins: the people a real panel has
 (a MARAC's police, IDVA, children's social care, housing and health representatives; a
@@ -46,6 +48,7 @@ from demo.cases import TODAY
 from demo.clock import Timeline
 from demo.clock import happened_at
 from demo.clock import uk_time
+from demo.clock import working_days_after
 from demo.data import EMAIL_DOMAIN
 from demo.data import ISP_SIGNED
 from demo.data import SET_UP
@@ -275,6 +278,39 @@ INTEREST_SHARE = 0.1
 # information instead), so the meeting was not quorate.
 NOT_QUORATE = (RB, P.MARAC, 90)
 INTEREST_SHOWN = (NH, P.MARAC)
+# The minutes: what a coordinator writes about the meeting as a whole, about each case, and
+# what each kind of agency brought to the discussion.
+GENERAL_MINUTES = (
+    "Introductions and the confidentiality statement read. Minutes of the last meeting agreed "
+    "as a true record. Outstanding actions reviewed: the chair asked agencies to report before "
+    "the next meeting on any still open.",
+    "Confidentiality statement read and accepted. The last meeting's minutes agreed with one "
+    "correction to an action's owner. Open actions reviewed; none escalated.",
+    "Apologies noted. Previous minutes agreed. Two actions from the last meeting were not "
+    "possible because circumstances changed; the panel noted why.",
+)
+CASE_DISCUSSION = (
+    "Agencies shared what they hold. Risk remains high; the chair summarised the risks and "
+    "the panel agreed a plan, with actions volunteered below.",
+    "Information shared. Risk has reduced since the last referral but remains significant; the "
+    "panel agreed to keep the case open to agencies and review any new incident.",
+    "The panel heard a summary of recent incidents and agreed the safety plan. Agencies to "
+    "share any change in circumstances with the coordinator before the next meeting.",
+)
+CONTRIBUTIONS = {
+    A.POLICE: "Police shared recent call-outs and the history held; markers are in place.",
+    A.DOMESTIC_ABUSE_SERVICE: "The IDVA service has contact and shared the victim’s views.",
+    A.HOUSING: "Housing confirmed the tenancy position and options for moving.",
+    A.HEALTH: "Health shared relevant contacts with services, proportionately.",
+    A.PROBATION: "Probation shared the licence conditions and current supervision.",
+    A.CHILDRENS_SOCIAL_CARE: "Children’s social care confirmed the children’s plan.",
+    A.ADULT_SOCIAL_CARE: "Adult social care confirmed there is no open safeguarding enquiry.",
+    A.COMMUNITY_SAFETY: "The ASB team shared recent reports and what has been done.",
+    A.EDUCATION: "The school confirmed attendance and any concerns raised.",
+    A.YOUTH_JUSTICE: "Youth justice shared the current order and engagement.",
+    A.VOLUNTARY_SECTOR: "The service shared what it knows from its recent contact.",
+    A.FIRE: "Fire and rescue offered a home fire safety visit.",
+}
 
 
 def seed() -> int:
@@ -320,6 +356,8 @@ def seed() -> int:
             room.plan(
                 meeting, quorate=meeting is not unquorate, interest_in=cases if interest else []
             )
+            if cases:
+                room.minute(meeting)
             recorded += 1
     timeline.run()
     return recorded
@@ -505,6 +543,51 @@ class _Room:
             moment = uk_time(held, 10, 15) + timedelta(minutes=rng.randint(0, 150))
             case_id, attendee_id = rng.choice(interest_in), rng.choice(others)
             self.timeline.at(moment, partial(self._interest, meeting, case_id, attendee_id))
+
+    def minute(self, meeting: Meeting) -> None:
+        """The coordinator drafts the minutes the working day after the meeting; the chair,
+        who attended, approves them a few working days later, unless that is still to come."""
+        rng = self.rng
+        drafted = working_days_after(meeting.held_on, 1)
+        if drafted > TODAY:
+            return
+        general = rng.choice(GENERAL_MINUTES)
+        self.timeline.at(
+            uk_time(drafted, 14, rng.randint(0, 59)), partial(self._draft, meeting, general)
+        )
+        approved = working_days_after(drafted, rng.randint(2, 6))
+        if self.chairs and approved <= TODAY:
+            chair = self.chairs[0]
+            moment = uk_time(approved, rng.randint(9, 16), rng.randint(0, 59))
+            self.timeline.at(moment, partial(self._approve, meeting, chair))
+
+    def _draft(self, meeting: Meeting, general: str) -> None:
+        rng = self.rng
+        agencies = queries.agencies_taking_part(meeting)
+        cases = {}
+        for view in queries.minuted_cases(meeting, self.coordinator, None):
+            speaking = rng.sample(agencies, k=min(len(agencies), rng.randint(2, 4)))
+            cases[view.case.id] = services.CaseMinutes(
+                rng.choice(CASE_DISCUSSION),
+                {
+                    agency.id: CONTRIBUTIONS[agency.agency_type]
+                    for agency in speaking
+                    if agency.agency_type in CONTRIBUTIONS
+                },
+            )
+        services.save_minutes(
+            meeting,
+            actor=self.coordinator,
+            seen=0,
+            general=general,
+            cases=cases,
+            today=TODAY,
+        )
+
+    def _approve(self, meeting: Meeting, chair: User) -> None:
+        minutes = queries.minutes_of(meeting)
+        assert minutes is not None
+        services.approve_minutes(meeting, actor=chair, seen=minutes.revision)
 
     def _quorate(self, statuses: dict[int, AttendanceStatus]) -> bool:
         users = self.users

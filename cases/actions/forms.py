@@ -1,4 +1,5 @@
-"""Forms for agreeing an action at a meeting and reporting on it afterwards."""
+"""Forms for agreeing an action at a meeting, reporting on it afterwards and moving its due
+date by agreement."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from audit.forms import UKDateField
 from cases.actions.models import ActionStatus
 from cases.actions.queries import Showing
 from cases.actions.services import DESCRIPTION_MAX_LENGTH
+from cases.actions.services import DUE_DATE_REASON_MAX_LENGTH
 from cases.actions.services import REPORT_MAX_LENGTH
 from cases.forms import date_required
 from panels.instruments.section import Choice
@@ -73,6 +75,29 @@ class ProgressForm(FlaskForm):
     # The version the person was looking at, so a report sent meanwhile is not overwritten.
     version = HiddenField()
     submit = SubmitField("Send report", widget=GovSubmitInput())
+
+
+class DueDateForm(FlaskForm):
+    due_on = UKDateField(
+        "New date it is due",
+        description="For example, 27 1 2027",
+        validators=[date_required("Enter the new date it is due")],
+    )
+    reason = TextAreaField(
+        "Why has the date changed?",
+        widget=GovTextArea(),
+        description="As agreed with the agency. Only what the panel needs to know.",
+        validators=[
+            DataRequired(message="Enter why the date it is due has changed"),
+            Length(
+                max=DUE_DATE_REASON_MAX_LENGTH,
+                message=f"The reason must be {DUE_DATE_REASON_MAX_LENGTH:,} characters or fewer",
+            ),
+        ],
+    )
+    # The version of the action the person was looking at (a report or change meanwhile).
+    version = HiddenField()
+    submit = SubmitField("Change the date it is due", widget=GovSubmitInput())
 
 
 class ActionFilterForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Actions agreed for a case and the owning agency's reports on them."""
+"""Actions agreed for a case, the owning agency's reports on them, and their due dates moved
+by agreement."""
 
 from __future__ import annotations
 
@@ -102,6 +103,10 @@ class CaseAction(SealedRecord):
     updates: Mapped[list[ActionUpdate]] = relationship(
         back_populates="action", order_by="(ActionUpdate.reported_at, ActionUpdate.id)"
     )
+    due_date_changes: Mapped[list[ActionDueDateChange]] = relationship(
+        back_populates="action",
+        order_by="(ActionDueDateChange.changed_at, ActionDueDateChange.id)",
+    )
 
     def overdue(self, today: date) -> bool:
         return self.status.outstanding and self.due_on < today
@@ -123,4 +128,24 @@ class ActionUpdate(SealedRecord):
     text = Sealed(TEXT)
 
     action: Mapped[CaseAction] = relationship(back_populates="updates")
+    agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class ActionDueDateChange(SealedRecord):
+    """The due date of an action moved by agreement (issue 21): from when to when, who moved
+    it for which agency, and why, the reason sealed under the case's key."""
+
+    __tablename__ = "case_action_due_date_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("case_actions.id"), index=True)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    previous_due_on: Mapped[date]
+    due_on: Mapped[date]
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reason = Sealed(TEXT)
+
+    action: Mapped[CaseAction] = relationship(back_populates="due_date_changes")
     agency: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)

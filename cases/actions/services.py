@@ -19,9 +19,11 @@ from app.accounts.models import User
 from app.database import db
 from app.database import utcnow
 from app.errors import DomainError
+from app.template_filters import UK
 from app.template_filters import uk_date
 from audit import AuditAction
 from cases.actions import queries as action_queries
+from cases.actions.models import ActionDueDateChange
 from cases.actions.models import ActionStatus
 from cases.actions.models import ActionUpdate
 from cases.actions.models import CaseAction
@@ -31,8 +33,13 @@ from panels.models import Meeting
 
 DESCRIPTION_MAX_LENGTH = 2_000
 REPORT_MAX_LENGTH = 5_000
+DUE_DATE_REASON_MAX_LENGTH = 1_000
 # An action plan looks weeks ahead; a date years out is almost always a typing slip.
 LONGEST_DEADLINE_DAYS = 2 * 366
+DUE_DATE_STALE = (
+    "Someone else changed this action while you were changing its due date, so your change "
+    "was not saved. The action as it is now is shown: check the date, then save again"
+)
 STALE = (
     "Someone else reported on this action while you were writing. Their report is shown "
     "below: read it, then send yours again"
@@ -143,6 +150,73 @@ def _close(action: CaseAction, *, actor: User, status: ActionStatus, text: str) 
     return update
 
 
+def change_due_date(
+    action: CaseAction, *, actor: User, due_on: date, reason: str, seen_version: int, today: date
+) -> ActionDueDateChange:
+    """Move an open action's due date, as agreed with its agency, saying why (the reason is
+    sealed under the case's key; the dates and who moved it are in the action's history and
+    the audit trail). An action cannot fall due before it was agreed: before the meeting that
+    agreed it, or before the day it was agreed if not at a meeting. `seen_version` guards
+    against a report or another change made meanwhile, as `report_progress` does."""
+    _require_content(action.case)
+    if seen_version != action.version:
+        raise DomainError(DUE_DATE_STALE, field="due_on")
+    if not action.status.outstanding:
+        raise DomainError(
+            f"This action is closed ({action.status.label.lower()}): its due date can no "
+            "longer be changed",
+            field="due_on",
+        )
+    reason = _required_text(reason, "reason", "Enter why the date it is due has changed")
+    _within(reason, DUE_DATE_REASON_MAX_LENGTH, "The reason", "reason")
+    if due_on == action.due_on:
+        raise DomainError(
+            f"The action is already due on {uk_date(due_on)}: enter a different date",
+            field="due_on",
+        )
+    if action.meeting is not None and due_on < action.meeting.held_on:
+        raise DomainError(
+            "The date it is due must be on or after the meeting that agreed it, "
+            f"{uk_date(action.meeting.held_on)}",
+            field="due_on",
+        )
+    agreed_on = action.created_at.astimezone(UK).date()
+    if action.meeting is None and due_on < agreed_on:
+        raise DomainError(
+            f"The date it is due must be on or after the day it was agreed, {uk_date(agreed_on)}",
+            field="due_on",
+        )
+    if (due_on - today).days > LONGEST_DEADLINE_DAYS:
+        raise DomainError("The date it is due must be within 2 years", field="due_on")
+    previous = action.due_on
+    change = ActionDueDateChange(
+        action=action,
+        data_key=action.case.data_key,
+        changed_by_id=actor.id,
+        agency_id=actor.organisation_id,
+        previous_due_on=previous,
+        due_on=due_on,
+        reason=reason,
+    )
+    action.due_on = due_on
+    action.updated_at = utcnow()
+    db.session.add(change)
+    try:
+        db.session.flush()  # the version check in SQL catches a change that won the race
+    except StaleDataError:
+        raise DomainError(DUE_DATE_STALE, field="due_on") from None
+    audit.record(
+        actor=actor,
+        action=AuditAction.ACTION_DUE_DATE_CHANGED,
+        object=action.case,
+        changes={
+            "action_id": [None, action.id],
+            "due_on": [previous.isoformat(), due_on.isoformat()],
+        },
+    )
+    return change
+
+
 def follow_transfer(case: Case, *, actor: User, from_panel_name: str, transferred_on: date) -> None:
     """A transferred case's actions move to its new panel with it (they travel with the
     case, R19), so the receiving panel's coordinators see them and the sending panel's
@@ -172,6 +246,9 @@ def destroy_with_case(case: Case) -> None:
     read, and who owed what to whom in that case goes with the rest of it."""
     actions = select(CaseAction.id).where(CaseAction.case_id == case.id)
     db.session.execute(delete(ActionUpdate).where(ActionUpdate.action_id.in_(actions)))
+    db.session.execute(
+        delete(ActionDueDateChange).where(ActionDueDateChange.action_id.in_(actions))
+    )
     db.session.execute(delete(CaseAction).where(CaseAction.case_id == case.id))
 
 

@@ -1,5 +1,6 @@
 """Action plans: coordinators and chairs agree actions for a case; the agency that owns an
-action, or the panel's coordinator, reports on it; each agency lists its actions."""
+action, or the panel's coordinator, reports on it; the coordinator moves its due date by
+agreement; each agency lists its actions."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from cases.actions import queries
 from cases.actions import services
 from cases.actions.forms import ActionFilterForm
 from cases.actions.forms import ActionForm
+from cases.actions.forms import DueDateForm
 from cases.actions.forms import ProgressForm
 from cases.actions.models import ActionStatus
 from cases.actions.models import CaseAction
@@ -173,8 +175,46 @@ def _action_page(action: CaseAction, form: ProgressForm) -> str:
         case=action.case,
         form=form,
         sees_case=policy.sees_case(current_user, action.case_id),
+        moves_due_date=policy.coordinates(current_user, action.panel_id),
         today=uk_today(),
     )
+
+
+@bp.route("/cases/<int:case_id>/actions/<int:action_id>/due-date", methods=["GET", "POST"])
+@signed_in
+def due_date(case_id: int, action_id: int) -> str | Response:
+    """Move an open action's due date, as agreed with its agency, saying why: for the
+    coordinators of the case's panel."""
+    action = policy.action_or_404(current_user, case_id, action_id)
+    if not policy.coordinates(current_user, action.panel_id):
+        policy.refuse(current_user, "cases", case_id, {"action_id": [None, action_id]})
+    form = DueDateForm()
+    if request.method == "GET":
+        form.version.data = str(action.version)  # only the form as drawn may carry it
+    if form.validate_on_submit():
+        assert form.due_on.data is not None  # required by the form
+        version = form.version.data or ""
+        with attempt(form) as done:
+            services.change_due_date(
+                action,
+                actor=current_user,
+                due_on=form.due_on.data,
+                reason=form.reason.data or "",
+                seen_version=int(version) if version.isdigit() else 0,
+                today=uk_today(),
+            )
+        if done:
+            flash(f"The action is now due on {uk_date(form.due_on.data)}", "success")
+            return redirect(url_for("actions.show", case_id=case_id, action_id=action_id))
+        action = policy.action_or_404(current_user, case_id, action_id)
+        form.version.data = str(action.version)  # they have now seen the latest
+    audit.record(
+        actor=current_user,
+        action=AuditAction.ACTION_VIEWED,
+        object=action.case,
+        changes={"action_id": [None, action.id]},
+    )
+    return render_template("actions/due_date.html", action=action, case=action.case, form=form)
 
 
 @bp.app_template_global()

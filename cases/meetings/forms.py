@@ -1,6 +1,6 @@
 """Forms for the meetings: adding one, browsing them, listing a referral at one, recording
-attendance and declarations of interest. The confidentiality declaration's form is
-`panels.forms.DeclarationForm`."""
+attendance and declarations of interest, drafting and approving the minutes. The
+confidentiality declaration's form is `panels.forms.DeclarationForm`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from wtforms import Field
 from wtforms import FieldList
 from wtforms import Form
@@ -17,6 +18,7 @@ from wtforms import FormField
 from wtforms import HiddenField
 from wtforms import StringField
 from wtforms import SubmitField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import ValidationError
 
@@ -29,16 +31,21 @@ from audit.forms import FilterSelect
 from audit.forms import UKDateField
 from cases.forms import date_required
 from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import MeetingMinutes
 from cases.meetings.queries import AttendanceRecord
+from cases.meetings.queries import CaseMinutesView
 from cases.meetings.queries import MeetingFilters
 from cases.meetings.queries import Member
 from cases.meetings.queries import Order
 from cases.meetings.queries import When
 from cases.meetings.queries import by_agency
+from cases.meetings.rules import contribution_field
+from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
 from cases.meetings.services import OBSERVERS_MAX
-from cases.meetings.services import AttendanceProblems
+from cases.meetings.services import CaseMinutes
 from cases.meetings.services import Observer
+from cases.meetings.services import Problems
 from panels.instruments.section import Checkboxes
 from panels.instruments.section import Choice
 from panels.models import MeetingKind
@@ -234,10 +241,10 @@ def leaf_fields(form: Any) -> Iterator[Field]:
             yield field
 
 
-def add_errors(form: AttendanceForm, error: DomainError) -> None:
+def add_errors(form: FlaskForm, error: DomainError) -> None:
     """Put each refused entry's message next to its field (e.g. "member-12", "observers-0-name")."""
     fields = list(leaf_fields(form))
-    problems = error.problems if isinstance(error, AttendanceProblems) else [error]
+    problems = error.problems if isinstance(error, Problems) else [error]
     for problem in problems:
         name = (problem.field or "").replace("observers-", "observer_rows-")
         chosen = next((f for f in fields if f.name == name), fields[0])
@@ -275,3 +282,116 @@ class InterestForm(FlaskForm):
         validators=[DataRequired(message="Select who declared an interest")],
     )
     submit = SubmitField("Record declaration of interest", widget=GovSubmitInput())
+
+
+# Minutes -------------------------------------------------------------------------------------
+
+
+class MinutesForm(FlaskForm):
+    """The minutes as a whole; `minutes_form` adds the fields of each case on the agenda."""
+
+    general = TextAreaField(
+        "General minutes",
+        widget=GovTextArea(),
+        description=(
+            "Who chaired, apologies and anything else not about one case, such as the review of "
+            "the last meeting’s actions. Do not name anyone on the agenda here."
+        ),
+        filters=[strip_whitespace],
+    )
+    # The revision of the minutes the form was drawn from (0: none yet): two people at once.
+    seen = HiddenField()
+    submit = SubmitField("Save draft minutes", widget=GovSubmitInput())
+
+    case_fields: list[tuple[CaseMinutesView, Field, list[tuple[Organisation, Field]]]]
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {field.id: list(field.errors) for field in leaf_fields(self) if field.errors}
+
+    def seen_revision(self) -> int:
+        """The revision the form was drawn from; a missing or forged one matches none."""
+        value = self.seen.data or ""
+        return int(value) if value.isdigit() else -1
+
+    def cases(self) -> dict[int, CaseMinutes]:
+        return {
+            view.case.id: CaseMinutes(
+                discussion.data or "",
+                {agency.id: field.data or "" for agency, field in agencies},
+            )
+            for view, discussion, agencies in self.case_fields
+        }
+
+
+def minutes_form(
+    listed: Sequence[CaseMinutesView],
+    agencies: Sequence[Organisation],
+    minutes: MeetingMinutes | None,
+    formdata: Any = None,
+) -> MinutesForm:
+    """A form with the general minutes and, for each case on the agenda the coordinator may
+    see (its content not destroyed), the discussion and a box per agency that attended or sent
+    information, filled in with the minutes as saved."""
+
+    class MeetingMinutesForm(MinutesForm):
+        pass
+
+    writable = [view for view in listed if view.case.disposed_at is None]
+    data: dict[str, Any] = {
+        "general": minutes.general if minutes else "",
+        "seen": str(minutes.revision if minutes else 0),
+    }
+    for view in writable:
+        case = view.case
+        setattr(
+            MeetingMinutesForm,
+            discussion_field(case.id),
+            TextAreaField(
+                "Discussion",
+                widget=GovTextArea(),
+                description="The risks discussed and what the panel agreed.",
+                filters=[strip_whitespace],
+            ),
+        )
+        contributed = (
+            {c.organisation_id: c.text for c in view.section.contributions} if view.section else {}
+        )
+        data[discussion_field(case.id)] = view.section.discussion if view.section else ""
+        for agency in agencies:
+            setattr(
+                MeetingMinutesForm,
+                contribution_field(case.id, agency.id),
+                TextAreaField(agency.name, widget=GovTextArea(), filters=[strip_whitespace]),
+            )
+            data[contribution_field(case.id, agency.id)] = contributed.get(agency.id, "")
+    form = MeetingMinutesForm(formdata=formdata, data=data)
+    form.case_fields = [
+        (
+            view,
+            form[discussion_field(view.case.id)],
+            [(agency, form[contribution_field(view.case.id, agency.id)]) for agency in agencies],
+        )
+        for view in writable
+    ]
+    return form
+
+
+class ApproveMinutesForm(FlaskForm):
+    # The revision the chair read: minutes changed since are not approved unread.
+    seen = HiddenField()
+    submit = SubmitField("Approve the minutes", widget=GovSubmitInput())
+
+    def seen_revision(self) -> int:
+        value = self.seen.data or ""
+        return int(value) if value.isdigit() else -1
+
+
+class ExtractForm(FlaskForm):
+    """Whose actions extract a coordinator or chair opens."""
+
+    class Meta:
+        csrf = False  # a GET choice: nothing changes
+
+    agency = FilterSelect("Agency", invalid="Select an agency from the list")
+    submit = SubmitField("Show their actions", widget=GovSubmitInput())

@@ -1,9 +1,11 @@
 """What happened at a meeting beyond its date: who attended for which agency, who sent
 apologies, which agencies sent information without attending, observers (domain §2.6, R2, R3),
-and declarations of interest on the cases heard (an attendee leaves for that item).
+declarations of interest on the cases heard (an attendee leaves for that item), and the
+minutes the chair approves (R12).
 
 Attendance and interests hold ids and codes only. An observer's name and organisation are
-typed in, so like all free text they are sealed, each observer under a key of their own.
+typed in, so like all free text they are sealed, each observer under a key of their own; so
+is every word of the minutes (see `MeetingMinutes`).
 """
 
 from __future__ import annotations
@@ -114,4 +116,96 @@ class InterestDeclaration(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", innerjoin=True)
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class MinutesStatus(StrEnum):
+    DRAFT = "draft"
+    # Approved by the chair: from then on distributed (R12) and never changed.
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "approved": "Approved by the chair"}[self.value]
+
+
+class MeetingMinutes(SealedRecord):
+    """The minutes of a meeting (domain §2.6, R12): a general section, and per case heard the
+    discussion and each agency's contribution (`MinutesCaseSection`). The coordinator drafts
+    them, saving as often as they like; the chair approves them, and only then are they
+    distributed. Approved minutes are never changed: a correction is minuted at the next
+    meeting, as panels do when they agree the last meeting's minutes.
+
+    The general section names no case, so it is sealed under a key of its own (as an
+    observer's name is). `revision` counts
+    the saves: the form carries the revision it was drawn from, so a save over someone
+    else's newer one is refused rather than applied over theirs."""
+
+    __tablename__ = "meeting_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[MinutesStatus] = mapped_column(default=MinutesStatus.DRAFT)
+    revision: Mapped[int] = mapped_column(default=1)
+    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    drafted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None]
+
+    general = Sealed(TEXT)
+
+    updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    sections: Mapped[list[MinutesCaseSection]] = relationship(
+        back_populates="minutes",
+        cascade="all, delete-orphan",
+        order_by="MinutesCaseSection.id",
+    )
+
+    @property
+    def approved(self) -> bool:
+        return self.status is MinutesStatus.APPROVED
+
+
+class MinutesCaseSection(SealedRecord):
+    """What the minutes say about one case heard at the meeting: the discussion, sealed under
+    the case's key (as its notes are), so it is destroyed with the case's content."""
+
+    __tablename__ = "meeting_minutes_cases"
+    __table_args__ = (UniqueConstraint("minutes_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(ForeignKey("meeting_minutes.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+
+    discussion = Sealed(TEXT)
+
+    minutes: Mapped[MeetingMinutes] = relationship(back_populates="sections")
+    contributions: Mapped[list[MinutesContribution]] = relationship(
+        back_populates="section",
+        cascade="all, delete-orphan",
+        order_by="MinutesContribution.id",
+    )
+
+
+class MinutesContribution(SealedRecord):
+    """What one agency contributed on one case at the meeting, sealed under the case's key and
+    tagged with the agency as its originator (R7)."""
+
+    __tablename__ = "meeting_minutes_contributions"
+    __table_args__ = (UniqueConstraint("section_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting_minutes_cases.id", ondelete="CASCADE")
+    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    text = Sealed(TEXT)
+
+    section: Mapped[MinutesCaseSection] = relationship(back_populates="contributions")
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)

@@ -1,6 +1,6 @@
 """Scoped reads for meetings: every meeting of the user's panels (filtered, paged), the
-meetings a referral can be listed at, an agenda, and a meeting's attendance, quorum and
-declarations of interest.
+meetings a referral can be listed at, an agenda, a meeting's attendance, quorum and
+declarations of interest, its minutes and the actions agreed at it.
 
 Who sees what is decided by `cases.policy`; these queries carry its scopes. On the meetings
 list only a coordinator sees how many cases a meeting lists; a member who does not coordinate
@@ -20,17 +20,23 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from cases import policy
+from cases.actions.models import CaseAction
+from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MeetingObserver
+from cases.meetings.models import MinutesCaseSection
 from cases.meetings.rules import Attendee
 from cases.meetings.rules import QuorumCheck
 from cases.meetings.rules import attendance_fingerprint
@@ -401,3 +407,119 @@ def interests(meeting: Meeting) -> dict[int, list[InterestDeclaration]]:
     ):
         found[row.case_id].append(row)
     return dict(found)
+
+
+# Minutes and the actions extract ------------------------------------------------------------
+
+
+def minutes_of(meeting: Meeting) -> MeetingMinutes | None:
+    """The meeting's minutes with their case sections and contributions (three queries)."""
+    return db.session.scalar(
+        select(MeetingMinutes)
+        .where(MeetingMinutes.meeting_id == meeting.id)
+        .options(
+            selectinload(MeetingMinutes.sections).selectinload(MinutesCaseSection.contributions)
+        )
+    )
+
+
+def agencies_taking_part(meeting: Meeting) -> list[Organisation]:
+    """The agencies that attended the meeting (as representative or deputy) or sent
+    information to it, by name: those whose contributions the minutes record, and to whom
+    they are distributed (R12)."""
+    attended = select(MeetingAttendance.organisation_id).where(
+        MeetingAttendance.meeting_id == meeting.id,
+        MeetingAttendance.status.in_([s for s in AttendanceStatus if s.attended]),
+    )
+    informed = select(InformationSent.organisation_id).where(
+        InformationSent.meeting_id == meeting.id
+    )
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(or_(Organisation.id.in_(attended), Organisation.id.in_(informed)))
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CaseMinutesView:
+    """One case on the agenda as the minutes show it: its referral and what was minuted."""
+
+    referral: Referral
+    section: MinutesCaseSection | None
+
+    @property
+    def case(self) -> Case:
+        assert self.referral.case is not None
+        return self.referral.case
+
+
+def minuted_cases(
+    meeting: Meeting, user: User, minutes: MeetingMinutes | None
+) -> list[CaseMinutesView]:
+    """Each case on the agenda, once, with its section of the minutes if one was written;
+    never a case closed to the user's organisation (staff as subject). The minutes go to
+    every agency that took part (R12), so a reader need not be able to open each case."""
+    restricted = policy.viewer_of(user).restricted
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(
+            Referral.meeting_id == meeting.id,
+            Referral.status.in_(ON_AN_AGENDA),
+            Referral.case_id.is_not(None),
+            Referral.case_id.not_in(restricted),
+        )
+        .order_by(Referral.referred_on, Referral.id)
+        .options(selectinload(Referral.case))
+    ).all()
+    sections = {s.case_id: s for s in minutes.sections} if minutes else {}
+    shown: dict[int, CaseMinutesView] = {}
+    for referral in referrals:
+        if referral.case_id is not None and referral.case_id not in shown:
+            shown[referral.case_id] = CaseMinutesView(referral, sections.get(referral.case_id))
+    return list(shown.values())
+
+
+def openable_case_ids(user: User, case_ids: Sequence[int]) -> frozenset[int]:
+    """Which of the cases the user may open (one query), to link only those."""
+    if not case_ids:
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            select(Case.id).where(Case.id.in_(case_ids), policy.case_scope(policy.viewer_of(user)))
+        )
+    )
+
+
+def agreed_actions(meeting: Meeting, user: User, organisation_id: int) -> Sequence[CaseAction]:
+    """The actions agreed at the meeting that the agency owns, as the user may see them (the
+    actions scope: never one of a case closed to their organisation), by case and due date."""
+    return db.session.scalars(
+        select(CaseAction)
+        .join(CaseAction.case)
+        .where(
+            CaseAction.meeting_id == meeting.id,
+            CaseAction.owner_agency_id == organisation_id,
+            policy.action_scope(policy.viewer_of(user)),
+        )
+        .order_by(Case.id, CaseAction.due_on, CaseAction.id)
+        .options(contains_eager(CaseAction.case))
+    ).all()
+
+
+def agencies_with_actions(meeting: Meeting) -> list[Organisation]:
+    """The agencies owning actions agreed at the meeting, by name: whose extract a coordinator
+    or chair may open."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(
+                Organisation.id.in_(
+                    select(CaseAction.owner_agency_id).where(CaseAction.meeting_id == meeting.id)
+                )
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )

@@ -1,6 +1,6 @@
-"""Pure rules about a meeting's record: whether its attendance makes a quorum, and the
+"""Pure rules about a meeting's record: whether its attendance makes a quorum, the
 fingerprint of its attendance that a form carries so that a save over someone else's newer
-one is noticed rather than applied over theirs."""
+one is noticed rather than applied over theirs, and the names of the minutes form's fields."""
 
 from __future__ import annotations
 
@@ -74,3 +74,13 @@ def attendance_fingerprint(
 def member_field(user_id: int) -> str:
     """The attendance form's field for one member, which a refusal names."""
     return f"member-{user_id}"
+
+
+def discussion_field(case_id: int) -> str:
+    """The minutes form's field for the discussion of one case."""
+    return f"case-{case_id}-discussion"
+
+
+def contribution_field(case_id: int, organisation_id: int) -> str:
+    """The minutes form's field for one agency's contribution on one case."""
+    return f"case-{case_id}-agency-{organisation_id}"

@@ -1,7 +1,8 @@
-"""Recording what happened at a meeting (domain §2.6, R2, R3): who attended for which agency,
-apologies, agencies that sent information without attending, observers; and declarations of
-interest on the cases heard. Each change flushes and writes one audit event of ids and codes:
-an observer's name and organisation are sealed and never reach the trail."""
+"""Recording what happened at a meeting (domain §2.6, R2, R3, R12): who attended for which
+agency, apologies, agencies that sent information without attending, observers; declarations
+of interest on the cases heard; and the minutes, drafted by a coordinator and approved by the
+chair. Each change flushes and writes one audit event of ids and codes: an observer's name and
+organisation, and every word of the minutes, are sealed and never reach the trail."""
 
 from __future__ import annotations
 
@@ -9,21 +10,31 @@ from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import audit
 from app.accounts.models import User
 from app.database import db
 from app.database import flush_unique
+from app.database import utcnow
 from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
+from app.template_filters import uk_date
 from audit import AuditAction
+from cases import policy
 from cases.meetings import queries
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MeetingObserver
+from cases.meetings.models import MinutesCaseSection
+from cases.meetings.models import MinutesContribution
+from cases.meetings.models import MinutesStatus
+from cases.meetings.rules import contribution_field
+from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
 from cases.models import Case
 from panels.models import Meeting
@@ -43,13 +54,17 @@ class Observer:
         return not self.name.strip() and not self.organisation.strip()
 
 
-class AttendanceProblems(DomainError):
+class Problems(DomainError):
     """Entries a rule refuses, each with the field it belongs next to; the first is the
     message and field of the error itself."""
 
     def __init__(self, problems: list[DomainError]) -> None:
         super().__init__(problems[0].message, field=problems[0].field)
         self.problems = problems
+
+
+class AttendanceProblems(Problems):
+    pass
 
 
 class AttendanceChangedMeanwhile(DomainError):
@@ -275,3 +290,243 @@ def declare_interest(
         changes={"case_id": [None, case.id], "user_id": [None, attendee_id]},
     )
     return declaration
+
+
+# Minutes (R12) -------------------------------------------------------------------------------
+
+GENERAL_MAX = 20_000
+DISCUSSION_MAX = 10_000
+CONTRIBUTION_MAX = 5_000
+APPROVED_UNCHANGEABLE = (
+    "These minutes have been approved by the chair and distributed, so they cannot be "
+    "changed. Record any correction in the minutes of the next meeting"
+)
+
+
+@dataclass(frozen=True)
+class CaseMinutes:
+    """What the minutes say about one case: the discussion, and each agency's contribution
+    by organisation id (blank: nothing recorded)."""
+
+    discussion: str
+    contributions: Mapping[int, str]
+
+    @property
+    def blank(self) -> bool:
+        return not self.discussion.strip() and not any(
+            t.strip() for t in self.contributions.values()
+        )
+
+
+class MinutesProblems(Problems):
+    pass
+
+
+class MinutesChangedMeanwhile(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else saved these minutes while you were editing them, so yours were not "
+            "saved. The minutes as they are now are shown above the form, and your text is "
+            "still in it: check it against theirs, then save again",
+            field="general",
+        )
+
+
+def save_minutes(
+    meeting: Meeting,
+    *,
+    actor: User,
+    seen: int,
+    general: str,
+    cases: Mapping[int, CaseMinutes],
+    today: date,
+) -> MeetingMinutes:
+    """Save the draft minutes of a meeting held (on or before `today`): the general section,
+    and for each case given, its discussion and each agency's contribution (only agencies that
+    attended or sent information). Cases not given are left as they are: a coordinator from an
+    agency a case is closed to never sees, and so never removes, what was minuted about it.
+
+    `seen` is the revision the form was drawn from (0: none yet). If the minutes have been
+    saved since, nothing is saved: one coordinator never silently overwrites another. The
+    meeting's row is locked first, so two saves cannot both pass. Approved minutes are never
+    changed."""
+    db.session.refresh(meeting, with_for_update=True)
+    minutes = queries.minutes_of(meeting)
+    if minutes is not None and minutes.approved:
+        raise DomainError(APPROVED_UNCHANGEABLE, field="general")
+    if seen != (minutes.revision if minutes else 0):
+        raise MinutesChangedMeanwhile
+    if meeting.held_on > today:
+        raise DomainError(
+            f"Minutes can be written from the day of the meeting, {uk_date(meeting.held_on)}",
+            field="general",
+        )
+    listed = {view.case.id: view.case for view in queries.minuted_cases(meeting, actor, minutes)}
+    agencies = {o.id for o in queries.agencies_taking_part(meeting)}
+    problems = _minutes_problems(general, cases, listed, agencies)
+    if problems:
+        raise MinutesProblems(problems)
+    general = general.strip()
+    if minutes is None and not general and all(entry.blank for entry in cases.values()):
+        raise DomainError("Write the minutes before saving them", field="general")
+    before = _described(minutes)
+    if minutes is None:
+        minutes = MeetingMinutes(
+            # The general section names no case: a key of its own, as an observer's name has.
+            data_key=key_store().new_key(KeyPurpose.PERSON),
+            meeting_id=meeting.id,
+            drafted_by_id=actor.id,
+            updated_by_id=actor.id,
+            general=general or None,
+        )
+        db.session.add(minutes)
+    else:
+        minutes.general = general or None
+        minutes.revision += 1
+        minutes.updated_by_id = actor.id
+        minutes.updated_at = utcnow()
+    for case_id, entry in cases.items():
+        _save_section(minutes, listed[case_id], entry)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.MINUTES_SAVED,
+        object=meeting,
+        changes=audit.changes(before, _described(minutes)),
+    )
+    return minutes
+
+
+def _minutes_problems(
+    general: str, cases: Mapping[int, CaseMinutes], listed: Mapping[int, Case], agencies: set[int]
+) -> list[DomainError]:
+    problems: list[DomainError] = []
+    if len(general.strip()) > GENERAL_MAX:
+        problems.append(
+            DomainError(
+                f"The general minutes must be {GENERAL_MAX:,} characters or fewer", field="general"
+            )
+        )
+    for case_id, entry in cases.items():
+        case = listed.get(case_id)
+        if case is None:
+            problems.append(
+                DomainError(
+                    "Write minutes only for cases on this meeting’s agenda", field="general"
+                )
+            )
+            continue
+        if case.disposed_at is not None and not entry.blank:
+            problems.append(
+                DomainError(
+                    f"Case {case.reference}’s content was destroyed under the retention policy: "
+                    "nothing more can be minuted about it",
+                    field=discussion_field(case_id),
+                )
+            )
+            continue
+        if len(entry.discussion.strip()) > DISCUSSION_MAX:
+            problems.append(
+                DomainError(
+                    f"The discussion of case {case.reference} must be {DISCUSSION_MAX:,} "
+                    "characters or fewer",
+                    field=discussion_field(case_id),
+                )
+            )
+        for organisation_id, text in entry.contributions.items():
+            field = contribution_field(case_id, organisation_id)
+            if organisation_id not in agencies:
+                problems.append(
+                    DomainError(
+                        "Record contributions only from agencies that attended or sent "
+                        "information: record the attendance first",
+                        field=field,
+                    )
+                )
+            elif len(text.strip()) > CONTRIBUTION_MAX:
+                problems.append(
+                    DomainError(
+                        f"Each agency’s contribution must be {CONTRIBUTION_MAX:,} characters or "
+                        "fewer",
+                        field=field,
+                    )
+                )
+    return problems
+
+
+def _save_section(minutes: MeetingMinutes, case: Case, entry: CaseMinutes) -> None:
+    section = next((s for s in minutes.sections if s.case_id == case.id), None)
+    if entry.blank:
+        if section is not None:
+            minutes.sections.remove(section)
+        return
+    discussion = entry.discussion.strip() or None
+    if section is None:
+        section = MinutesCaseSection(data_key=case.data_key, case_id=case.id, discussion=discussion)
+        minutes.sections.append(section)
+    elif section.discussion != discussion:
+        section.discussion = discussion
+    kept = {c.organisation_id: c for c in section.contributions}
+    for organisation_id, text in sorted(entry.contributions.items()):
+        text = text.strip()
+        contribution = kept.get(organisation_id)
+        if not text:
+            if contribution is not None:
+                section.contributions.remove(contribution)
+        elif contribution is None:
+            section.contributions.append(
+                MinutesContribution(
+                    data_key=case.data_key, organisation_id=organisation_id, text=text
+                )
+            )
+        elif contribution.text != text:
+            contribution.text = text
+
+
+def _described(minutes: MeetingMinutes | None) -> dict[str, object]:
+    """Ids and codes for the audit trail: never a word of the minutes."""
+    if minutes is None:
+        return {}
+    values: dict[str, object] = {"revision": minutes.revision, "status": minutes.status.value}
+    for section in minutes.sections:
+        values[f"case.{section.case_id}"] = sorted(c.organisation_id for c in section.contributions)
+    return values
+
+
+def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinutes:
+    """The chair approves the draft minutes as they read them (`seen`: the revision shown to
+    them); from then on they are distributed (R12) and never changed. Only the chair of the
+    meeting's panel, in force and having accepted the meeting's statement, approves."""
+    db.session.refresh(meeting, with_for_update=True)
+    minutes = queries.minutes_of(meeting)
+    if not policy.chairs(actor, meeting):
+        raise DomainError(
+            f"Only the chair of {meeting.panel.name} can approve the minutes, once they have "
+            "accepted the meeting’s confidentiality statement: ask the chair to read and "
+            "approve them",
+            field="approve",
+        )
+    if minutes is None:
+        raise DomainError("There are no minutes to approve yet", field="approve")
+    if minutes.approved:
+        raise DomainError("These minutes have already been approved", field="approve")
+    if seen != minutes.revision:
+        raise DomainError(
+            "The minutes were changed after you opened them, so they were not approved: read "
+            "them again as they are now, then approve them",
+            field="approve",
+        )
+    minutes.status = MinutesStatus.APPROVED
+    minutes.approved_by_id = actor.id
+    minutes.approved_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.MINUTES_APPROVED,
+        object=meeting,
+        changes={
+            "status": [MinutesStatus.DRAFT.value, MinutesStatus.APPROVED.value],
+            "revision": [None, minutes.revision],
+        },
+    )
+    return minutes

@@ -34,6 +34,8 @@ from app.database import UTCDateTime
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from app.keys.models import KeyPurpose
+from app.keys.store import key_store
 from audit import verify as audit_verify
 from audit.chain import LEAF_FIELDS
 from audit.chain import entry_hash
@@ -42,7 +44,11 @@ from audit.models import AuditEvent
 from audit.models import Outcome
 from audit.verify import create_checkpoint
 from audit.verify import verify_chain
+from cases import policy
 from cases import services as case_services
+from cases.actions import services as action_services
+from cases.actions.models import ActionStatus
+from cases.actions.models import CaseAction
 from cases.asb import services as review_services
 from cases.asb.services import NewIncident
 from cases.break_glass import services as break_glass
@@ -54,6 +60,7 @@ from cases.break_glass.models import CaseAlert
 from cases.meetings import services as meeting_services
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingMinutes
 from cases.models import Case
 from cases.models import CaseRole
 from cases.models import CaseStatus
@@ -117,6 +124,7 @@ SERVICE_MODULES = (
     break_glass,
     report_services,
     meeting_services,
+    action_services,
 )
 CANARY = "CANARY-NAME-7f3a"
 
@@ -641,6 +649,53 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         ),
         AuditAction.INTEREST_DECLARED,
     ),
+    "save_minutes": (
+        lambda w: meeting_services.save_minutes(
+            w.meeting, actor=w.admin, seen=0, general=CANARY, cases={}, today=uk_today()
+        ),
+        AuditAction.MINUTES_SAVED,
+    ),
+    "approve_minutes": (
+        lambda w: meeting_services.approve_minutes(w.meeting, actor=_chair(w), seen=1),
+        AuditAction.MINUTES_APPROVED,
+    ),
+    "agree_action": (
+        lambda w: action_services.agree_action(
+            w.listed.case,
+            actor=w.admin,
+            action=action_services.NewAction(
+                CANARY, w.worker.organisation, date(2026, 3, 4), w.meeting
+            ),
+            today=date(2026, 2, 5),
+        ),
+        AuditAction.ACTION_AGREED,
+    ),
+    "report_progress": (
+        lambda w: action_services.report_progress(
+            _action(w), actor=w.worker, status=ActionStatus.OPEN, text=CANARY, seen_version=1
+        ),
+        AuditAction.ACTION_PROGRESS_REPORTED,
+    ),
+    "change_due_date": (
+        lambda w: action_services.change_due_date(
+            _action(w),
+            actor=w.admin,
+            due_on=date(2026, 3, 18),
+            reason=CANARY,
+            seen_version=1,
+            today=date(2026, 2, 5),
+        ),
+        AuditAction.ACTION_DUE_DATE_CHANGED,
+    ),
+    # Parts of transfer_case and of retention's dispose, which write the one event of each:
+    # on their own they change nothing that is not theirs to record.
+    "follow_transfer": (
+        lambda w: action_services.follow_transfer(
+            w.case, actor=w.admin, from_panel_name="Eastmere MARAC", transferred_on=uk_today()
+        ),
+        (),
+    ),
+    "destroy_with_case": (lambda w: action_services.destroy_with_case(w.case), ()),
     "accept_confidentiality": (
         lambda w: declarations.accept_confidentiality(
             actor=_in_force(w),
@@ -721,6 +776,48 @@ def _attendee(w: World) -> int:
     )
     db.session.flush()
     return w.worker.id
+
+
+def _chair(w: World) -> User:
+    """The admin made the panel's chair, declared for the meeting, with draft minutes of it to
+    approve (all set up directly: no event)."""
+    db.session.add(PanelMembership(panel=w.panel, user=w.admin, role=PanelRole.CHAIR))
+    db.session.add(
+        ConfidentialityDeclaration(
+            meeting_id=w.meeting.id, user_id=w.admin.id, statement_version="1"
+        )
+    )
+    db.session.add(
+        MeetingMinutes(
+            data_key=key_store().new_key(KeyPurpose.PERSON),
+            meeting_id=w.meeting.id,
+            drafted_by_id=w.admin.id,
+            updated_by_id=w.admin.id,
+            general=CANARY,
+        )
+    )
+    db.session.flush()
+    policy.forget_cached_viewer()
+    return w.admin
+
+
+def _action(w: World) -> CaseAction:
+    """An open action agreed at the meeting for the listed case (made directly: no event)."""
+    case = w.listed.case
+    assert case is not None
+    action = CaseAction(
+        case=case,
+        panel_id=case.panel_id,
+        data_key=case.data_key,
+        meeting=w.meeting,
+        owner_agency_id=w.worker.organisation_id,
+        due_on=date(2026, 3, 4),
+        agreed_by_id=w.admin.id,
+        description=CANARY,
+    )
+    db.session.add(action)
+    db.session.flush()
+    return action
 
 
 def _upcoming_meeting(w: World) -> Meeting:

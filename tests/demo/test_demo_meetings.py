@@ -1,8 +1,9 @@
 """The demo's meetings as they were recorded (issue 21, domain §2.6, R2, R3): every meeting held
 has its attendance, each attendee had accepted that meeting's confidentiality statement before
 it began, meetings fall before the demo's today at the panel's cadence, one was not quorate,
-someone declared an interest now and then, and who came is the kind of agency the panel type
-has."""
+someone declared an interest now and then, who came is the kind of agency the panel type
+has, and the minutes of every meeting that heard cases were drafted and then approved by the
+chair (R12)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,17 @@ from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
+from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MeetingObserver
+from cases.meetings.models import MinutesStatus
+from cases.referrals.models import Referral
 from demo.cases import TODAY
+from demo.clock import working_days_after
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
+from panels.models import PanelMembership
+from panels.models import PanelRole
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelType
 from tests.demo.conftest import Demo
@@ -244,3 +251,60 @@ def _statuses_by_meeting() -> dict[int, list[AttendanceStatus]]:
     ):
         found[meeting_id].append(status)
     return dict(found)
+
+
+def test_past_meetings_that_heard_cases_have_minutes_drafted_then_approved_by_the_chair(
+    demo: Demo,
+) -> None:
+    """R12: every meeting held that heard cases has minutes, drafted by the panel's coordinator
+    on a working day after the meeting, and approved by its chair, who attended, some working
+    days later; only the most recent may still await the chair. None exist for a meeting to
+    come or one without cases."""
+    with demo.app.app_context():
+        minutes = {m.meeting_id: m for m in db.session.scalars(select(MeetingMinutes))}
+        meetings = {m.id: m for m in held_meetings()}
+        heard = {
+            meeting_id
+            for meeting_id in db.session.scalars(
+                select(Referral.meeting_id).where(Referral.status.in_(queries.ON_AN_AGENDA))
+            )
+            if meeting_id is not None and meetings[meeting_id].held_on < TODAY
+        }
+        assert heard
+        drafted_by_then = {
+            meeting_id
+            for meeting_id in heard
+            if working_days_after(meetings[meeting_id].held_on, 1) <= TODAY
+        }
+        assert set(minutes) == drafted_by_then
+        waiting = 0
+        for meeting_id, record in minutes.items():
+            meeting = meetings[meeting_id]
+            drafted = uk_day(record.drafted_at)
+            assert meeting.held_on < drafted <= TODAY, meeting_id
+            assert record.sections, meeting_id
+            roles = {
+                membership.user_id: membership.role
+                for membership in db.session.scalars(
+                    select(PanelMembership).where(PanelMembership.panel_id == meeting.panel_id)
+                )
+            }
+            assert roles[record.drafted_by_id] is PanelRole.COORDINATOR
+            if record.status is MinutesStatus.DRAFT:
+                waiting += 1
+                assert (TODAY - meeting.held_on).days <= 21, meeting_id
+                continue
+            assert record.approved_at is not None
+            assert record.approved_by_id is not None
+            assert drafted < uk_day(record.approved_at) <= TODAY
+            assert roles[record.approved_by_id] is PanelRole.CHAIR
+            attended = {
+                row.user_id
+                for row in db.session.scalars(
+                    select(MeetingAttendance).where(MeetingAttendance.meeting_id == meeting_id)
+                )
+                if row.status.attended
+            }
+            assert record.approved_by_id in attended
+        assert waiting < len(minutes) / 4
+        assert all(s.discussion for m in minutes.values() for s in m.sections)

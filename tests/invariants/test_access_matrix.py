@@ -103,9 +103,13 @@ MEETING_VIEW, APPLICATION_VIEW = "meeting:view", "application:view"
 # Recording a meeting's attendance (coordinators and chairs), and its declarations of interest
 # (those of them who may see the agenda: the cases are named).
 MEETING_RUN, MEETING_AGENDA_RUN = "meeting:run", "meeting:agenda_run"
+# Drafting a meeting's minutes (its coordinators; reading and approving them is
+# MEETING_AGENDA_RUN while none are approved, and the actions extract MEETING_RUN).
+MEETING_COORDINATE = "meeting:coordinate"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 ALERT_RECIPIENT = "alert:recipient"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
+ACTION_COORDINATE = "action:coordinate"  # moving its due date: its panel's coordinators
 CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
 PANEL_MEMBER = "panel:member"
 PANEL_REPORTS = "panel:reports"  # a panel's aggregate figures (issue 20)
@@ -127,6 +131,10 @@ ROUTES: dict[str, str] = {
     "meetings.declaration": MEETING_VIEW,
     "meetings.attendance": MEETING_RUN,
     "meetings.interests": MEETING_AGENDA_RUN,
+    "meetings.minutes": MEETING_AGENDA_RUN,
+    "meetings.approve_minutes": MEETING_AGENDA_RUN,
+    "meetings.draft_minutes": MEETING_COORDINATE,
+    "meetings.minutes_actions": MEETING_RUN,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
@@ -139,6 +147,7 @@ ROUTES: dict[str, str] = {
     "asb.advance": APPLICATION_VIEW,
     "actions.new": CASE_PLAN,
     "actions.show": ACTION_REPORT,
+    "actions.due_date": ACTION_COORDINATE,
     "panels.show": PANEL_MEMBER,
     "reports.repeat_rate": PANEL_REPORTS,
     "reports.export": PANEL_REPORTS,
@@ -201,6 +210,11 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("meetings.attendance", "POST"): PAGE,  # every member's choice is missing: asked again
     ("meetings.interests", "GET"): PAGE,
     ("meetings.interests", "POST"): PAGE,
+    ("meetings.minutes", "GET"): PAGE,
+    ("meetings.approve_minutes", "POST"): PAGE,  # none drafted: nothing to approve, asked again
+    ("meetings.draft_minutes", "GET"): PAGE,
+    ("meetings.draft_minutes", "POST"): PAGE,  # the meeting is to come: refused, asked again
+    ("meetings.minutes_actions", "GET"): PAGE,
     ("restrictions.index", "GET"): PAGE,
     ("restrictions.index", "POST"): PAGE,
     ("restrictions.lift", "POST"): redirect_to("/cases/{case_id}/restrictions"),
@@ -221,6 +235,8 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("actions.new", "POST"): PAGE,
     ("actions.show", "GET"): PAGE,
     ("actions.show", "POST"): PAGE,
+    ("actions.due_date", "GET"): PAGE,
+    ("actions.due_date", "POST"): PAGE,  # no date or reason: asked again
     ("panels.show", "GET"): PAGE,
     ("reports.repeat_rate", "GET"): PAGE,
     ("reports.export", "GET"): PAGE,  # the file
@@ -755,10 +771,18 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.plans_case(member, name)) for name in CASES)
     elif kind == ACTION_REPORT:
         yield from ((name, Expect.reports_on_action(member, name)) for name in ACTION_NAMES)
+    elif kind == ACTION_COORDINATE:
+        for name in ACTION_NAMES:
+            panel = CASES[ACTIONS[name][0]].panel if name in ACTIONS else "home"
+            coordinates = Expect.role(member, panel) is PanelRole.COORDINATOR
+            yield name, coordinates and Expect.reports_on_action(member, name)
     elif kind.startswith("referral:"):
         yield from ((name, _referral_allowed(kind, member, name)) for name in _referral_names())
     elif kind == MEETING_VIEW:
         yield from ((name, Expect.sees_meeting(member, name)) for name in MEETINGS)
+    elif kind == MEETING_COORDINATE:
+        for name in MEETINGS:
+            yield name, Expect.role(member, MEETINGS[name]) is PanelRole.COORDINATOR
     elif kind in (MEETING_RUN, MEETING_AGENDA_RUN):
         for name in MEETINGS:
             runs = Expect.role(member, MEETINGS[name]) in (PanelRole.COORDINATOR, PanelRole.CHAIR)
@@ -825,7 +849,7 @@ def _referral_allowed(kind: str, member: Member, name: str) -> bool:
 
 
 def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
-    if kind == ACTION_REPORT:
+    if kind in (ACTION_REPORT, ACTION_COORDINATE):
         if name == "mismatched":
             case = world.cases["referred_by_housing"]
             return {"case_id": case, "action_id": world.actions["housing_action"]}

@@ -113,6 +113,32 @@ READS: dict[str, Read] = {
         {"meeting_id": "meeting"},
         (Meeting, "meeting_id"),
     ),
+    # The minutes (in draft for the coordinator), their drafting page and the actions extract.
+    "meetings.minutes": Read(
+        AuditAction.MINUTES_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
+    "meetings.draft_minutes": Read(
+        AuditAction.MINUTES_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
+    "meetings.minutes_actions": Read(
+        AuditAction.MINUTES_EXTRACT_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
+    # The action as it is worded, beside the form that moves its due date.
+    "actions.due_date": Read(
+        AuditAction.ACTION_VIEWED,
+        "coordinator",
+        {"case_id": "case", "action_id": "action"},
+        (Case, "case_id"),
+    ),
     "asb.index": Read(AuditAction.CASE_REVIEW_LIST_VIEWED, "coordinator"),
     "asb.show": _review(AuditAction.CASE_REVIEW_VIEWED),
     # Offers the application's incidents, as they are described, to add a complaint to.

@@ -1,7 +1,9 @@
 """Meeting pages: every meeting of your panels (adding one), a meeting with its agenda and
 attendance, the confidentiality statement a member accepts before seeing one (R3), recording
 attendance (R2, R3) and declarations of interest, and listing a referral at a meeting and
-recording it as heard."""
+recording it as heard. The minutes and the actions extract are `minutes` (R12).
+
+The blueprint is defined here; `minutes` adds its routes to it when imported (below)."""
 
 from __future__ import annotations
 
@@ -101,6 +103,7 @@ def show(meeting_id: int) -> str:
     if not policy.may_see_agenda(current_user, found):
         form = DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
         return _declaration_page(found, form)
+    written = queries.minutes_of(found)
     listed = queries.agenda(found, current_user)
     # R13: each case's outstanding actions come up for review at its next meeting.
     outstanding = action_queries.outstanding_by_case(
@@ -118,6 +121,9 @@ def show(meeting_id: int) -> str:
         quorum=queries.quorum(found, record),
         interests=queries.interests(found),
         runs=runs,
+        minutes=written,
+        minutes_shown=policy.may_read_minutes(current_user, found, written),
+        extract_shown=policy.may_open_extract(current_user, found, written),
         # The coordinator attends too: they accept the statement like everyone else (R3).
         declaration=DeclarationForm(statement_version=CONFIDENTIALITY_STATEMENT_VERSION)
         if not policy.declared(current_user, found) and found.held_on >= uk_today()
@@ -268,10 +274,21 @@ def _runs(meeting: Meeting) -> bool:
 
 
 def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
+    """The statement to accept; for a meeting already held, the minutes and the actions
+    extract of an agency that received them are linked from here (R12): a colleague who did
+    not attend could not accept the statement afterwards."""
+    written = queries.minutes_of(meeting)
     return render_template(
         "meetings/declaration.html",
         meeting=meeting,
         form=form,
         confidentiality_statement=CONFIDENTIALITY_STATEMENT,
         today=uk_today(),
+        minutes=written,
+        minutes_shown=policy.may_read_minutes(current_user, meeting, written),
+        extract_shown=policy.may_open_extract(current_user, meeting, written),
     )
+
+
+# The job modules register their routes on `bp` when imported.
+from cases.meetings.views import minutes  # noqa: E402, F401
