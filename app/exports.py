@@ -1,6 +1,7 @@
 """Files people download, as CSV streamed in pieces or as an XLSX workbook, made the same way
 for every feature: the protective marking and handling caveat on the first row (domain R10),
-then what the figures are, the table, and any notes after it.
+then what the figures are, the table, and any notes after it. A workbook also carries the
+marking as the header and footer of every printed page of every sheet.
 
 Every text cell a spreadsheet would run as a formula (starting = + - @, a tab or a carriage
 return) is made inert with a leading apostrophe (security R20, ASVS 1.2.10), in both formats;
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import xlsxwriter  # type: ignore[import-untyped]  # (no type hints published)
 
@@ -26,6 +28,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | Decimal | date | None
 Row = Sequence[Cell]
 Marking = tuple[str, str]  # (protective marking, handling caveat)
+MARKING_PRINT_LENGTH = 100  # of the marking in a printed page's header and footer
 
 
 def inert(cell: Cell) -> Cell:
@@ -81,6 +84,7 @@ def xlsx_bytes(sheet: Sheet, *, marking: Marking) -> bytes:
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
     )
     worksheet = workbook.add_worksheet(sheet.name)
+    _print_marking(worksheet, marking)
     day = workbook.add_format({"num_format": "dd/mm/yyyy"})
     bold = workbook.add_format({"bold": True})
     number = 0
@@ -114,6 +118,16 @@ def xlsx_bytes(sheet: Sheet, *, marking: Marking) -> bytes:
             write(row)
     workbook.close()
     return output.getvalue()
+
+
+def _print_marking(worksheet: Any, marking: Marking) -> None:
+    """The protective marking at the top and the bottom of every printed page (domain R10),
+    besides the first row: centred, bold, with the page number in the footer."""
+    # "&" starts a control code in Excel's header text, so a marking's own "&" is doubled;
+    # Excel takes 255 characters at most, and a marking is a word or two.
+    text = marking[0][:MARKING_PRINT_LENGTH].replace("&", "&&")
+    worksheet.set_header(f"&C&B{text}&B")
+    worksheet.set_footer(f"&C&B{text}&B&RPage &P of &N")
 
 
 def _opening(sheet: Sheet, marking: Marking) -> list[Row]:

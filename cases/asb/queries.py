@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,6 +13,7 @@ from sqlalchemy import extract
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Organisation
@@ -23,6 +26,7 @@ from cases.asb.models import CaseReviewStep
 from cases.asb.models import Incident
 from cases.asb.models import ReviewStatus
 from cases.queries import live_panel_ids
+from cases.reports import queries as reports
 from panels.models import Panel
 from panels.types import panel_types_where
 
@@ -106,20 +110,32 @@ def assessment_of(application: CaseReviewApplication) -> rules.Assessment:
 # The published figures ---------------------------------------------------------------------
 
 
+COUNTS = ("received", "threshold_not_met", "reviews", "with_recommendations")
+
+
 @dataclass(frozen=True)
 class Figures:
-    """The four annual figures (domain §3.5) for one panel and financial year."""
+    """The four annual figures (domain §3.5) for one panel and financial year, as the viewer
+    may see them: exact for the panel's coordinators and chairs; for anyone else (a manager,
+    a representative) the figures leave the panel, so a count from 1 to 4 is None, shown as
+    "fewer than 5" (R23, E11), by the reports' own rule."""
 
-    panel: str
+    panel: str  # its name, and its area's when another panel shown has the same name
     year: int
-    received: int
-    threshold_not_met: int
-    reviews: int
-    with_recommendations: int
+    received: int | None
+    threshold_not_met: int | None
+    reviews: int | None
+    with_recommendations: int | None
+    texts: Mapping[str, str]  # each count as it is shown
+    suppressed: bool
+    threshold: int  # counts below it are "fewer than N" when suppressed
 
     @property
     def year_label(self) -> str:
         return rules.financial_year_label(self.year)
+
+    def text(self, column: str) -> str:
+        return self.texts[column]
 
 
 def figures_for(user: User) -> list[Figures]:
@@ -128,13 +144,17 @@ def figures_for(user: User) -> list[Figures]:
     Members see their own Community MARAC panels; managers see the panels of the areas they
     report on (`cases.policy.report_scope`, as for every other report), and nothing else.
     "Threshold not met" counts the first decision, even if an appeal later overturned it.
+    Grouped by panel, not by its name: two panels of one name in different areas are two
+    rows, each named with its area. Each row stands alone (no total adds rows up), so small
+    counts are hidden one by one, unless the user runs the panel (R23: figures shown to anyone
+    else leave it).
     """
     application = CaseReviewApplication
     month = extract("month", application.received_on)
     year = extract("year", application.received_on) - case((month < 4, 1), else_=0)
     query = (
         select(
-            Panel.name,
+            Panel.id,
             year.label("year"),
             func.count(application.id),
             func.sum(case((application.threshold_met.is_(False), 1), else_=0)),
@@ -143,10 +163,39 @@ def figures_for(user: User) -> list[Figures]:
         )
         .join(application.panel)
         .where(or_(Panel.id.in_(live_panel_ids(user)), policy.report_scope(user).panels()))
-        .group_by(Panel.name, year)
-        .order_by(year.desc(), Panel.name)
+        .group_by(Panel.id, year)
     )
-    return [
-        Figures(name, int(year), received, int(not_met or 0), int(held or 0), int(made or 0))
-        for name, year, received, not_met, held, made in db.session.execute(query)
-    ]
+    counted = db.session.execute(query).all()
+    panels = {
+        panel.id: panel
+        for panel in db.session.scalars(
+            select(Panel)
+            .where(Panel.id.in_({row[0] for row in counted}))
+            .options(joinedload(Panel.area))
+        )
+    }
+    named = Counter(panel.name for panel in panels.values())
+    scope = policy.report_scope(user)
+    threshold = reports.suppress_below()
+    figures = []
+    for panel_id, year_of, *values in counted:
+        panel = panels[panel_id]
+        exact = scope.exact_for(panel)
+        shown = {
+            column: reports.count_as_published(int(value or 0), exact=exact)
+            for column, value in zip(COUNTS, values, strict=True)
+        }
+        figures.append(
+            Figures(
+                panel=panel.name if named[panel.name] == 1 else f"{panel.name} ({panel.area.name})",
+                year=int(year_of),
+                received=shown["received"][0],
+                threshold_not_met=shown["threshold_not_met"][0],
+                reviews=shown["reviews"][0],
+                with_recommendations=shown["with_recommendations"][0],
+                texts={column: text for column, (_, text) in shown.items()},
+                suppressed=not exact,
+                threshold=threshold,
+            )
+        )
+    return sorted(figures, key=lambda row: (-row.year, row.panel))

@@ -54,10 +54,16 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes
 
-    quarter = FilterSelect("Up to the quarter", invalid="Select a quarter from the list")
+    # Spaces around a pasted or edited query string's value are not part of the choice.
+    quarter = FilterSelect(
+        "Up to the quarter",
+        invalid="Select a quarter from the list",
+        filters=[strip_whitespace],
+    )
     view = FilterSelect(
         "Show",
         invalid="Select quarters or rolling 12 months",
+        filters=[strip_whitespace],
         choices=[(v.value, v.label) for v in View],
         default=View.QUARTERS.value,
     )

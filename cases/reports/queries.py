@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import exists
@@ -24,6 +25,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.database import db
 from app.settings import ReportSettings
+from app.settings import Settings
 from cases.policy import report_scope
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
@@ -31,10 +33,10 @@ from cases.reports.rules import Counts
 from cases.reports.rules import Quarter
 from cases.reports.rules import RepeatReport
 from cases.reports.rules import View
+from cases.reports.rules import assemble
 from cases.reports.rules import quarters_needed
-from cases.reports.rules import suppressed
-from cases.reports.rules import trend
-from cases.reports.rules import year_total
+from cases.reports.rules import shown_count
+from cases.reports.rules import shown_text
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
@@ -152,22 +154,29 @@ def repeat_report(
     """The panel's repeat-rate report (domain §2.10, §2.10.1, E7, E11, E53, R23): the counts,
     the periods and their rates, suppressed when `suppress`; or None if the panel's type reports
     no repeat rate (its spec says)."""
-    figure = panel.spec.repeat_rate
-    if figure is None:
+    if panel.spec.repeat_rate is None:
         return None
     first, _ = quarters_needed(last, view)
     counts = repeat_counts(panel, first, last, today=today)
-    periods = trend(last, counts, view)
-    total = year_total(last, counts) if view is View.QUARTERS else None
-    rows, total_row = suppressed(
-        periods,
-        total,
-        threshold=settings.suppress_below,
-        low=settings.band_low,
-        high=settings.band_high,
-        apply=suppress,
+    return assemble(
+        panel, counts, last=last, view=view, suppress=suppress, settings=settings, today=today
     )
-    return RepeatReport(panel, figure, view, last, rows, total_row, suppress, settings)
+
+
+def suppress_below() -> int:
+    """The small-number threshold: counts below it leave a panel as "fewer than N" (a
+    setting, REPORTS_SUPPRESS_BELOW)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings.reports.suppress_below
+
+
+def count_as_published(value: int, *, exact: bool) -> tuple[int | None, str]:
+    """A count that stands alone (no total shown adds it up) as another feature's figures page
+    shows it: the value and its text, or None and "fewer than 5" when it is small and the
+    figures leave the panel (not `exact`), by the reports' own rule and threshold (R23, E11)."""
+    threshold = suppress_below()
+    shown = shown_count(value, threshold=threshold, apply=not exact)
+    return (None if shown.hidden else value), shown_text(shown, threshold)
 
 
 def first_meeting_on(panel: Panel) -> date | None:

@@ -5,7 +5,8 @@ E11, E53).
 
 A period's figures are counted by MEETING date (E7): a case referred in March and heard in
 April counts in April's quarter. The unit is the listing heard (§2.10.1): a case heard at two
-meetings counts at each, and repeats are counted among those listings.
+meetings counts at each, and repeats are counted among those listings. A period that is not
+over yet is counted to today and says so in every label ("so far"), never passed off as whole.
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ def twelve_months_label(end: date) -> str:
     return f"12 months to {end.day} {MONTHS[end.month - 1]} {end.year}"
 
 
+def so_far(day: date) -> str:
+    """ "(to 7 December, so far)": what a period that is not over yet is counted to."""
+    return f"(to {day.day} {MONTHS[day.month - 1]}, so far)"
+
+
+# The chart's axis draws a label in two lines, split at its last space: the non-breaking
+# spaces keep "2026 (so far)" together on the second.
+SO_FAR_SHORT = "\u00a0(so\u00a0far)"
+
+
 @dataclass(frozen=True)
 class Counts:
     """Listings heard in a period, and how many of them were repeats."""
@@ -109,10 +120,21 @@ class Counts:
 
 @dataclass(frozen=True)
 class Period:
+    """A period the report shows: one quarter, or a run of quarters added up (a 12-month
+    total), with each quarter's counts kept so that suppression can see what a total is made
+    of. `end` is the last day counted: the period's own end, or today while it is not over
+    (`partial`), and the labels then say "so far"."""
+
     label: str
     short_label: str
     end: date
-    counts: Counts
+    quarters: tuple[Quarter, ...]  # oldest first
+    parts: tuple[Counts, ...]  # each quarter's counts, in the same order
+    partial: bool = False
+
+    @property
+    def counts(self) -> Counts:
+        return sum(self.parts, Counts())
 
 
 class View(StrEnum):
@@ -130,28 +152,51 @@ def quarters_needed(last: Quarter, view: View) -> tuple[Quarter, Quarter]:
     return last.shifted(-back), last
 
 
-def trend(last: Quarter, counts: Mapping[Quarter, Counts], view: View) -> list[Period]:
+def quarter_period(quarter: Quarter, counts: Mapping[Quarter, Counts], *, today: date) -> Period:
+    """One quarter's figures, "so far" while it is not over (E7: by meeting date)."""
+    partial = today <= quarter.end
+    return Period(
+        label=quarter.label + (f" {so_far(today)}" if partial else ""),
+        short_label=quarter.short_label + (SO_FAR_SHORT if partial else ""),
+        end=min(quarter.end, today),
+        quarters=(quarter,),
+        parts=(counts.get(quarter, Counts()),),
+        partial=partial,
+    )
+
+
+def twelve_months(
+    last: Quarter, counts: Mapping[Quarter, Counts], *, today: date, short_label: str | None = None
+) -> Period:
+    """The 12 months to the end of `last`: that quarter and the three before it, added up."""
+    quarters = tuple(last.shifted(-back) for back in range(YEAR_QUARTERS - 1, -1, -1))
+    partial = today <= last.end
+    short = short_label or f"Yr to {last.short_label.split('–')[1]}"
+    return Period(
+        label=twelve_months_label(last.end) + (f" {so_far(today)}" if partial else ""),
+        short_label=short + (SO_FAR_SHORT if partial else ""),
+        end=min(last.end, today),
+        quarters=quarters,
+        parts=tuple(counts.get(q, Counts()) for q in quarters),
+        partial=partial,
+    )
+
+
+def trend(
+    last: Quarter, counts: Mapping[Quarter, Counts], view: View, *, today: date
+) -> list[Period]:
     """The last 8 periods ending with `last`, oldest first: quarters, or each quarter's
     12 months to its end (the sum of that quarter and the three before it)."""
     quarters = [last.shifted(-back) for back in range(TREND_QUARTERS - 1, -1, -1)]
     if view is View.QUARTERS:
-        return [Period(q.label, q.short_label, q.end, counts.get(q, Counts())) for q in quarters]
-    return [
-        Period(
-            twelve_months_label(q.end),
-            f"Yr to {q.short_label.split('–')[1]}",
-            q.end,
-            sum((counts.get(q.shifted(-b), Counts()) for b in range(YEAR_QUARTERS)), Counts()),
-        )
-        for q in quarters
-    ]
+        return [quarter_period(q, counts, today=today) for q in quarters]
+    return [twelve_months(q, counts, today=today) for q in quarters]
 
 
-def year_total(last: Quarter, counts: Mapping[Quarter, Counts]) -> Period:
+def year_total(last: Quarter, counts: Mapping[Quarter, Counts], *, today: date) -> Period:
     """The 12 months to the end of `last`: the quarterly view's total row, whose quarters are
     the last four rows of the trend."""
-    total = sum((counts.get(last.shifted(-b), Counts()) for b in range(YEAR_QUARTERS)), Counts())
-    return Period(twelve_months_label(last.end), "12 months", last.end, total)
+    return twelve_months(last, counts, today=today, short_label="12 months")
 
 
 def repeat_rate(counts: Counts) -> Decimal | None:
@@ -192,8 +237,8 @@ def position(counts: Counts, low: int, high: int) -> Position | None:
 
 
 class Hidden(StrEnum):
-    SMALL = "small"  # primary: a count from 1 to the threshold less one
-    PROTECTS = "protects"  # secondary: hidden so that a total cannot reveal a small count
+    SMALL = "small"  # primary: a quarter's count from 1 to the threshold less one
+    PROTECTS = "protects"  # secondary: hidden so that no hidden count can be worked out
 
 
 @dataclass(frozen=True)
@@ -209,10 +254,25 @@ class Row:
     label: str
     short_label: str
     end: date
+    quarters: tuple[Quarter, ...]  # the quarters the row adds up
+    partial: bool
     heard: Shown
     repeats: Shown
     rate: Shown
     position: Position | None
+
+
+def is_small(value: int, threshold: int) -> bool:
+    """A count that identifies: from 1 to the threshold less one (zero identifies no one)."""
+    return 0 < value < threshold
+
+
+def shown_count(value: int, *, threshold: int, apply: bool = True) -> Shown:
+    """A count that stands alone (no published total adds it up), as it may leave the panel:
+    hidden as small when it is, when `apply`."""
+    if apply and is_small(value, threshold):
+        return Shown(None, Hidden.SMALL)
+    return Shown(value)
 
 
 def suppressed(
@@ -224,53 +284,48 @@ def suppressed(
     high: int,
     apply: bool = True,
 ) -> tuple[list[Row], Row | None]:
-    """The rows (and total) with small counts hidden, when `apply`.
+    """The rows (and total) with small counts hidden, when `apply` (R23, E11).
 
-    Primary: a count of 1 to threshold - 1 is hidden. Secondary: where a total row is shown
-    and exactly one of the rows it adds up (the last four) is hidden in a column, the next
-    smallest of them is hidden too, or the total if there is no other; otherwise the total
-    less the rows shown would give the hidden count. A rate is hidden whenever either of its
-    row's counts is, since the rate times cases heard gives the repeats back. Zero is shown: it says
-    that nobody was heard, which identifies no one."""
-    counted = [*rows, *([total] if total else [])]
-    hidden: dict[str, list[Hidden | None]] = {}
-    for column in ("heard", "repeats"):
-        values = [getattr(period.counts, column) for period in counted]
-        marks: list[Hidden | None] = [
-            Hidden.SMALL if apply and 0 < value < threshold else None for value in values
-        ]
-        if apply and total is not None:
-            _protect(values, marks, members=range(len(rows) - YEAR_QUARTERS, len(rows)))
-        hidden[column] = marks
+    The rule, for each count (cases heard, repeat cases) separately:
+
+    - A quarter's count from 1 to threshold - 1 is hidden as "fewer than 5" (primary).
+    - A count that adds up several quarters (a 12-month total, each row of the rolling view)
+      is shown only when none of its quarters is hidden; otherwise it is "not shown"
+      (secondary), whatever its own value.
+    - A rate, and its place against the band, is hidden whenever either of its counts is,
+      since the rate times the cases heard gives the repeats back.
+
+    Why this and not "hide one more quarter beside a lone hidden one": every choice of quarter
+    and every rolling row publishes another overlapping 12-month total, so two of them
+    differing by one quarter would give that quarter back by subtraction. Under this rule
+    every number shown is a sum of quarters none of which is hidden, so any two shown totals
+    differ only by quarters that are not hidden, and nothing shown (nor any sum or difference
+    of it, in any view, for any quarter chosen, on screen or in a download) depends on a hidden
+    count's value. Zero is shown: it says that nobody was heard, which identifies no one."""
     out = [
-        _row(period, hidden["heard"][i], hidden["repeats"][i], low, high)
-        for i, period in enumerate(counted)
+        _row(period, threshold=threshold, low=low, high=high, apply=apply)
+        for period in [*rows, *([total] if total else [])]
     ]
     return (out[:-1], out[-1]) if total else (out, None)
 
 
-def _protect(values: list[int], marks: list[Hidden | None], *, members: range) -> None:
-    """Secondary suppression of one column: the total is the last entry of `values`."""
-    total_index = len(values) - 1
-    if marks[total_index] is not None:
-        return
-    members = range(max(members.start, 0), members.stop)
-    if sum(1 for i in members if marks[i] is not None) != 1:
-        return
-    candidates = sorted((values[i], -i) for i in members if marks[i] is None)
-    if candidates:
-        marks[-candidates[0][1]] = Hidden.PROTECTS
-    else:
-        marks[total_index] = Hidden.PROTECTS
+def _hidden(period: Period, column: str, threshold: int) -> Hidden | None:
+    if not any(is_small(getattr(part, column), threshold) for part in period.parts):
+        return None
+    return Hidden.SMALL if len(period.parts) == 1 else Hidden.PROTECTS
 
 
-def _row(period: Period, heard: Hidden | None, repeats: Hidden | None, low: int, high: int) -> Row:
+def _row(period: Period, *, threshold: int, low: int, high: int, apply: bool) -> Row:
     counts = period.counts
+    heard = _hidden(period, "heard", threshold) if apply else None
+    repeats = _hidden(period, "repeats", threshold) if apply else None
     rate_hidden = Hidden.PROTECTS if heard or repeats else None
     return Row(
         label=period.label,
         short_label=period.short_label,
         end=period.end,
+        quarters=period.quarters,
+        partial=period.partial,
         heard=Shown(None if heard else counts.heard, heard),
         repeats=Shown(None if repeats else counts.repeats, repeats),
         rate=Shown(None if rate_hidden else repeat_rate(counts), rate_hidden),
@@ -340,13 +395,22 @@ class RepeatReport:
                 f"{where}. The national figure was {self.settings.national_label} "
                 f"({self.settings.national_period})"
             )
-        shown = [row.rate.value for row in self.rows if row.rate.value is not None]
-        if len(shown) >= 2:
-            sentence += (
-                f". Over the {len(self.rows)} periods shown it ranged from {min(shown)}% to "
-                f"{max(shown)}%"
-            )
+        sentence += self._range()
         return sentence + "."
+
+    def _range(self) -> str:
+        """The range of the rates shown, saying over how many periods a rate could be given
+        (hidden, or nothing heard, gives none); nothing when fewer than two could."""
+        shown = [row.rate.value for row in self.rows if row.rate.value is not None]
+        if len(shown) < 2:
+            return ""
+        spread = f"{min(shown)}% to {max(shown)}%"
+        if len(shown) == len(self.rows):
+            return f". Over the {len(self.rows)} periods shown it ranged from {spread}"
+        return (
+            f". A rate can be given for {len(shown)} of the {len(self.rows)} periods shown: "
+            f"over those it ranged from {spread}"
+        )
 
     def chart(self) -> LineChart:
         """The rows' rates as a line (a gap where one is not shown), against the band and the
@@ -361,6 +425,35 @@ class RepeatReport:
         )
 
 
+def assemble(
+    panel: Panel,
+    counts: Mapping[Quarter, Counts],
+    *,
+    last: Quarter,
+    view: View,
+    suppress: bool,
+    settings: ReportSettings,
+    today: date,
+) -> RepeatReport | None:
+    """The panel's repeat-rate report from its counts per quarter (the database's part is
+    `queries.repeat_counts`): the periods, their rates, suppressed when `suppress`; or None if
+    the panel's type reports no repeat rate (its spec says)."""
+    figure = panel.spec.repeat_rate
+    if figure is None:
+        return None
+    periods = trend(last, counts, view, today=today)
+    total = year_total(last, counts, today=today) if view is View.QUARTERS else None
+    rows, total_row = suppressed(
+        periods,
+        total,
+        threshold=settings.suppress_below,
+        low=settings.band_low,
+        high=settings.band_high,
+        apply=suppress,
+    )
+    return RepeatReport(panel, figure, view, last, rows, total_row, suppress, settings)
+
+
 def report_sheet(report: RepeatReport, *, generated: datetime) -> Sheet:
     """The report's file, always as suppressed (R23, E11): what the figures are, the table,
     and the benchmark and national figure they are read against."""
@@ -370,7 +463,7 @@ def report_sheet(report: RepeatReport, *, generated: datetime) -> Sheet:
         ["Panel", report.panel.name],
         ["Area", report.panel.area.name],
         ["Panel type", report.panel.spec.label],
-        ["Periods", f"{report.view.label}, to {report.last.label}"],
+        ["Periods", f"{report.view.label}, to {report.last.label}{_so_far(report)}"],
         ["Definition", report.figure.definition],
         [
             "Counted",
@@ -381,11 +474,15 @@ def report_sheet(report: RepeatReport, *, generated: datetime) -> Sheet:
         [
             "Small numbers",
             f"Counts from 1 to {report.threshold - 1} are shown as “fewer than "
-            f"{report.threshold}”; “not shown” hides a figure that would reveal one.",
+            f"{report.threshold}”; a total of several quarters is “not shown” if any of its "
+            "quarters is hidden, and a rate is “not shown” if either of its counts is.",
         ],
         ["Generated", f"{generated.astimezone(UK):%d/%m/%Y %H:%M}"],
     ]
-    header = ["Period", "Period ends", "Cases heard", "Repeat cases", "Repeat rate (%)"]
+    if report.rows[-1].partial:
+        counted_to = f"{report.rows[-1].end:%d/%m/%Y}"
+        about.insert(-1, ["Not over yet", f"The last period is not over: counted to {counted_to}."])
+    header = ["Period", "Counted up to", "Cases heard", "Repeat cases", "Repeat rate (%)"]
     notes: list[list[Cell]] = []
     if report.compared:
         header.append(f"Against the benchmark band ({settings.band_label})")
@@ -412,7 +509,7 @@ def report_sheet(report: RepeatReport, *, generated: datetime) -> Sheet:
         batches=[rows],
         about=about,
         notes=notes,
-        widths=(36, 16, 16, 16, 16, 16),
+        widths=(56, 16, 16, 16, 16, 16),
     )
 
 
@@ -427,6 +524,11 @@ def _table_row(report: RepeatReport, row: Row) -> list[Cell]:
     if report.compared:
         cells.append(row.position.label if row.position else "")
     return cells
+
+
+def _so_far(report: RepeatReport) -> str:
+    last = report.rows[-1]
+    return f" {so_far(last.end)}" if last.partial else ""
 
 
 def file_name(report: RepeatReport, extension: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from collections.abc import Sequence
 from datetime import date
@@ -136,3 +137,21 @@ def test_an_xlsx_header_is_bold_frozen_and_filters_the_rows() -> None:
     assert worksheet.freeze_panes == "A5"
     assert worksheet.auto_filter.ref == "A4:C6"
     assert worksheet.column_dimensions["A"].width == pytest.approx(30, abs=1)
+
+
+def printed_text(part: str | None) -> str:
+    """Header or footer text as printed: the control codes (&B, &P ...) taken out, a doubled
+    "&" printed as one."""
+    return re.sub(r"&[A-Z]", "", (part or "").replace("&&", "\0")).replace("\0", "&")
+
+
+@pytest.mark.parametrize("marking", [MARKING, ("OFFICIAL & RESTRICTED", "Synthetic caveat")])
+def test_r10_every_printed_page_of_an_xlsx_carries_the_marking(marking: tuple[str, str]) -> None:
+    """Domain R10: not only cell A1; the header and the footer of every page, every sheet,
+    with an "&" in the marking printed as itself (not read as a code)."""
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(sheet(), marking=marking)))
+    assert book.worksheets  # every sheet of the workbook
+    for worksheet in book.worksheets:
+        for part in (worksheet.oddHeader, worksheet.oddFooter):
+            assert printed_text(part.center.text) == marking[0]
+        assert worksheet.oddFooter.right.text == "Page &P of &N"  # numbered pages

@@ -87,6 +87,9 @@ def test_r20_xlsx_keeps_text_as_text_and_is_suppressed(
     assert HOSTILE_PANEL not in texts
     assert "fewer than 5" in texts
     assert not any(text.startswith(("=", "+", "-", "@")) for text in texts)
+    # The marking heads and foots every printed page too (R10).
+    assert "OFFICIAL" in (sheet.oddHeader.center.text or "")
+    assert "OFFICIAL" in (sheet.oddFooter.center.text or "")
 
 
 def test_r9_each_export_is_recorded_with_its_filters(
