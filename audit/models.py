@@ -93,6 +93,7 @@ class AuditAction(StrEnum):
     ATTENDANCE_RECORDED = "meeting:attendance_recorded"
     CONFIDENTIALITY_ACCEPTED = "meeting:confidentiality_accepted"
     INTEREST_DECLARED = "meeting:interest_declared"
+    INTEREST_WITHDRAWN = "meeting:interest_withdrawn"
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
     MINUTES_APPROVED = "meeting:minutes_approved"

@@ -630,6 +630,7 @@ class _Room:
             statuses=statuses,
             information_from=information,
             observers=observers,
+            today=TODAY,
         )
 
     def _interest(self, meeting: Meeting, case_id: int, attendee_id: int) -> None:

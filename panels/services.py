@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
+
 import audit
 from app.accounts.models import AgencyType
 from app.accounts.models import User
@@ -15,6 +17,7 @@ from app.database import db
 from app.database import flush_unique
 from app.database import uk_today
 from app.errors import DomainError
+from app.template_filters import uk_date
 from audit import AuditAction
 from panels.models import Area
 from panels.models import Meeting
@@ -192,9 +195,25 @@ def _membership_fields(membership: PanelMembership, *, added: bool) -> dict[str,
 def schedule_meeting(
     *, actor: User | None, panel: Panel, held_on: date, kind: MeetingKind = MeetingKind.SCHEDULED
 ) -> Meeting:
-    """Put a meeting of the panel in the calendar, so referrals can be listed for it."""
+    """Put a meeting of the panel in the calendar, so referrals can be listed for it. A panel
+    meets at most once a day as a scheduled meeting and once as an emergency one: a second of
+    the same kind on the same day is a mistake (the panel's row is locked first, so two adds
+    cannot both pass). How far back or ahead is the form's concern, not this one's."""
     if not panel.active:
         raise DomainError("This panel is no longer active", field="held_on")
+    db.session.refresh(panel, with_for_update=True)
+    already = db.session.scalar(
+        select(Meeting.id).where(
+            Meeting.panel_id == panel.id, Meeting.held_on == held_on, Meeting.kind == kind
+        )
+    )
+    if already is not None:
+        article = "an" if kind is MeetingKind.EMERGENCY else "a"
+        raise DomainError(
+            f"{panel.name} already has {article} {kind.value} meeting on {uk_date(held_on)}: "
+            "choose another date, or use that meeting",
+            field="held_on",
+        )
     meeting = Meeting(panel=panel, held_on=held_on, kind=kind)
     db.session.add(meeting)
     db.session.flush()

@@ -4,8 +4,10 @@ confidentiality declaration's form is `panels.forms.DeclarationForm`."""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -25,6 +27,7 @@ from wtforms.validators import ValidationError
 from app.accounts.models import Organisation
 from app.errors import DomainError
 from app.forms import strip_whitespace
+from app.template_filters import uk_date
 from app.widgets import TextInput
 from audit.forms import DATE_PARTS
 from audit.forms import FilterSelect
@@ -57,7 +60,16 @@ class ListingForm(FlaskForm):
     submit = SubmitField("List for this meeting", widget=GovSubmitInput())
 
 
+# How far from today a meeting may be added: further is a mistyped year, not a meeting.
+ADD_BACK_MONTHS = 12
+ADD_AHEAD_YEARS = 2
+
+
 class MeetingForm(FlaskForm):
+    """Adding a meeting. The service refuses a second meeting of the same panel and kind on
+    the same day; the form alone refuses an implausible date (`plausible_date`), so that
+    scripts and tests may schedule meetings anywhere in time through the service."""
+
     panel_id = FilterSelect(
         "Panel",
         invalid="Select one of the panels you coordinate",
@@ -73,6 +85,34 @@ class MeetingForm(FlaskForm):
         default=MeetingKind.SCHEDULED.value,
     )
     submit = SubmitField("Add meeting", widget=GovSubmitInput())
+
+    def plausible_date(self, today: date) -> bool:
+        """Whether the date is within a year before today and two years after it; if not,
+        says why next to the date."""
+        held_on = self.held_on.data
+        if held_on is None:
+            return False
+        earliest = _months_before(today, ADD_BACK_MONTHS)
+        latest = _months_before(today, -12 * ADD_AHEAD_YEARS)
+        if held_on < earliest:
+            self.held_on.errors = [
+                "The date of the meeting must be within the last 12 months, on or after "
+                f"{uk_date(earliest)}"
+            ]
+        elif held_on > latest:
+            self.held_on.errors = [
+                "The date of the meeting must be within the next 2 years, on or before "
+                f"{uk_date(latest)}"
+            ]
+        return not self.held_on.errors
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier (negative: later), or the month's last day."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
 
 
 # Browsing ----------------------------------------------------------------------------------
@@ -282,6 +322,17 @@ class InterestForm(FlaskForm):
         validators=[DataRequired(message="Select who declared an interest")],
     )
     submit = SubmitField("Record declaration of interest", widget=GovSubmitInput())
+
+
+class WithdrawInterestForm(FlaskForm):
+    """The button that removes a declaration of interest recorded in error."""
+
+    declaration_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField("Remove", widget=GovSubmitInput())
+
+    def declaration(self) -> int:
+        value = self.declaration_id.data or ""
+        return int(value) if value.isdigit() and len(value) < 12 else 0
 
 
 # Minutes -------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from cases.meetings.rules import Attendee
 from cases.meetings.rules import QuorumCheck
 from cases.meetings.rules import attendance_fingerprint
 from cases.meetings.rules import check_quorum
+from cases.meetings.rules import describe_quorum
 from cases.models import Case
 from cases.referrals.models import Referral
 from panels.models import Area
@@ -385,6 +386,12 @@ def quorum(meeting: Meeting, record: AttendanceRecord) -> QuorumCheck:
     )
 
 
+def quorum_needed(meeting: Meeting) -> str:
+    """What the panel's quorum asks of a meeting, in words, for one not yet held."""
+    panel = meeting.panel
+    return describe_quorum(panel.settings.quorum(panel.spec.quorum))
+
+
 def agenda_case_ids(meeting: Meeting) -> frozenset[int]:
     return frozenset(
         case_id
@@ -407,6 +414,24 @@ def interests(meeting: Meeting) -> dict[int, list[InterestDeclaration]]:
     ):
         found[row.case_id].append(row)
     return dict(found)
+
+
+def interested_user_ids(meeting: Meeting) -> frozenset[int]:
+    """Who declared an interest in any case at the meeting (and so attended it)."""
+    return frozenset(
+        db.session.scalars(
+            select(InterestDeclaration.user_id).where(InterestDeclaration.meeting_id == meeting.id)
+        )
+    )
+
+
+def interest_of(meeting: Meeting, declaration_id: int) -> InterestDeclaration | None:
+    """One declaration of interest at the meeting (None: not one of this meeting's)."""
+    return db.session.scalar(
+        select(InterestDeclaration).where(
+            InterestDeclaration.id == declaration_id, InterestDeclaration.meeting_id == meeting.id
+        )
+    )
 
 
 # Minutes and the actions extract ------------------------------------------------------------

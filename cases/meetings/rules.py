@@ -9,8 +9,10 @@ import json
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from app.accounts.models import AgencyType
+from app.template_filters import uk_date
 from panels.models import PanelRole
 from panels.types.common import Quorum
 
@@ -51,6 +53,18 @@ def check_quorum(rule: Quorum, attendees: Iterable[Attendee]) -> QuorumCheck:
     return QuorumCheck(rule, tuple(missing))
 
 
+def describe_quorum(rule: Quorum) -> str:
+    """What the quorum needs, in words: "the chair and at least 4 agencies, including Police
+    and IDVA / domestic abuse service"."""
+    agencies = f"at least {rule.agencies} {'agency' if rule.agencies == 1 else 'agencies'}"
+    needed = f"the chair and {agencies}" if rule.chair else agencies
+    if rule.agency_types:
+        labels = [agency.label for agency in rule.agency_types]
+        listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+        needed += f", including {listed}"
+    return needed
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"only {n} {one if n == 1 else many}"
 
@@ -74,6 +88,11 @@ def attendance_fingerprint(
 def member_field(user_id: int) -> str:
     """The attendance form's field for one member, which a refusal names."""
     return f"member-{user_id}"
+
+
+def not_held_yet(held_on: date) -> str:
+    """Why nothing that happened at a meeting can be recorded before its day."""
+    return f"The meeting is on {uk_date(held_on)}: its attendance can be recorded from that day"
 
 
 def discussion_field(case_id: int) -> str:

@@ -36,6 +36,7 @@ from cases.meetings.models import MinutesStatus
 from cases.meetings.rules import contribution_field
 from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
+from cases.meetings.rules import not_held_yet
 from cases.models import Case
 from panels.models import Meeting
 
@@ -84,21 +85,29 @@ def record_attendance(
     statuses: Mapping[int, AttendanceStatus | None],
     information_from: Collection[int],
     observers: Sequence[Observer],
+    today: date,
 ) -> None:
     """Record the meeting's attendance as a whole: each member's status (None: not recorded),
-    the agencies that sent information without attending, and the observers.
+    the agencies that sent information without attending, and the observers; from the day of
+    the meeting (`today`, a UK date), never before it is held.
 
     R3: nobody is recorded as attending who has not accepted the meeting's confidentiality
-    statement. `seen` is the fingerprint of the attendance the form was drawn from: if it has
-    been saved since, nothing is saved, rather than one coordinator silently putting back what
-    another just recorded. The meeting's row is locked first, so two saves cannot both pass.
+    statement. Nobody who declared an interest in a case at the meeting is recorded as not
+    attending: the declaration is removed first (`withdraw_interest`), so the record never
+    says that someone absent left for an item. `seen` is the fingerprint of the attendance the
+    form was drawn from: if it has been saved since, nothing is saved, rather than one
+    coordinator silently putting back what another just recorded. The meeting's row is locked
+    first, so two saves cannot both pass.
     """
     db.session.refresh(meeting, with_for_update=True)
+    if meeting.held_on > today:
+        raise DomainError(not_held_yet(meeting.held_on))
     current = queries.attendance_record(meeting)
     if seen is not None and seen != current.fingerprint:
         raise AttendanceChangedMeanwhile
     members = {m.user_id: m for m in queries.panel_members(meeting)}
     declared = queries.declared_user_ids(meeting)
+    interested = queries.interested_user_ids(meeting)
     problems: list[DomainError] = []
     for user_id, status in statuses.items():
         if user_id not in members:
@@ -109,6 +118,16 @@ def record_attendance(
                 DomainError(
                     f"{name} has not accepted the confidentiality statement for this meeting: "
                     "their attendance cannot be recorded until they do",
+                    field=member_field(user_id),
+                )
+            )
+        elif (status is None or not status.attended) and user_id in interested:
+            name = members[user_id].user.display_name
+            problems.append(
+                DomainError(
+                    f"{name} declared an interest in a case at this meeting, so they attended: "
+                    "remove their declaration of interest from the meeting page first if they "
+                    "did not",
                     field=member_field(user_id),
                 )
             )
@@ -290,6 +309,19 @@ def declare_interest(
         changes={"case_id": [None, case.id], "user_id": [None, attendee_id]},
     )
     return declaration
+
+
+def withdraw_interest(meeting: Meeting, *, actor: User, declaration: InterestDeclaration) -> None:
+    """Remove a declaration of interest recorded in error (the wrong person, or someone who
+    did not attend after all), so the record can always be corrected: attendance cannot say
+    that a declarant did not attend while their declaration stands."""
+    db.session.refresh(meeting, with_for_update=True)
+    changes = {"case_id": [declaration.case_id, None], "user_id": [declaration.user_id, None]}
+    db.session.delete(declaration)
+    db.session.flush()
+    audit.record(
+        actor=actor, action=AuditAction.INTEREST_WITHDRAWN, object=meeting, changes=changes
+    )
 
 
 # Minutes (R12) -------------------------------------------------------------------------------

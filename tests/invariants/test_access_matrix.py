@@ -131,6 +131,7 @@ ROUTES: dict[str, str] = {
     "meetings.declaration": MEETING_VIEW,
     "meetings.attendance": MEETING_RUN,
     "meetings.interests": MEETING_AGENDA_RUN,
+    "meetings.withdraw_interest": MEETING_AGENDA_RUN,
     "meetings.minutes": MEETING_AGENDA_RUN,
     "meetings.approve_minutes": MEETING_AGENDA_RUN,
     "meetings.draft_minutes": MEETING_COORDINATE,
@@ -210,6 +211,8 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("meetings.attendance", "POST"): PAGE,  # every member's choice is missing: asked again
     ("meetings.interests", "GET"): PAGE,
     ("meetings.interests", "POST"): PAGE,
+    # No declaration named: told so on the meeting's page.
+    ("meetings.withdraw_interest", "POST"): redirect_to("/meetings/{meeting_id}#agenda"),
     ("meetings.minutes", "GET"): PAGE,
     ("meetings.approve_minutes", "POST"): PAGE,  # none drafted: nothing to approve, asked again
     ("meetings.draft_minutes", "GET"): PAGE,

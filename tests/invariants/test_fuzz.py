@@ -93,6 +93,10 @@ UNREACHED: dict[str, str] = {
     "perpetrator of a withheld referral; its bad input is tested in tests/cases/subject_access",
     "meetings.interests": "its form is offered once someone is recorded as attending the "
     "meeting; its bad input is tested in tests/cases/meetings/test_attendance",
+    "meetings.attendance": "its form is offered from the day of the meeting, and the world's "
+    "meetings are to come; its bad input is tested in tests/cases/meetings/test_attendance",
+    "meetings.withdraw_interest": "its button is offered once someone attending has declared "
+    "an interest; its refusals are tested in tests/cases/meetings/test_attendance",
     "meetings.draft_minutes": "its form is offered from the day of the meeting, and the world's "
     "meetings are to come; its bad input is tested in tests/cases/meetings/test_minutes",
     "meetings.approve_minutes": "its button is offered to a chair who accepted the statement, "

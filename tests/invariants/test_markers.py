@@ -6,10 +6,13 @@ free-text field the service takes:
 
 - a MARAC referral (every person's names, aliases, address, relationship and school; the
   referrer's phone and earlier panel; safe contact; reasons; DASH comments; consent reasons),
-  returned with a reason and sent again, accepted, listed at a meeting, whose attendance
-  names an observer (name and organisation);
+  returned with a reason and sent again, accepted, listed at a meeting held today, whose
+  attendance names an observer (name and organisation) and whose minutes (the general
+  section, the case's discussion and an agency's contribution) are drafted by the coordinator
+  and approved by the chair;
 - a Community MARAC referral (the other type that takes referrals), rejected with a reason;
-- a case note, an action and a report on it, a sharing decision, a transfer;
+- a case note, an action agreed at the meeting, a report on it and its due date moved (the
+  reason), a sharing decision, a transfer;
 - emergency access (its reason) and the coordinator's review (its note); a request beyond the
   limits (its reason) and the coordinator's decline (its reason);
 - an ASB Case Review from application to appeal decision (applicant, contact, victim, what it
@@ -19,12 +22,12 @@ free-text field the service takes:
   approval and the bundle;
 - person searches by name and date of birth.
 
-Then every GET route of the route map is opened by every member (referrer, coordinator, a
-representative who sees no case, two auditors, an admin and a manager), with every object's id
-and every choice of an `any(...)` part (an export's format), so that a new page or export is
-exercised without anyone listing it; and the auditor exports the audit trail. Each marker must
-appear on some page, so nothing passes by planting nothing. No marker may appear (in any
-letter case) in: any log record of any logger at DEBUG (SQL statements and parameters
+Then every GET route of the route map is opened by every member (referrer, coordinator, the
+chair, a representative who sees no case, two auditors, an admin and a manager), with every
+object's id and every choice of an `any(...)` part (an export's format), so that a new page or
+export is exercised without anyone listing it; and the auditor exports the audit trail. Each
+marker must appear on some page, so nothing passes by planting nothing. No marker may appear
+(in any letter case) in: any log record of any logger at DEBUG (SQL statements and parameters
 included); any request line or redirect (what access logs, browser history and Referer
 headers keep); the `server_sessions` table as it stood after every response (flash messages
 and the address kept for after signing in included); any download (the audit CSV, the
@@ -139,6 +142,7 @@ FIELDS = {
     "case note": "casenote",
     "action description": "actiondescription",
     "action report": "actionreport",
+    "due date reason": "duedatereason",
     "sharing recipient": "sharingrecipient",
     "sharing reason": "sharingreason",
     "sharing without agreement": "sharingwithout",
@@ -152,6 +156,10 @@ FIELDS = {
     # A meeting's observers.
     "observer name": "observername",
     "observer organisation": "observerorg",
+    # Its minutes.
+    "general minutes": "minutesgeneral",
+    "minutes discussion": "minutesdiscussion",
+    "minutes contribution": "minutescontribution",
     # ASB Case Review.
     "applicant name": "applicantname",
     "applicant contact": "applicantcontact",
@@ -181,6 +189,7 @@ MARKERS = {name: f"Zq{tag}Qz" for name, tag in FIELDS.items()}
 
 REFERRER = "referrer@markers.example"  # an IDVA representative on both Markerton panels
 COORDINATOR = "coordinator@markers.example"  # coordinates both, and Markerby's MARAC
+CHAIR = "chair@markers.example"  # chairs the MARAC: approves the minutes
 BYSTANDER = "bystander@markers.example"  # housing, on the MARAC; sees none of its cases
 AUDITOR = "dpo@markers.example"
 SECOND_AUDITOR = "deputy.dpo@markers.example"
@@ -325,6 +334,7 @@ def build(app: Flask, settings: Settings, capture: Capture) -> World:
     accounts.user(REFERRER, organisation="Markerton IDVA Service", name="Rhoswen Idris")
     accounts.user(COORDINATOR, organisation="Markerton Council", name="Cai Ormsby")
     accounts.user(BYSTANDER, organisation="Markerton Housing", name="Bea Stander")
+    accounts.user(CHAIR, organisation="Markerton Police", name="Chae Ardley")
     accounts.user(AUDITOR, role=GlobalRole.AUDITOR, organisation="Markerton Council", name="Dai")
     accounts.user(SECOND_AUDITOR, role=GlobalRole.AUDITOR, organisation="Markerton Council")
     accounts.user(ADMIN, role=GlobalRole.ADMIN, organisation="Markerton Council", name="Ada")
@@ -337,6 +347,7 @@ def build(app: Flask, settings: Settings, capture: Capture) -> World:
         member(marac, users[REFERRER], PanelRole.REPRESENTATIVE)
         member(community, users[REFERRER], PanelRole.REPRESENTATIVE)
         member(marac, users[BYSTANDER], PanelRole.REPRESENTATIVE)
+        member(marac, users[CHAIR], PanelRole.CHAIR)
         for coordinated in (marac, community, markerby):
             member(coordinated, users[COORDINATOR], PanelRole.COORDINATOR)
         db.session.commit()
@@ -489,22 +500,26 @@ def referrals(world: World, referrer: Browser, coordinator: Browser) -> tuple[in
     return marac, case_id, community
 
 
-def meeting(world: World, coordinator: Browser, referrer: Browser, referral: int) -> None:
-    """The referral listed at a meeting; its agenda seen by the coordinator and, once they
-    have accepted the confidentiality statement, by the referrer."""
+def meeting(
+    world: World, coordinator: Browser, referrer: Browser, chair: Browser, referral: int
+) -> int:
+    """The referral listed at a meeting held today (so its attendance and minutes can be
+    recorded); its agenda seen by the coordinator and, once they have accepted the
+    confidentiality statement, by the referrer and the chair."""
     coordinator.post(
         "/meetings",
-        {"panel_id": str(world.marac), "held_on": day(14), "kind": "scheduled"},
+        {"panel_id": str(world.marac), "held_on": day(0), "kind": "scheduled"},
     )
     meeting_id = world.one(Meeting, panel_id=world.marac)
     coordinator.post(f"/referrals/{referral}/list", {"meeting_id": str(meeting_id)})
     coordinator.get(f"/meetings/{meeting_id}")
-    referrer.post(
-        f"/meetings/{meeting_id}/declaration",
-        {"statement_version": CONFIDENTIALITY_STATEMENT_VERSION},
-        token_from=f"/meetings/{meeting_id}",
-    )
-    referrer.get(f"/meetings/{meeting_id}")
+    for member_browser in (referrer, chair):
+        member_browser.post(
+            f"/meetings/{meeting_id}/declaration",
+            {"statement_version": CONFIDENTIALITY_STATEMENT_VERSION},
+            token_from=f"/meetings/{meeting_id}",
+        )
+        member_browser.get(f"/meetings/{meeting_id}")
     # The attendance: the referrer attended (they accepted the statement), with an observer.
     attendance = coordinator.get(f"/meetings/{meeting_id}/attendance")
     members = set(re.findall(r'name="(member-\d+)"', attendance))
@@ -523,10 +538,14 @@ def meeting(world: World, coordinator: Browser, referrer: Browser, referral: int
         },
     )
     coordinator.get(f"/meetings/{meeting_id}/attendance")
+    return meeting_id
 
 
-def case_work(world: World, coordinator: Browser, referrer: Browser, case_id: int) -> None:
-    """A note, an action owned by the referrer's agency and their report, a sharing decision."""
+def case_work(
+    world: World, coordinator: Browser, referrer: Browser, case_id: int, meeting_id: int
+) -> None:
+    """A note, an action agreed at the meeting for the referrer's agency, their report on it
+    and its due date moved with a reason, a sharing decision."""
     m = MARKERS
     case_url = f"/cases/{case_id}"
     coordinator.post(case_url, {"text": m["case note"]})
@@ -536,7 +555,7 @@ def case_work(world: World, coordinator: Browser, referrer: Browser, case_id: in
             "description": m["action description"],
             "owner_agency_id": str(world.idva),
             "due_on": day(30),
-            "meeting_id": "",
+            "meeting_id": str(meeting_id),
         },
     )
     action_id = world.one(CaseAction, case_id=case_id)
@@ -553,6 +572,18 @@ def case_work(world: World, coordinator: Browser, referrer: Browser, case_id: in
         },
     )
     coordinator.get(action_url)
+    moving = coordinator.get(f"{action_url}/due-date")
+    moved = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', moving)
+    assert moved, "the due date form carries no version"
+    coordinator.post(
+        f"{action_url}/due-date",
+        {
+            "due_on": day(45),
+            "reason": m["due date reason"],
+            "version": moved.group(1) or moved.group(2),
+        },
+    )
+    coordinator.get(action_url)
     coordinator.post(
         f"{case_url}/sharing",
         {
@@ -565,6 +596,38 @@ def case_work(world: World, coordinator: Browser, referrer: Browser, case_id: in
             "without_agreement_reason": m["sharing without agreement"],
         },
     )
+
+
+def minutes(
+    world: World,
+    coordinator: Browser,
+    chair: Browser,
+    referrer: Browser,
+    case_id: int,
+    meeting_id: int,
+) -> None:
+    """The coordinator drafts the minutes (the general section, the case's discussion and the
+    contribution of the referrer's agency, which attended); the chair approves them; the
+    minutes and the actions extract are opened by those they go to."""
+    m = MARKERS
+    url = f"/meetings/{meeting_id}/minutes"
+    draft = coordinator.get(f"{url}/draft")
+    contribution = f"case-{case_id}-agency-{world.idva}"
+    assert f'name="{contribution}"' in draft, "the referrer's agency cannot contribute"
+    coordinator.post(
+        f"{url}/draft",
+        {
+            "general": m["general minutes"],
+            f"case-{case_id}-discussion": m["minutes discussion"],
+            contribution: m["minutes contribution"],
+            "seen": "0",
+        },
+    )
+    chair.post(f"{url}/approve", {"seen": "1"}, token_from=url)
+    assert "Approved by Chae Ardley" in coordinator.get(url), "the minutes were not approved"
+    referrer.get(url)
+    assert m["action description"] in referrer.get(f"{url}/actions")
+    coordinator.get(f"{url}/actions?agency={world.idva}")
 
 
 def emergency_access(world: World, bystander: Browser, coordinator: Browser, case_id: int) -> None:
@@ -839,14 +902,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> It
 def play(world: World) -> None:
     referrer = world.sign_in(REFERRER)
     coordinator = world.sign_in(COORDINATOR)
+    chair = world.sign_in(CHAIR)
     bystander = world.sign_in(BYSTANDER)
     auditor = world.sign_in(AUDITOR)
     second = world.sign_in(SECOND_AUDITOR)
     world.sign_in(ADMIN)
     world.sign_in(MANAGER)
     marac, case_id, _ = referrals(world, referrer, coordinator)
-    meeting(world, coordinator, referrer, marac)
-    case_work(world, coordinator, referrer, case_id)
+    meeting_id = meeting(world, coordinator, referrer, chair, marac)
+    case_work(world, coordinator, referrer, case_id, meeting_id)
+    minutes(world, coordinator, chair, referrer, case_id, meeting_id)
     emergency_access(world, bystander, coordinator, case_id)
     case_review(world, coordinator)
     subject_access(world, auditor, second)

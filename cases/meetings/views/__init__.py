@@ -33,9 +33,11 @@ from cases.meetings.forms import InterestForm
 from cases.meetings.forms import ListingForm
 from cases.meetings.forms import MeetingFilterForm
 from cases.meetings.forms import MeetingForm
+from cases.meetings.forms import WithdrawInterestForm
 from cases.meetings.forms import add_errors
 from cases.meetings.forms import attendance_form
 from cases.meetings.forms import error_summary
+from cases.meetings.rules import not_held_yet
 from cases.referrals import services as referrals
 from panels import declarations
 from panels import services as panel_services
@@ -52,7 +54,8 @@ bp = Blueprint("meetings", __name__)
 @signed_in
 def index() -> str | Response:
     """Every meeting of the user's panels, past and to come, filtered and paged; and for
-    coordinators a form to add one."""
+    coordinators a form to add one. Someone who sits on no panel is told so."""
+    today = uk_today()
     panels = queries.coordinated_panels(current_user)
     form = MeetingForm()
     form.panel_id.choices = [("", "Choose a panel")] + [(str(p.id), p.name) for p in panels]
@@ -60,7 +63,7 @@ def index() -> str | Response:
         panel = next((p for p in panels if str(p.id) == form.panel_id.data), None)
         if panel is None:
             form.panel_id.errors.append("Select one of the panels you coordinate")
-        else:
+        elif form.plausible_date(today):
             assert form.held_on.data is not None
             with attempt(form, field="held_on") as done:
                 panel_services.schedule_meeting(
@@ -72,11 +75,11 @@ def index() -> str | Response:
             if done:
                 flash("The meeting has been added", "success")
                 return redirect(url_for("meetings.index"))
-    filters = MeetingFilterForm.for_panels(queries.panels_with_meetings(current_user), request.args)
-    today = uk_today()
+    member_of = queries.panels_with_meetings(current_user)
+    filters = MeetingFilterForm.for_panels(member_of, request.args)
     listing = (
         queries.browse(current_user, filters.filters(), page=page_argument(), today=today)
-        if filters.validate()
+        if member_of and filters.validate()
         else None
     )
     return render_template(
@@ -86,6 +89,7 @@ def index() -> str | Response:
         errors=error_summary(filters) + error_summary(form),
         listing=listing,
         panels=panels,
+        member_of=member_of,
         today=today,
         pagination=pagination("meetings.index", listing.page, listing.pages, filters.query_args())
         if listing
@@ -118,9 +122,13 @@ def show(meeting_id: int) -> str:
         listed=listed,
         outstanding=outstanding,
         record=record,
+        # The verdict only once the meeting is held; before it, what it will need.
+        held=found.held_on <= uk_today(),
         quorum=queries.quorum(found, record),
+        needs=queries.quorum_needed(found),
         interests=queries.interests(found),
         runs=runs,
+        withdraw=WithdrawInterestForm() if runs else None,
         minutes=written,
         minutes_shown=policy.may_read_minutes(current_user, found, written),
         extract_shown=policy.may_open_extract(current_user, found, written),
@@ -139,11 +147,14 @@ def attendance(meeting_id: int) -> str | Response:
     found = policy.meeting_or_404(current_user, meeting_id)
     if not _runs(found):
         policy.refuse(current_user, "meetings", meeting_id)
+    today = uk_today()
     members = queries.panel_members(found)
     record = queries.attendance_record(found)
     form = attendance_form(members, record, request.form if request.method == "POST" else None)
     changed_meanwhile = False
-    if form.validate_on_submit():
+    held = found.held_on <= today
+    # Before the meeting's day the page says when attendance can be recorded, with no form.
+    if held and form.validate_on_submit():
         # Not attempt(form): a refusal may name several fields (AttendanceProblems).
         with attempt() as done:
             services.record_attendance(
@@ -153,6 +164,7 @@ def attendance(meeting_id: int) -> str | Response:
                 statuses=form.statuses(),
                 information_from={int(value) for value in form.information.data or []},
                 observers=form.observers(),
+                today=today,
             )
         if done:
             flash("Attendance saved", "success")
@@ -168,10 +180,13 @@ def attendance(meeting_id: int) -> str | Response:
         "meetings/attendance.html",
         meeting=found,
         form=form,
-        errors=error_summary(form),
+        errors=error_summary(form) if held else [],
         declared=queries.declared_user_ids(found),
+        interested=queries.interested_user_ids(found),
         record=record,
         changed_meanwhile=changed_meanwhile,
+        held=held,
+        not_held_yet=not_held_yet(found.held_on),
     )
 
 
@@ -209,6 +224,33 @@ def interests(meeting_id: int) -> str | Response:
         errors=error_summary(form),
         attendees=attendees,
     )
+
+
+@bp.route("/meetings/<int:meeting_id>/interests/withdraw", methods=["POST"])
+@signed_in
+def withdraw_interest(meeting_id: int) -> Response:
+    """Remove a declaration of interest recorded in error: for the coordinators and chairs
+    who may record one, on a case of the agenda they may see. A declaration that is not this
+    meeting's, or is on a case closed to the user, is answered as one already removed."""
+    found = policy.meeting_or_404(current_user, meeting_id)
+    if not (_runs(found) and policy.may_see_agenda(current_user, found)):
+        policy.refuse(current_user, "meetings", meeting_id)
+    form = WithdrawInterestForm()
+    declaration = (
+        queries.interest_of(found, form.declaration()) if form.validate_on_submit() else None
+    )
+    visible = {r.case_id for r in queries.agenda(found, current_user)}
+    if declaration is None or declaration.case_id not in visible:
+        flash("That declaration of interest is not recorded at this meeting", "error")
+        return redirect(url_for("meetings.show", meeting_id=found.id, _anchor="agenda"))
+    name = declaration.user.display_name
+    with attempt() as done:
+        services.withdraw_interest(found, actor=current_user, declaration=declaration)
+    if done:
+        flash(f"{name}’s declaration of interest has been removed", "success")
+    elif done.error:
+        flash(done.error.message, "error")
+    return redirect(url_for("meetings.show", meeting_id=found.id, _anchor="agenda"))
 
 
 @bp.route("/meetings/<int:meeting_id>/declaration", methods=["POST"])

@@ -10,6 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +22,12 @@ from sqlalchemy import text as sql
 from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
+from app.database import uk_today
+from app.errors import DomainError
+from app.template_filters import uk_date
 from audit.models import AuditAction
 from audit.models import AuditEvent
+from cases.meetings import services
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
@@ -31,6 +36,7 @@ from cases.meetings.models import MeetingObserver
 from cases.referrals import services as referrals
 from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
+from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelRole
 from tests.cases.referrals.test_referral_pages import text
@@ -56,8 +62,9 @@ OBSERVER_NAME = "Quillon Averstrand"  # synthetic
 
 @dataclass(frozen=True)
 class World:
-    meeting: int
+    meeting: int  # held today: its attendance can be recorded
     other_meeting: int
+    future_meeting: int  # the same panel's next meeting
     case: int
     reference: str
     panel: int
@@ -87,9 +94,12 @@ def world(app: Flask, accounts: Accounts) -> World:
         member(marac, users[HOUSING], PanelRole.REPRESENTATIVE)
         member(marac, users[HEALTH], PanelRole.REPRESENTATIVE)
         member(other, users[OUTSIDER], PanelRole.COORDINATOR)
-        meeting = panel_services.schedule_meeting(actor=None, panel=marac, held_on=date(2099, 1, 7))
+        meeting = panel_services.schedule_meeting(actor=None, panel=marac, held_on=uk_today())
         other_meeting = panel_services.schedule_meeting(
             actor=None, panel=other, held_on=date(2099, 1, 8)
+        )
+        future_meeting = panel_services.schedule_meeting(
+            actor=None, panel=marac, held_on=uk_today() + timedelta(days=1)
         )
         answers = marac_answers(
             referred_on=date(2026, 3, 2), people=[victim(given="Wren"), perpetrator()]
@@ -103,6 +113,7 @@ def world(app: Flask, accounts: Accounts) -> World:
         return World(
             meeting.id,
             other_meeting.id,
+            future_meeting.id,
             case.id,
             case.reference,
             marac.id,
@@ -538,3 +549,220 @@ def test_the_meeting_page_read_stays_one_event(
     post_attendance(coordinator, world, {HOUSING: "present"})
     coordinator.get(f"/meetings/{world.meeting}")
     assert len(events_of(app, AuditAction.MEETING_VIEWED)) == 1
+
+
+# Correcting a declaration of interest (issue 21 walkthrough, item 1) --------------------------
+
+
+def record_interest(client: FlaskClient, world: World, email: str) -> Any:
+    url = f"/meetings/{world.meeting}/interests"
+    page = client.get(url, query_string={"case": world.case})
+    return client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(page.text),
+            "case_id": str(world.case),
+            "attendee_id": str(world.users[email]),
+        },
+    )
+
+
+def declaration_ids(app: Flask) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(select(InterestDeclaration.id)))
+
+
+def withdraw(client: FlaskClient, meeting_id: int, declaration_id: int | str) -> Any:
+    token = csrf_token(client.get(f"/meetings/{meeting_id}").text)
+    return client.post(
+        f"/meetings/{meeting_id}/interests/withdraw",
+        data={"csrf_token": token, "declaration_id": str(declaration_id)},
+    )
+
+
+@pytest.mark.parametrize("choice", ["apologies", "none"])
+def test_r2_someone_who_declared_an_interest_is_not_recorded_as_absent(
+    app: Flask, world: World, coordinator: FlaskClient, choice: str
+) -> None:
+    """Domain §2.6: a declarant attended and left for the item. Recording them as having sent
+    apologies (or not recorded) is refused next to their name, with nothing saved, rather than
+    leaving "declared an interest and left" beside "Apologies"."""
+    declare(app, world, CHAIR, HOUSING)
+    post_attendance(coordinator, world, {CHAIR: "present", HOUSING: "present"})
+    assert record_interest(coordinator, world, HOUSING).status_code == 302
+
+    refused = post_attendance(coordinator, world, {CHAIR: "apologies", HOUSING: choice})
+
+    assert refused.status_code == 200
+    message = (
+        "Hal Brook declared an interest in a case at this meeting, so they attended: remove "
+        "their declaration of interest from the meeting page first if they did not"
+    )
+    assert text(refused).count(message) == 2  # in the summary and next to their choice
+    housing = world.users[HOUSING]
+    assert f'href="#member-{housing}' in refused.text
+    # Nothing half saved: not even the chair's apologies; and what was chosen is kept.
+    assert statuses(app, world) == {
+        world.users[CHAIR]: AttendanceStatus.PRESENT,
+        housing: AttendanceStatus.PRESENT,
+    }
+    assert re.search(rf'name="member-{housing}"[^>]*value="{choice}"[^>]*checked', refused.text)
+    assert len(events_of(app, AuditAction.ATTENDANCE_RECORDED)) == 1
+
+
+def test_a_declaration_recorded_in_error_is_removed_and_the_attendance_then_corrected(
+    app: Flask, world: World, coordinator: FlaskClient
+) -> None:
+    """The record can always be corrected: the coordinator removes the declaration (one audit
+    event of ids), after which the member can be recorded as having sent apologies."""
+    declare(app, world, HOUSING)
+    post_attendance(coordinator, world, {HOUSING: "present"})
+    record_interest(coordinator, world, HOUSING)
+    [declaration] = declaration_ids(app)
+    page = coordinator.get(f"/meetings/{world.meeting}").text
+    assert f'name="declaration_id" value="{declaration}"' in page
+    assert 'Remove<span class="govuk-visually-hidden"> Hal Brook’s declaration' in page
+
+    removed = withdraw(coordinator, world.meeting, declaration)
+
+    assert removed.status_code == 302
+    assert removed.location == f"/meetings/{world.meeting}#agenda"
+    assert declaration_ids(app) == []
+    shown = meeting_page(coordinator, world)
+    assert "Hal Brook’s declaration of interest has been removed" in shown
+    assert "declared an interest and left for this item" not in shown
+    [event] = events_of(app, AuditAction.INTEREST_WITHDRAWN)
+    assert event.object_id == str(world.meeting)
+    assert json.loads(event.changes or "{}") == {
+        "case_id": [world.case, None],
+        "user_id": [world.users[HOUSING], None],
+    }
+    saved = post_attendance(coordinator, world, {HOUSING: "apologies"})
+    assert saved.status_code == 302
+    assert statuses(app, world) == {world.users[HOUSING]: AttendanceStatus.APOLOGIES}
+
+
+def test_r15_a_declaration_is_removed_only_by_who_runs_its_meeting(
+    app: Flask, world: World, client: FlaskClient, sign_in: SignIn
+) -> None:
+    """A member who does not run the meeting gets the 404 of a meeting that does not exist;
+    a declaration named under another meeting of the panel, or none, is not removed."""
+    declare(app, world, HOUSING)
+    coordinator = sign_in(client, COORDINATOR)
+    post_attendance(coordinator, world, {HOUSING: "present"})
+    record_interest(coordinator, world, HOUSING)
+    [declaration] = declaration_ids(app)
+
+    elsewhere = withdraw(coordinator, world.future_meeting, declaration)
+    assert elsewhere.status_code == 302
+    assert "That declaration of interest is not recorded at this meeting" in text(
+        coordinator.get(f"/meetings/{world.future_meeting}")
+    )
+    assert withdraw(coordinator, world.meeting, "not-a-number").status_code == 302
+    assert declaration_ids(app) == [declaration]
+
+    representative = sign_in(app.test_client(), HOUSING)
+    token = csrf_token(representative.get(f"/meetings/{world.meeting}").text)
+    refused = representative.post(
+        f"/meetings/{world.meeting}/interests/withdraw",
+        data={"csrf_token": token, "declaration_id": str(declaration)},
+    )
+    assert refused.status_code == 404
+    assert declaration_ids(app) == [declaration]
+    assert events_of(app, AuditAction.INTEREST_WITHDRAWN) == []
+
+
+# A meeting not yet held (issue 21 walkthrough, item 2) ----------------------------------------
+
+
+def test_attendance_is_not_recorded_before_the_meeting_is_held(
+    app: Flask, world: World, coordinator: FlaskClient
+) -> None:
+    """Domain §2.6: attendance, and so the quorum, is what happened at the meeting: from its
+    day (UK date), never before. The page says when; a forged post saves nothing."""
+    with app.app_context():
+        db.session.add(
+            ConfidentialityDeclaration(
+                meeting_id=world.future_meeting,
+                user_id=world.users[CHAIR],
+                statement_version="1",
+            )
+        )
+        db.session.commit()
+    url = f"/meetings/{world.future_meeting}/attendance"
+    held_on = uk_date(uk_today() + timedelta(days=1))
+    message = f"The meeting is on {held_on}: its attendance can be recorded from that day"
+    page = coordinator.get(url)
+    assert message in text(page)
+    assert 'name="member-' not in page.text
+    token = csrf_token(page.text)
+    forged = coordinator.post(
+        url, data={"csrf_token": token, f"member-{world.users[CHAIR]}": "present"}
+    )
+    assert forged.status_code == 200
+    assert message in text(forged)
+    with app.app_context():
+        assert (
+            db.session.scalars(
+                select(MeetingAttendance).where(
+                    MeetingAttendance.meeting_id == world.future_meeting
+                )
+            ).all()
+            == []
+        )
+    assert events_of(app, AuditAction.ATTENDANCE_RECORDED) == []
+
+
+def test_the_service_refuses_attendance_before_the_meetings_day_and_accepts_it_on_the_day(
+    app: Flask, world: World
+) -> None:
+    with app.test_request_context():
+        meeting = db.session.get_one(Meeting, world.meeting)
+        coordinator = db.session.get_one(User, world.users[COORDINATOR])
+        apologies = {world.users[HOUSING]: AttendanceStatus.APOLOGIES}
+        arguments: dict[str, Any] = {
+            "actor": coordinator,
+            "seen": None,
+            "statuses": apologies,
+            "information_from": set(),
+            "observers": [],
+        }
+        with pytest.raises(DomainError, match="its attendance can be recorded from that day"):
+            services.record_attendance(
+                meeting, **arguments, today=meeting.held_on - timedelta(days=1)
+            )
+        services.record_attendance(meeting, **arguments, today=meeting.held_on)
+        db.session.commit()
+    assert statuses(app, world) == {world.users[HOUSING]: AttendanceStatus.APOLOGIES}
+
+
+def test_a_meeting_to_come_shows_the_quorum_it_will_need_not_a_verdict(
+    app: Flask, world: World, coordinator: FlaskClient
+) -> None:
+    """Even with attendance in the record (put there directly: no page records it early), a
+    meeting not yet held says what its quorum will need, in the future tense, and no verdict."""
+    with app.app_context():
+        housing = db.session.get_one(User, world.users[HOUSING])
+        db.session.add(
+            MeetingAttendance(
+                meeting_id=world.future_meeting,
+                user_id=housing.id,
+                organisation_id=housing.organisation_id,
+                panel_role=PanelRole.REPRESENTATIVE,
+                status=AttendanceStatus.PRESENT,
+                recorded_by_id=world.users[COORDINATOR],
+            )
+        )
+        db.session.commit()
+    page = " ".join(text(coordinator.get(f"/meetings/{world.future_meeting}")).split())
+    assert "Quorate" not in page
+    assert "Not quorate" not in page
+    assert (
+        "To be quorate it will need the chair and at least 4 agencies, including Police and "
+        "IDVA / domestic abuse service." in page
+    )
+    assert "Record attendance" not in page
+    # Once held, the verdict: today's meeting with nobody recorded says so.
+    held = meeting_page(coordinator, world)
+    assert "Attendance has not been recorded" in held
+    assert "To be quorate it will need" not in held

@@ -15,12 +15,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
+from app.template_filters import uk_date
 from cases.meetings import queries
 from panels import services as panel_services
+from panels.models import Meeting
 from panels.models import MeetingKind
 from panels.models import Panel
 from panels.models import PanelRole
@@ -29,12 +33,14 @@ from tests.cases.referrals.test_referral_pages import text
 from tests.cases.test_case_list import counted_statements
 from tests.conftest import Accounts
 from tests.conftest import SignIn
+from tests.conftest import csrf_token
 from tests.referral_fixtures import member
 from tests.referral_fixtures import panel
 
 COORDINATOR = "coordinator@test.example"
 REPRESENTATIVE = "housing@test.example"
 OUTSIDER = "outsider@test.example"
+MANAGER = "manager@test.example"  # sits on no panel
 TODAY = uk_today()
 
 
@@ -243,3 +249,99 @@ def test_the_list_is_a_fixed_number_of_queries_whatever_the_page_holds(
     with counted_statements(app) as many:
         coordinator.get("/meetings?when=all")
     assert len(few) == len(many)
+
+
+# Adding a meeting (issue 21 walkthrough, item 3) ----------------------------------------------
+
+
+def add_meeting(client: FlaskClient, world: World, held_on: date, kind: str = "scheduled") -> Any:
+    token = csrf_token(client.get("/meetings").text)
+    parts = [str(held_on.day), str(held_on.month), str(held_on.year)]
+    return client.post(
+        "/meetings",
+        data=MultiDict(
+            [
+                ("csrf_token", token),
+                ("panel_id", str(world.panels["marac"])),
+                *[("held_on", part) for part in parts],
+                ("kind", kind),
+            ]
+        ),
+    )
+
+
+def meeting_count(app: Flask) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(Meeting.id)).all())
+
+
+@pytest.mark.parametrize(
+    ("held_on", "message"),
+    [
+        (date(2020, 1, 1), "The date of the meeting must be within the last 12 months"),
+        (date(2099, 1, 1), "The date of the meeting must be within the next 2 years"),
+        (TODAY - timedelta(days=400), "The date of the meeting must be within the last 12 months"),
+        (TODAY + timedelta(days=800), "The date of the meeting must be within the next 2 years"),
+    ],
+)
+def test_the_add_meeting_form_refuses_an_implausible_date_keeping_what_was_typed(
+    app: Flask, world: World, coordinator: FlaskClient, held_on: date, message: str
+) -> None:
+    """A mistyped year is not a meeting: refused next to the date, with the error summary and
+    the input kept, and nothing added."""
+    before = meeting_count(app)
+    response = add_meeting(coordinator, world, held_on)
+    assert response.status_code == 200
+    page = text(response)
+    assert page.count(message) == 2  # the summary and next to the field
+    assert "<title>Error: " in page
+    assert f'value="{held_on.year}"' in response.text
+    assert meeting_count(app) == before
+
+
+def test_the_add_meeting_form_accepts_a_date_within_a_year_back_and_two_ahead(
+    app: Flask, world: World, coordinator: FlaskClient
+) -> None:
+    before = meeting_count(app)
+    for held_on in (TODAY - timedelta(days=300), TODAY + timedelta(days=700)):
+        assert add_meeting(coordinator, world, held_on).status_code == 302
+    assert meeting_count(app) == before + 2
+
+
+def test_a_second_meeting_of_a_panel_and_kind_on_one_day_is_refused(
+    app: Flask, world: World, coordinator: FlaskClient
+) -> None:
+    """Thornbury's MARAC already meets today: a second scheduled meeting is a mistake; an
+    emergency meeting the same day is another kind, and is added."""
+    before = meeting_count(app)
+    refused = add_meeting(coordinator, world, TODAY)
+    assert refused.status_code == 200
+    message = (
+        f"Thornbury marac already has a scheduled meeting on {uk_date(TODAY)}: choose another "
+        "date, or use that meeting"
+    )
+    assert text(refused).count(message) == 2
+    assert meeting_count(app) == before
+    assert add_meeting(coordinator, world, TODAY, kind="emergency").status_code == 302
+    assert meeting_count(app) == before + 1
+
+
+# Someone who sits on no panel (issue 21 walkthrough, item 4) ----------------------------------
+
+
+def test_someone_on_no_panel_is_told_so_and_not_offered_meetings(
+    app: Flask, accounts: Accounts, world: World, client: FlaskClient, sign_in: SignIn
+) -> None:
+    """A manager sees aggregate figures only (design §2): /meetings says plainly they sit on
+    no panel, with no filter form, and the navigation offers no "Meetings"."""
+    accounts.user(MANAGER, role=GlobalRole.MANAGER, organisation="Thornbury Council")
+    manager = sign_in(client, MANAGER)
+    response = manager.get("/meetings")
+    assert response.status_code == 200
+    page = text(response)
+    assert "You do not sit on any panel, so there are no meetings for you here" in page
+    assert "Apply filters" not in page
+    assert "Add a meeting" not in page
+    assert 'href="/meetings"' not in manager.get("/").text
+    member_page = sign_in(app.test_client(), REPRESENTATIVE).get("/").text
+    assert 'href="/meetings"' in member_page

@@ -144,6 +144,7 @@ def world(app: Flask, accounts: Accounts) -> World:
             },
             information_from={users[HOUSING].organisation_id},
             observers=[],
+            today=uk_today(),
         )
         db.session.commit()
         return World(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -18,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
+from app.database import uk_today
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.models import Case
@@ -393,6 +395,8 @@ def test_coordinators_add_meetings_with_clear_errors(
     client: FlaskClient, world: World, sign_in: SignIn
 ) -> None:
     sign_in(client, COORDINATOR)
+    # Within the form's range: a year back, two years ahead (issue 21).
+    soon = uk_today() + timedelta(days=30)
     missing = text(post(client, "/meetings", {"panel_id": str(world.marac), "kind": "scheduled"}))
     assert "Enter the date of the meeting" in missing
     forged = text(
@@ -402,7 +406,7 @@ def test_coordinators_add_meetings_with_clear_errors(
             [
                 ("panel_id", str(world.other_marac)),
                 ("kind", "scheduled"),
-                *[("held_on", d) for d in ("5", "3", "2099")],
+                *[("held_on", str(d)) for d in (soon.day, soon.month, soon.year)],
             ],
         )
     )
@@ -414,7 +418,7 @@ def test_coordinators_add_meetings_with_clear_errors(
         [
             ("panel_id", str(world.marac)),
             ("kind", "emergency"),
-            *[("held_on", d) for d in ("5", "3", "2099")],
+            *[("held_on", str(d)) for d in (soon.day, soon.month, soon.year)],
         ],
     )
     assert added.status_code == 302  # type: ignore[attr-defined]
