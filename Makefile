@@ -24,7 +24,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-app/static/build/main.css: node_modules/.installed assets/scss/main.scss scripts/build-assets.mjs
+app/static/build/main.css: node_modules/.installed $(wildcard assets/scss/*.scss) scripts/build-assets.mjs
 	npm run --silent build
 
 assets: app/static/build/main.css ## Build the front-end assets from npm
