@@ -2,84 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import DateField
-from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import Length
 from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
+from app.forms import FilterSelect
+from app.forms import UKDateField
+from app.forms import error_summary_items
 from app.forms import strip_whitespace
-from app.widgets import DateInput
-from app.widgets import Select
 from audit.models import AuditAction
 from audit.models import Outcome
 from audit.queries import EventFilters
-
-DATE_PARTS = ("day", "month", "year")
-
-
-class UKDateField(DateField):
-    """A GOV.UK date input (day, month, year) that answers with the design system's messages."""
-
-    widget = DateInput()
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, format="%d %m %Y", **kwargs)
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        # The widget unpacks exactly three parts: a forged query string must not break it.
-        parts = [part.strip() for part in valuelist]
-        self.raw_data = [*parts, "", "", ""][:3]
-        self.data = None
-        if len(parts) > len(DATE_PARTS):
-            raise ValueError(f"{self.label.text} must be a real date")
-        if any(self.raw_data):
-            self.data = parse_date(self.label.text, *self.raw_data)
-
-
-def parse_date(name: str, day: str, month: str, year: str) -> date:
-    """The date typed into a GOV.UK date input, or a ValueError with the message to show."""
-    missing = [
-        part for part, value in zip(DATE_PARTS, (day, month, year), strict=True) if not value
-    ]
-    if missing:
-        raise ValueError(f"{name} must include a {' and '.join(missing)}")
-    if not (day.isdigit() and month.isdigit() and year.isdigit()):
-        raise ValueError(f"{name} must be a real date")
-    if len(year) != 4:
-        raise ValueError("Year must include 4 numbers")
-    try:
-        return date(int(year), int(month), int(day))
-    except (ValueError, OverflowError):  # a forged day of twenty digits overflows C's int
-        raise ValueError(f"{name} must be a real date") from None
-
-
-def _error_target(field: Any) -> str:
-    """A date links to its first empty part (or its day); other fields to themselves."""
-    if not isinstance(field, UKDateField):
-        return str(field.id)
-    empty = [part for part, value in zip(DATE_PARTS, field.raw_data, strict=True) if not value]
-    return f"{field.id}-{(empty or ['day'])[0]}"
-
-
-class FilterSelect(SelectField):
-    """A select whose forged value gets a plain message instead of WTForms' "Not a valid choice"."""
-
-    widget = Select()
-
-    def __init__(self, label: str, *, invalid: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.invalid = invalid
-
-    def pre_validate(self, form: Any) -> None:
-        if self.data is not None and self.data not in {str(value) for value, _ in self.choices}:
-            raise ValidationError(self.invalid)
 
 
 class EventFilterForm(FlaskForm):
@@ -135,11 +73,7 @@ class EventFilterForm(FlaskForm):
 
     def error_list(self) -> list[dict[str, str]]:
         """The GOV.UK error summary's list, each message linked to the input to correct."""
-        return [
-            {"text": field.errors[0], "href": f"#{_error_target(field)}"}
-            for field in self
-            if field.errors
-        ]
+        return error_summary_items(self)
 
     def filters(self) -> EventFilters:
         """The validated choices as query filters (call only after `validate()`)."""

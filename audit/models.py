@@ -100,6 +100,8 @@ class AuditAction(StrEnum):
     MINUTES_EXTRACT_VIEWED = "meeting:minutes_extract_viewed"
     MINUTES_SAVED = "meeting:minutes_saved"
     MINUTES_VIEWED = "meeting:minutes_viewed"
+    RESEARCH_RECORDED = "meeting:research_recorded"
+    RESEARCH_VIEWED = "meeting:research_viewed"
 
     REFERRAL_ACCEPTED = "referral:accepted"
     REFERRAL_HEARD = "referral:heard"

@@ -20,12 +20,12 @@ from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
+from app.forms import DATE_PARTS
+from app.forms import FilterSelect
+from app.forms import UKDateField
 from app.forms import strip_whitespace
 from app.template_filters import uk_date
 from app.widgets import TextInput
-from audit.forms import DATE_PARTS
-from audit.forms import FilterSelect
-from audit.forms import UKDateField
 from cases.queries import REFERENCE_PATTERN
 from cases.queries import CaseFilters
 from cases.queries import CaseSort

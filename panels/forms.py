@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -34,8 +33,8 @@ from wtforms.validators import ValidationError
 
 from app.accounts.models import AgencyType
 from app.errors import DomainError
-from audit.forms import DATE_PARTS
-from audit.forms import UKDateField
+from app.forms import UKDateField
+from app.forms import leaf_fields
 from panels.instruments.asb_matrix import RiskItem
 from panels.models import PanelRole
 from panels.settings import InvalidSettings
@@ -194,28 +193,6 @@ class LocalSettingsForm(FlaskForm):
             for field in entry.form:
                 field.errors[:] = [message.format(n=number) for message in field.errors]
         return valid
-
-
-def leaf_fields(form: Any) -> Iterator[Field]:
-    """Every input of a form, including each question of a risk matrix and each group of
-    restricted fields, in page order."""
-    for field in form:
-        if isinstance(field, FieldList):
-            for entry in field:
-                yield from leaf_fields(entry.form)
-        elif isinstance(field, FormField):
-            yield from leaf_fields(field.form)
-        elif field.name not in ("csrf_token", "submit", "seen"):
-            yield field
-
-
-def error_summary_items(form: LocalSettingsForm) -> list[dict[str, str]]:
-    """The GOV.UK error summary's list: each field's message, linked to the field."""
-    return [
-        {"text": field.errors[0], "href": f"#{field.id}"}
-        for field in leaf_fields(form)
-        if field.errors
-    ]
 
 
 def add_errors(form: LocalSettingsForm, error: DomainError) -> None:
@@ -581,18 +558,3 @@ class SignAgainForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     withdrawn_on = _isp_date("Date withdrawn", "Enter the date the organisation withdrew")
     submit = SubmitField("Withdraw", widget=GovSubmitInput())
-
-
-def isp_error_list(form: FlaskForm) -> list[dict[str, str]]:
-    """The GOV.UK error summary's list, a date linked to its first empty part (or its day)."""
-    items = []
-    for field in form:
-        if not field.errors:
-            continue
-        target = field.id
-        if isinstance(field, UKDateField):
-            parts = [*(field.raw_data or []), "", "", ""][:3]
-            empty = [name for name, value in zip(DATE_PARTS, parts, strict=True) if not value]
-            target = f"{field.id}-{(empty or ['day'])[0]}"
-        items.append({"text": field.errors[0], "href": f"#{target}"})
-    return items

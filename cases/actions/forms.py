@@ -12,8 +12,8 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
-from audit.forms import FilterSelect
-from audit.forms import UKDateField
+from app.forms import FilterSelect
+from app.forms import UKDateField
 from cases.actions.models import ActionStatus
 from cases.actions.queries import Showing
 from cases.actions.services import DESCRIPTION_MAX_LENGTH

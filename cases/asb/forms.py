@@ -19,8 +19,8 @@ from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from app.forms import ChoiceRadio
-from audit.forms import FilterSelect
-from audit.forms import UKDateField
+from app.forms import FilterSelect
+from app.forms import UKDateField
 from cases.asb.models import Applicant
 from cases.asb.models import ReviewStatus
 from cases.asb.services import NAME_MAX_LENGTH

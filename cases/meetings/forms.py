@@ -5,14 +5,15 @@ confidentiality declaration's form is `panels.forms.DeclarationForm`."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterator
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
+from wtforms import BooleanField
 from wtforms import Field
 from wtforms import FieldList
 from wtforms import Form
@@ -26,12 +27,12 @@ from wtforms.validators import ValidationError
 
 from app.accounts.models import Organisation
 from app.errors import DomainError
+from app.forms import FilterSelect
+from app.forms import UKDateField
+from app.forms import leaf_fields
 from app.forms import strip_whitespace
 from app.template_filters import uk_date
 from app.widgets import TextInput
-from audit.forms import DATE_PARTS
-from audit.forms import FilterSelect
-from audit.forms import UKDateField
 from cases.forms import date_required
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import MeetingMinutes
@@ -269,18 +270,6 @@ def attendance_form(
     return form
 
 
-def leaf_fields(form: Any) -> Iterator[Field]:
-    """Every input of a form, each observer's name and organisation included, in page order."""
-    for field in form:
-        if isinstance(field, FieldList):
-            for entry in field:
-                yield from leaf_fields(entry.form)
-        elif isinstance(field, FormField):
-            yield from leaf_fields(field.form)
-        elif field.short_name not in ("csrf_token", "submit", "seen"):
-            yield field
-
-
 def add_errors(form: FlaskForm, error: DomainError) -> None:
     """Put each refused entry's message next to its field (e.g. "member-12", "observers-0-name")."""
     fields = list(leaf_fields(form))
@@ -290,21 +279,6 @@ def add_errors(form: FlaskForm, error: DomainError) -> None:
         chosen = next((f for f in fields if f.name == name), fields[0])
         if problem.message not in chosen.errors:
             chosen.errors = [*chosen.errors, problem.message]
-
-
-def error_summary(form: FlaskForm) -> list[dict[str, str]]:
-    """The GOV.UK error summary's list: each field's message, linked to the field."""
-    items = []
-    for field in leaf_fields(form):
-        if not field.errors:
-            continue
-        target = field.id
-        if isinstance(field, UKDateField):
-            parts = [*(field.raw_data or []), "", "", ""][:3]
-            empty = [n for n, v in zip(DATE_PARTS, parts, strict=True) if not v]
-            target = f"{field.id}-{(empty or ['day'])[0]}"
-        items.append({"text": field.errors[0], "href": f"#{target}"})
-    return items
 
 
 # Declarations of interest ------------------------------------------------------------------
@@ -446,3 +420,30 @@ class ExtractForm(FlaskForm):
 
     agency = FilterSelect("Agency", invalid="Select an agency from the list")
     submit = SubmitField("Show their actions", widget=GovSubmitInput())
+
+
+# Research before the meeting -----------------------------------------------------------------
+
+
+class ResearchForm(FlaskForm):
+    """One agency's research on one listed case: what it is sharing, or nothing to share. The
+    rules (one or the other, its length, the meeting's day) are the service's."""
+
+    shared = TextAreaField(
+        "What your agency is sharing for the meeting",
+        widget=GovTextArea(),
+        description=(
+            "What your agency's records hold that the panel needs to know about this case. "
+            "It is encrypted, and only your agency and those running the meeting can read it."
+        ),
+    )
+    nothing_to_share = BooleanField(
+        "We have researched this case and have nothing to share", widget=GovCheckboxInput()
+    )
+    # The revision of the agency's record the form was drawn from (0: none yet).
+    seen = HiddenField()
+    submit = SubmitField("Save research", widget=GovSubmitInput())
+
+    def seen_revision(self) -> int:
+        value = self.seen.data or ""
+        return int(value) if value.isdigit() and len(value) < 12 else -1

@@ -209,3 +209,31 @@ class MinutesContribution(SealedRecord):
 
     section: Mapped[MinutesCaseSection] = relationship(back_populates="contributions")
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+
+
+class CaseResearch(SealedRecord):
+    """One agency's research on one case listed at a meeting (domain §2.6: agencies research
+    their own records before the meeting): marked done by saving it, with what the agency is
+    sharing for the meeting, sealed under the case's key and tagged with the agency as its
+    originator (R7), or that it has nothing to share. One row per agency per listed case, which
+    any member of that agency updates; `revision` counts the saves, so a save over a
+    colleague's newer one is refused rather than applied over theirs."""
+
+    __tablename__ = "meeting_case_research"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    nothing_to_share: Mapped[bool] = mapped_column(default=False)
+    revision: Mapped[int] = mapped_column(default=1)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shared = Sealed(TEXT)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
+    updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])

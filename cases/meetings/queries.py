@@ -31,6 +31,7 @@ from app.database import db
 from cases import policy
 from cases.actions.models import CaseAction
 from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import CaseResearch
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
@@ -547,4 +548,55 @@ def agencies_with_actions(meeting: Meeting) -> list[Organisation]:
             )
             .order_by(Organisation.name, Organisation.id)
         )
+    )
+
+
+# Research before the meeting (domain §2.6, R7) ----------------------------------------------
+
+
+def research_of(meeting: Meeting, case_id: int, organisation_id: int) -> CaseResearch | None:
+    """One agency's research on one case listed at the meeting, if it has recorded it."""
+    return db.session.scalar(
+        select(CaseResearch).where(
+            CaseResearch.meeting_id == meeting.id,
+            CaseResearch.case_id == case_id,
+            CaseResearch.organisation_id == organisation_id,
+        )
+    )
+
+
+def research_by_case(meeting: Meeting) -> dict[int, dict[int, CaseResearch]]:
+    """Every agency's research at the meeting: case id -> organisation id -> record (one
+    query). Only for those who run the meeting, or filtered to the reader's own agency."""
+    found: dict[int, dict[int, CaseResearch]] = defaultdict(dict)
+    for row in db.session.scalars(
+        select(CaseResearch).where(CaseResearch.meeting_id == meeting.id)
+    ):
+        found[row.case_id][row.organisation_id] = row
+    return dict(found)
+
+
+def panel_agencies(meeting: Meeting) -> list[Organisation]:
+    """The agencies on the meeting's panel (those with an active member), by name."""
+    return [agency for agency, _ in by_agency(panel_members(meeting))]
+
+
+@dataclass(frozen=True)
+class ResearchProgress:
+    """Which agencies on the panel have researched a case, and which have not yet."""
+
+    done: list[Organisation]
+    pending: list[Organisation]
+
+    @property
+    def total(self) -> int:
+        return len(self.done) + len(self.pending)
+
+
+def research_progress(
+    agencies: Sequence[Organisation], research: dict[int, dict[int, CaseResearch]], case_id: int
+) -> ResearchProgress:
+    recorded = research.get(case_id, {})
+    return ResearchProgress(
+        [a for a in agencies if a.id in recorded], [a for a in agencies if a.id not in recorded]
     )

@@ -103,3 +103,11 @@ def discussion_field(case_id: int) -> str:
 def contribution_field(case_id: int, organisation_id: int) -> str:
     """The minutes form's field for one agency's contribution on one case."""
     return f"case-{case_id}-agency-{organisation_id}"
+
+
+def research_closed(held_on: date) -> str:
+    """Why research can no longer be recorded for a meeting that has passed."""
+    return (
+        f"The meeting was on {uk_date(held_on)}: research for it could be recorded until that "
+        "day, so it can no longer be changed. Share anything new through the case"
+    )

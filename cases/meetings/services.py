@@ -25,6 +25,7 @@ from audit import AuditAction
 from cases import policy
 from cases.meetings import queries
 from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import CaseResearch
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
@@ -37,6 +38,7 @@ from cases.meetings.rules import contribution_field
 from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
 from cases.meetings.rules import not_held_yet
+from cases.meetings.rules import research_closed
 from cases.models import Case
 from panels.models import Meeting
 
@@ -562,3 +564,120 @@ def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinut
         },
     )
     return minutes
+
+
+# Research before the meeting (domain §2.6, R7) ----------------------------------------------
+
+SHARED_MAX = 5_000
+
+
+class ResearchChangedMeanwhile(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else in your agency saved its research on this case while you were "
+            "editing it, so yours was not saved. Their entry is shown above the form, and your "
+            "text is still in it: check it against theirs, then save again",
+            field="shared",
+        )
+
+
+def record_research(
+    meeting: Meeting,
+    *,
+    actor: User,
+    case: Case,
+    seen: int,
+    shared: str,
+    nothing_to_share: bool,
+    today: date,
+) -> CaseResearch:
+    """Mark the actor's agency's research on a case listed at the meeting as done, with what
+    the agency is sharing for the meeting (sealed under the case's key, the agency its
+    originator, R7) or that it has nothing to share. Any member of the agency on the panel
+    updates the agency's one record; research is recorded until the meeting's day (`today`,
+    a UK date), inclusive.
+
+    `seen` is the revision the form was drawn from (0: none yet): if the agency's record has
+    been saved since, nothing is saved, so one colleague never silently overwrites another.
+    The meeting's row is locked first, so two saves cannot both pass."""
+    db.session.refresh(meeting, with_for_update=True)
+    if meeting.held_on < today:
+        raise DomainError(research_closed(meeting.held_on), field="shared")
+    if case.id not in queries.agenda_case_ids(meeting):
+        raise DomainError("Record research only on cases on this meeting’s agenda", field="shared")
+    if not policy.viewer_of(actor).panels.sits_on(meeting.panel_id):
+        raise DomainError(
+            f"Only members of agencies on {meeting.panel.name} record research for its meetings",
+            field="shared",
+        )
+    if case.disposed_at is not None:
+        raise DomainError(
+            f"Case {case.reference}’s content was destroyed under the retention policy: "
+            "nothing more can be shared about it",
+            field="shared",
+        )
+    organisation_id = actor.organisation_id
+    research = queries.research_of(meeting, case.id, organisation_id)
+    if seen != (research.revision if research else 0):
+        raise ResearchChangedMeanwhile
+    text = shared.strip()
+    if len(text) > SHARED_MAX:
+        raise DomainError(
+            f"What your agency is sharing must be {SHARED_MAX:,} characters or fewer",
+            field="shared",
+        )
+    if nothing_to_share and text:
+        raise DomainError(
+            "Either enter what your agency is sharing or select that it has nothing to share, "
+            "not both",
+            field="shared",
+        )
+    if not nothing_to_share and not text:
+        raise DomainError(
+            "Enter what your agency is sharing for the meeting, or select that it has nothing "
+            "to share",
+            field="shared",
+        )
+    # Ids and codes only: never a word of what is shared. The case and agency are named
+    # on every save, updates included, so each event says whose record it was.
+    before: dict[str, object] = (
+        {
+            "case_id": case.id,
+            "organisation_id": organisation_id,
+            "revision": research.revision,
+            "nothing_to_share": research.nothing_to_share,
+        }
+        if research
+        else {}
+    )
+    if research is None:
+        research = CaseResearch(
+            data_key=case.data_key,
+            meeting_id=meeting.id,
+            case_id=case.id,
+            organisation_id=organisation_id,
+            nothing_to_share=nothing_to_share,
+            recorded_by_id=actor.id,
+            updated_by_id=actor.id,
+            shared=text or None,
+        )
+        db.session.add(research)
+        flush_unique("Your agency’s research on this case has just been recorded", field="shared")
+    else:
+        research.shared = text or None
+        research.nothing_to_share = nothing_to_share
+        research.revision += 1
+        research.updated_by_id = actor.id
+        research.updated_at = utcnow()
+        db.session.flush()
+    after = {
+        "case_id": case.id,
+        "organisation_id": organisation_id,
+        "revision": research.revision,
+        "nothing_to_share": research.nothing_to_share,
+    }
+    changes = audit.changes(before, after)
+    changes["case_id"] = [before.get("case_id"), case.id]
+    changes["organisation_id"] = [before.get("organisation_id"), organisation_id]
+    audit.record(actor=actor, action=AuditAction.RESEARCH_RECORDED, object=meeting, changes=changes)
+    return research

@@ -25,8 +25,8 @@ from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from app.database import uk_today
-from audit.forms import UKDateField
-from audit.forms import parse_date
+from app.forms import UKDateField
+from app.forms import parse_date
 from cases.forms import date_required
 from cases.models import CaseRole
 from cases.referrals.services import REASON_MAX_LENGTH

@@ -11,8 +11,8 @@ from wtforms import SubmitField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
+from app.forms import FilterSelect
 from app.forms import strip_whitespace
-from audit.forms import FilterSelect
 from cases.reports.queries import PanelSort
 from cases.reports.rules import View
 from panels.types.common import PanelType

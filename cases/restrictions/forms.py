@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 from wtforms.validators import DataRequired
 
-from audit.forms import FilterSelect
+from app.forms import FilterSelect
 
 
 class RestrictionForm(FlaskForm):

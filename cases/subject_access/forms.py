@@ -19,7 +19,7 @@ from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from app.forms import ChoiceRadio
-from audit.forms import UKDateField
+from app.forms import UKDateField
 from cases.forms import date_required
 from cases.subject_access.models import Regime
 from cases.subject_access.services import NAME_MAX_LENGTH

@@ -18,7 +18,7 @@ from wtforms import StringField
 from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
-from audit.forms import UKDateField
+from app.forms import UKDateField
 from panels.instruments.section import YES_NO
 from panels.instruments.section import YES_NO_NOT_KNOWN
 from panels.instruments.section import Choice

@@ -16,6 +16,7 @@ from app.auth.forms import ConfirmForm
 from app.database import db
 from app.database import uk_today
 from app.errors import DomainError
+from app.forms import error_summary_items
 from app.routing import LARGEST_ID
 from app.security import Permission
 from app.security import requires
@@ -184,7 +185,7 @@ def panel_settings(panel_id: int) -> str | Response:
         "panels/settings_form.html",
         panel=panel,
         form=form,
-        errors=forms.error_summary_items(form),
+        errors=error_summary_items(form),
         hint=forms.setting_hint,
         changed_meanwhile=changed_meanwhile,
         setting_labels=forms.SETTING_LABELS,

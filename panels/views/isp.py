@@ -18,6 +18,7 @@ from app.accounts.models import Organisation
 from app.database import db
 from app.database import uk_today
 from app.errors import DomainError
+from app.forms import error_summary_items
 from app.routing import LARGEST_ID
 from app.security import Permission
 from app.security import requires
@@ -206,7 +207,7 @@ def _isp_form(panel: Panel, form: FlaskForm, *, heading: str, warning: str = "")
         form=form,
         heading=heading,
         warning=warning,
-        error_list=forms.isp_error_list,
+        error_list=error_summary_items,
     )
 
 

@@ -19,7 +19,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from app import widgets
-from audit.forms import UKDateField
+from app.forms import UKDateField
 
 
 class ExampleForm(FlaskForm):

@@ -667,6 +667,18 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         lambda w: meeting_services.approve_minutes(w.meeting, actor=_chair(w), seen=1),
         AuditAction.MINUTES_APPROVED,
     ),
+    "record_research": (
+        lambda w: meeting_services.record_research(
+            w.meeting,
+            actor=w.worker,
+            case=w.listed.case,
+            seen=0,
+            shared=CANARY,
+            nothing_to_share=False,
+            today=w.meeting.held_on,
+        ),
+        AuditAction.RESEARCH_RECORDED,
+    ),
     "agree_action": (
         lambda w: action_services.agree_action(
             w.listed.case,

@@ -111,6 +111,9 @@ ALERT_RECIPIENT = "alert:recipient"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
 ACTION_COORDINATE = "action:coordinate"  # moving its due date: its panel's coordinators
 CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, under each case's id
+# A case's research for a meeting it is listed at: members of the panel who see its agenda
+# and the case (issue 21); under the case's id with the meeting's.
+CASE_RESEARCH = "case:research"
 PANEL_MEMBER = "panel:member"
 PANEL_REPORTS = "panel:reports"  # a panel's aggregate figures (issue 20)
 ROUTES: dict[str, str] = {
@@ -136,6 +139,7 @@ ROUTES: dict[str, str] = {
     "meetings.approve_minutes": MEETING_AGENDA_RUN,
     "meetings.draft_minutes": MEETING_COORDINATE,
     "meetings.minutes_actions": MEETING_RUN,
+    "meetings.research": CASE_RESEARCH,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
     "break_glass.end": GRANT_HOLDER,
@@ -218,6 +222,8 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("meetings.draft_minutes", "GET"): PAGE,
     ("meetings.draft_minutes", "POST"): PAGE,  # the meeting is to come: refused, asked again
     ("meetings.minutes_actions", "GET"): PAGE,
+    ("meetings.research", "GET"): PAGE,
+    ("meetings.research", "POST"): PAGE,  # nothing entered: asked again
     ("restrictions.index", "GET"): PAGE,
     ("restrictions.index", "POST"): PAGE,
     ("restrictions.lift", "POST"): redirect_to("/cases/{case_id}/restrictions"),
@@ -772,6 +778,10 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.lifts_restriction(member, name)) for name in CASES)
     elif kind == CASE_PLAN:
         yield from ((name, Expect.plans_case(member, name)) for name in CASES)
+    elif kind == CASE_RESEARCH:
+        for name, facts in CASES.items():
+            listed = facts.meeting is not None and Expect.sees_agenda(member, facts.meeting)
+            yield name, listed and Expect.sees_case(member, name)
     elif kind == ACTION_REPORT:
         yield from ((name, Expect.reports_on_action(member, name)) for name in ACTION_NAMES)
     elif kind == ACTION_COORDINATE:
@@ -857,6 +867,10 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
             case = world.cases["referred_by_housing"]
             return {"case_id": case, "action_id": world.actions["housing_action"]}
         return {"case_id": world.cases[ACTIONS[name][0]], "action_id": world.actions[name]}
+    if kind == CASE_RESEARCH:
+        # A case on no agenda is asked for under the first meeting's id.
+        meeting = CASES[name].meeting or "m1"
+        return {"case_id": world.cases[name], "meeting_id": world.meetings[meeting]}
     if kind.startswith("case:"):
         return {"case_id": world.cases[name], "restriction_id": world.restriction}
     if kind.startswith("referral:"):

@@ -9,7 +9,7 @@ free-text field the service takes:
   returned with a reason and sent again, accepted, listed at a meeting held today, whose
   attendance names an observer (name and organisation) and whose minutes (the general
   section, the case's discussion and an agency's contribution) are drafted by the coordinator
-  and approved by the chair;
+  and approved by the chair, and on whose case the referrer's agency records its research;
 - a Community MARAC referral (the other type that takes referrals), rejected with a reason;
 - a case note, an action agreed at the meeting, a report on it and its due date moved (the
   reason), a sharing decision, a transfer;
@@ -160,6 +160,8 @@ FIELDS = {
     "general minutes": "minutesgeneral",
     "minutes discussion": "minutesdiscussion",
     "minutes contribution": "minutescontribution",
+    # An agency's research on a listed case, shared for the meeting (issue 21, R7).
+    "research shared": "researchshared",
     # ASB Case Review.
     "applicant name": "applicantname",
     "applicant contact": "applicantcontact",
@@ -630,6 +632,14 @@ def minutes(
     coordinator.get(f"{url}/actions?agency={world.idva}")
 
 
+def research(coordinator: Browser, referrer: Browser, case_id: int, meeting_id: int) -> None:
+    """The referrer records what their agency shares on the case for the meeting (held today:
+    research is allowed on the day); the coordinator reads it."""
+    url = f"/meetings/{meeting_id}/cases/{case_id}/research"
+    referrer.post(url, {"shared": MARKERS["research shared"], "seen": "0"})
+    assert MARKERS["research shared"] in coordinator.get(url), "the research was not saved"
+
+
 def emergency_access(world: World, bystander: Browser, coordinator: Browser, case_id: int) -> None:
     """The bystander breaks glass on the case; the coordinator reviews it."""
     with world.app.app_context():
@@ -912,6 +922,7 @@ def play(world: World) -> None:
     meeting_id = meeting(world, coordinator, referrer, chair, marac)
     case_work(world, coordinator, referrer, case_id, meeting_id)
     minutes(world, coordinator, chair, referrer, case_id, meeting_id)
+    research(coordinator, referrer, case_id, meeting_id)
     emergency_access(world, bystander, coordinator, case_id)
     case_review(world, coordinator)
     subject_access(world, auditor, second)

@@ -132,6 +132,13 @@ READS: dict[str, Read] = {
         {"meeting_id": "meeting"},
         (Meeting, "meeting_id"),
     ),
+    # Every agency's research on a listed case, for the coordinator (issue 21, R7).
+    "meetings.research": Read(
+        AuditAction.RESEARCH_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting", "case_id": "case"},
+        (Meeting, "meeting_id"),
+    ),
     # The action as it is worded, beside the form that moves its due date.
     "actions.due_date": Read(
         AuditAction.ACTION_VIEWED,

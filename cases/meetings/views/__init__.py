@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.database import uk_today
+from app.forms import error_summary_items
 from app.routing import page_argument
 from app.routing import pagination
 from app.security import signed_in
@@ -36,7 +37,6 @@ from cases.meetings.forms import MeetingForm
 from cases.meetings.forms import WithdrawInterestForm
 from cases.meetings.forms import add_errors
 from cases.meetings.forms import attendance_form
-from cases.meetings.forms import error_summary
 from cases.meetings.rules import not_held_yet
 from cases.referrals import services as referrals
 from panels import declarations
@@ -86,7 +86,7 @@ def index() -> str | Response:
         "meetings/index.html",
         form=form,
         filters=filters,
-        errors=error_summary(filters) + error_summary(form),
+        errors=error_summary_items(filters) + error_summary_items(form),
         listing=listing,
         panels=panels,
         member_of=member_of,
@@ -116,6 +116,12 @@ def show(meeting_id: int) -> str:
     record = queries.attendance_record(found)
     audit.record(actor=current_user, action=AuditAction.MEETING_VIEWED, object=found)
     runs = _runs(found)
+    # Research (domain §2.6, R7): those running the meeting see which agencies on the panel
+    # have researched each case; a member sees only their own agency's.
+    recorded = queries.research_by_case(found)
+    agencies = queries.panel_agencies(found) if runs else []
+    organisation_id = current_user.organisation_id
+    sits = policy.viewer_of(current_user).panels.sits_on(found.panel_id)
     return render_template(
         "meetings/show.html",
         meeting=found,
@@ -128,6 +134,18 @@ def show(meeting_id: int) -> str:
         needs=queries.quorum_needed(found),
         interests=queries.interests(found),
         runs=runs,
+        research_progress={
+            r.case_id: queries.research_progress(agencies, recorded, r.case_id)
+            for r in listed
+            if r.case_id and runs
+        },
+        own_research={
+            case_id: rows[organisation_id]
+            for case_id, rows in recorded.items()
+            if organisation_id in rows
+        },
+        researches=sits,
+        research_open=found.held_on >= uk_today(),
         withdraw=WithdrawInterestForm() if runs else None,
         minutes=written,
         minutes_shown=policy.may_read_minutes(current_user, found, written),
@@ -180,7 +198,7 @@ def attendance(meeting_id: int) -> str | Response:
         "meetings/attendance.html",
         meeting=found,
         form=form,
-        errors=error_summary(form) if held else [],
+        errors=error_summary_items(form) if held else [],
         declared=queries.declared_user_ids(found),
         interested=queries.interested_user_ids(found),
         record=record,
@@ -221,7 +239,7 @@ def interests(meeting_id: int) -> str | Response:
         "meetings/interests.html",
         meeting=found,
         form=form,
-        errors=error_summary(form),
+        errors=error_summary_items(form),
         attendees=attendees,
     )
 
@@ -334,3 +352,4 @@ def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
 
 # The job modules register their routes on `bp` when imported.
 from cases.meetings.views import minutes  # noqa: E402, F401
+from cases.meetings.views import research  # noqa: E402, F401

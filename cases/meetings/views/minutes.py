@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 import audit
 from app.database import uk_today
+from app.forms import error_summary_items
 from app.security import signed_in
 from app.unit_of_work import attempt
 from audit import AuditAction
@@ -24,7 +25,6 @@ from cases.meetings import services
 from cases.meetings.forms import ApproveMinutesForm
 from cases.meetings.forms import ExtractForm
 from cases.meetings.forms import add_errors
-from cases.meetings.forms import error_summary
 from cases.meetings.forms import minutes_form
 from cases.meetings.models import MeetingMinutes
 from cases.meetings.views import bp
@@ -79,7 +79,7 @@ def _minutes_page(
         approves=policy.chairs(current_user, meeting),
         extract_shown=policy.may_open_extract(current_user, meeting, written),
         form=form,
-        errors=error_summary(form),
+        errors=error_summary_items(form),
         today=uk_today(),
     )
 
@@ -131,7 +131,7 @@ def draft_minutes(meeting_id: int) -> str | Response:
         cases=listed,
         agencies=agencies,
         form=form,
-        errors=error_summary(form),
+        errors=error_summary_items(form),
         changed_meanwhile=changed_meanwhile,
         held=found.held_on <= today,
     )
@@ -166,6 +166,6 @@ def minutes_actions(meeting_id: int) -> str:
         agency=agency,
         actions=actions,
         form=form if chooses else None,
-        errors=error_summary(form) if chooses else [],
+        errors=error_summary_items(form) if chooses else [],
         today=uk_today(),
     )
