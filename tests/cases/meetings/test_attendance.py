@@ -19,7 +19,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
-from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
@@ -39,6 +38,14 @@ from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelRole
+from tests.cases.meetings.cast import CHAIR
+from tests.cases.meetings.cast import COORDINATOR
+from tests.cases.meetings.cast import HEALTH
+from tests.cases.meetings.cast import HOUSING
+from tests.cases.meetings.cast import IDVA
+from tests.cases.meetings.cast import OUTSIDER
+from tests.cases.meetings.cast import SECOND_COORDINATOR
+from tests.cases.meetings.cast import enrol
 from tests.cases.referrals.test_referral_pages import text
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -50,13 +57,6 @@ from tests.referral_fixtures import perpetrator
 from tests.referral_fixtures import submitted
 from tests.referral_fixtures import victim
 
-COORDINATOR = "coordinator@test.example"
-SECOND_COORDINATOR = "deputy.coordinator@test.example"
-CHAIR = "chair@test.example"  # Thornbury Police
-IDVA = "idva@test.example"
-HOUSING = "housing@test.example"
-HEALTH = "health@test.example"
-OUTSIDER = "outsider@test.example"  # coordinates another area's MARAC
 OBSERVER_NAME = "Quillon Averstrand"  # synthetic
 
 
@@ -73,17 +73,7 @@ class World:
 
 @pytest.fixture
 def world(app: Flask, accounts: Accounts) -> World:
-    for email, organisation, agency, name in (
-        (COORDINATOR, "Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Cora Vance"),
-        (SECOND_COORDINATOR, "Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Dev Ash"),
-        (CHAIR, "Thornbury Police", AgencyType.POLICE, "Priya Holt"),
-        (IDVA, "Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ines Marr"),
-        (HOUSING, "Ashcombe Homes", AgencyType.HOUSING, "Hal Brook"),
-        (HEALTH, "Northgate Health", AgencyType.HEALTH, "Hana Quell"),
-        (OUTSIDER, "Eastmere Police", AgencyType.POLICE, "Otto East"),
-    ):
-        accounts.organisation_id(organisation, agency)
-        accounts.user(email, organisation=organisation, name=name)
+    enrol(accounts, COORDINATOR, SECOND_COORDINATOR, CHAIR, IDVA, HOUSING, HEALTH, OUTSIDER)
     with app.test_request_context():
         marac, other = panel("Thornbury"), panel("Eastmere")
         users = {u.email: u for u in db.session.scalars(select(User))}

@@ -18,7 +18,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy import text as sql
 
-from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
@@ -40,6 +39,14 @@ from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import PanelRole
+from tests.cases.meetings.cast import CHAIR
+from tests.cases.meetings.cast import COORDINATOR
+from tests.cases.meetings.cast import HEALTH
+from tests.cases.meetings.cast import HOUSING
+from tests.cases.meetings.cast import IDVA
+from tests.cases.meetings.cast import IDVA_COLLEAGUE
+from tests.cases.meetings.cast import SECOND_COORDINATOR
+from tests.cases.meetings.cast import enrol
 from tests.cases.referrals.test_referral_pages import text
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -51,13 +58,6 @@ from tests.referral_fixtures import perpetrator
 from tests.referral_fixtures import submitted
 from tests.referral_fixtures import victim
 
-COORDINATOR = "coordinator@test.example"  # Thornbury Community Safety
-SECOND_COORDINATOR = "deputy.coordinator@test.example"  # Thornbury Community Safety
-CHAIR = "chair@test.example"  # Thornbury Police
-IDVA = "idva@test.example"  # attended
-IDVA_COLLEAGUE = "idva2@test.example"  # did not attend; the agency did
-HOUSING = "housing@test.example"  # sent information without attending
-HEALTH = "health@test.example"  # neither attended nor sent anything
 EVERYONE = (COORDINATOR, SECOND_COORDINATOR, CHAIR, IDVA, IDVA_COLLEAGUE, HOUSING, HEALTH)
 HELD_ON = uk_today() - timedelta(days=7)
 GENERAL = "Minutes of the last meeting agreed as a true record"
@@ -83,17 +83,7 @@ class World:
 
 @pytest.fixture
 def world(app: Flask, accounts: Accounts) -> World:
-    for email, organisation, agency, name in (
-        (COORDINATOR, "Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Cora Vance"),
-        (SECOND_COORDINATOR, "Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Dev Ash"),
-        (CHAIR, "Thornbury Police", AgencyType.POLICE, "Priya Holt"),
-        (IDVA, "Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ines Marr"),
-        (IDVA_COLLEAGUE, "Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ivo"),
-        (HOUSING, "Ashcombe Homes", AgencyType.HOUSING, "Hal Brook"),
-        (HEALTH, "Northgate Health", AgencyType.HEALTH, "Hana Quell"),
-    ):
-        accounts.organisation_id(organisation, agency)
-        accounts.user(email, organisation=organisation, name=name)
+    enrol(accounts, COORDINATOR, SECOND_COORDINATOR, CHAIR, IDVA, IDVA_COLLEAGUE, HOUSING, HEALTH)
     with app.test_request_context():
         marac = panel("Thornbury")
         users = {u.email: u for u in db.session.scalars(select(User))}

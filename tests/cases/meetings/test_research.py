@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy import update
 
-from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
@@ -35,6 +34,13 @@ from panels import services as panel_services
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import PanelRole
+from tests.cases.meetings.cast import CHAIR
+from tests.cases.meetings.cast import COORDINATOR
+from tests.cases.meetings.cast import HEALTH
+from tests.cases.meetings.cast import HOUSING
+from tests.cases.meetings.cast import IDVA
+from tests.cases.meetings.cast import IDVA_COLLEAGUE
+from tests.cases.meetings.cast import enrol
 from tests.cases.referrals.test_referral_pages import text
 from tests.conftest import Accounts
 from tests.conftest import SignIn
@@ -46,12 +52,6 @@ from tests.referral_fixtures import perpetrator
 from tests.referral_fixtures import submitted
 from tests.referral_fixtures import victim
 
-COORDINATOR = "coordinator@research.example"  # Thornbury Community Safety
-CHAIR = "chair@research.example"  # Thornbury Police, accepted the statement
-IDVA = "idva@research.example"  # Holloway Lane IDVA Service
-IDVA_COLLEAGUE = "idva2@research.example"  # the same agency
-HOUSING = "housing@research.example"  # Ashcombe Homes: the second case is closed to it
-HEALTH = "health@research.example"  # Northgate Health: has not accepted the statement
 EVERYONE = (COORDINATOR, CHAIR, IDVA, IDVA_COLLEAGUE, HOUSING, HEALTH)
 HELD_ON = uk_today() + timedelta(days=5)
 IDVA_SHARES = "IDVA holds three contacts since March; victim fears retaliation"
@@ -72,16 +72,7 @@ class World:
 
 @pytest.fixture
 def world(app: Flask, accounts: Accounts) -> World:
-    for email, organisation, agency, name in (
-        (COORDINATOR, "Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Cora Vance"),
-        (CHAIR, "Thornbury Police", AgencyType.POLICE, "Priya Holt"),
-        (IDVA, "Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ines Marr"),
-        (IDVA_COLLEAGUE, "Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ivo"),
-        (HOUSING, "Ashcombe Homes", AgencyType.HOUSING, "Hal Brook"),
-        (HEALTH, "Northgate Health", AgencyType.HEALTH, "Hana Quell"),
-    ):
-        accounts.organisation_id(organisation, agency)
-        accounts.user(email, organisation=organisation, name=name)
+    enrol(accounts, COORDINATOR, CHAIR, IDVA, IDVA_COLLEAGUE, HOUSING, HEALTH)
     with app.test_request_context():
         marac = panel("Thornbury")
         users = {u.email: u for u in db.session.scalars(select(User))}
