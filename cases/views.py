@@ -39,6 +39,7 @@ from cases.forms import NoteForm
 from cases.forms import PeopleSearchForm
 from cases.forms import ReferenceSearchForm
 from cases.forms import error_list
+from cases.meetings import queries as meeting_queries
 from cases.models import Case
 from cases.models import CasePerson
 
@@ -161,7 +162,8 @@ def _case_page(form: CaseFilterForm, today: date) -> queries.CasePage:
 @bp.route("/cases/<int:case_id>", methods=["GET", "POST"])
 @signed_in
 def show(case_id: int) -> str | Response:
-    """One case: its referrals, timeline and notes, and a form to add a note."""
+    """One case: its referrals, timeline, the minutes of the meetings that heard it (a sending
+    panel's too, after a transfer) and notes, and a form to add a note."""
     case = policy.case_or_404(current_user, case_id)
     form = NoteForm()
     if form.validate_on_submit():
@@ -170,7 +172,15 @@ def show(case_id: int) -> str | Response:
         if done:
             flash("Your note has been saved", "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="notes"))
-    audit.record(actor=current_user, action=AuditAction.CASE_VIEWED, object=case)
+    earlier = [] if case.disposed_at else meeting_queries.minutes_history(case, current_user)
+    # The minutes shown are part of this read: the trail names their meetings.
+    shown = [entry.meeting.id for entry in earlier]
+    audit.record(
+        actor=current_user,
+        action=AuditAction.CASE_VIEWED,
+        object=case,
+        changes={"minutes_of_meetings": [None, shown]} if shown else None,
+    )
     coordinator = policy.coordinates(current_user, case.panel_id)
     return render_template(
         "cases/show.html",
@@ -182,6 +192,7 @@ def show(case_id: int) -> str | Response:
         today=uk_today(),
         can_transfer=coordinator and case.disposed_at is None,
         plans_actions=policy.plans_actions(current_user, case.panel_id),
+        earlier_minutes=earlier,
         # Who has seen this case: for its coordinators only, the latest events.
         access=access_log.case_entries(case, limit=access_log.CASE_PAGE_ENTRIES)
         if coordinator

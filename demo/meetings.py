@@ -2,8 +2,10 @@
 for which agency (named representatives, now and then a deputy in their place), apologies from
 one or two agencies, an agency that sent what it knows without attending, the odd observer, an
 occasional declaration of interest, one meeting that was not quorate, and the minutes of every
-meeting that heard cases: drafted by the coordinator the working day after, approved by the
-chair a few working days later (the most recent may still await the chair).
+meeting that heard cases: drafted by the coordinator the working day after, with the panel's
+decision on each case in its type's terms, approved by the chair a few working days later (the
+most recent may still await the chair). A few open actions on each panel had their due date
+moved by agreement, with the reason, some days before it fell due.
 
 The panels' other members sit on them beside the demo logins: the people a real panel has
 (a MARAC's police, IDVA, children's social care, housing and health representatives; a
@@ -36,6 +38,9 @@ from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
+from cases.actions import services as case_actions
+from cases.actions.models import ActionStatus
+from cases.actions.models import CaseAction
 from cases.meetings import queries
 from cases.meetings import services
 from cases.meetings.models import AttendanceStatus
@@ -48,6 +53,7 @@ from demo.cases import TODAY
 from demo.clock import Timeline
 from demo.clock import happened_at
 from demo.clock import uk_time
+from demo.clock import working_day_on_or_before
 from demo.clock import working_days_after
 from demo.data import EMAIL_DOMAIN
 from demo.data import ISP_SIGNED
@@ -311,6 +317,28 @@ CONTRIBUTIONS = {
     A.VOLUNTARY_SECTOR: "The service shared what it knows from its recent contact.",
     A.FIRE: "Fire and rescue offered a home fire safety visit.",
 }
+# What the panel decided about each case it heard, in its type's terms, and how often (codes of
+# `PanelSpec.decisions`). Not "not heard": every demo case listed at a meeting was heard there.
+DECISIONS = {
+    P.MARAC: (("safety_plan", 60), ("safety_plan_review", 28), ("no_further_action", 12)),
+    P.COMMUNITY_MARAC: (
+        ("action_plan", 45),
+        ("action_plan_review", 35),
+        ("closed", 15),
+        ("escalated", 5),
+    ),
+    P.CHANNEL: (("adopted", 30), ("remains_open", 40), ("not_adopted_other_support", 20)),
+    P.MACE: (("risk_medium", 35), ("risk_low", 30), ("risk_high", 20), ("stepped_down", 15)),
+    P.IOM: (("remains", 60), ("adopted", 25), ("deselected", 15)),
+}
+# Due dates moved by agreement: how many open actions on each panel, and why.
+AMENDED_PER_PANEL = 3
+AMENDED_REASONS = (
+    "Agreed with the coordinator: the victim asked for the visit after her hospital appointment.",
+    "The tenancy panel meets later this month; agreed to report after it.",
+    "Agreed at the chair's request: waiting for the court date to be set.",
+    "Staff absence in the team; agreed a new date with the coordinator.",
+)
 
 
 def seed() -> int:
@@ -318,6 +346,8 @@ def seed() -> int:
     meeting held (the caller commits; after `demo.referrals.seed`). Returns how many
     meetings' attendance was recorded."""
     rng = random.Random(20261203)  # noqa: S311 (synthetic data, not a secret)
+    # Its own sequence, so that what was added later leaves the rest of the demo as it was.
+    decisions = random.Random(20261204)  # noqa: S311 (synthetic data, not a secret)
     panels = {
         (panel.area.name, panel.panel_type): panel
         for panel in db.session.scalars(select(Panel).order_by(Panel.id))
@@ -334,13 +364,15 @@ def seed() -> int:
     timeline = Timeline()
     recorded = 0
     agendas = _agendas()
+    rooms = []
     for (area, panel_type), panel in panels.items():
         held = db.session.scalars(
             select(Meeting)
             .where(Meeting.panel_id == panel.id, Meeting.held_on < TODAY)
             .order_by(Meeting.held_on)
         ).all()
-        room = _Room(panel, rng, timeline)
+        room = _Room(panel, rng, timeline, decisions)
+        rooms.append(room)
         unquorate = (
             _nearest(held, TODAY - timedelta(days=NOT_QUORATE[2]))
             if (area, panel_type) == NOT_QUORATE[:2]
@@ -359,6 +391,11 @@ def seed() -> int:
             if cases:
                 room.minute(meeting)
             recorded += 1
+    timeline.run()
+    # Then, on a timeline of their own, the due dates moved since (after every report made).
+    timeline = Timeline()
+    for room in rooms:
+        room.amend_due_dates(timeline)
     timeline.run()
     return recorded
 
@@ -463,6 +500,7 @@ class _Room:
     panel: Panel
     rng: random.Random
     timeline: Timeline
+    decisions: random.Random  # the panel's decisions and the due dates it moved
     coordinator: User = field(init=False)
     chairs: list[User] = field(init=False)
     seats: list[_Seat] = field(init=False)
@@ -565,6 +603,7 @@ class _Room:
         rng = self.rng
         agencies = queries.agencies_taking_part(meeting)
         cases = {}
+        codes, weights = zip(*DECISIONS[self.panel.panel_type], strict=True)
         for view in queries.minuted_cases(meeting, self.coordinator, None):
             speaking = rng.sample(agencies, k=min(len(agencies), rng.randint(2, 4)))
             cases[view.case.id] = services.CaseMinutes(
@@ -574,6 +613,7 @@ class _Room:
                     for agency in speaking
                     if agency.agency_type in CONTRIBUTIONS
                 },
+                self.decisions.choices(codes, weights)[0],
             )
         services.save_minutes(
             meeting,
@@ -588,6 +628,47 @@ class _Room:
         minutes = queries.minutes_of(meeting)
         assert minutes is not None
         services.approve_minutes(meeting, actor=chair, seen=minutes.revision)
+
+    def amend_due_dates(self, timeline: Timeline) -> None:
+        """A few of the panel's open actions agreed at its meetings had their due date moved
+        by agreement, a working day or a few before it fell due (or by the demo's today)."""
+        rng = self.decisions
+        open_actions = db.session.scalars(
+            select(CaseAction)
+            .where(
+                CaseAction.panel_id == self.panel.id,
+                CaseAction.status == ActionStatus.OPEN,
+                CaseAction.meeting_id.is_not(None),
+            )
+            .order_by(CaseAction.due_on.desc(), CaseAction.id)
+        ).all()
+        for action in rng.sample(open_actions, k=min(AMENDED_PER_PANEL, len(open_actions))):
+            assert action.meeting is not None
+            before = action.due_on - timedelta(days=rng.randint(1, 6))
+            day = working_day_on_or_before(min(before, TODAY))
+            if day <= action.meeting.held_on:
+                continue
+            moment = uk_time(day, rng.randint(9, 16), rng.randint(0, 59))
+            later = action.due_on + timedelta(days=rng.choice((14, 21, 28)))
+            step = partial(self._amend, action, later, rng.choice(AMENDED_REASONS), day)
+            timeline.at(moment, step)
+
+    def _amend(self, action: CaseAction, due_on: date, reason: str, today: date) -> None:
+        """Moved by someone of the agency that owns it, on the panel, or else the coordinator."""
+        owners = [
+            user
+            for user_id, user in self.users.items()
+            if user.organisation_id == action.owner_agency_id
+            and self.roles[user_id] is PanelRole.REPRESENTATIVE
+        ]
+        case_actions.change_due_date(
+            action,
+            actor=owners[0] if owners else self.coordinator,
+            due_on=due_on,
+            reason=reason,
+            seen_version=action.version,
+            today=today,
+        )
 
     def _quorate(self, statuses: dict[int, AttendanceStatus]) -> bool:
         users = self.users

@@ -100,6 +100,11 @@ def discussion_field(case_id: int) -> str:
     return f"case-{case_id}-discussion"
 
 
+def decision_field(case_id: int) -> str:
+    """The minutes form's field for the panel's decision on one case."""
+    return f"case-{case_id}-decision"
+
+
 def contribution_field(case_id: int, organisation_id: int) -> str:
     """The minutes form's field for one agency's contribution on one case."""
     return f"case-{case_id}-agency-{organisation_id}"

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from app.accounts.models import AgencyType
 from panels.types.common import BASIC_SETTINGS
+from panels.types.common import NOT_HEARD
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
+from panels.types.common import Decision
 from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
@@ -18,6 +20,21 @@ from panels.types.common import Quorum
 from panels.types.common import RepeatRule
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
+
+# What a Channel panel decides (domain §4.2, §4.5): whether to adopt the case and, once
+# adopted, whether support continues, is reassessed when consent is refused or withdrawn
+# (CTSA 2015 s36), or ends because the vulnerability is removed or significantly reduced.
+DECISIONS = (
+    Decision("adopted", "Adopted as a Channel case: consent to be sought for a support plan"),
+    Decision(
+        "not_adopted_other_support", "Not adopted: referred to health, social care or other support"
+    ),
+    Decision("not_adopted_police_led", "Not adopted: police-led Prevent Case Management"),
+    Decision("remains_open", "Remains open: support plan reviewed"),
+    Decision("reassess", "Consent refused or withdrawn: reassessment scheduled"),
+    Decision("exit", "Exit: vulnerability removed or significantly reduced"),
+    NOT_HEARD,
+)
 
 SPEC = PanelSpec(
     panel_type=PanelType.CHANNEL,
@@ -33,6 +50,7 @@ SPEC = PanelSpec(
     takes_referrals=False,
     alerts_on_subject_access=True,
     transitions=STANDARD_TRANSITIONS,
+    decisions=DECISIONS,
     quorum=Quorum(
         chair=True,
         agencies=3,

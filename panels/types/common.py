@@ -278,6 +278,8 @@ class Quorum:
 
 # Every type's quorum settings (domain §2.6, §3.4, §4.4, §5.4): its spec gives the defaults.
 QUORUM_SETTINGS = ("quorum_chair", "quorum_agencies", "quorum_agency_types")
+# Every type's meeting settings: when the agenda opens to members, then the quorum.
+MEETING_SETTINGS = ("agenda_days_before", *QUORUM_SETTINGS)
 # Every type's information sharing settings (domain §8 R6, security R16), shown last.
 SHARING_SETTINGS = (
     "break_glass_hours",
@@ -289,9 +291,23 @@ SHARING_SETTINGS = (
 BASIC_SETTINGS = (
     "repeat_window_months",
     "definitions_version",
-    *QUORUM_SETTINGS,
+    *MEETING_SETTINGS,
     *SHARING_SETTINGS,
 )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a panel decided about a case at a meeting, in the type's own terms (domain §2.8,
+    §3.6, §4.5, §5.3, §5.7, §6.5): a code the minutes store, and its words."""
+
+    code: str
+    label: str
+
+
+# Every type's last choice: a case on the agenda the panel did not reach, or deferred, has
+# this recorded rather than nothing, so the approved minutes say what became of every case.
+NOT_HEARD = Decision("not_heard", "Not heard: carried forward to the next meeting")
 
 
 @dataclass(frozen=True)
@@ -331,6 +347,8 @@ class PanelSpec:
     )
     # The quorum a panel of this type has until it sets its own (a panel setting).
     quorum: Quorum = field(default_factory=Quorum)
+    # What its panels decide about a case at a meeting, as the minutes record it (issue 21).
+    decisions: tuple[Decision, ...] = (NOT_HEARD,)
 
     @property
     def label(self) -> str:
@@ -345,3 +363,7 @@ class PanelSpec:
 
     def can_move(self, current: ReferralStatus, to: ReferralStatus) -> bool:
         return to in self.transitions.get(current, frozenset())
+
+    def decision(self, code: str | None) -> Decision | None:
+        """The type's decision with this code (None: no such decision for this type)."""
+        return next((d for d in self.decisions if d.code == code), None)

@@ -8,10 +8,12 @@ a referral is a repeat when the case has the locally set number of referrals in 
 from __future__ import annotations
 
 from app.accounts.models import AgencyType
-from panels.types.common import QUORUM_SETTINGS
+from panels.types.common import MEETING_SETTINGS
+from panels.types.common import NOT_HEARD
 from panels.types.common import SHARING_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
+from panels.types.common import Decision
 from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
@@ -21,6 +23,16 @@ from panels.types.common import RepeatRateFigure
 from panels.types.common import RepeatRule
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
+
+# What a Community MARAC decides about a case it hears (domain §3.6): a plan, reviewed at later
+# meetings until the case closes with the risk reduced or is escalated.
+DECISIONS = (
+    Decision("action_plan", "Action plan agreed"),
+    Decision("action_plan_review", "Action plan agreed; to be reviewed at the next meeting"),
+    Decision("closed", "Closed: risk reduced"),
+    Decision("escalated", "Escalated to MARAC or adult safeguarding"),
+    NOT_HEARD,
+)
 
 SPEC = PanelSpec(
     panel_type=PanelType.COMMUNITY_MARAC,
@@ -58,7 +70,7 @@ SPEC = PanelSpec(
         "case_review_threshold",
         "case_review_window_months",
         "definitions_version",
-        *QUORUM_SETTINGS,
+        *MEETING_SETTINGS,
         *SHARING_SETTINGS,
     ),
     holds_case_reviews=True,
@@ -70,6 +82,7 @@ SPEC = PanelSpec(
         ),
     ),
     transitions=STANDARD_TRANSITIONS,
+    decisions=DECISIONS,
     quorum=Quorum(
         chair=True,
         agencies=3,

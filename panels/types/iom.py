@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from app.accounts.models import AgencyType
 from panels.types.common import BASIC_SETTINGS
+from panels.types.common import NOT_HEARD
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
+from panels.types.common import Decision
 from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
@@ -18,6 +20,17 @@ from panels.types.common import Quorum
 from panels.types.common import RepeatRule
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
+
+# What an IOM panel decides (domain §6.3, §6.5): whether to adopt someone into the cohort,
+# and at each review whether they stay, are paused in custody or are de-selected.
+DECISIONS = (
+    Decision("adopted", "Adopted into the cohort"),
+    Decision("not_adopted", "Not adopted"),
+    Decision("remains", "Remains in the cohort: plan reviewed"),
+    Decision("in_custody", "Paused while in custody"),
+    Decision("deselected", "De-selected"),
+    NOT_HEARD,
+)
 
 SPEC = PanelSpec(
     panel_type=PanelType.IOM,
@@ -32,6 +45,7 @@ SPEC = PanelSpec(
     settings_used=BASIC_SETTINGS,
     takes_referrals=False,
     transitions=STANDARD_TRANSITIONS,
+    decisions=DECISIONS,
     quorum=Quorum(
         chair=True,
         agencies=2,

@@ -8,10 +8,12 @@ the partnership chose; a case may transfer to another area's MARAC.
 from __future__ import annotations
 
 from app.accounts.models import AgencyType
-from panels.types.common import QUORUM_SETTINGS
+from panels.types.common import MEETING_SETTINGS
+from panels.types.common import NOT_HEARD
 from panels.types.common import SHARING_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
+from panels.types.common import Decision
 from panels.types.common import FormSection
 from panels.types.common import MeetingCadence
 from panels.types.common import PanelSpec
@@ -22,6 +24,20 @@ from panels.types.common import RepeatRule
 from panels.types.common import RiskLevel
 from panels.types.common import RiskTool
 from panels.types.common import SameCase
+
+# What a MARAC decides about a case it hears (domain §2.6, §2.8): there is no MARAC "closure"
+# that ends agencies' responsibilities, so the outcomes are a plan, a transfer or no more
+# multi-agency action.
+DECISIONS = (
+    Decision("safety_plan", "Safety plan agreed"),
+    Decision("safety_plan_review", "Safety plan agreed; to be heard again at the next meeting"),
+    Decision("transfer", "Transfer to another area’s MARAC agreed"),
+    Decision(
+        "no_further_action",
+        "No further multi-agency action: agencies continue their own support",
+    ),
+    NOT_HEARD,
+)
 
 SPEC = PanelSpec(
     panel_type=PanelType.MARAC,
@@ -50,7 +66,7 @@ SPEC = PanelSpec(
         "repeat_window_months",
         "repeat_definition",
         "definitions_version",
-        *QUORUM_SETTINGS,
+        *MEETING_SETTINGS,
         *SHARING_SETTINGS,
     ),
     minimum_victim_age=16,
@@ -70,6 +86,7 @@ SPEC = PanelSpec(
         national_comparison=True,
     ),
     transitions=STANDARD_TRANSITIONS,
+    decisions=DECISIONS,
     quorum=Quorum(
         chair=True,
         agencies=4,

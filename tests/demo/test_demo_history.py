@@ -105,6 +105,10 @@ def test_actions_are_agreed_at_the_meeting_and_reported_on_after_it(demo: Demo) 
             for update in sorted(action.updates, key=lambda u: u.reported_at):
                 assert held < uk_day(update.reported_at) <= action.due_on, action.id
                 last = update.reported_at
+            # A due date moved by agreement (issue 21) is the action's latest change, if any.
+            for change in action.due_date_changes:
+                assert last < change.changed_at, action.id
+                last = change.changed_at
             assert action.updated_at == last, action.id
 
 

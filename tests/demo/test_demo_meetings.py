@@ -19,6 +19,9 @@ from sqlalchemy import select
 from app.accounts.models import AgencyType
 from app.database import db
 from app.template_filters import UK
+from cases.actions.models import ActionDueDateChange
+from cases.actions.models import ActionStatus
+from cases.actions.models import CaseAction
 from cases.meetings import queries
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
@@ -26,6 +29,7 @@ from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
 from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MeetingObserver
+from cases.meetings.models import MinutesCaseSection
 from cases.meetings.models import MinutesStatus
 from cases.referrals.models import Referral
 from demo.cases import TODAY
@@ -308,3 +312,53 @@ def test_past_meetings_that_heard_cases_have_minutes_drafted_then_approved_by_th
             assert record.approved_by_id in attended
         assert waiting < len(minutes) / 4
         assert all(s.discussion for m in minutes.values() for s in m.sections)
+
+
+def test_the_minutes_record_each_cases_decision_in_its_panel_types_terms(demo: Demo) -> None:
+    """Issue 21: every case minuted has the panel's decision, one of its panel type's (domain
+    §2.8, §3.6), and more than one kind of decision shows on each type's panels."""
+    with demo.app.app_context():
+        rows = db.session.execute(
+            select(MinutesCaseSection.decision, Panel)
+            .join(MeetingMinutes, MeetingMinutes.id == MinutesCaseSection.minutes_id)
+            .join(Meeting, Meeting.id == MeetingMinutes.meeting_id)
+            .join(Panel, Panel.id == Meeting.panel_id)
+        ).all()
+        assert rows
+        kinds: dict[PanelType, set[str]] = defaultdict(set)
+        for decision, panel in rows:
+            assert panel.spec.decision(decision) is not None, (panel.name, decision)
+            kinds[panel.panel_type].add(decision)
+        assert set(kinds) == {P.MARAC, P.COMMUNITY_MARAC}  # the types that take referrals
+        assert all(len(codes) >= 3 for codes in kinds.values()), kinds
+
+
+def test_some_open_actions_had_their_due_date_moved_by_agreement_before_it_fell_due(
+    demo: Demo,
+) -> None:
+    """Issue 21: on every panel with actions a few open ones were moved, each after the meeting
+    that agreed it and before its old due date (or by the demo's today), with a reason, by the
+    agency that owns it or the coordinator; the action is due on the date it was moved to."""
+    with demo.app.app_context():
+        changes = db.session.scalars(select(ActionDueDateChange)).all()
+        panels_with_actions = set(db.session.scalars(select(CaseAction.panel_id).distinct()))
+        assert {c.action.panel_id for c in changes} == panels_with_actions
+        for change in changes:
+            action = change.action
+            assert action.meeting is not None
+            day = uk_day(change.changed_at)
+            assert action.meeting.held_on < day <= min(change.previous_due_on, TODAY), change.id
+            assert change.due_on > change.previous_due_on
+            assert action.due_on == change.due_on
+            assert action.status is ActionStatus.OPEN
+            assert change.reason
+            roles = {
+                m.user_id: m.role
+                for m in db.session.scalars(
+                    select(PanelMembership).where(PanelMembership.panel_id == action.panel_id)
+                )
+            }
+            assert (
+                change.agency_id == action.owner_agency_id
+                or roles[change.changed_by_id] is PanelRole.COORDINATOR
+            ), change.id

@@ -1,8 +1,9 @@
 """The minutes journey in a real browser with axe-core (issue 21, domain §2.6, R3, R12): the
-coordinator drafts a past meeting's minutes (first saving nothing, told so), the chair
-approves them, the IDVA, whose agency attended, reads them and their agency's actions
-extract, and children's social care, which neither attended nor sent information, gets the
-404 of a page that does not exist and no link. WCAG 2.2 AA checks run on every page and state.
+coordinator drafts a past meeting's minutes (first saving nothing, told so), the chair cannot
+approve them until every case has the panel's decision (told which), then approves them, the
+IDVA, whose agency attended, reads them and their agency's actions extract, and children's
+social care, which neither attended nor sent information, gets the 404 of a page that does not
+exist and no link. WCAG 2.2 AA checks run on every page and state.
 
 The live server is shared by the session: this test works on the second latest Newham MARAC
 meeting held with a case on it (the meeting journey takes the latest), records its attendance
@@ -176,10 +177,29 @@ def test_minutes_are_drafted_approved_by_the_chair_and_reach_only_the_agencies_t
     idva = signed_in_page(IDVA_REPRESENTATIVE)
     assert status_of(idva, minutes_path) == 404
 
-    # The chair approves them.
+    # The chair cannot approve them until every case has the panel's decision.
     chair = signed_in_page(CHAIR)
     chair.goto(minutes_path)
     assert_accessible(chair, axe_source)
+    chair.get_by_role("button", name="Approve the minutes").click()
+    expect(error_summary(chair)).to_contain_text(
+        f"The minutes record no decision on case {meeting.case_reference}"
+    )
+    assert_accessible(chair, axe_source)
+    page.get_by_role("link", name="Edit the draft minutes").click()
+    page.get_by_label(f"The panel’s decision on case {meeting.case_reference}").select_option(
+        label="Safety plan agreed"
+    )
+    for decision in page.locator("select[name$='-decision']").all():
+        if not decision.input_value():
+            decision.select_option("not_heard")  # any other case the meeting did not reach
+    assert_accessible(page, axe_source)
+    page.get_by_role("button", name="Save draft minutes").click()
+    expect(success_banner(page)).to_contain_text("The draft minutes have been saved")
+
+    # The chair approves them.
+    chair.goto(minutes_path)
+    expect(chair.get_by_text("Safety plan agreed")).to_be_visible()
     chair.get_by_role("button", name="Approve the minutes").click()
     expect(success_banner(chair)).to_contain_text("The minutes are approved and distributed")
     expect(chair.get_by_role("heading", level=1)).to_contain_text("Approved")

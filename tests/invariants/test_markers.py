@@ -620,6 +620,8 @@ def minutes(
         f"{url}/draft",
         {
             "general": m["general minutes"],
+            # A code, not free text: the chair approves only minutes with a decision per case.
+            f"case-{case_id}-decision": "safety_plan",
             f"case-{case_id}-discussion": m["minutes discussion"],
             contribution: m["minutes contribution"],
             "seen": "0",

@@ -31,6 +31,7 @@ from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MinutesCaseSection
 from cases.meetings.models import MinutesStatus
 from cases.meetings.rules import contribution_field
+from cases.meetings.rules import decision_field
 from cases.meetings.rules import discussion_field
 from cases.models import Case
 from cases.referrals import services as referrals
@@ -170,8 +171,11 @@ def draft_data(world: World, page: str, **entries: str) -> dict[str, str]:
 
 
 def full_draft(world: World) -> dict[str, str]:
+    """Every part of the minutes, a decision on each case included (needed for approval)."""
     return {
         "general": GENERAL,
+        decision_field(world.case): "safety_plan",
+        decision_field(world.restricted_case): "not_heard",
         discussion_field(world.case): DISCUSSION,
         contribution_field(world.case, world.organisations[IDVA]): IDVA_SAID,
         contribution_field(world.case, world.organisations[HOUSING]): HOUSING_SAID,
