@@ -33,7 +33,7 @@ database: install ## Apply migrations and load demo data into an empty developme
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 
-run: install assets database ## Set everything up and serve on http://127.0.0.1:$(PORT)
+run: install assets pdf database ## Set everything up and serve on http://127.0.0.1:$(PORT)
 	@$(FLASK) demo logins
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -44,7 +44,16 @@ code: install ## Print a demo account's current security code: make code USER=ad
 browser: ## Install Debian's chromium for the browser tests (needs root), unless present
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-test: install assets browser ## Run the whole test suite
+# WeasyPrint (the meeting packs, app/pdf.py) draws text with pango and embeds the fonts it finds;
+# harfbuzz's subsetter keeps the embedded fonts small (and WeasyPrint warns without it).
+PDF_LIBRARIES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2
+
+pdf: ## Install Debian's pango and fonts for PDF packs (needs root), unless present
+	@(ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0 \
+		&& test -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf) \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBRARIES) >/dev/null)
+
+test: install assets browser pdf ## Run the whole test suite
 	APP_ENV=test $(BIN)/pytest -n auto --dist worksteal
 
 $(VENV)/.bench-installed: $(VENV)/.installed
@@ -54,7 +63,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 wrk: ## Install Debian's wrk load generator for the benchmarks (needs root), unless present
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
-bench: $(VENV)/.bench-installed assets wrk ## Benchmarks: BENCH_REFERRALS=100000, BENCH_DATABASE_URL for PostgreSQL
+bench: $(VENV)/.bench-installed assets pdf wrk ## Benchmarks: BENCH_REFERRALS=100000, BENCH_DATABASE_URL for PostgreSQL
 	$(BIN)/python -m benchmarks.run
 
 lint: install ## Lint, check formatting and type-check
@@ -92,4 +101,4 @@ format: install ## Format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-.PHONY: help install assets database run code browser test lint format wrk bench audit-deps
+.PHONY: help install assets database run code browser pdf test lint format wrk bench audit-deps
