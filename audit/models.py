@@ -92,8 +92,12 @@ class AuditAction(StrEnum):
 
     ATTENDANCE_RECORDED = "meeting:attendance_recorded"
     CONFIDENTIALITY_ACCEPTED = "meeting:confidentiality_accepted"
+    AGENDA_CHANGED = "meeting:agenda_changed"
+    AGENDA_PUBLISHED = "meeting:agenda_published"
     INTEREST_DECLARED = "meeting:interest_declared"
     INTEREST_WITHDRAWN = "meeting:interest_withdrawn"
+    # A meeting pack (agenda, minutes, actions extract) downloaded as a PDF (R9).
+    MEETING_PACK_PRINTED = "meeting:pack_printed"
     MEETING_SCHEDULED = "meeting:scheduled"
     MEETING_VIEWED = "meeting:viewed"
     MINUTES_APPROVED = "meeting:minutes_approved"
@@ -104,6 +108,7 @@ class AuditAction(StrEnum):
     RESEARCH_VIEWED = "meeting:research_viewed"
 
     REFERRAL_ACCEPTED = "referral:accepted"
+    REFERRAL_CARRIED_FORWARD = "referral:carried_forward"
     REFERRAL_HEARD = "referral:heard"
     REFERRAL_LIST_VIEWED = "referral:list_viewed"
     REFERRAL_LISTED = "referral:listed"

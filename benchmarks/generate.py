@@ -433,6 +433,8 @@ def _meetings(infos: list[PanelInfo], start: date, today: date) -> None:
                     "held_on": day,
                     "kind": MeetingKind.SCHEDULED,
                     "created_at": now,
+                    # Written straight to the driver: the column's default is the ORM's.
+                    "agenda_revision": 1,
                 }
             )
             info.meeting_days.append(day)

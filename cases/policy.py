@@ -51,10 +51,12 @@ from app.database import utcnow
 from app.errors import NotFoundRefusal
 from cases.actions.models import CaseAction
 from cases.break_glass.models import BreakGlassGrant
+from cases.meetings.models import AgendaItem
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InformationSent
 from cases.meetings.models import MeetingAttendance
 from cases.meetings.models import MeetingMinutes
+from cases.meetings.models import MinutesStatus
 from cases.models import Case
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
@@ -169,8 +171,10 @@ def case_scope(viewer: Viewer) -> ColumnElement[bool]:
 
 
 def _listed_for(user_id: int) -> ColumnElement[bool]:
-    """Listed at a meeting whose confidentiality statement the user has accepted (R3, R5)."""
-    return exists(
+    """On the agenda of a meeting whose confidentiality statement the user has accepted (R3,
+    R5): a referral listed at it, or an entry of its agenda (a case brought back for review,
+    a referral carried forward)."""
+    listed = exists(
         select(Referral.id)
         .join(
             ConfidentialityDeclaration,
@@ -178,6 +182,15 @@ def _listed_for(user_id: int) -> ColumnElement[bool]:
         )
         .where(Referral.case_id == Case.id, ConfidentialityDeclaration.user_id == user_id)
     )
+    on_agenda = exists(
+        select(AgendaItem.id)
+        .join(
+            ConfidentialityDeclaration,
+            ConfidentialityDeclaration.meeting_id == AgendaItem.meeting_id,
+        )
+        .where(AgendaItem.case_id == Case.id, ConfidentialityDeclaration.user_id == user_id)
+    )
+    return or_(listed, on_agenda)
 
 
 def _agency_referred(organisation_id: int) -> ColumnElement[bool]:
@@ -573,6 +586,31 @@ def may_read_minutes(user: User, meeting: Meeting, minutes: MeetingMinutes | Non
     if reads_draft_minutes(user, meeting):
         return True
     return minutes is not None and minutes.approved and receives_minutes(user, meeting)
+
+
+def minutes_history_scope(viewer: Viewer, case: Case) -> ColumnElement[bool]:
+    """Which minutes of the meetings that minuted a case its page shows the viewer, as a
+    condition on `MeetingMinutes` and `Meeting` (R12, R19, E9). Only approved minutes: a
+    draft is distributed to nobody, so it never travels. The coordinators and chairs of the
+    case's panel now read all of them, a sending panel's included: the minutes travel with a
+    Marac-to-Marac transfer. Anyone else reads only those distributed to them, as
+    `receives_minutes` decides: a meeting of a panel they run, or of one they sit on that
+    their agency attended or sent information to."""
+    approved = MeetingMinutes.status == MinutesStatus.APPROVED
+    access = viewer.panels
+    if case.panel_id in access.panel_wide:
+        return approved
+    attended = select(MeetingAttendance.id).where(
+        MeetingAttendance.meeting_id == Meeting.id,
+        MeetingAttendance.organisation_id == viewer.organisation_id,
+        MeetingAttendance.status.in_([s for s in AttendanceStatus if s.attended]),
+    )
+    informed = select(InformationSent.id).where(
+        InformationSent.meeting_id == Meeting.id,
+        InformationSent.organisation_id == viewer.organisation_id,
+    )
+    took_part = and_(Meeting.panel_id.in_(access.panels), or_(exists(attended), exists(informed)))
+    return and_(approved, or_(Meeting.panel_id.in_(access.panel_wide), took_part))
 
 
 def minutes_or_404(user: User, meeting_id: int) -> tuple[Meeting, MeetingMinutes | None]:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from app.database import db
 from app.settings import Settings
+from demo import agendas
 from demo import case_reviews
 from demo import cases
 from demo import data
@@ -38,9 +39,11 @@ def seed() -> None:
         count = cases.seed()
         made = referrals.seed()
         held = meetings.seed()
+        published = agendas.seed()
         db.session.commit()
         click.echo(f"Loaded {count} synthetic demo cases and {made} referrals.")
         click.echo(f"Recorded the attendance of {held} meetings already held.")
+        click.echo(f"Agendas published early by their coordinators: {published}.")
     if case_reviews.reviews_are_empty():
         count = case_reviews.seed()
         db.session.commit()

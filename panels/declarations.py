@@ -12,6 +12,7 @@ from app.database import db
 from app.database import flush_unique
 from app.database import uk_today
 from app.errors import DomainError
+from app.template_filters import uk_date
 from audit import AuditAction
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
@@ -47,7 +48,20 @@ def accept_confidentiality(
     )
     if existing is not None:
         return existing
-    if meeting.held_on < uk_today():
+    today = uk_today()
+    if (
+        not meeting.agenda_published(today)
+        and meeting.panel_id not in panel_access(actor).panel_wide
+    ):
+        # The statement opens the agenda: members wait for it to be published; those who run
+        # the meeting (coordinators, the chair) prepare it.
+        raise DomainError(
+            "The agenda for this meeting is not published yet: you can accept the statement "
+            f"and see it from {uk_date(meeting.agenda_publishes_on)}, or sooner if the "
+            "coordinator publishes it",
+            field="statement_version",
+        )
+    if meeting.held_on < today:
         # A declaration opens the cases listed at the meeting: made afterwards, it would open
         # a past agenda to someone who never attended (or turn emergency access into lasting).
         raise DomainError(

@@ -223,6 +223,7 @@ SETTING_LABELS = {
     "break_glass_at_once": "Emergency access: most at once per person",
     "break_glass_per_day": "Emergency access: most in 24 hours per person",
     "field_access": "Who sees restricted fields",
+    "agenda_days_before": "Agenda published: days before the meeting",
     "quorum_chair": "Quorum: the chair must attend",
     "quorum_agencies": "Quorum: agencies attending",
     "quorum_agency_types": "Quorum: agencies that must attend",
@@ -241,6 +242,7 @@ SETTING_MISSING = {
     "break_glass_at_once": "Enter how many emergency accesses one person may hold at once",
     "break_glass_per_day": "Enter how many emergency accesses one person may start in 24 hours",
     "quorum_agencies": "Enter how many agencies must attend for a quorum",
+    "agenda_days_before": "Enter how many days before the meeting the agenda is published",
 }
 
 SETTING_HINTS = {
@@ -301,6 +303,11 @@ SETTING_HINTS = {
         "How many emergency accesses one person may start in 24 hours (on any panel) when asking "
         "for one to this panel's cases; reaching it alerts the coordinators at once, and beyond "
         "it they must ask a coordinator. Between 1 and 20, and no fewer than at once; default: 3."
+    ),
+    "agenda_days_before": (
+        "Members can accept the confidentiality statement, see the agenda and record their "
+        "research from this many days before the meeting, unless the coordinator publishes it "
+        "sooner. Between 0 (the day itself) and 28; default: 7."
     ),
     "quorum_chair": (
         "Whether a meeting is quorate only when the panel's chair (or a member with the chair "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -114,8 +115,24 @@ class Meeting(Base):
     held_on: Mapped[date]
     kind: Mapped[MeetingKind] = mapped_column(default=MeetingKind.SCHEDULED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The agenda opens to members when the coordinator publishes it, or by itself on
+    # `agenda_publishes_on` (the panel's setting), whichever comes first (issue 21).
+    agenda_published_at: Mapped[datetime | None]
+    agenda_published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Counts changes to the agenda: a coordinator's change made from an agenda someone has
+    # changed since is refused rather than applied over theirs.
+    agenda_revision: Mapped[int] = mapped_column(default=1)
 
     panel: Mapped[Panel] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def agenda_publishes_on(self) -> date:
+        """The day the agenda opens to members by itself: the panel's setting of days before."""
+        return self.held_on - timedelta(days=self.panel.settings.agenda_days_before)
+
+    def agenda_published(self, today: date) -> bool:
+        """Whether members may accept the statement and see the agenda (R3)."""
+        return self.agenda_published_at is not None or today >= self.agenda_publishes_on
 
 
 class IspAgreement(Base):

@@ -67,6 +67,9 @@ class PanelSettings:
     case_review_threshold: int = 3
     case_review_window_months: int = 6
     definitions_version: str = "2026-1"
+    # The agenda opens to members this many days before the meeting, unless the coordinator
+    # publishes it sooner (domain §2.6: agenda circulated, then agencies research).
+    agenda_days_before: int = 7
     # Quorum (domain §2.6, R2): None is the panel type's default (`PanelSpec.quorum`).
     quorum_chair: bool | None = None
     quorum_agencies: int | None = None
@@ -171,6 +174,13 @@ class PanelSettings:
             *_risk_item_problems(self.risk_items),
             *_band_problems(self.medium_risk_from, self.high_risk_from, self.risk_items),
             _definitions_version(self.definitions_version),
+            _between(
+                self.agenda_days_before,
+                0,
+                28,
+                "agenda_days_before",
+                "Days before the meeting the agenda is published",
+            ),
             *_quorum_problems(self.quorum_agencies, self.quorum_agency_types),
             _between(self.break_glass_hours, 1, 12, "break_glass_hours", "Emergency access hours"),
             *_break_glass_limit_problems(self.break_glass_at_once, self.break_glass_per_day),

@@ -44,6 +44,7 @@ from cases.meetings.queries import Order
 from cases.meetings.queries import When
 from cases.meetings.queries import by_agency
 from cases.meetings.rules import contribution_field
+from cases.meetings.rules import decision_field
 from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
 from cases.meetings.services import OBSERVERS_MAX
@@ -328,7 +329,7 @@ class MinutesForm(FlaskForm):
     seen = HiddenField()
     submit = SubmitField("Save draft minutes", widget=GovSubmitInput())
 
-    case_fields: list[tuple[CaseMinutesView, Field, list[tuple[Organisation, Field]]]]
+    case_fields: list[tuple[CaseMinutesView, Field, Field, list[tuple[Organisation, Field]]]]
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -344,8 +345,9 @@ class MinutesForm(FlaskForm):
             view.case.id: CaseMinutes(
                 discussion.data or "",
                 {agency.id: field.data or "" for agency, field in agencies},
+                decision.data or None,
             )
-            for view, discussion, agencies in self.case_fields
+            for view, decision, discussion, agencies in self.case_fields
         }
 
 
@@ -356,8 +358,9 @@ def minutes_form(
     formdata: Any = None,
 ) -> MinutesForm:
     """A form with the general minutes and, for each case on the agenda the coordinator may
-    see (its content not destroyed), the discussion and a box per agency that attended or sent
-    information, filled in with the minutes as saved."""
+    see (its content not destroyed), the panel's decision (a choice of its type's, or none
+    yet), the discussion and a box per agency that attended or sent information, filled in
+    with the minutes as saved."""
 
     class MeetingMinutesForm(MinutesForm):
         pass
@@ -369,6 +372,17 @@ def minutes_form(
     }
     for view in writable:
         case = view.case
+        setattr(
+            MeetingMinutesForm,
+            decision_field(case.id),
+            FilterSelect(
+                "Decision",
+                invalid=f"Select one of the panel’s decisions for case {case.reference}",
+                choices=[("", "Not recorded yet")]
+                + [(d.code, d.label) for d in case.panel.spec.decisions],
+            ),
+        )
+        data[decision_field(case.id)] = (view.section.decision if view.section else None) or ""
         setattr(
             MeetingMinutesForm,
             discussion_field(case.id),
@@ -394,6 +408,7 @@ def minutes_form(
     form.case_fields = [
         (
             view,
+            form[decision_field(view.case.id)],
             form[discussion_field(view.case.id)],
             [(agency, form[contribution_field(view.case.id, agency.id)]) for agency in agencies],
         )
@@ -447,3 +462,36 @@ class ResearchForm(FlaskForm):
     def seen_revision(self) -> int:
         value = self.seen.data or ""
         return int(value) if value.isdigit() and len(value) < 12 else -1
+
+
+# Building the agenda -------------------------------------------------------------------------
+
+AGENDA_CHANGES = ("up", "down", "remove", "review", "carry", "publish")
+
+
+class AgendaChangeForm(FlaskForm):
+    """One change to a meeting's agenda, from one of the agenda page's buttons (or its case
+    reference box). `seen` is the agenda's revision the page showed: a change made from an
+    agenda someone has changed since is refused, not applied over theirs."""
+
+    change = HiddenField()
+    seen = HiddenField()
+    case_id = HiddenField()
+    referral_id = HiddenField()
+    reference = StringField(
+        "Case reference",
+        widget=TextInput(),
+        description="For example MARAC-000123. The case must be one of this panel’s.",
+        filters=[strip_whitespace],
+    )
+    submit = SubmitField("Add for review", widget=GovSubmitInput())
+
+    def chosen(self) -> str | None:
+        value = self.change.data
+        return value if value in AGENDA_CHANGES else None
+
+    @staticmethod
+    def number(field: Field) -> int:
+        """A hidden id or revision as a number; 0 for anything that is not one."""
+        value = field.data or ""
+        return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else 0

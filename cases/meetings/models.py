@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
+from sqlalchemy import String
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -172,8 +173,9 @@ class MeetingMinutes(SealedRecord):
 
 
 class MinutesCaseSection(SealedRecord):
-    """What the minutes say about one case heard at the meeting: the discussion, sealed under
-    the case's key (as its notes are), so it is destroyed with the case's content."""
+    """What the minutes say about one case heard at the meeting: the panel's decision (a code
+    in the panel type's terms) and the discussion, sealed under the case's key (as its notes
+    are), so it is destroyed with the case's content."""
 
     __tablename__ = "meeting_minutes_cases"
     __table_args__ = (UniqueConstraint("minutes_id", "case_id"),)
@@ -181,6 +183,9 @@ class MinutesCaseSection(SealedRecord):
     id: Mapped[int] = mapped_column(primary_key=True)
     minutes_id: Mapped[int] = mapped_column(ForeignKey("meeting_minutes.id", ondelete="CASCADE"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # What the panel decided, as a code of the panel type's decisions (`PanelSpec.decisions`):
+    # a code, not free text, so it is stored in clear. None while the draft leaves it open.
+    decision: Mapped[str | None] = mapped_column(String(40))
 
     discussion = Sealed(TEXT)
 
@@ -237,3 +242,50 @@ class CaseResearch(SealedRecord):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
+
+
+class AgendaReason(StrEnum):
+    """Why a case is on a meeting's agenda (issue 21)."""
+
+    # A referral listed at the meeting (its listing is the entry; the row keeps its place).
+    REFERRAL = "referral"
+    # Its repeat flag expires before the panel's next meeting: SafeLives' aide-memoire raises
+    # cases where 12 months have passed since the last MARAC (domain §2.5).
+    FLAG_EXPIRY = "flag_expiry"
+    # Brought back by the coordinator for the panel to review, without a new referral.
+    REVIEW = "review"
+    # Listed at an earlier meeting and not heard there.
+    CARRIED_FORWARD = "carried_forward"
+
+    @property
+    def label(self) -> str:
+        return {
+            "referral": "New referral",
+            "flag_expiry": "Review: repeat flag expires before the next meeting",
+            "review": "Review",
+            "carried_forward": "Carried forward",
+        }[self.value]
+
+
+class AgendaItem(Base):
+    """A case's place on a meeting's agenda, and why it is there. A referral listed at the
+    meeting is on its agenda whether or not it has a row here: the row is written when the
+    coordinator orders the agenda, and for the entries that are not a new referral (a case
+    brought back for review, a referral carried forward from a meeting that did not hear it).
+    When a referral is carried forward, the earlier meeting keeps its row, marked with the
+    meeting it went to, so that meeting's record still shows it was listed and not heard."""
+
+    __tablename__ = "meeting_agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    reason: Mapped[AgendaReason]
+    # None until the coordinator orders the agenda: such entries follow, oldest referral first.
+    position: Mapped[int | None]
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    carried_to_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,14 +14,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Subquery
 from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import true
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import selectinload
 
@@ -30,6 +37,8 @@ from app.accounts.models import User
 from app.database import db
 from cases import policy
 from cases.actions.models import CaseAction
+from cases.meetings.models import AgendaItem
+from cases.meetings.models import AgendaReason
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import CaseResearch
 from cases.meetings.models import InformationSent
@@ -58,6 +67,7 @@ CALENDAR_LIMIT = 100
 LISTING_LIMIT = 24
 ON_AN_AGENDA = (ReferralStatus.LISTED, ReferralStatus.HEARD)
 PAGE_SIZE = 25
+UK = ZoneInfo("Europe/London")
 MAX_PAGES = 200
 
 
@@ -86,11 +96,9 @@ def meetings_for(user: User, since: date) -> list[tuple[Meeting, int]]:
     has listed or heard (one grouped query)."""
     viewer = policy.viewer_of(user)
     # Cases closed to the user's organisation are not counted: the count would show they exist.
+    pairs = _agenda_pairs(None, viewer.restricted)
     listed = (
-        select(Referral.meeting_id, func.count().label("n"))
-        .where(Referral.status.in_(ON_AN_AGENDA), Referral.case_id.not_in(viewer.restricted))
-        .group_by(Referral.meeting_id)
-        .subquery()
+        select(pairs.c.meeting_id, func.count().label("n")).group_by(pairs.c.meeting_id).subquery()
     )
     rows = db.session.execute(
         select(Meeting, func.coalesce(listed.c.n, 0))
@@ -102,19 +110,143 @@ def meetings_for(user: User, since: date) -> list[tuple[Meeting, int]]:
     return [(meeting, count) for meeting, count in rows]
 
 
-def agenda(meeting: Meeting, user: User) -> Sequence[Referral]:
-    """The referrals listed (or heard) at a meeting, in referral order, leaving out any case
-    the user may not see (one restricted against their organisation)."""
-    return db.session.scalars(
+@dataclass(frozen=True)
+class AgendaEntry:
+    """One case on a meeting's agenda: the referral listed for it (none for a case brought back
+    for review), why it is there, and where it came from or went to when carried forward."""
+
+    case: Case
+    referral: Referral | None
+    reason: AgendaReason
+    position: int | None
+    carried_from: Meeting | None = None
+    carried_to: Meeting | None = None
+    # Put on the agenda after it was published: members are told so (they may have read it).
+    late: bool = False
+
+    @property
+    def case_id(self) -> int:
+        return self.case.id
+
+    @property
+    def heard_elsewhere(self) -> bool:
+        """Carried forward from this meeting to a later one: listed here, not heard here."""
+        return self.carried_to is not None
+
+
+def agenda(meeting: Meeting, user: User | None) -> list[AgendaEntry]:
+    """The meeting's agenda in the coordinator's order (entries not yet ordered follow, oldest
+    referral first): the referrals listed or heard at it, the cases brought back for review,
+    and those carried forward to a later meeting; never a case the user may not see (one
+    restricted against their organisation). `None` is the whole agenda, for the services
+    that order it. At most five queries, whatever the agenda's length."""
+    visible = policy.visible_case_ids_of(Case.id, policy.viewer_of(user)) if user else true()
+    return _agenda(meeting, visible)
+
+
+def _agenda(meeting: Meeting, visible: ColumnElement[bool]) -> list[AgendaEntry]:
+    """The agenda's entries whose case meets `visible` (a condition on `Case`)."""
+    referrals = db.session.scalars(
         select(Referral)
-        .where(
-            Referral.meeting_id == meeting.id,
-            policy.visible_case_ids_of(Referral.case_id, policy.viewer_of(user)),
-            Referral.status.in_(ON_AN_AGENDA),
-        )
+        .join(Case, Case.id == Referral.case_id)
+        .where(Referral.meeting_id == meeting.id, Referral.status.in_(ON_AN_AGENDA), visible)
         .order_by(Referral.referred_on, Referral.id)
-        .options(selectinload(Referral.case).selectinload(Case.people))
+        .options(
+            selectinload(Referral.case).selectinload(Case.people),
+            selectinload(Referral.case).selectinload(Case.transfers),
+        )
     ).all()
+    items = {
+        item.case_id: item
+        for item in db.session.scalars(
+            select(AgendaItem)
+            .join(Case, Case.id == AgendaItem.case_id)
+            .where(AgendaItem.meeting_id == meeting.id, visible)
+        )
+    }
+    others = _agenda_others(meeting, items, {r.case_id for r in referrals})
+    published = published_moment(meeting)
+    entries: list[AgendaEntry] = []
+    for referral in referrals:
+        assert referral.case is not None
+        item = items.get(referral.case.id)
+        entries.append(
+            AgendaEntry(
+                case=referral.case,
+                referral=referral,
+                reason=item.reason if item else AgendaReason.REFERRAL,
+                position=item.position if item else None,
+                carried_from=others.meetings.get(item.carried_from_id or 0) if item else None,
+                late=_late(published, item.added_at) if item else False,
+            )
+        )
+    for item in items.values():
+        if item.case_id in {e.case_id for e in entries}:
+            continue
+        entries.append(
+            AgendaEntry(
+                case=others.cases[item.case_id],
+                referral=others.referrals.get(item.referral_id or 0),
+                reason=item.reason,
+                position=item.position,
+                carried_to=others.meetings.get(item.carried_to_id or 0),
+                late=_late(published, item.added_at) and item.carried_to_id is None,
+            )
+        )
+    # Ordered entries first, in their order; then the rest as they came (stable sort).
+    return sorted(entries, key=lambda e: (e.position is None, e.position or 0))
+
+
+def published_moment(meeting: Meeting) -> datetime:
+    """When the agenda opened to members: published by the coordinator, or the start of the
+    (UK) day it opens by itself."""
+    if meeting.agenda_published_at is not None:
+        return meeting.agenda_published_at
+    return datetime.combine(meeting.agenda_publishes_on, time.min, tzinfo=UK)
+
+
+def _late(published: datetime | None, added: datetime | None) -> bool:
+    return published is not None and added is not None and added > published
+
+
+@dataclass(frozen=True)
+class _Others:
+    cases: dict[int, Case]
+    referrals: dict[int, Referral]
+    meetings: dict[int, Meeting]
+
+
+def _agenda_others(
+    meeting: Meeting, items: dict[int, AgendaItem], listed: set[int | None]
+) -> _Others:
+    """What the agenda's rows name besides its listed referrals, in one query per kind."""
+    case_ids = [case_id for case_id in items if case_id not in listed]
+    referral_ids = [i.referral_id for i in items.values() if i.referral_id]
+    meeting_ids = [m for i in items.values() for m in (i.carried_from_id, i.carried_to_id) if m]
+    cases = (
+        db.session.scalars(
+            select(Case)
+            .where(Case.id.in_(case_ids))
+            .options(selectinload(Case.people), selectinload(Case.transfers))
+        ).all()
+        if case_ids
+        else []
+    )
+    referrals = (
+        db.session.scalars(select(Referral).where(Referral.id.in_(referral_ids))).all()
+        if referral_ids
+        else []
+    )
+    meetings = (
+        db.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids))).all()
+        if meeting_ids
+        else []
+    )
+    return _Others(
+        cases={c.id: c for c in cases},
+        referrals={r.id: r for r in referrals},
+        meetings={m.id: m for m in meetings},
+    )
 
 
 # Browsing every meeting of the user's panels ------------------------------------------------
@@ -244,17 +376,12 @@ def _meeting_conditions(filters: MeetingFilters, today: date) -> list[ColumnElem
 
 
 def _listed_counts(meeting_ids: list[int], restricted: frozenset[int]) -> dict[int, int]:
+    """How many cases each meeting's agenda has (one grouped query)."""
     if not meeting_ids:
         return {}
+    pairs = _agenda_pairs(meeting_ids, restricted)
     rows = db.session.execute(
-        select(Referral.meeting_id, func.count())
-        .where(
-            Referral.meeting_id.in_(meeting_ids),
-            Referral.status.in_(ON_AN_AGENDA),
-            # Cases closed to the user's organisation are not counted: it would show they exist.
-            Referral.case_id.not_in(restricted),
-        )
-        .group_by(Referral.meeting_id)
+        select(pairs.c.meeting_id, func.count()).group_by(pairs.c.meeting_id)
     ).all()
     return {meeting_id: count for meeting_id, count in rows if meeting_id is not None}
 
@@ -394,15 +521,107 @@ def quorum_needed(meeting: Meeting) -> str:
 
 
 def agenda_case_ids(meeting: Meeting) -> frozenset[int]:
-    return frozenset(
-        case_id
-        for case_id in db.session.scalars(
-            select(Referral.case_id).where(
-                Referral.meeting_id == meeting.id, Referral.status.in_(ON_AN_AGENDA)
-            )
-        )
-        if case_id is not None
+    """Every case on the meeting's agenda: listed referrals and the agenda's own entries."""
+    listed = select(Referral.case_id).where(
+        Referral.meeting_id == meeting.id,
+        Referral.status.in_(ON_AN_AGENDA),
+        Referral.case_id.is_not(None),
     )
+    items = select(AgendaItem.case_id).where(AgendaItem.meeting_id == meeting.id)
+    return frozenset(
+        case_id for case_id in db.session.scalars(listed.union(items)) if case_id is not None
+    )
+
+
+def _agenda_pairs(meeting_ids: list[int] | None, restricted: frozenset[int]) -> Subquery:
+    """(meeting id, case id) of every agenda entry (of the meetings given, or all), once each,
+    leaving out the cases closed to the viewer's organisation (a count would show they exist)."""
+    listed = select(
+        Referral.meeting_id.label("meeting_id"), Referral.case_id.label("case_id")
+    ).where(
+        Referral.status.in_(ON_AN_AGENDA),
+        Referral.case_id.is_not(None),
+        Referral.case_id.not_in(restricted),
+    )
+    items = select(AgendaItem.meeting_id, AgendaItem.case_id).where(
+        AgendaItem.case_id.not_in(restricted)
+    )
+    if meeting_ids is not None:
+        listed = listed.where(Referral.meeting_id.in_(meeting_ids))
+        items = items.where(AgendaItem.meeting_id.in_(meeting_ids))
+    return listed.union(items).subquery()
+
+
+# Building the agenda: what the coordinator may add -------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    """A case of the panel whose repeat flag expires before the panel's next meeting after
+    this one (domain §2.5: raise cases where 12 months have passed since the last MARAC)."""
+
+    case: Case
+    flag_expires_on: date
+
+
+def next_meeting_after(meeting: Meeting) -> Meeting | None:
+    """The panel's next scheduled meeting after this one, if it is in the calendar."""
+    return db.session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.panel_id == meeting.panel_id,
+            Meeting.held_on > meeting.held_on,
+            Meeting.kind == MeetingKind.SCHEDULED,
+        )
+        .order_by(Meeting.held_on)
+        .limit(1)
+    )
+
+
+def reviews_due(meeting: Meeting, user: User) -> list[ReviewDue]:
+    """The panel's cases whose repeat flag expires from the meeting until its next one (a
+    month on when none is in the calendar), not already on this agenda, soonest first;
+    bounded, and only for panel types whose cases carry a repeat flag."""
+    following = next_meeting_after(meeting)
+    until = following.held_on if following else meeting.held_on + timedelta(days=31)
+    on_agenda = agenda_case_ids(meeting)
+    rows = db.session.scalars(
+        select(Case)
+        .where(
+            Case.panel_id == meeting.panel_id,
+            Case.flag_expires_on >= meeting.held_on,
+            Case.flag_expires_on < until,
+            Case.id.not_in(on_agenda),
+            policy.case_scope(policy.viewer_of(user)),
+        )
+        .order_by(Case.flag_expires_on, Case.id)
+        .limit(LISTING_LIMIT)
+        .options(selectinload(Case.people))
+    ).all()
+    return [ReviewDue(case, case.flag_expires_on) for case in rows if case.flag_expires_on]
+
+
+def not_heard(meeting: Meeting, user: User, today: date) -> Sequence[Referral]:
+    """Referrals of the panel still listed at a meeting already held before this one, never
+    recorded as heard: the coordinator carries them forward (bounded, oldest meeting first)."""
+    earlier = aliased(Meeting)
+    return db.session.scalars(
+        select(Referral)
+        .join(earlier, earlier.id == Referral.meeting_id)
+        .join(Case, Case.id == Referral.case_id)
+        .where(
+            earlier.panel_id == meeting.panel_id,
+            earlier.held_on < meeting.held_on,
+            earlier.held_on < today,
+            Referral.status == ReferralStatus.LISTED,
+            policy.case_scope(policy.viewer_of(user)),
+        )
+        .order_by(earlier.held_on, Referral.id)
+        .limit(LISTING_LIMIT)
+        .options(
+            selectinload(Referral.case).selectinload(Case.people), selectinload(Referral.meeting)
+        )
+    ).all()
 
 
 def interests(meeting: Meeting) -> dict[int, list[InterestDeclaration]]:
@@ -471,41 +690,43 @@ def agencies_taking_part(meeting: Meeting) -> list[Organisation]:
 
 @dataclass(frozen=True)
 class CaseMinutesView:
-    """One case on the agenda as the minutes show it: its referral and what was minuted."""
+    """One case on the agenda as the minutes show it: its entry and what was minuted."""
 
-    referral: Referral
+    entry: AgendaEntry
     section: MinutesCaseSection | None
 
     @property
     def case(self) -> Case:
-        assert self.referral.case is not None
-        return self.referral.case
+        return self.entry.case
+
+    @property
+    def referral(self) -> Referral | None:
+        return self.entry.referral
+
+    @property
+    def decision(self) -> str | None:
+        """The panel's decision on the case in its type's words (None: not recorded)."""
+        if self.section is None:
+            return None
+        found = self.case.panel.spec.decision(self.section.decision)
+        return found.label if found else None
 
 
 def minuted_cases(
     meeting: Meeting, user: User, minutes: MeetingMinutes | None
 ) -> list[CaseMinutesView]:
-    """Each case on the agenda, once, with its section of the minutes if one was written;
-    never a case closed to the user's organisation (staff as subject). The minutes go to
+    """Each case on the agenda, in its order, with its section of the minutes if one was
+    written: listed referrals and cases brought back for review alike, but not a referral
+    carried forward to a later meeting (heard there) unless these minutes already speak of
+    it; never a case closed to the user's organisation (staff as subject). The minutes go to
     every agency that took part (R12), so a reader need not be able to open each case."""
-    restricted = policy.viewer_of(user).restricted
-    referrals = db.session.scalars(
-        select(Referral)
-        .where(
-            Referral.meeting_id == meeting.id,
-            Referral.status.in_(ON_AN_AGENDA),
-            Referral.case_id.is_not(None),
-            Referral.case_id.not_in(restricted),
-        )
-        .order_by(Referral.referred_on, Referral.id)
-        .options(selectinload(Referral.case))
-    ).all()
     sections = {s.case_id: s for s in minutes.sections} if minutes else {}
-    shown: dict[int, CaseMinutesView] = {}
-    for referral in referrals:
-        if referral.case_id is not None and referral.case_id not in shown:
-            shown[referral.case_id] = CaseMinutesView(referral, sections.get(referral.case_id))
-    return list(shown.values())
+    restricted = policy.viewer_of(user).restricted
+    return [
+        CaseMinutesView(entry, sections.get(entry.case_id))
+        for entry in _agenda(meeting, Case.id.not_in(restricted))
+        if not entry.heard_elsewhere or entry.case_id in sections
+    ]
 
 
 def openable_case_ids(user: User, case_ids: Sequence[int]) -> frozenset[int]:
@@ -549,6 +770,55 @@ def agencies_with_actions(meeting: Meeting) -> list[Organisation]:
             .order_by(Organisation.name, Organisation.id)
         )
     )
+
+
+def undecided_cases(meeting: Meeting, minutes: MeetingMinutes) -> Sequence[Case]:
+    """The cases the minutes are written for (those `minuted_cases` lists, whoever reads
+    them) that have no decision recorded, in agenda order; never one whose content was
+    destroyed, about which nothing more can be minuted."""
+    decided = {s.case_id for s in minutes.sections if s.decision}
+    written = {s.case_id for s in minutes.sections}
+    return [
+        entry.case
+        for entry in agenda(meeting, None)
+        if (not entry.heard_elsewhere or entry.case_id in written)
+        and entry.case_id not in decided
+        and entry.case.disposed_at is None
+    ]
+
+
+@dataclass(frozen=True)
+class EarlierMinutes:
+    """What the approved minutes of one meeting say about a case, for the case's page."""
+
+    meeting: Meeting
+    section: MinutesCaseSection
+
+    @property
+    def decision(self) -> str | None:
+        """The decision in the words of the meeting's panel type."""
+        found = self.meeting.panel.spec.decision(self.section.decision)
+        return found.label if found else None
+
+
+def minutes_history(case: Case, user: User) -> list[EarlierMinutes]:
+    """The approved minutes' sections about the case from every meeting that minuted it,
+    newest first: those of its panel's meetings and, after a Marac-to-Marac transfer, of the
+    sending panel's (R19, E9), as far as the user may read them (`policy.minutes_history_scope`).
+    Two queries however long the history: the sections with their meetings and panels, then
+    the agencies' contributions."""
+    rows = db.session.execute(
+        select(MinutesCaseSection, Meeting)
+        .join(MeetingMinutes, MeetingMinutes.id == MinutesCaseSection.minutes_id)
+        .join(Meeting, Meeting.id == MeetingMinutes.meeting_id)
+        .where(
+            MinutesCaseSection.case_id == case.id,
+            policy.minutes_history_scope(policy.viewer_of(user), case),
+        )
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        .options(selectinload(MinutesCaseSection.contributions))
+    ).all()
+    return [EarlierMinutes(meeting, section) for section, meeting in rows]
 
 
 # Research before the meeting (domain §2.6, R7) ----------------------------------------------
@@ -599,4 +869,19 @@ def research_progress(
     recorded = research.get(case_id, {})
     return ResearchProgress(
         [a for a in agencies if a.id in recorded], [a for a in agencies if a.id not in recorded]
+    )
+
+
+def panel_case_by_reference(meeting: Meeting, reference: str, user: User) -> Case | None:
+    """The case of the meeting's panel with this reference (MARAC-000123, any case of
+    letters, leading zeros optional), if the user may see it."""
+    prefix, _, number = reference.strip().upper().partition("-")
+    if prefix != meeting.panel.spec.reference_prefix or not number.isdigit() or len(number) > 9:
+        return None
+    return db.session.scalar(
+        select(Case).where(
+            Case.id == int(number),
+            Case.panel_id == meeting.panel_id,
+            policy.case_scope(policy.viewer_of(user)),
+        )
     )

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func
+from sqlalchemy import select
+
 import audit
 from app.accounts.models import User
 from app.database import db
@@ -24,6 +27,8 @@ from app.template_filters import uk_date
 from audit import AuditAction
 from cases import policy
 from cases.meetings import queries
+from cases.meetings.models import AgendaItem
+from cases.meetings.models import AgendaReason
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import CaseResearch
 from cases.meetings.models import InformationSent
@@ -35,12 +40,16 @@ from cases.meetings.models import MinutesCaseSection
 from cases.meetings.models import MinutesContribution
 from cases.meetings.models import MinutesStatus
 from cases.meetings.rules import contribution_field
+from cases.meetings.rules import decision_field
 from cases.meetings.rules import discussion_field
 from cases.meetings.rules import member_field
 from cases.meetings.rules import not_held_yet
 from cases.meetings.rules import research_closed
 from cases.models import Case
+from cases.referrals import services as referrals
+from cases.referrals.models import Referral
 from panels.models import Meeting
+from panels.types.common import NOT_HEARD
 
 OBSERVER_TEXT_MAX = 120
 OBSERVERS_MAX = 8
@@ -339,16 +348,20 @@ APPROVED_UNCHANGEABLE = (
 
 @dataclass(frozen=True)
 class CaseMinutes:
-    """What the minutes say about one case: the discussion, and each agency's contribution
-    by organisation id (blank: nothing recorded)."""
+    """What the minutes say about one case: the discussion, each agency's contribution by
+    organisation id (blank: nothing recorded), and the panel's decision, a code of its type's
+    decisions (None: not recorded yet)."""
 
     discussion: str
     contributions: Mapping[int, str]
+    decision: str | None = None
 
     @property
     def blank(self) -> bool:
-        return not self.discussion.strip() and not any(
-            t.strip() for t in self.contributions.values()
+        return (
+            not self.discussion.strip()
+            and not any(t.strip() for t in self.contributions.values())
+            and not self.decision
         )
 
 
@@ -376,9 +389,10 @@ def save_minutes(
     today: date,
 ) -> MeetingMinutes:
     """Save the draft minutes of a meeting held (on or before `today`): the general section,
-    and for each case given, its discussion and each agency's contribution (only agencies that
-    attended or sent information). Cases not given are left as they are: a coordinator from an
-    agency a case is closed to never sees, and so never removes, what was minuted about it.
+    and for each case given, the panel's decision (one of its type's, or none yet), its
+    discussion and each agency's contribution (only agencies that attended or sent
+    information). Cases not given are left as they are: a coordinator from an agency a case is
+    closed to never sees, and so never removes, what was minuted about it.
 
     `seen` is the revision the form was drawn from (0: none yet). If the minutes have been
     saved since, nothing is saved: one coordinator never silently overwrites another. The
@@ -459,6 +473,14 @@ def _minutes_problems(
                 )
             )
             continue
+        # One of the case's panel type's decisions: a code of another type is refused too.
+        if entry.decision and case.panel.spec.decision(entry.decision) is None:
+            problems.append(
+                DomainError(
+                    f"Select one of the panel’s decisions for case {case.reference}",
+                    field=decision_field(case_id),
+                )
+            )
         if len(entry.discussion.strip()) > DISCUSSION_MAX:
             problems.append(
                 DomainError(
@@ -496,10 +518,15 @@ def _save_section(minutes: MeetingMinutes, case: Case, entry: CaseMinutes) -> No
         return
     discussion = entry.discussion.strip() or None
     if section is None:
-        section = MinutesCaseSection(data_key=case.data_key, case_id=case.id, discussion=discussion)
+        section = MinutesCaseSection(
+            data_key=case.data_key, case_id=case.id, discussion=discussion, decision=entry.decision
+        )
         minutes.sections.append(section)
-    elif section.discussion != discussion:
-        section.discussion = discussion
+    else:
+        if section.discussion != discussion:
+            section.discussion = discussion
+        if section.decision != entry.decision:
+            section.decision = entry.decision
     kept = {c.organisation_id: c for c in section.contributions}
     for organisation_id, text in sorted(entry.contributions.items()):
         text = text.strip()
@@ -524,13 +551,16 @@ def _described(minutes: MeetingMinutes | None) -> dict[str, object]:
     values: dict[str, object] = {"revision": minutes.revision, "status": minutes.status.value}
     for section in minutes.sections:
         values[f"case.{section.case_id}"] = sorted(c.organisation_id for c in section.contributions)
+        values[f"decision.{section.case_id}"] = section.decision
     return values
 
 
 def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinutes:
     """The chair approves the draft minutes as they read them (`seen`: the revision shown to
     them); from then on they are distributed (R12) and never changed. Only the chair of the
-    meeting's panel, in force and having accepted the meeting's statement, approves."""
+    meeting's panel, in force and having accepted the meeting's statement, approves, and only
+    minutes that record the panel's decision on every case on the agenda (a case the panel
+    did not reach has "not heard" recorded), so approved minutes say what became of each."""
     db.session.refresh(meeting, with_for_update=True)
     minutes = queries.minutes_of(meeting)
     if not policy.chairs(actor, meeting):
@@ -550,6 +580,9 @@ def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinut
             "them again as they are now, then approve them",
             field="approve",
         )
+    undecided = queries.undecided_cases(meeting, minutes)
+    if undecided:
+        raise DomainError(_undecided_message(actor, undecided), field="approve")
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_by_id = actor.id
     minutes.approved_at = utcnow()
@@ -564,6 +597,22 @@ def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinut
         },
     )
     return minutes
+
+
+def _undecided_message(actor: User, undecided: Sequence[Case]) -> str:
+    """Why minutes without a decision on every case are not approved, naming the cases the
+    approver may see and counting any closed to their agency (staff as subject)."""
+    restricted = policy.viewer_of(actor).restricted
+    named = [f"case {case.reference}" for case in undecided if case.id not in restricted]
+    hidden = len(undecided) - len(named)
+    if hidden:
+        named.append(f"{hidden} case{'' if hidden == 1 else 's'} closed to your agency")
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return (
+        f"The minutes record no decision on {listed}, so they were not approved. Ask a "
+        "coordinator to record the panel’s decision on every case in the draft (for a case "
+        f"the panel did not reach: “{NOT_HEARD.label}”), then approve them"
+    )
 
 
 # Research before the meeting (domain §2.6, R7) ----------------------------------------------
@@ -681,3 +730,245 @@ def record_research(
     changes["organisation_id"] = [before.get("organisation_id"), organisation_id]
     audit.record(actor=actor, action=AuditAction.RESEARCH_RECORDED, object=meeting, changes=changes)
     return research
+
+
+# Building and publishing the agenda (domain §2.5, §2.6) ---------------------------------------
+
+
+class AgendaChangedMeanwhile(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Someone else changed this agenda while you were looking at it, so your change was "
+            "not made. The agenda is shown as it is now: check it, then try again"
+        )
+
+
+def _change_agenda(meeting: Meeting, seen: int, today: date) -> None:
+    """Lock the meeting's row, refuse a change made from an agenda someone has changed since
+    (`seen`, the revision the page showed) or to a meeting already held, and count the change."""
+    db.session.refresh(meeting, with_for_update=True)
+    if meeting.agenda_revision != seen:
+        raise AgendaChangedMeanwhile
+    if meeting.held_on < today:
+        raise DomainError(
+            f"The meeting on {uk_date(meeting.held_on)} has been held: its agenda can no longer "
+            "be changed"
+        )
+    meeting.agenda_revision += 1
+
+
+def _item(meeting: Meeting, case_id: int) -> AgendaItem | None:
+    return db.session.scalar(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id, AgendaItem.case_id == case_id)
+    )
+
+
+def _next_position(meeting: Meeting) -> int | None:
+    """After the last ordered entry; None while the coordinator has ordered nothing."""
+    last = db.session.scalar(
+        select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)
+    )
+    return None if last is None else last + 1
+
+
+def list_referral(referral: Referral, *, actor: User, meeting: Meeting) -> Referral:
+    """List an accepted referral at the meeting (the referral's own event), at the end of its
+    agenda; a case already there for review becomes this referral's entry."""
+    referrals.list_for_meeting(referral, actor=actor, meeting=meeting)
+    assert referral.case_id is not None
+    db.session.refresh(meeting, with_for_update=True)
+    item = _item(meeting, referral.case_id)
+    if item is None:
+        db.session.add(
+            AgendaItem(
+                meeting_id=meeting.id,
+                case_id=referral.case_id,
+                referral_id=referral.id,
+                reason=AgendaReason.REFERRAL,
+                position=_next_position(meeting),
+                added_by_id=actor.id,
+            )
+        )
+    else:
+        item.referral_id = referral.id
+        item.reason = AgendaReason.REFERRAL
+    meeting.agenda_revision += 1
+    db.session.flush()
+    return referral
+
+
+REVIEW_REASONS = (AgendaReason.FLAG_EXPIRY, AgendaReason.REVIEW)
+
+
+def add_for_review(
+    meeting: Meeting, *, actor: User, case: Case, reason: AgendaReason, seen: int, today: date
+) -> AgendaItem:
+    """Bring a case of the panel back to the meeting for review, without a new referral: one
+    whose repeat flag expires before the next meeting (domain §2.5), or any the coordinator
+    chooses. Its members see it once they accept the meeting's statement (R3)."""
+    if reason not in REVIEW_REASONS:
+        raise DomainError("Choose why the case is coming back for review", field="reference")
+    if case.panel_id != meeting.panel_id:
+        raise DomainError(
+            f"Case {case.reference} is not a case of {meeting.panel.name}", field="reference"
+        )
+    if case.disposed_at is not None:
+        raise DomainError(
+            f"Case {case.reference}’s content was destroyed under the retention policy: it "
+            "cannot come back to a meeting",
+            field="reference",
+        )
+    _change_agenda(meeting, seen, today)
+    if case.id in queries.agenda_case_ids(meeting):
+        raise DomainError(f"Case {case.reference} is already on this agenda", field="reference")
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        case_id=case.id,
+        reason=reason,
+        position=_next_position(meeting),
+        added_by_id=actor.id,
+    )
+    db.session.add(item)
+    flush_unique(f"Case {case.reference} is already on this agenda", field="reference")
+    audit.record(
+        actor=actor,
+        action=AuditAction.AGENDA_CHANGED,
+        object=meeting,
+        changes={"added_case_id": [None, case.id], "reason": [None, reason.value]},
+    )
+    return item
+
+
+def remove_from_agenda(
+    meeting: Meeting, *, actor: User, case: Case, seen: int, today: date
+) -> None:
+    """Take a case brought back for review off the agenda. A listed referral stays: it is
+    carried forward, or recorded as heard, as what happened to it."""
+    _change_agenda(meeting, seen, today)
+    item = _item(meeting, case.id)
+    if item is None or item.referral_id is not None:
+        raise DomainError(
+            f"Case {case.reference} is on the agenda for a referral: only a case brought back "
+            "for review can be taken off"
+        )
+    db.session.delete(item)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.AGENDA_CHANGED,
+        object=meeting,
+        changes={"removed_case_id": [case.id, None], "reason": [item.reason.value, None]},
+    )
+
+
+def move_on_agenda(
+    meeting: Meeting, *, actor: User, case: Case, up: bool, seen: int, today: date
+) -> None:
+    """Move a case one place up or down the agenda. The first move fixes every entry's place
+    (the order the page showed), so later listings go to the end."""
+    _change_agenda(meeting, seen, today)
+    entries = queries.agenda(meeting, None)
+    order = [entry.case_id for entry in entries]
+    if case.id not in order:
+        raise DomainError(f"Case {case.reference} is not on this agenda")
+    at = order.index(case.id)
+    to = at - 1 if up else at + 1
+    if not 0 <= to < len(order):
+        raise DomainError(
+            f"Case {case.reference} is already {'first' if up else 'last'} on the agenda"
+        )
+    before = list(order)
+    order[at], order[to] = order[to], order[at]
+    by_case = {entry.case_id: entry for entry in entries}
+    for position, case_id in enumerate(order, start=1):
+        item = _item(meeting, case_id)
+        if item is None:
+            entry = by_case[case_id]
+            item = AgendaItem(
+                meeting_id=meeting.id,
+                case_id=case_id,
+                referral_id=entry.referral.id if entry.referral else None,
+                reason=entry.reason,
+                added_by_id=actor.id,
+                # Already on the agenda: the row records its place, not a new entry.
+                added_at=min(utcnow(), queries.published_moment(meeting)),
+            )
+            db.session.add(item)
+        item.position = position
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.AGENDA_CHANGED,
+        object=meeting,
+        changes={"order": [before, order]},
+    )
+
+
+def carry_forward(
+    meeting: Meeting, *, actor: User, referral: Referral, seen: int, today: date
+) -> AgendaItem:
+    """Carry a referral that an earlier meeting did not hear forward to this one: its listing
+    moves here (so it counts where it is heard, E7), the earlier meeting keeps a row saying
+    where it went, and it joins the end of this agenda."""
+    _change_agenda(meeting, seen, today)
+    assert referral.case_id is not None
+    if referral.meeting is not None and referral.meeting.held_on >= today:
+        raise DomainError(
+            f"The meeting on {uk_date(referral.meeting.held_on)} has not been held yet: list "
+            "the referral where it will be heard instead"
+        )
+    earlier = referrals.carry_listing(referral, meeting=meeting)
+    left = _item(earlier, referral.case_id)
+    if left is None:
+        left = AgendaItem(
+            meeting_id=earlier.id,
+            case_id=referral.case_id,
+            referral_id=referral.id,
+            reason=AgendaReason.REFERRAL,
+            added_by_id=actor.id,
+        )
+        db.session.add(left)
+    left.carried_to_id = meeting.id
+    item = _item(meeting, referral.case_id)
+    if item is None:
+        item = AgendaItem(
+            meeting_id=meeting.id,
+            case_id=referral.case_id,
+            position=_next_position(meeting),
+            added_by_id=actor.id,
+            reason=AgendaReason.CARRIED_FORWARD,
+        )
+        db.session.add(item)
+    item.referral_id = referral.id
+    item.reason = AgendaReason.CARRIED_FORWARD
+    item.carried_from_id = earlier.id
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.REFERRAL_CARRIED_FORWARD,
+        object=referral,
+        changes={"meeting_id": [earlier.id, meeting.id]},
+    )
+    return item
+
+
+def publish_agenda(meeting: Meeting, *, actor: User, seen: int, today: date) -> Meeting:
+    """Open the agenda to the panel's members now, before the day it would open by itself:
+    from then on they can accept the statement, see it and record their research (R3)."""
+    _change_agenda(meeting, seen, today)
+    if meeting.agenda_published(today):
+        raise DomainError(
+            "This agenda is already published: members can accept the statement and see it"
+        )
+    if not queries.agenda_case_ids(meeting):
+        raise DomainError("Add at least one case to the agenda before publishing it")
+    meeting.agenda_published_at = utcnow()
+    meeting.agenda_published_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=AuditAction.AGENDA_PUBLISHED,
+        object=meeting,
+        changes={"agenda_published_by_id": [None, actor.id]},
+    )
+    return meeting

@@ -392,6 +392,25 @@ def list_for_meeting(referral: Referral, *, actor: User, meeting: Meeting) -> Re
     return _move(referral, ReferralStatus.LISTED, actor, AuditAction.REFERRAL_LISTED)
 
 
+def carry_listing(referral: Referral, *, meeting: Meeting) -> Meeting:
+    """Move a referral listed at a meeting that did not hear it to a later meeting of its
+    panel, returning the meeting it leaves. The caller (the agenda's service) records the
+    event: the move is one change of the agenda."""
+    if referral.status is not ReferralStatus.LISTED or referral.meeting is None:
+        raise DomainError("Only a referral listed and not yet heard can be carried forward")
+    if meeting.panel_id != referral.panel_id:
+        raise DomainError("Choose a meeting of this referral’s panel")
+    earlier = referral.meeting
+    if meeting.held_on <= earlier.held_on:
+        raise DomainError("A referral is carried forward only to a later meeting")
+    referral.meeting = meeting
+    db.session.flush()
+    if referral.case is not None:
+        _refresh_case(referral.case)
+        db.session.flush()
+    return earlier
+
+
 def mark_heard(referral: Referral, *, actor: User, today: date) -> Referral:
     if referral.meeting is None or referral.meeting.held_on > today:
         raise DomainError("A case can only be marked as heard on or after its meeting date")

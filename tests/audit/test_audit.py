@@ -58,10 +58,13 @@ from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
 from cases.meetings import services as meeting_services
+from cases.meetings.models import AgendaItem
+from cases.meetings.models import AgendaReason
 from cases.meetings.models import AttendanceStatus
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
 from cases.meetings.models import MeetingMinutes
+from cases.meetings.models import MinutesCaseSection
 from cases.models import Case
 from cases.models import CaseRole
 from cases.models import CaseStatus
@@ -667,6 +670,63 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         lambda w: meeting_services.approve_minutes(w.meeting, actor=_chair(w), seen=1),
         AuditAction.MINUTES_APPROVED,
     ),
+    "list_referral": (
+        lambda w: meeting_services.list_referral(w.accepted, actor=w.admin, meeting=w.meeting),
+        AuditAction.REFERRAL_LISTED,
+    ),
+    "add_for_review": (
+        lambda w: meeting_services.add_for_review(
+            w.meeting,
+            actor=w.admin,
+            case=w.case,
+            reason=AgendaReason.REVIEW,
+            seen=w.meeting.agenda_revision,
+            today=w.meeting.held_on,
+        ),
+        AuditAction.AGENDA_CHANGED,
+    ),
+    "remove_from_agenda": (
+        lambda w: meeting_services.remove_from_agenda(
+            w.meeting,
+            actor=w.admin,
+            case=_under_review(w),
+            seen=w.meeting.agenda_revision,
+            today=w.meeting.held_on,
+        ),
+        AuditAction.AGENDA_CHANGED,
+    ),
+    "move_on_agenda": (
+        lambda w: meeting_services.move_on_agenda(
+            w.meeting,
+            actor=w.admin,
+            case=_under_review(w),
+            up=True,
+            seen=w.meeting.agenda_revision,
+            today=w.meeting.held_on,
+        ),
+        AuditAction.AGENDA_CHANGED,
+    ),
+    "carry_forward": (
+        lambda w: meeting_services.carry_forward(
+            _later_meeting(w),
+            actor=w.admin,
+            referral=w.listed,
+            seen=1,
+            today=w.meeting.held_on + timedelta(days=1),
+        ),
+        AuditAction.REFERRAL_CARRIED_FORWARD,
+    ),
+    # Moves the listing only: the agenda's service records it as the one change it makes.
+    "carry_listing": (lambda w: referrals.carry_listing(w.listed, meeting=_later_meeting(w)), ()),
+    "publish_agenda": (
+        lambda w: meeting_services.publish_agenda(
+            w.meeting,
+            actor=w.admin,
+            seen=w.meeting.agenda_revision,
+            today=w.meeting.held_on - timedelta(days=10),
+        ),
+        AuditAction.AGENDA_PUBLISHED,
+    ),
     "record_research": (
         lambda w: meeting_services.record_research(
             w.meeting,
@@ -814,22 +874,27 @@ def _declaration(w: World) -> InterestDeclaration:
 
 def _chair(w: World) -> User:
     """The admin made the panel's chair, declared for the meeting, with draft minutes of it to
-    approve (all set up directly: no event)."""
+    approve, recording the panel's decision on the listed case (all set up directly: no
+    event)."""
     db.session.add(PanelMembership(panel=w.panel, user=w.admin, role=PanelRole.CHAIR))
     db.session.add(
         ConfidentialityDeclaration(
             meeting_id=w.meeting.id, user_id=w.admin.id, statement_version="1"
         )
     )
-    db.session.add(
-        MeetingMinutes(
-            data_key=key_store().new_key(KeyPurpose.PERSON),
-            meeting_id=w.meeting.id,
-            drafted_by_id=w.admin.id,
-            updated_by_id=w.admin.id,
-            general=CANARY,
-        )
+    minutes = MeetingMinutes(
+        data_key=key_store().new_key(KeyPurpose.PERSON),
+        meeting_id=w.meeting.id,
+        drafted_by_id=w.admin.id,
+        updated_by_id=w.admin.id,
+        general=CANARY,
     )
+    case = w.listed.case
+    assert case is not None
+    minutes.sections.append(
+        MinutesCaseSection(data_key=case.data_key, case_id=case.id, decision="safety_plan")
+    )
+    db.session.add(minutes)
     db.session.flush()
     policy.forget_cached_viewer()
     return w.admin
@@ -852,6 +917,28 @@ def _action(w: World) -> CaseAction:
     db.session.add(action)
     db.session.flush()
     return action
+
+
+def _under_review(w: World) -> Case:
+    """The world's case brought back for review at its meeting (made directly: no event)."""
+    db.session.add(
+        AgendaItem(
+            meeting_id=w.meeting.id,
+            case_id=w.case.id,
+            reason=AgendaReason.REVIEW,
+            added_by_id=w.admin.id,
+        )
+    )
+    db.session.flush()
+    return w.case
+
+
+def _later_meeting(w: World) -> Meeting:
+    """The panel's next meeting after the world's (made directly: no event)."""
+    meeting = Meeting(panel=w.panel, held_on=w.meeting.held_on + timedelta(days=28))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
 
 
 def _upcoming_meeting(w: World) -> Meeting:

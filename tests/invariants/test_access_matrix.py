@@ -57,6 +57,8 @@ from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import CaseAlert
 from cases.meetings import queries as meeting_queries
+from cases.meetings import services as meeting_services
+from cases.meetings.models import MinutesStatus
 from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
@@ -106,6 +108,12 @@ MEETING_RUN, MEETING_AGENDA_RUN = "meeting:run", "meeting:agenda_run"
 # Drafting a meeting's minutes (its coordinators; reading and approving them is
 # MEETING_AGENDA_RUN while none are approved, and the actions extract MEETING_RUN).
 MEETING_COORDINATE = "meeting:coordinate"
+# A meeting's PDF packs (issue 21): the agenda for those who see it on the meeting's page
+# (MEETING_AGENDA); the actions extract as its page (MEETING_RUN); the minutes only once
+# approved (MEETING_APPROVED_MINUTES): nobody for m1's, not approved, and for the home panel's
+# meeting held three days ago ("approved"), whose minutes are, its coordinators and chairs
+# (no agency's attendance is recorded; who else receives them: tests/cases/meetings/test_packs).
+MEETING_AGENDA, MEETING_APPROVED_MINUTES = "meeting:agenda", "meeting:approved_minutes"
 GRANT_HOLDER, GRANT_REVIEW = "grant:holder", "grant:review"
 ALERT_RECIPIENT = "alert:recipient"
 CASE_PLAN, ACTION_REPORT = "case:plan", "action:report"
@@ -138,7 +146,11 @@ ROUTES: dict[str, str] = {
     "meetings.minutes": MEETING_AGENDA_RUN,
     "meetings.approve_minutes": MEETING_AGENDA_RUN,
     "meetings.draft_minutes": MEETING_COORDINATE,
+    "meetings.agenda": MEETING_COORDINATE,
     "meetings.minutes_actions": MEETING_RUN,
+    "meetings.agenda_pdf": MEETING_AGENDA,
+    "meetings.minutes_pdf": MEETING_APPROVED_MINUTES,
+    "meetings.actions_pdf": MEETING_RUN,
     "meetings.research": CASE_RESEARCH,
     "restrictions.index": CASE_COORDINATE,
     "sharing.log": CASE_VIEW,
@@ -219,9 +231,15 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("meetings.withdraw_interest", "POST"): redirect_to("/meetings/{meeting_id}#agenda"),
     ("meetings.minutes", "GET"): PAGE,
     ("meetings.approve_minutes", "POST"): PAGE,  # none drafted: nothing to approve, asked again
+    # Building the agenda (issue 21): a POST without a change is told so on the page.
+    ("meetings.agenda", "GET"): PAGE,
+    ("meetings.agenda", "POST"): redirect_to("/meetings/{meeting_id}/agenda"),
     ("meetings.draft_minutes", "GET"): PAGE,
     ("meetings.draft_minutes", "POST"): PAGE,  # the meeting is to come: refused, asked again
     ("meetings.minutes_actions", "GET"): PAGE,
+    ("meetings.agenda_pdf", "GET"): PAGE,  # the file
+    ("meetings.minutes_pdf", "GET"): PAGE,  # the file (never allowed in this world: above)
+    ("meetings.actions_pdf", "GET"): PAGE,  # the file
     ("meetings.research", "GET"): PAGE,
     ("meetings.research", "POST"): PAGE,  # nothing entered: asked again
     ("restrictions.index", "GET"): PAGE,
@@ -476,6 +494,7 @@ class World:
     alert: int  # the coordinator's alert on the grant's case that asks only to be seen
     references: dict[str, str] = field(default_factory=dict)
     actions: dict[str, int] = field(default_factory=dict)
+    approved_meeting: int = 0  # a meeting of the home panel with approved minutes (issue 21)
 
 
 @pytest.fixture(scope="module")
@@ -645,6 +664,20 @@ def _build(users: dict[str, int]) -> World:
     references = {
         name: db.session.get_one(Case, case_id).reference for name, case_id in cases.items()
     }
+    approved = panel_services.schedule_meeting(
+        actor=None, panel=home, held_on=TODAY - timedelta(days=3)
+    )
+    minutes = meeting_services.save_minutes(
+        approved,
+        actor=by_key["coordinator"],
+        seen=0,
+        general="Synthetic minutes",
+        cases={},
+        today=TODAY,
+    )
+    # Approved as the chair would (the approval itself: tests/cases/meetings/test_minutes).
+    minutes.status = MinutesStatus.APPROVED
+    minutes.approved_by_id, minutes.approved_at = users["coordinator"], utcnow()
     return World(
         app=None,  # type: ignore[arg-type]
         users=users,
@@ -658,6 +691,7 @@ def _build(users: dict[str, int]) -> World:
         alert=alert.id,
         references=references,
         actions=actions,
+        approved_meeting=approved.id,
     )
 
 
@@ -793,6 +827,12 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, _referral_allowed(kind, member, name)) for name in _referral_names())
     elif kind == MEETING_VIEW:
         yield from ((name, Expect.sees_meeting(member, name)) for name in MEETINGS)
+    elif kind == MEETING_AGENDA:
+        yield from ((name, Expect.sees_agenda(member, name)) for name in MEETINGS)
+    elif kind == MEETING_APPROVED_MINUTES:
+        yield "m1", False
+        runs = Expect.role(member, "home") in (PanelRole.COORDINATOR, PanelRole.CHAIR)
+        yield "approved", runs
     elif kind == MEETING_COORDINATE:
         for name in MEETINGS:
             yield name, Expect.role(member, MEETINGS[name]) is PanelRole.COORDINATOR
@@ -876,7 +916,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
     if kind.startswith("referral:"):
         return {"referral_id": world.referrals[name], "number": 1}
     if kind.startswith("meeting:"):
-        return {"meeting_id": world.meetings[name]}
+        meeting = world.approved_meeting if name == "approved" else world.meetings[name]
+        return {"meeting_id": meeting}
     if kind.startswith("grant:"):
         return {"grant_id": world.grant}
     if kind == ALERT_RECIPIENT:

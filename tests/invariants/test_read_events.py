@@ -113,6 +113,13 @@ READS: dict[str, Read] = {
         {"meeting_id": "meeting"},
         (Meeting, "meeting_id"),
     ),
+    # The agenda as the coordinator builds it, with the cases due for review (issue 21).
+    "meetings.agenda": Read(
+        AuditAction.MEETING_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
     # The minutes (in draft for the coordinator), their drafting page and the actions extract.
     "meetings.minutes": Read(
         AuditAction.MINUTES_VIEWED,
@@ -128,6 +135,27 @@ READS: dict[str, Read] = {
     ),
     "meetings.minutes_actions": Read(
         AuditAction.MINUTES_EXTRACT_VIEWED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
+    # The meeting's PDF packs: each download is one event naming the meeting (R9). Minutes have
+    # a pack once approved: the world's meeting held three days ago has (tests/cases/meetings/
+    # test_packs).
+    "meetings.agenda_pdf": Read(
+        AuditAction.MEETING_PACK_PRINTED,
+        "coordinator",
+        {"meeting_id": "meeting"},
+        (Meeting, "meeting_id"),
+    ),
+    "meetings.minutes_pdf": Read(
+        AuditAction.MEETING_PACK_PRINTED,
+        "coordinator",
+        {"meeting_id": "approved_minutes"},
+        (Meeting, "meeting_id"),
+    ),
+    "meetings.actions_pdf": Read(
+        AuditAction.MEETING_PACK_PRINTED,
         "coordinator",
         {"meeting_id": "meeting"},
         (Meeting, "meeting_id"),
@@ -279,6 +307,7 @@ def objects(world: World) -> dict[str, int]:  # noqa: F811
         "request": request_id,
         "request_for_access": request_for_access_id,
         "panel": world.panels["home"],
+        "approved_minutes": world.approved_meeting,
     }
 
 

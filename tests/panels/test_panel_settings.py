@@ -53,7 +53,8 @@ from tests.conftest import post_form
 # domain §8 R6 and break-glass: every panel type sets these.
 SHARING_FIELDS = {"break_glass_hours", "break_glass_at_once", "break_glass_per_day", "field_access"}
 # The quorum (issue 21): every panel type sets it, its type giving the defaults.
-QUORUM_FIELDS = {"quorum_chair", "quorum_agencies", "quorum_agency_types"}
+# When the agenda opens to members, then the quorum (issue 21): every panel type sets them.
+QUORUM_FIELDS = {"agenda_days_before", "quorum_chair", "quorum_agencies", "quorum_agency_types"}
 MARAC_FIELDS = (
     SHARING_FIELDS
     | QUORUM_FIELDS
@@ -432,6 +433,7 @@ def quorum_form(panel_type: PanelType) -> dict[str, Any]:
     """The type's default quorum as the form posts it."""
     quorum = spec_for(panel_type).quorum
     return {
+        "agenda_days_before": "7",
         "quorum_chair": "yes" if quorum.chair else "no",
         "quorum_agencies": str(quorum.agencies),
         "quorum_agency_types": [agency.value for agency in quorum.agency_types],
@@ -975,6 +977,11 @@ NUMBER_MESSAGES: dict[str, tuple[str, str, str]] = {
         "Enter how many emergency accesses one person may start in 24 hours",
         "Emergency accesses a day must be between 1 and 20",
         "Emergency accesses a day must be between 1 and 20",
+    ),
+    "agenda_days_before": (
+        "Enter how many days before the meeting the agenda is published",
+        "Days before the meeting the agenda is published must be between 0 and 28",
+        "Days before the meeting the agenda is published must be between 0 and 28",
     ),
     "quorum_agencies": (
         "Enter how many agencies must attend for a quorum",

@@ -146,6 +146,8 @@ def show(meeting_id: int) -> str:
         },
         researches=sits,
         research_open=found.held_on >= uk_today(),
+        coordinates=policy.coordinates(current_user, found.panel_id),
+        agenda_published=found.agenda_published(uk_today()),
         withdraw=WithdrawInterestForm() if runs else None,
         minutes=written,
         minutes_shown=policy.may_read_minutes(current_user, found, written),
@@ -307,7 +309,7 @@ def list_referral(referral_id: int) -> str | Response:
     if form.validate_on_submit():
         meeting = next(m for m in meetings if str(m.id) == form.meeting_id.data)
         with attempt(form, field="meeting_id") as done:
-            referrals.list_for_meeting(referral, actor=current_user, meeting=meeting)
+            services.list_referral(referral, actor=current_user, meeting=meeting)
         if done:
             flash(f"Listed for the meeting on {meeting.held_on:%d/%m/%Y}", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
@@ -341,6 +343,8 @@ def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
     return render_template(
         "meetings/declaration.html",
         meeting=meeting,
+        # Those who run the meeting prepare its agenda before it opens to members.
+        published=meeting.agenda_published(uk_today()) or _runs(meeting),
         form=form,
         confidentiality_statement=CONFIDENTIALITY_STATEMENT,
         today=uk_today(),
@@ -351,5 +355,7 @@ def _declaration_page(meeting: Meeting, form: DeclarationForm) -> str:
 
 
 # The job modules register their routes on `bp` when imported.
+from cases.meetings.views import agenda  # noqa: E402, F401
 from cases.meetings.views import minutes  # noqa: E402, F401
+from cases.meetings.views import packs  # noqa: E402, F401
 from cases.meetings.views import research  # noqa: E402, F401

@@ -85,6 +85,7 @@ FORGED_FORM = {
     "break_glass_hours": "6",
     "break_glass_at_once": "2",
     "break_glass_per_day": "4",
+    "agenda_days_before": "5",
     "quorum_chair": "no",
     "quorum_agencies": "3",
     "quorum_agency_types": "police",

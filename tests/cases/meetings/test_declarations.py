@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.database import db
+from app.database import utcnow
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.referrals import services as referrals
@@ -88,6 +89,9 @@ def world(app: Flask, accounts: Accounts) -> World:
             ).case
             referrals.list_for_meeting(sent, actor=users[COORDINATOR], meeting=meeting)
             cases.append(case)
+        # Both agendas are published (issue 21): the statement opens with the agenda.
+        for meeting in (meeting_a, meeting_b, other_meeting):
+            meeting.agenda_published_at = utcnow()
         db.session.commit()
         return World(
             meeting_a.id,

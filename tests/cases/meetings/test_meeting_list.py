@@ -214,7 +214,9 @@ def test_a_representative_sees_their_panels_meetings_and_declarations_not_case_c
         "next_month",
     ]
     assert "cases listed" not in page
-    assert page.count("Declaration needed") == 2  # today and next month
+    assert page.count("Declaration needed") == 1  # today: its agenda is open
+    # Next month's agenda opens to members the panel's 7 days before (issue 21).
+    assert page.count("Agenda opens on") == 1
     assert page.count("Not declared") == 3  # held: the statement can no longer be accepted
     assert "Add a meeting" not in page
 
