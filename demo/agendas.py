@@ -3,10 +3,12 @@ next meeting of each panel with cases on it was published by its coordinator a f
 (so its members can accept the statement and research its cases), and the next Newham MARAC
 brings back for review a case whose repeat flag expires before the meeting after it, moved to
 the top of its agenda. Meetings further ahead open to members by themselves, the panel's
-number of days before (after `demo.meetings.seed`)."""
+number of days before. Agencies researched the cases of each panel's last three meetings and
+of its next one, if its agenda is open (after `demo.meetings.seed`)."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from cases.meetings.models import AgendaReason
 from demo.cases import TODAY
 from demo.clock import happened_at
 from demo.clock import uk_time
+from demo.meetings import CONTRIBUTIONS
 from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelMembership
@@ -27,6 +30,10 @@ from panels.types.common import PanelType
 
 # Where the agenda builder has a case brought back for review to show.
 REVIEW_SHOWN = ("Newham", PanelType.MARAC)
+# How many of each panel's latest meetings show research, and how often an agency did it.
+RESEARCHED_MEETINGS = 3
+RESEARCH_SHARE = 0.8
+NOTHING_TO_SHARE_SHARE = 0.3
 
 
 def seed() -> int:
@@ -53,7 +60,66 @@ def seed() -> int:
                 upcoming, actor=coordinator, seen=upcoming.agenda_revision, today=day
             )
         published += 1
+    rng = random.Random(20261207)  # noqa: S311 (synthetic data, not a secret)
+    for panel in db.session.scalars(select(Panel).order_by(Panel.id)):
+        _research(panel, rng)
     return published
+
+
+def _research(panel: Panel, rng: random.Random) -> None:
+    """Each agency on the panel marks its research on the cases of the panel's latest
+    meetings, the day before each (the next one's only if its agenda is open): what it is
+    sharing, in its own words, or that it has nothing to share."""
+    held = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.panel_id == panel.id, Meeting.held_on <= TODAY)
+        .order_by(Meeting.held_on.desc())
+        .limit(RESEARCHED_MEETINGS)
+    ).all()
+    upcoming = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.panel_id == panel.id, Meeting.held_on > TODAY)
+        .order_by(Meeting.held_on)
+        .limit(1)
+    )
+    meetings = [*held, *([upcoming] if upcoming and upcoming.agenda_published(TODAY) else [])]
+    researchers = _one_per_agency(panel)
+    for meeting in meetings:
+        day = min(meeting.held_on - timedelta(days=1), TODAY)
+        for minute, entry in enumerate(queries.agenda(meeting, None)):
+            if entry.case.disposed_at is not None or entry.heard_elsewhere:
+                continue
+            for user in researchers:
+                if rng.random() >= RESEARCH_SHARE:
+                    continue
+                nothing = rng.random() < NOTHING_TO_SHARE_SHARE
+                text = "" if nothing else CONTRIBUTIONS.get(user.organisation.agency_type, "")
+                with happened_at(uk_time(day, 15, minute % 60)):
+                    services.record_research(
+                        meeting,
+                        actor=user,
+                        case=entry.case,
+                        seen=0,
+                        shared=text,
+                        nothing_to_share=nothing or not text,
+                        today=day,
+                    )
+
+
+def _one_per_agency(panel: Panel) -> list[User]:
+    """The named representative of each agency on the panel (the first of its members)."""
+    found: dict[int, User] = {}
+    for user in db.session.scalars(
+        select(User)
+        .join(PanelMembership, PanelMembership.user_id == User.id)
+        .where(
+            PanelMembership.panel_id == panel.id,
+            PanelMembership.role == PanelRole.REPRESENTATIVE,
+        )
+        .order_by(User.id)
+    ):
+        found.setdefault(user.organisation_id, user)
+    return list(found.values())
 
 
 def _coordinator(panel: Panel) -> User | None:

@@ -17,6 +17,7 @@ from app import create_app
 from app.database import Base
 from app.database import db
 from app.database import utcnow
+from demo import agendas
 from demo import case_reviews
 from demo import cases
 from demo import data
@@ -52,6 +53,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path) -> Ite
         cases.seed()
         referrals.seed(scale=SCALE)
         meetings.seed()
+        agendas.seed()
         case_reviews.seed()
         db.session.commit()
     yield Demo(app, loaded_at, migrated)

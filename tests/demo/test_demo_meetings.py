@@ -23,7 +23,9 @@ from cases.actions.models import ActionDueDateChange
 from cases.actions.models import ActionStatus
 from cases.actions.models import CaseAction
 from cases.meetings import queries
+from cases.meetings.models import AgendaReason
 from cases.meetings.models import AttendanceStatus
+from cases.meetings.models import CaseResearch
 from cases.meetings.models import InformationSent
 from cases.meetings.models import InterestDeclaration
 from cases.meetings.models import MeetingAttendance
@@ -31,6 +33,7 @@ from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MeetingObserver
 from cases.meetings.models import MinutesCaseSection
 from cases.meetings.models import MinutesStatus
+from cases.models import Case
 from cases.referrals.models import Referral
 from demo.cases import TODAY
 from demo.clock import working_days_after
@@ -362,3 +365,53 @@ def test_some_open_actions_had_their_due_date_moved_by_agreement_before_it_fell_
                 change.agency_id == action.owner_agency_id
                 or roles[change.changed_by_id] is PanelRole.COORDINATOR
             ), change.id
+
+
+def test_agencies_researched_the_latest_meetings_cases_the_day_before(demo: Demo) -> None:
+    """Issue 21 (domain §2.6): on each panel's latest meetings with cases, agencies on the
+    panel marked their research the day before, sharing something or nothing, only on cases
+    of that meeting's agenda."""
+    with demo.app.app_context():
+        rows = db.session.scalars(select(CaseResearch)).all()
+        assert rows
+        assert any(r.nothing_to_share for r in rows)
+        assert any(r.shared for r in rows)
+        meetings = {m.id: m for m in db.session.scalars(select(Meeting))}
+        for row in rows:
+            meeting = meetings[row.meeting_id]
+            assert row.case_id in queries.agenda_case_ids(meeting), row.id
+            assert uk_day(row.recorded_at) < meeting.held_on or meeting.held_on > TODAY, row.id
+            assert bool(row.shared) != row.nothing_to_share, row.id
+
+
+def test_the_next_newham_marac_brings_a_case_back_for_review_first(demo: Demo) -> None:
+    """Issue 21 (domain §2.5): the demo's coordinator put a case whose repeat flag expires
+    before the following meeting at the top of the next Newham MARAC agenda."""
+    with demo.app.app_context():
+        meeting = db.session.scalar(
+            select(Meeting)
+            .join(Panel, Panel.id == Meeting.panel_id)
+            .where(Panel.name == "Newham MARAC", Meeting.held_on > TODAY)
+            .order_by(Meeting.held_on)
+            .limit(1)
+        )
+        assert meeting is not None
+        following = queries.next_meeting_after(meeting)
+        until = following.held_on if following else meeting.held_on + timedelta(days=31)
+        due = set(
+            db.session.scalars(
+                select(Case.id).where(
+                    Case.panel_id == meeting.panel_id,
+                    Case.flag_expires_on >= meeting.held_on,
+                    Case.flag_expires_on < until,
+                )
+            )
+        )
+        entries = queries.agenda(meeting, None)
+        reviews = [e for e in entries if e.reason is AgendaReason.FLAG_EXPIRY]
+        # One case is brought back whenever one is due (at the demo's scale there may be none).
+        assert len(reviews) == (1 if due else 0)
+        if reviews:
+            assert entries[0] == reviews[0]
+            assert reviews[0].referral is None
+            assert reviews[0].case_id in due
