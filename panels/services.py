@@ -97,7 +97,7 @@ def update_panel_settings(
     since, nothing is saved and the person is told, rather than one admin silently putting
     back what another just changed. The row is locked first, so two saves cannot both pass."""
     if seen:
-        db.session.refresh(panel, with_for_update=True)
+        db.session.refresh(panel, with_for_update={"of": Panel})
         if panel.settings.fingerprint != seen:
             raise SettingsChangedMeanwhile
     unused = sorted(set(changes) - set(panel.spec.settings_used))
@@ -201,7 +201,7 @@ def schedule_meeting(
     cannot both pass). How far back or ahead is the form's concern, not this one's."""
     if not panel.active:
         raise DomainError("This panel is no longer active", field="held_on")
-    db.session.refresh(panel, with_for_update=True)
+    db.session.refresh(panel, with_for_update={"of": Panel})
     already = db.session.scalar(
         select(Meeting.id).where(
             Meeting.panel_id == panel.id, Meeting.held_on == held_on, Meeting.kind == kind

@@ -110,7 +110,7 @@ def record_attendance(
     coordinator silently putting back what another just recorded. The meeting's row is locked
     first, so two saves cannot both pass.
     """
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     if meeting.held_on > today:
         raise DomainError(not_held_yet(meeting.held_on))
     current = queries.attendance_record(meeting)
@@ -326,7 +326,7 @@ def withdraw_interest(meeting: Meeting, *, actor: User, declaration: InterestDec
     """Remove a declaration of interest recorded in error (the wrong person, or someone who
     did not attend after all), so the record can always be corrected: attendance cannot say
     that a declarant did not attend while their declaration stands."""
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     changes = {"case_id": [declaration.case_id, None], "user_id": [declaration.user_id, None]}
     db.session.delete(declaration)
     db.session.flush()
@@ -398,7 +398,7 @@ def save_minutes(
     saved since, nothing is saved: one coordinator never silently overwrites another. The
     meeting's row is locked first, so two saves cannot both pass. Approved minutes are never
     changed."""
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     minutes = queries.minutes_of(meeting)
     if minutes is not None and minutes.approved:
         raise DomainError(APPROVED_UNCHANGEABLE, field="general")
@@ -561,7 +561,7 @@ def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinut
     meeting's panel, in force and having accepted the meeting's statement, approves, and only
     minutes that record the panel's decision on every case on the agenda (a case the panel
     did not reach has "not heard" recorded), so approved minutes say what became of each."""
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     minutes = queries.minutes_of(meeting)
     if not policy.chairs(actor, meeting):
         raise DomainError(
@@ -649,7 +649,7 @@ def record_research(
     `seen` is the revision the form was drawn from (0: none yet): if the agency's record has
     been saved since, nothing is saved, so one colleague never silently overwrites another.
     The meeting's row is locked first, so two saves cannot both pass."""
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     if meeting.held_on < today:
         raise DomainError(research_closed(meeting.held_on), field="shared")
     if case.id not in queries.agenda_case_ids(meeting):
@@ -746,7 +746,7 @@ class AgendaChangedMeanwhile(DomainError):
 def _change_agenda(meeting: Meeting, seen: int, today: date) -> None:
     """Lock the meeting's row, refuse a change made from an agenda someone has changed since
     (`seen`, the revision the page showed) or to a meeting already held, and count the change."""
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     if meeting.agenda_revision != seen:
         raise AgendaChangedMeanwhile
     if meeting.held_on < today:
@@ -776,7 +776,7 @@ def list_referral(referral: Referral, *, actor: User, meeting: Meeting) -> Refer
     agenda; a case already there for review becomes this referral's entry."""
     referrals.list_for_meeting(referral, actor=actor, meeting=meeting)
     assert referral.case_id is not None
-    db.session.refresh(meeting, with_for_update=True)
+    db.session.refresh(meeting, with_for_update={"of": Meeting})
     item = _item(meeting, referral.case_id)
     if item is None:
         db.session.add(

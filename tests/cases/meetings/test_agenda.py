@@ -24,13 +24,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func
 from sqlalchemy import select
 
+from app.accounts.models import AgencyType
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
 from app.template_filters import uk_date
 from audit.models import AuditAction
 from audit.models import AuditEvent
+from cases import policy
 from cases.meetings import queries
+from cases.meetings import services as meeting_services
 from cases.meetings.models import AgendaItem
 from cases.meetings.models import AgendaReason
 from cases.models import Case
@@ -511,3 +515,85 @@ def test_the_meetings_list_counts_every_case_on_the_agenda(
         assert user is not None
         counts = {m.id: n for m, n in queries.meetings_for(user, TODAY)}
     assert counts[world.upcoming] == 2
+
+
+# On PostgreSQL ----------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_the_agenda_and_its_scope_run_on_postgresql(pg_app: Flask) -> None:
+    """The agenda's union queries, row locks and the representative's scope through an agenda
+    entry (R5), on a real PostgreSQL."""
+    with pg_app.test_request_context():
+        marac = panel("Thornbury")
+        people = {}
+        for email, (organisation, agency, name) in {
+            COORDINATOR: ("Thornbury Community Safety", AgencyType.COMMUNITY_SAFETY, "Cora"),
+            IDVA: ("Holloway Lane IDVA Service", AgencyType.DOMESTIC_ABUSE_SERVICE, "Ines"),
+        }.items():
+            user = User(
+                email=email,
+                display_name=name,
+                organisation=Organisation(name=organisation, agency_type=agency),
+            )
+            member(
+                marac,
+                user,
+                PanelRole.COORDINATOR if email == COORDINATOR else PanelRole.REPRESENTATIVE,
+            )
+            people[email] = user
+        coordinator, idva = people[COORDINATOR], people[IDVA]
+        past = panel_services.schedule_meeting(actor=None, panel=marac, held_on=PAST_ON)
+        upcoming = panel_services.schedule_meeting(actor=None, panel=marac, held_on=UPCOMING_ON)
+        early = _accepted(coordinator, marac, "Wren", PAST_ON - timedelta(days=10), coordinator)
+        referrals.list_for_meeting(early, actor=coordinator, meeting=past)
+        quiet = _accepted(coordinator, marac, "Rook", TODAY - timedelta(days=30), coordinator)
+        assert quiet.case is not None
+        db.session.commit()
+
+        meeting_services.add_for_review(
+            upcoming,
+            actor=coordinator,
+            case=quiet.case,
+            reason=AgendaReason.REVIEW,
+            seen=upcoming.agenda_revision,
+            today=TODAY,
+        )
+        meeting_services.carry_forward(
+            upcoming, actor=coordinator, referral=early, seen=upcoming.agenda_revision, today=TODAY
+        )
+        meeting_services.move_on_agenda(
+            upcoming,
+            actor=coordinator,
+            case=quiet.case,
+            up=True,
+            seen=upcoming.agenda_revision,
+            today=TODAY,
+        )
+        db.session.commit()
+        assert [e.case_id for e in queries.agenda(upcoming, None)] == [quiet.case_id, early.case_id]
+        assert {m.id: n for m, n in queries.meetings_for(coordinator, PAST_ON)} == {
+            past.id: 1,
+            upcoming.id: 2,
+        }
+        assert queries.not_heard(upcoming, coordinator, TODAY) == []
+
+        def idva_sees(case_id: int) -> bool:
+            policy.forget_cached_viewer()
+            return (
+                db.session.scalar(
+                    select(Case.id).where(
+                        Case.id == case_id, policy.case_scope(policy.viewer_of(idva))
+                    )
+                )
+                is not None
+            )
+
+        assert not idva_sees(quiet.case.id)
+        db.session.add(
+            ConfidentialityDeclaration(
+                meeting_id=upcoming.id, user_id=idva.id, statement_version="1"
+            )
+        )
+        db.session.commit()
+        assert idva_sees(quiet.case.id)
