@@ -81,6 +81,8 @@ from cases.queries import months_after
 from cases.queries import months_before
 from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
+from cases.referrals.rules import victim_age_band
+from cases.referrals.rules import young_perpetrators
 from panels.instruments.asb_matrix import ASB_MATRIX_VERSION
 from panels.instruments.dash import DASH_VERSION
 from panels.models import Area
@@ -651,7 +653,7 @@ class _Generator:
         rng = self.rng
         panel_type = rng.choices(list(PANEL_SHARE), weights=list(PANEL_SHARE.values()))[0]
         panel = rng.choice(self.by_type[panel_type])
-        people = self._people(panel)
+        people = self._people(panel, day)
         steps = [Step(day, ReferralStatus.ACCEPTED)]
         when = day
         while True:
@@ -708,30 +710,33 @@ class _Generator:
             return level if score >= 4 else RiskLevel.STANDARD, score
         return rng.choice((RiskLevel.STANDARD, RiskLevel.MEDIUM, RiskLevel.HIGH)), None
 
-    def _people(self, panel: PanelInfo) -> list[tuple[PersonDraft, CaseRole]]:
+    def _people(self, panel: PanelInfo, day: date) -> list[tuple[PersonDraft, CaseRole]]:
+        """The case's people, their ages drawn as on its first referral `day`."""
         rng = self.rng
-        people = [(PersonDraft(self._person_entry(16, 70)), PRIMARY_ROLE[panel.panel_type])]
+        entry = partial(self._person_entry, on=day)
+        people = [(PersonDraft(entry(16, 70)), PRIMARY_ROLE[panel.panel_type])]
         if panel.panel_type is PanelType.MARAC:
             # Now and then a perpetrator already known to the panel harms someone new.
             if panel.recent_perpetrators and rng.random() < 0.05:
                 people.append((rng.choice(panel.recent_perpetrators), CaseRole.PERPETRATOR))
             else:
-                entry = self._person_entry(18, 65)
-                entry["relationship"] = rng.choice(RELATIONSHIPS)
-                people.append((PersonDraft(entry), CaseRole.PERPETRATOR))
+                perpetrator = entry(18, 65)
+                perpetrator["relationship"] = rng.choice(RELATIONSHIPS)
+                people.append((PersonDraft(perpetrator), CaseRole.PERPETRATOR))
             for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
-                child = self._person_entry(0, 15)
+                child = entry(0, 15)
                 child["relationship"] = "Child"
                 people.append((PersonDraft(child), CaseRole.CHILD))
         elif panel.panel_type is PanelType.COMMUNITY_MARAC and rng.random() < 0.5:
-            people.append((PersonDraft(self._person_entry(14, 70)), CaseRole.PERPETRATOR))
+            people.append((PersonDraft(entry(14, 70)), CaseRole.PERPETRATOR))
         return people
 
-    def _person_entry(self, youngest: int, oldest: int) -> dict[str, Any]:
+    def _person_entry(self, youngest: int, oldest: int, *, on: date) -> dict[str, Any]:
+        """A person aged `youngest` to `oldest` on the day `on`."""
         rng = self.rng
         family = rng.choice(FAMILY)
         age_days = rng.randint(youngest * 365, oldest * 365 + 364)
-        born = self.plan.today - timedelta(days=age_days)
+        born = on - timedelta(days=age_days)
         aliases = []
         if rng.random() < 0.12:  # a former family name, or a first name written another way
             aliases.append(
@@ -813,6 +818,9 @@ class _Generator:
                 "victim_minoritised": diversity.get("minoritised"),
                 "victim_disabled": diversity.get("disabled"),
                 "victim_lgbt": diversity.get("lgbt"),
+                # As submission codes them (`cases.referrals.services._record_ages`, §2.10).
+                "victim_age_band": victim_age_band(entries, step.day),
+                "young_perpetrators": young_perpetrators(entries, step.day),
                 "is_repeat": step.is_repeat,
                 "repeat_of_id": earlier[-1].id if step.is_repeat and earlier else None,
                 "repeat_definition": (

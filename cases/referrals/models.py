@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON
 from sqlalchemy import ForeignKey
@@ -26,6 +27,24 @@ from panels.types.common import ReferralStatus
 from panels.types.common import RepeatDefinition
 from panels.types.common import RiskLevel
 from panels.types.common import RiskTool
+
+
+class AgeBand(StrEnum):
+    """A referred person's age on the referral date, as the SafeLives return counts it."""
+
+    UNDER_16 = "under_16"
+    SIXTEEN_SEVENTEEN = "16_17"
+    EIGHTEEN_PLUS = "18_plus"
+    NOT_KNOWN = "not_known"  # no date of birth, or uncertain ones in different bands (E50)
+
+    @property
+    def label(self) -> str:
+        return {
+            "under_16": "Under 16",
+            "16_17": "16 or 17",
+            "18_plus": "18 or over",
+            "not_known": "Not known",
+        }[self.value]
 
 
 class Referral(SealedRecord):
@@ -66,6 +85,11 @@ class Referral(SealedRecord):
     victim_minoritised: Mapped[str | None] = mapped_column(String(20))
     victim_disabled: Mapped[str | None] = mapped_column(String(20))
     victim_lgbt: Mapped[str | None] = mapped_column(String(20))
+    # Ages coded from the dates of birth on the referral date, for the SafeLives return
+    # (domain §2.10, E8, E50): the victim's `AgeBand` value and how many perpetrators were 17
+    # or under. NULL on referrals submitted before they were recorded: reports read "not known".
+    victim_age_band: Mapped[str | None] = mapped_column(String(20))
+    young_perpetrators: Mapped[int | None]
     # Repeat detection (domain §2.10.1): the referral it repeats and the rule that applied.
     is_repeat: Mapped[bool] = mapped_column(default=False)
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))

@@ -1,10 +1,12 @@
 """Reading a referral's answers and the rules a submission must meet (domain §2.3, §2.4, §2.9,
-§3.3): who may be referred, which criteria hold, how risk is scored; and whether a referral
-repeats an earlier one of its case (§2.10.1). Pure reads, no changes."""
+§3.3): who may be referred, which criteria hold, how risk is scored; the ages the SafeLives
+return counts (§2.10); and whether a referral repeats an earlier one of its case (§2.10.1).
+Pure reads, no changes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +17,7 @@ from cases.models import CaseRole
 from cases.people.services import Identity
 from cases.queries import months_after
 from cases.queries import months_before
+from cases.referrals.models import AgeBand
 from cases.referrals.models import Referral
 from panels.instruments.dash import dash_yes_count
 from panels.settings import PanelSettings
@@ -73,6 +76,8 @@ def optional_date(value: str | None) -> date | None:
 
 
 def age_on(born: date, day: date) -> int:
+    """Age in whole years on `day`, a birthday counting on the day itself. Someone born on
+    29 February turns a year older on 1 March in years without one."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
@@ -199,6 +204,65 @@ def _consent_problems(answers: dict[str, Any]) -> list[str]:
     if consent.get("victim_aware") is False and not consent.get("not_aware_reason"):
         problems.append("Say why the victim does not know about the referral")
     return problems
+
+
+# Ages for the SafeLives return (domain §2.10, E8, E50) ------------------------------------------
+
+YOUNGEST_ADULT = 18
+
+
+def band_at(age: int) -> AgeBand:
+    if age < 0:  # born after the day: not an age at all
+        return AgeBand.NOT_KNOWN
+    if age < 16:
+        return AgeBand.UNDER_16
+    return AgeBand.SIXTEEN_SEVENTEEN if age < YOUNGEST_ADULT else AgeBand.EIGHTEEN_PLUS
+
+
+def band_of(ages: Collection[int]) -> AgeBand:
+    """The band all the candidate ages share; not known when there is none or they straddle
+    two bands (an uncertain date of birth, E50)."""
+    bands = {band_at(age) for age in ages}
+    return bands.pop() if len(bands) == 1 else AgeBand.NOT_KNOWN
+
+
+def age_band_on(birth_dates: Sequence[date], day: date) -> AgeBand:
+    """The band every candidate date of birth puts the person in on `day` (E50)."""
+    return band_of([age_on(born, day) for born in birth_dates])
+
+
+def birth_dates_of(entry: dict[str, Any]) -> list[date]:
+    """A referred person's date of birth and the other dates recorded for them (E50)."""
+    recorded = [entry.get("date_of_birth"), *entry.get("other_birth_dates", [])]
+    return [d for d in map(optional_date, recorded) if d]
+
+
+def possible_ages(entry: dict[str, Any], day: date) -> list[int]:
+    """Every age the entry allows on `day`: one per recorded date of birth, else the age the
+    referrer gave (as `victim_age` reads it, E54), else none."""
+    births = birth_dates_of(entry)
+    if births:
+        return [age_on(born, day) for born in births]
+    stated = entry.get("age")
+    return [int(stated)] if stated not in (None, "") else []
+
+
+def victim_age_band(entries: Sequence[dict[str, Any]], day: date) -> AgeBand:
+    """The victim's band on the referral date; not known without exactly one victim."""
+    victims = [e for e in entries if e.get("role") == CaseRole.VICTIM.value]
+    return band_of(possible_ages(victims[0], day)) if len(victims) == 1 else AgeBand.NOT_KNOWN
+
+
+def young_perpetrators(entries: Sequence[dict[str, Any]], day: date) -> int:
+    """Perpetrators certainly 17 or under on `day`: every candidate age agrees (E50). One
+    whose age is not known, or whose dates of birth straddle 18, is not counted."""
+    return sum(
+        1
+        for entry in entries
+        if entry.get("role") == CaseRole.PERPETRATOR.value
+        and (ages := possible_ages(entry, day))
+        and all(0 <= age < YOUNGEST_ADULT for age in ages)
+    )
 
 
 def latest_referral(case: Case) -> Referral | None:

@@ -46,6 +46,8 @@ from cases.referrals.rules import latest_referral
 from cases.referrals.rules import optional_date
 from cases.referrals.rules import people_of
 from cases.referrals.rules import problems_with
+from cases.referrals.rules import victim_age_band
+from cases.referrals.rules import young_perpetrators
 from cases.sharing import services as sharing
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
@@ -135,6 +137,7 @@ def submit_referral(referral: Referral, *, actor: User) -> Referral:
     referral.criteria = [c.value for c in effective_criteria(referral)]
     _record_risk(referral, answers.get(FormSection.RISK.value))
     _record_consent_and_diversity(referral, answers)
+    _record_ages(referral, referral.referred_on)
     referral.children_count = sum(
         1 for p in people_of(referral) if p.get("role") == CaseRole.CHILD.value
     )
@@ -205,6 +208,14 @@ def _record_consent_and_diversity(referral: Referral, answers: dict[str, Any]) -
     referral.victim_minoritised = diversity.get("minoritised")
     referral.victim_disabled = diversity.get("disabled")
     referral.victim_lgbt = diversity.get("lgbt")
+
+
+def _record_ages(referral: Referral, on: date) -> None:
+    """Code the victim's age band and the young perpetrators on the referral date for the
+    SafeLives return, which reads only clear columns (domain §2.10, E8, E50)."""
+    people = people_of(referral)
+    referral.victim_age_band = victim_age_band(people, on)
+    referral.young_perpetrators = young_perpetrators(people, on)
 
 
 def withdraw_referral(referral: Referral, *, actor: User) -> Referral:
@@ -529,6 +540,13 @@ def _incoming_referral(
         consent_given=latest.consent_given,
         victim_aware=latest.victim_aware,
         children_count=latest.children_count,
+        # The coded figures travel too, so the receiving panel's return counts them (§2.10).
+        victim_gender=latest.victim_gender,
+        victim_minoritised=latest.victim_minoritised,
+        victim_disabled=latest.victim_disabled,
+        victim_lgbt=latest.victim_lgbt,
+        victim_age_band=latest.victim_age_band,
+        young_perpetrators=latest.young_perpetrators,
         flag_expires_on=latest.flag_expires_on,
         answers=latest.answers,
     )

@@ -41,7 +41,11 @@ from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
 from cases.people.models import PersonSearchKey
+from cases.referrals.models import AgeBand
 from cases.referrals.models import Referral
+from cases.referrals.rules import people_of
+from cases.referrals.rules import victim_age_band
+from cases.referrals.rules import young_perpetrators
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.policy import panel_access
@@ -265,6 +269,26 @@ def test_each_generated_case_carries_its_latest_referrals_state(
             ), case.id
             opening = [r for r in case.referrals if r.flag_expires_on]
             assert case.referral_count == len(opening)
+
+
+def test_generated_referrals_code_ages_as_submission_does(app: Flask, generated: Summary) -> None:
+    """The age codes of the SafeLives return (domain §2.10, E8, E50) are what submission would
+    record from each referral's sealed people on its referral date; ages are drawn on the
+    case's first referral, so no Marac victim is under 16 (E15)."""
+    with app.app_context():
+        coded = []
+        for referral in db.session.scalars(select(Referral)):
+            assert referral.referred_on is not None
+            people = people_of(referral)
+            expected = (
+                victim_age_band(people, referral.referred_on),
+                young_perpetrators(people, referral.referred_on),
+            )
+            assert (referral.victim_age_band, referral.young_perpetrators) == expected
+            if referral.panel.panel_type is PanelType.MARAC:
+                coded.append(referral.victim_age_band)
+    assert AgeBand.UNDER_16 not in coded
+    assert AgeBand.EIGHTEEN_PLUS in coded
 
 
 def test_every_generated_member_has_their_panels_under_a_signed_isp(app: Flask) -> None:
