@@ -37,6 +37,7 @@ HOST_NAME = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII
 # REPORTS_REPEAT_BAND: two whole percentages, such as "28-40" or "28–40%".
 PERCENT_BAND = re.compile(r"\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*%?\s*")
 REPORT_TEXT_MAX_LENGTH = 200
+BENCHMARK_MAX = 10_000  # of the SafeLives return's benchmarks (cases, referrals a year)
 
 
 class SettingsError(RuntimeError):
@@ -92,6 +93,12 @@ class ReportSettings:
     national_rate: Decimal = Decimal(31)
     national_period: str = "12 months to 30 September 2024"
     national_source: str = "SafeLives Marac national dataset"
+    # The SafeLives return's benchmarks (domain §2.10, E6): the recommended volume of cases a
+    # year per 10,000 adult (16+) women, referrals a year one full-time IDVA can take, and cases
+    # a year per full-time MARAC administrator.
+    recommended_per_10000: int = 40
+    referrals_per_idva: int = 100
+    cases_per_administrator: int = 400
 
     @property
     def band_label(self) -> str:
@@ -200,6 +207,13 @@ def report_settings_problem(reports: ReportSettings) -> str | None:
     ):
         if len(text) > REPORT_TEXT_MAX_LENGTH:
             return f"{name} must be {REPORT_TEXT_MAX_LENGTH} characters or fewer"
+    for name, value in (
+        ("REPORTS_RECOMMENDED_PER_10000", reports.recommended_per_10000),
+        ("REPORTS_REFERRALS_PER_IDVA", reports.referrals_per_idva),
+        ("REPORTS_CASES_PER_ADMINISTRATOR", reports.cases_per_administrator),
+    ):
+        if not 1 <= value <= BENCHMARK_MAX:
+            return f"{name} must be a whole number from 1 to {BENCHMARK_MAX:,}"
     return None
 
 
@@ -453,7 +467,27 @@ def _report_settings(env: Mapping[str, str]) -> ReportSettings:
         or defaults.national_period,
         national_source=env.get("REPORTS_NATIONAL_REPEAT_SOURCE", "").strip()
         or defaults.national_source,
+        recommended_per_10000=_benchmark(
+            env, "REPORTS_RECOMMENDED_PER_10000", defaults.recommended_per_10000
+        ),
+        referrals_per_idva=_benchmark(
+            env, "REPORTS_REFERRALS_PER_IDVA", defaults.referrals_per_idva
+        ),
+        cases_per_administrator=_benchmark(
+            env, "REPORTS_CASES_PER_ADMINISTRATOR", defaults.cases_per_administrator
+        ),
     )
+
+
+def _benchmark(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name} must be a whole number from 1 to {BENCHMARK_MAX:,}")
+    # A number of more digits than any benchmark has is out of range (`validate` says so),
+    # read without turning thousands of digits into an int.
+    return int(raw) if len(raw.lstrip("0")) <= len(str(BENCHMARK_MAX)) else BENCHMARK_MAX + 1
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -76,6 +76,7 @@ from cases.people.queries import suggest_people
 from cases.queries import page_window
 from cases.referrals import services as referral_services
 from cases.referrals.models import Referral
+from cases.reports.rules import last_complete_quarter
 from panels import services as meeting_calendar
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
@@ -658,6 +659,26 @@ def measure_agenda(app: Flask, repeat: int) -> list[float]:
     return timed(get_ok(client, f"/meetings/{meeting_id}"), repeat)
 
 
+def measure_reports(app: Flask, repeat: int) -> dict[str, float]:
+    """The coordinator opens their MARAC's repeat rate (8 quarters and the 12-month total, to
+    the last complete quarter) and its SafeLives return for that quarter: the pages, read,
+    counted, drawn and audited, as a manager or chair opens them."""
+    client = signed_in_client(app, COORDINATOR)
+    panel_id = scope(app).marac_id
+    with app.app_context():
+        quarter = last_complete_quarter(uk_today()).key
+    repeat_rate = timed(get_ok(client, f"/reports/panels/{panel_id}?quarter={quarter}"), repeat)
+    safelives = timed(
+        get_ok(client, f"/reports/panels/{panel_id}/safelives?quarter={quarter}"), repeat
+    )
+    return {
+        "repeat_report_panel_year_ms": p50(repeat_rate),
+        "repeat_report_panel_year_p95_ms": p95(repeat_rate),
+        "safelives_return_quarter_ms": p50(safelives),
+        "safelives_return_quarter_p95_ms": p95(safelives),
+    }
+
+
 def measure_audit_verify(app: Flask) -> dict[str, float]:
     """As `flask audit verify` runs it (one worker per CPU), and in a single process."""
     figures: dict[str, float] = {}
@@ -835,6 +856,7 @@ def run_suite(size: int, repeat: int) -> dict[str, Any]:
     # At least 200 samples before a p95 is quoted (issue 23).
     agenda = measure_agenda(app, max(200, repeat))
     results["agenda_p50_ms"], results["agenda_p95_ms"] = p50(agenda), p95(agenda)
+    results.update(measure_reports(app, repeat))
     results.update(measure_audit_verify(app))
     results.update(measure_throughput(app, size))
     if size != GROWTH_BASE:
@@ -858,6 +880,8 @@ GOALS = {
     "case_list_growth_ratio": ("<", 1.5),
     "referral_submit_p95_ms": ("<", 60),
     "audit_verify_events_per_s": (">", 100_000),
+    "repeat_report_panel_year_ms": ("<", 300),
+    "safelives_return_quarter_ms": ("<", 500),
 }
 
 

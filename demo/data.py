@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from app.database import utcnow
 from cases.reports import services as reports
 from demo.clock import happened_at
 from demo.clock import uk_time
+from panels import services as panel_services
 from panels.models import Area
 from panels.models import IspAgreement
 from panels.models import IspSignatory
@@ -213,6 +215,7 @@ def seed() -> None:
         _sign_isps(panels)
     with happened_at(uk_time(SET_UP, 11)):
         _assign_manager_areas()
+        _set_return_figures(panels)
 
 
 # The areas the demo manager reports on, assigned by the demo administrator: the figures of
@@ -225,6 +228,32 @@ def _assign_manager_areas() -> None:
     manager = db.session.scalars(select(User).where(User.email == f"manager@{EMAIL_DOMAIN}")).one()
     for area in db.session.scalars(select(Area).where(Area.name.in_(MANAGER_AREAS))):
         reports.add_manager_area(manager, actor=admin, area=area)
+
+
+# What the MARACs' SafeLives returns count against (domain §2.10, E6): round, illustrative
+# figures of the size of these boroughs' adult female populations, and the IDVAs and MARAC
+# administrators in post. Tower Hamlets has not given its figures yet, so its return says so.
+RETURN_FIGURES = {
+    "Newham": (140_000, Decimal("6.5"), Decimal("1.5")),
+    "Havering": (110_000, Decimal(4), Decimal(1)),
+    "Redbridge": (125_000, Decimal("4.5"), Decimal(1)),
+    "Barking and Dagenham": (85_000, Decimal(3), Decimal("0.5")),
+}
+RETURN_SOURCE = "Illustrative figure for the demo (a real panel gives ONS mid-year estimates)"
+
+
+def _set_return_figures(panels: dict[tuple[str, PanelType], Panel]) -> None:
+    admin = db.session.scalars(select(User).where(User.email == f"admin@{EMAIL_DOMAIN}")).one()
+    for area, (population, idvas, administrators) in RETURN_FIGURES.items():
+        panel = panels[area, PanelType.MARAC]
+        panel_services.update_panel_settings(
+            panel,
+            actor=admin,
+            adult_female_population=population,
+            population_source=RETURN_SOURCE,
+            idva_fte=idvas,
+            admin_fte=administrators,
+        )
 
 
 def _set_up() -> dict[tuple[str, PanelType], Panel]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -37,6 +38,7 @@ from app.forms import UKDateField
 from app.forms import leaf_fields
 from panels.instruments.asb_matrix import RiskItem
 from panels.models import PanelRole
+from panels.settings import FTE_SETTINGS
 from panels.settings import InvalidSettings
 from panels.settings import PanelSettings
 from panels.types import spec_for
@@ -114,6 +116,8 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+", re.ASCII)
 # Any setting's bounds lie far inside this; a longer number is read as this far out, so that the
 # setting's own range message answers it (and int() never meets thousands of digits).
 WHOLE_NUMBER_DIGITS = 9
+DECIMAL_NUMBER = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+DECIMAL_NUMBER_LENGTH = 20
 
 
 class WholeNumberField(IntegerField):
@@ -141,6 +145,24 @@ class WholeNumberField(IntegerField):
             )
         else:
             self.data = int(text)
+
+
+class DecimalNumberField(WholeNumberField):
+    """A number that may have decimal places (a full-time equivalent, like 2.5), typed into a
+    GOV.UK text input; blank is None, and the settings' own rules check places and range."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        text = valuelist[0].strip() if valuelist else ""
+        if not text:
+            self.data = None
+        elif not DECIMAL_NUMBER.fullmatch(text):
+            self.data = None
+            raise ValueError(self.not_a_number)
+        elif len(text.lstrip("-").split(".")[0].lstrip("0")) > WHOLE_NUMBER_DIGITS:
+            # Far out of range: the setting's range message answers it.
+            self.data = Decimal(10**WHOLE_NUMBER_DIGITS) * (-1 if text.startswith("-") else 1)
+        else:
+            self.data = Decimal(text[: DECIMAL_NUMBER_LENGTH + WHOLE_NUMBER_DIGITS])
 
 
 class WholeNumberRequired(InputRequired):
@@ -227,6 +249,10 @@ SETTING_LABELS = {
     "quorum_chair": "Quorum: the chair must attend",
     "quorum_agencies": "Quorum: agencies attending",
     "quorum_agency_types": "Quorum: agencies that must attend",
+    "adult_female_population": "Adult female population (optional)",
+    "population_source": "Where the population figure comes from (optional)",
+    "idva_fte": "Full-time equivalent IDVAs (optional)",
+    "admin_fte": "Full-time equivalent MARAC administrators (optional)",
 }
 
 SETTING_MISSING = {
@@ -321,10 +347,34 @@ SETTING_HINTS = {
         "A meeting is quorate only when someone attends for each agency type ticked here. "
         "Default for MARAC: police and an IDVA service; set locally for other panels."
     ),
+    "adult_female_population": (
+        "Women and girls aged 16 or over living in the area the panel covers, for the SafeLives "
+        "return's cases per 10,000 (the recommended volume is 40 a year). Default: not set (the "
+        "return then says the figure is missing)."
+    ),
+    "population_source": (
+        "For example, ONS mid-year population estimates, 2024. Shown beside the figure in the "
+        "return. Default: not set."
+    ),
+    "idva_fte": (
+        "For the SafeLives return's capacity figures (about 100 referrals a year per full-time "
+        "IDVA). For example, 4.5. Default: not set."
+    ),
+    "admin_fte": (
+        "For the SafeLives return's capacity figures (one full-time administrator per 400 "
+        "cases a year). For example, 0.5. Default: not set."
+    ),
     "field_access": (
         "Coordinators see every field. Representatives see these fields only if their agency "
         "type is ticked. Default: as your information sharing protocol's usual template."
     ),
+}
+
+# Settings that may be left blank (not known), and the message for text that is not a number.
+OPTIONAL_NUMBERS = {
+    "adult_female_population": "Enter the adult female population as a whole number, like 125000",
+    "idva_fte": "Enter the full-time equivalent IDVAs as a number",
+    "admin_fte": "Enter the full-time equivalent MARAC administrators as a number",
 }
 
 # Outside MARAC there is no national repeat definition (domain §3.7, §4.6, §5.9, §6.6).
@@ -443,6 +493,22 @@ def _setting_field(name: str, panel_type: PanelType, settings: PanelSettings) ->
             description=hint,
             filters=[lambda value: value.strip() if isinstance(value, str) else value],
             validators=[DataRequired(message="Enter the definitions version")],
+        )
+    if name == "population_source":
+        return StringField(
+            label,
+            widget=GovTextInput(),
+            description=hint,
+            filters=[lambda value: value.strip() if isinstance(value, str) else ""],
+        )
+    if name in OPTIONAL_NUMBERS:
+        field_class, example = (
+            (DecimalNumberField, "like 2.5") if name in FTE_SETTINGS else (WholeNumberField, "")
+        )
+        return field_class(
+            label,
+            description=hint,
+            not_a_number=OPTIONAL_NUMBERS[name] + (f", {example}" if example else ""),
         )
     return WholeNumberField(
         label,

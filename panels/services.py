@@ -163,12 +163,12 @@ def _settings_changes(before: PanelSettings, after: PanelSettings) -> dict[str, 
     """{field: [old, new]}, with the risk matrix as one weight and one label per question and
     field access as one comma-separated list of agency types per group of fields.
 
-    Question labels are typed by an admin, so like all free text they stay out of the trail:
-    the event says only that a label changed.
+    Question labels and the population figure's source are typed by an admin, so like all
+    free text they stay out of the trail: the event says only that they changed.
     """
     flat_before, flat_after = _flat_settings(before), _flat_settings(after)
-    labels = frozenset(name for name in flat_before | flat_after if name.endswith(".label"))
-    return audit.changes(flat_before, flat_after, sensitive=labels)
+    typed = frozenset(name for name in flat_before | flat_after if name.endswith(".label"))
+    return audit.changes(flat_before, flat_after, sensitive=typed | {"population_source"})
 
 
 def _flat_settings(settings: PanelSettings) -> dict[str, Any]:

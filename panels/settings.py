@@ -13,6 +13,8 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import fields
 from dataclasses import replace
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from app.accounts.models import AgencyType
@@ -81,6 +83,13 @@ class PanelSettings:
     break_glass_at_once: int = 2
     break_glass_per_day: int = 3
     field_access: tuple[tuple[FieldCategory, tuple[AgencyType, ...]], ...] = DEFAULT_FIELD_ACCESS
+    # The SafeLives MARAC return (domain §2.10, E6): the adult (16+) female population of the
+    # area the panel covers, with where the figure comes from, and the full-time equivalent
+    # IDVAs and MARAC administrators serving it. None: not set, so the return says so.
+    adult_female_population: int | None = None
+    population_source: str = ""
+    idva_fte: Decimal | None = None
+    admin_fte: Decimal | None = None
 
     def agencies_seeing(self, category: FieldCategory) -> tuple[AgencyType, ...]:
         return dict(self.field_access).get(category, ())
@@ -113,6 +122,9 @@ class PanelSettings:
             category.value: [agency.value for agency in agencies]
             for category, agencies in self.field_access
         }
+        for name in FTE_SETTINGS:
+            value = getattr(self, name)
+            data[name] = None if value is None else str(value)
         return data
 
     @classmethod
@@ -133,6 +145,9 @@ class PanelSettings:
             values["quorum_agency_types"] = tuple(
                 AgencyType(a) for a in values["quorum_agency_types"]
             )
+        for name in FTE_SETTINGS:
+            if values.get(name) is not None:
+                values[name] = Decimal(values[name])
         if "field_access" in values:
             stored = values["field_access"]
             values["field_access"] = tuple(
@@ -184,6 +199,9 @@ class PanelSettings:
             *_quorum_problems(self.quorum_agencies, self.quorum_agency_types),
             _between(self.break_glass_hours, 1, 12, "break_glass_hours", "Emergency access hours"),
             *_break_glass_limit_problems(self.break_glass_at_once, self.break_glass_per_day),
+            _population(self.adult_female_population),
+            _population_source(self.population_source),
+            *(_fte(getattr(self, name), name, label) for name, label in FTE_SETTINGS.items()),
         ]
         return [problem for problem in checks if problem is not None]
 
@@ -196,6 +214,11 @@ class InvalidSettings(DomainError):
         self.problems = problems
 
 
+# The full-time equivalents a panel may give, and their words in messages.
+FTE_SETTINGS = {"idva_fte": "IDVAs", "admin_fte": "MARAC administrators"}
+FTE_MAX = Decimal(500)
+POPULATION_MAX = 10_000_000  # far above any area's adult female population
+POPULATION_SOURCE_MAX = 200
 RISK_WEIGHT_MAX = 20
 RISK_LABEL_MAX = 200
 # Stored on each referral as `rules_version` (String(20)): a code, never free text.
@@ -335,3 +358,40 @@ def _definitions_version(value: str) -> DomainError | None:
         "starting with a letter or number, like 2026-1",
         field="definitions_version",
     )
+
+
+def _population(value: int | None) -> DomainError | None:
+    if value is None or 1 <= value <= POPULATION_MAX:
+        return None
+    return DomainError(
+        f"The adult female population must be between 1 and {POPULATION_MAX:,}",
+        field="adult_female_population",
+    )
+
+
+def _population_source(value: str) -> DomainError | None:
+    if len(value) <= POPULATION_SOURCE_MAX:
+        return None
+    return DomainError(
+        f"Where the population figure comes from must be {POPULATION_SOURCE_MAX} characters "
+        "or fewer",
+        field="population_source",
+    )
+
+
+def _fte(value: Decimal | None, name: str, label: str) -> DomainError | None:
+    """A full-time equivalent: from 0 to 500, in hundredths at most (0.5, 2.25)."""
+    if value is None:
+        return None
+    try:
+        whole_hundredths = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        whole_hundredths = False
+    if not whole_hundredths:
+        return DomainError(
+            f"Full-time equivalent {label} can have at most 2 decimal places, like 2.5",
+            field=name,
+        )
+    if 0 <= value <= FTE_MAX:
+        return None
+    return DomainError(f"Full-time equivalent {label} must be between 0 and {FTE_MAX}", field=name)

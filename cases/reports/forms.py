@@ -70,6 +70,16 @@ class PeriodForm(FlaskForm):
     submit = SubmitField("Show figures", widget=GovSubmitInput())
 
 
+class QuarterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: nothing changes
+
+    quarter = FilterSelect(
+        "Quarter", invalid="Select a quarter from the list", filters=[strip_whitespace]
+    )
+    submit = SubmitField("Show the return", widget=GovSubmitInput())
+
+
 class ManagerAreaForm(FlaskForm):
     area_id = FilterSelect(
         "Area",

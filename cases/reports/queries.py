@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from flask import current_app
+from sqlalchemy import ColumnElement
 from sqlalchemy import and_
 from sqlalchemy import case
 from sqlalchemy import exists
@@ -22,13 +23,17 @@ from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from app.accounts.models import AgencyType
+from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
 from app.settings import ReportSettings
 from app.settings import Settings
 from cases.policy import report_scope
+from cases.referrals.models import AgeBand
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
+from cases.reports.rules import YEAR_QUARTERS
 from cases.reports.rules import Counts
 from cases.reports.rules import Quarter
 from cases.reports.rules import RepeatReport
@@ -37,6 +42,12 @@ from cases.reports.rules import assemble
 from cases.reports.rules import quarters_needed
 from cases.reports.rules import shown_count
 from cases.reports.rules import shown_text
+from cases.reports.safelives import GENDERS_KNOWN
+from cases.reports.safelives import PARTNER_AGENCIES
+from cases.reports.safelives import MeetingCounts
+from cases.reports.safelives import SafeLivesReturn
+from cases.reports.safelives import agency_measure
+from cases.reports.safelives import assemble_return
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
@@ -114,14 +125,6 @@ def repeat_counts(
     month = extract("month", held)
     quarter = case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
     year = extract("year", held)
-    incoming = aliased(Referral)
-    sent_on_after_meeting = exists().where(
-        incoming.transferred_from_id == Referral.id, incoming.referred_on >= held
-    )
-    on_the_agenda = or_(
-        Referral.status.in_((ReferralStatus.LISTED, ReferralStatus.HEARD)),
-        and_(Referral.status == ReferralStatus.TRANSFERRED_OUT, sent_on_after_meeting),
-    )
     rows = db.session.execute(
         select(
             year.label("year"),
@@ -135,11 +138,114 @@ def repeat_counts(
             Meeting.panel_id == panel.id,
             held >= first.start,
             held <= min(last.end, today),
-            on_the_agenda,
+            _heard_at_the_meeting(),
         )
         .group_by(year, quarter)
     ).all()
     return {Quarter(int(y), int(q)): Counts(int(n), int(r)) for y, q, n, r in rows}
+
+
+def _heard_at_the_meeting() -> ColumnElement[bool]:
+    """Whether a referral joined to its meeting was heard there: on the agenda of a meeting
+    (held, when the caller limits the meetings to those held by today) as listed or marked
+    heard, or sent on by a transfer after that meeting."""
+    incoming = aliased(Referral)
+    sent_on_after_meeting = exists().where(
+        incoming.transferred_from_id == Referral.id, incoming.referred_on >= Meeting.held_on
+    )
+    return or_(
+        Referral.status.in_((ReferralStatus.LISTED, ReferralStatus.HEARD)),
+        and_(Referral.status == ReferralStatus.TRANSFERRED_OUT, sent_on_after_meeting),
+    )
+
+
+def safelives_counts(panel: Panel, quarter: Quarter, *, today: date) -> list[MeetingCounts]:
+    """Each meeting of the panel held in the quarter (up to `today`), in date order, with the
+    SafeLives return's counts of the cases heard at it (domain §2.10, E7, E8): one grouped
+    query over the meetings' (panel, date) index, joined to the referrals heard at each and
+    their referring agencies. A meeting that heard no case is there with every count zero."""
+
+    def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    gender, age = Referral.victim_gender, Referral.victim_age_band
+    heard = Referral.id.is_not(None)  # a meeting that heard nobody has one row of NULLs
+    measures: dict[str, ColumnElement[int]] = {
+        "cases": func.count(Referral.id),
+        "repeats": count(Referral.is_repeat.is_(True)),
+        "police": count(Organisation.agency_type == AgencyType.POLICE),
+        "partner": count(Organisation.agency_type != AgencyType.POLICE),
+        **{
+            agency_measure(agency): count(Organisation.agency_type == agency)
+            for agency in PARTNER_AGENCIES
+        },
+        "children": func.coalesce(func.sum(Referral.children_count), 0),
+        "female": count(gender == "female"),
+        "male": count(gender == "male"),
+        "other_gender": count(gender == "other"),
+        "gender_not_known": count(and_(heard, or_(gender.is_(None), gender.not_in(GENDERS_KNOWN)))),
+        "aged_16_17": count(age == AgeBand.SIXTEEN_SEVENTEEN),
+        "age_not_known": count(and_(heard, or_(age.is_(None), age == AgeBand.NOT_KNOWN))),
+        **{
+            name: count(column == "yes")
+            for name, column in (
+                ("minoritised", Referral.victim_minoritised),
+                ("disabled", Referral.victim_disabled),
+                ("lgbt", Referral.victim_lgbt),
+            )
+        },
+        **{
+            f"{name}_not_known": count(and_(heard, or_(column.is_(None), column == "not_known")))
+            for name, column in (
+                ("minoritised", Referral.victim_minoritised),
+                ("disabled", Referral.victim_disabled),
+                ("lgbt", Referral.victim_lgbt),
+            )
+        },
+        "young_perpetrators": func.coalesce(func.sum(Referral.young_perpetrators), 0),
+    }
+    rows = db.session.execute(
+        select(Meeting.held_on, Meeting.kind, *(c.label(name) for name, c in measures.items()))
+        .select_from(Meeting)
+        .outerjoin(Referral, and_(Referral.meeting_id == Meeting.id, _heard_at_the_meeting()))
+        .outerjoin(Organisation, Organisation.id == Referral.referring_agency_id)
+        .where(
+            Meeting.panel_id == panel.id,
+            Meeting.held_on >= quarter.start,
+            Meeting.held_on <= min(quarter.end, today),
+        )
+        .group_by(Meeting.id, Meeting.held_on, Meeting.kind)
+        .order_by(Meeting.held_on, Meeting.id)
+    ).all()
+    return [
+        MeetingCounts(
+            held_on=row.held_on,
+            kind=row.kind,
+            counts={name: int(getattr(row, name)) for name in measures},
+        )
+        for row in rows
+    ]
+
+
+def safelives_return(
+    panel: Panel, quarter: Quarter, *, suppress: bool, settings: ReportSettings, today: date
+) -> SafeLivesReturn | None:
+    """The panel's SafeLives return for the quarter (domain §2.10, E6, E7, E8, E11, R23), with the
+    12 months to the quarter's end for the volume and capacity figures; suppressed when
+    `suppress`. None if the panel's type makes no such return (its spec says)."""
+    if not panel.spec.safelives_return:
+        return None
+    meetings = safelives_counts(panel, quarter, today=today)
+    year = repeat_counts(panel, quarter.shifted(-(YEAR_QUARTERS - 1)), quarter, today=today)
+    return assemble_return(
+        panel,
+        quarter,
+        meetings,
+        year,
+        suppress=suppress,
+        settings=settings,
+        today=today,
+    )
 
 
 def repeat_report(

@@ -26,6 +26,7 @@ from app.auth.forms import ConfirmForm
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
+from app.exports import Sheet
 from app.exports import csv_chunks
 from app.exports import xlsx_bytes
 from app.security import Permission
@@ -41,6 +42,7 @@ from cases.reports import services
 from cases.reports.forms import ManagerAreaForm
 from cases.reports.forms import PanelFilterForm
 from cases.reports.forms import PeriodForm
+from cases.reports.forms import QuarterForm
 from cases.reports.queries import PanelFilters
 from cases.reports.queries import PanelSort
 from cases.reports.rules import Quarter
@@ -49,6 +51,10 @@ from cases.reports.rules import View
 from cases.reports.rules import file_name
 from cases.reports.rules import last_complete_quarter
 from cases.reports.rules import report_sheet
+from cases.reports.safelives import MEASURES
+from cases.reports.safelives import SafeLivesReturn
+from cases.reports.safelives import file_name as safelives_file_name
+from cases.reports.safelives import return_sheet
 from panels.models import Area
 from panels.models import Panel
 from panels.types.common import PanelType
@@ -153,19 +159,97 @@ def export(panel_id: int, file_format: str) -> Response:
         object=panel,
         changes={"format": file_format, "filters": _described(last, view), "suppressed": True},
     )
+    sheet = report_sheet(report, generated=utcnow())
+    return _download(sheet, file_format, file_name(report, file_format))
+
+
+@bp.route("/reports/panels/<int:panel_id>/safelives")
+@signed_in
+def safelives(panel_id: int) -> str:
+    """A MARAC's SafeLives quarterly return, meeting by meeting, with the quarter's totals and
+    percentages, cases per 10,000 adult women and the capacity that volume needs. Exact for
+    the panel's coordinators, who make the return; suppressed for anyone else (R23)."""
+    panel = reportable_panel_or_404(current_user, panel_id)
+    form, quarter = _quarter_form()
+    report = None
+    if quarter is not None:
+        report = _return(panel, quarter, suppress=not report_scope(current_user).exact_for(panel))
+    if report is not None:
+        audit.record(
+            actor=current_user,
+            action=AuditAction.REPORT_VIEWED,
+            object=panel,
+            changes={"report": "safelives_return", "filters": {"quarter": report.quarter.key}},
+        )
+    return render_template(
+        "reports/safelives_return.html", panel=panel, form=form, report=report, measures=MEASURES
+    )
+
+
+@bp.route("/reports/panels/<int:panel_id>/safelives.<any(csv, xlsx):file_format>")
+@signed_in
+def safelives_export(panel_id: int, file_format: str) -> Response:
+    """The SafeLives return as a CSV or XLSX file laid out as the return is typed in: exact
+    for the panel's coordinators (for the return only, and marked so), suppressed for anyone
+    else; each download is on the record with its quarter (R9, R23)."""
+    panel = reportable_panel_or_404(current_user, panel_id)
+    _, quarter = _quarter_form()
+    exact = report_scope(current_user).exact_for(panel)
+    report = None if quarter is None else _return(panel, quarter, suppress=not exact)
+    if report is None:  # the page says what is wrong, or that the type makes no return
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("reports.safelives", panel_id=panel.id, **args))
+    audit.record(
+        actor=current_user,
+        action=AuditAction.REPORT_EXPORTED,
+        object=panel,
+        changes={
+            "report": "safelives_return",
+            "format": file_format,
+            "filters": {"quarter": report.quarter.key},
+            "suppressed": report.suppressed,
+        },
+    )
+    sheet = return_sheet(report, generated=utcnow())
+    return _download(sheet, file_format, safelives_file_name(report, file_format))
+
+
+def _quarter_form() -> tuple[QuarterForm, Quarter | None]:
+    """The return's quarter from the query string (the last complete quarter when none is
+    chosen), or None if the choice is not one offered."""
+    today = uk_today()
+    current = Quarter.of(today)
+    form = QuarterForm(request.args)
+    form.quarter.choices = [
+        (q.key, q.label + (" (so far)" if q == current else ""))
+        for q in (current.shifted(-back) for back in range(QUARTERS_OFFERED + 1))
+    ]
+    if not form.quarter.data:
+        form.quarter.data = last_complete_quarter(today).key
+    if not form.validate():
+        return form, None
+    return form, Quarter.parse(form.quarter.data)
+
+
+def _return(panel: Panel, quarter: Quarter, *, suppress: bool) -> SafeLivesReturn | None:
+    settings: Settings = current_app.config["SETTINGS"]
+    return queries.safelives_return(
+        panel, quarter, suppress=suppress, settings=settings.reports, today=uk_today()
+    )
+
+
+def _download(sheet: Sheet, file_format: str, name: str) -> Response:
+    """A few aggregate rows as a file: made whole here, while the request's objects are loaded
+    (the request's transaction is closed before a streamed body would be sent)."""
     settings: Settings = current_app.config["SETTINGS"]
     marking = (settings.protective_marking, settings.handling_caveat)
-    sheet = report_sheet(report, generated=utcnow())
     if file_format == "csv":
-        # A few aggregate rows: made whole here, while the request's objects are loaded (the
-        # request's transaction is closed before a streamed body would be sent).
         response = Response("".join(csv_chunks(sheet, marking=marking)), mimetype="text/csv")
     else:
         response = Response(
             xlsx_bytes(sheet, marking=marking),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    name = file_name(report, file_format)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response

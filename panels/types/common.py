@@ -287,6 +287,9 @@ SHARING_SETTINGS = (
     "break_glass_per_day",
     "field_access",
 )
+# What the SafeLives MARAC return counts against (domain §2.10, E6): the population the panel
+# covers and its IDVA and administrator capacity.
+RETURN_SETTINGS = ("adult_female_population", "population_source", "idva_fte", "admin_fte")
 # Channel, MACE and IOM have no national thresholds to set yet: a repeat window and the version.
 BASIC_SETTINGS = (
     "repeat_window_months",
@@ -337,6 +340,8 @@ class PanelSpec:
     holds_case_reviews: bool = False
     # How its repeat rate is reported, or None where the type reports none yet (issue 20).
     repeat_rate: RepeatRateFigure | None = None
+    # Whether its panels make the SafeLives MARAC quarterly return (domain §2.10, issue 20).
+    safelives_return: bool = False
     # Whether a case may move to the same type's panel in another area (domain §2.6, E9).
     transfers_between_areas: bool = False
     # Whether a subject access request matching someone in one of its cases alerts the panel's

@@ -10,6 +10,7 @@ from __future__ import annotations
 from app.accounts.models import AgencyType
 from panels.types.common import MEETING_SETTINGS
 from panels.types.common import NOT_HEARD
+from panels.types.common import RETURN_SETTINGS
 from panels.types.common import SHARING_SETTINGS
 from panels.types.common import STANDARD_TRANSITIONS
 from panels.types.common import Criterion
@@ -67,6 +68,7 @@ SPEC = PanelSpec(
         "repeat_definition",
         "definitions_version",
         *MEETING_SETTINGS,
+        *RETURN_SETTINGS,
         *SHARING_SETTINGS,
     ),
     minimum_victim_age=16,
@@ -85,6 +87,7 @@ SPEC = PanelSpec(
         ),
         national_comparison=True,
     ),
+    safelives_return=True,
     transitions=STANDARD_TRANSITIONS,
     decisions=DECISIONS,
     quorum=Quorum(

@@ -11,11 +11,14 @@ from datetime import date
 from datetime import timedelta
 from itertools import pairwise
 
+from sqlalchemy import func
 from sqlalchemy import select
 
 from app.accounts.models import AgencyType
 from app.accounts.models import User
 from app.database import db
+from app.database import uk_today
+from app.settings import ReportSettings
 from audit.models import AuditAction
 from audit.models import AuditEvent
 from cases.actions.models import CaseAction
@@ -26,7 +29,12 @@ from cases.referrals.models import Referral
 from cases.referrals.rules import age_on
 from cases.referrals.rules import people_of
 from cases.reports.models import ManagerArea
+from cases.reports.queries import safelives_return
+from cases.reports.rules import Quarter
+from cases.reports.rules import last_complete_quarter
+from demo.data import FULL_PANEL_AREAS
 from demo.data import MANAGER_AREAS
+from demo.data import RETURN_FIGURES
 from demo.people import GIVEN
 from panels.models import Area
 from panels.models import Meeting
@@ -203,3 +211,38 @@ def test_the_demo_manager_reports_on_three_areas_assigned_by_the_administrator(d
         ).all()
         assert len(events) == len(MANAGER_AREAS)
         assert {event.object_id for event in events} == {str(manager.id)}
+
+
+def test_the_demo_marac_returns_have_meetings_cases_and_their_population(demo: Demo) -> None:
+    """Issue 20: each demo MARAC's SafeLives return has its meetings, and for Newham and Havering
+    (whose referral histories the demo tells) the cases heard at the latest meeting that heard
+    any, with the victims' ages coded from the referrals' dates of birth; the population and
+    capacity are set by the administrator (Tower Hamlets has not given its figures)."""
+    with demo.app.test_request_context():
+        today = uk_today()
+        panels = db.session.scalars(
+            select(Panel).where(Panel.panel_type == PanelType.MARAC).order_by(Panel.name)
+        ).all()
+        for panel in panels:
+            area = panel.area.name
+            held = db.session.scalar(
+                select(func.max(Meeting.held_on))
+                .join(Referral, Referral.meeting_id == Meeting.id)
+                .where(Meeting.panel_id == panel.id, Meeting.held_on <= today)
+            )
+            quarter = Quarter.of(held) if held else last_complete_quarter(today)
+            report = safelives_return(
+                panel, quarter, suppress=False, settings=ReportSettings(), today=today
+            )
+            assert report is not None
+            assert report.meetings, area
+            if area in FULL_PANEL_AREAS:
+                cases = report.total.cells["cases"].value
+                assert cases, area
+                assert report.total.cells["age_not_known"].value < cases, area
+            population = RETURN_FIGURES.get(area, (None,))[0]
+            assert report.volume.population == population, area
+        changed = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.PANEL_SETTINGS_CHANGED)
+        ).all()
+        assert len(changed) == len(RETURN_FIGURES)

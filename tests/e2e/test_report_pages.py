@@ -85,3 +85,42 @@ def test_a_manager_reads_a_repeat_rate_changes_the_period_and_downloads_it(
 
     # Another area's panel is the same 404 as a panel that does not exist.
     assert status_of(page, f"/reports/panels/{panel_id(live_app, 'Newham MARAC')}") == 404
+
+
+def test_a_manager_reads_a_marac_s_safelives_return_suppressed_and_downloads_it(
+    signed_in_page: SignedInPage, axe_source: Path
+) -> None:
+    """Issue 20, domain §2.10, R23: the return of a MARAC in the manager's areas, meeting by
+    meeting (a table that scrolls in its own focusable region when wide), with volume and
+    capacity, suppressed for a manager; an earlier quarter chosen from the list; the file laid
+    out as the return with the protective marking first."""
+    page = signed_in_page(MANAGER)
+    page.goto("/reports?panel_type=marac")
+    page.get_by_role("link", name="SafeLives return for Havering MARAC").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("SafeLives MARAC quarterly return")
+    expect(page.get_by_text("Small numbers are suppressed")).to_be_visible()
+    expect(page.get_by_text("These are exact figures")).to_have_count(0)
+    expect(page.get_by_role("heading", name=re.compile("^Volume and capacity"))).to_be_visible()
+    assert_accessible(page, axe_source)
+
+    quarter = page.get_by_label("Quarter", exact=True)
+    options = quarter.locator("option").all_inner_texts()
+    quarter.select_option(label=options[4])
+    page.get_by_role("button", name="Show the return").click()
+    expect(page.locator("p.govuk-body-l")).to_contain_text(options[4].split(" (")[0])
+    region = page.get_by_role("region", name=re.compile("^Meeting by meeting"))
+    if region.count():
+        region.focus()
+        expect(region).to_be_focused()
+        expect(
+            region.get_by_role("rowheader", name="Cases discussed (repeats included)")
+        ).to_be_visible()
+    assert_accessible(page, axe_source)
+
+    link = page.get_by_role("link", name="Download as CSV")
+    response = page.request.get(link.get_attribute("href") or "")
+    assert response.status == 200
+    lines = response.text().splitlines()
+    assert "OFFICIAL-SENSITIVE" in lines[0]
+    assert any(line.startswith("Report,SafeLives MARAC quarterly return") for line in lines)
+    assert "suppressed.csv" in response.headers["content-disposition"]

@@ -168,6 +168,8 @@ ROUTES: dict[str, str] = {
     "panels.show": PANEL_MEMBER,
     "reports.repeat_rate": PANEL_REPORTS,
     "reports.export": PANEL_REPORTS,
+    "reports.safelives": PANEL_REPORTS,
+    "reports.safelives_export": PANEL_REPORTS,
 }
 # Routes whose id names no panel data (admin and auditor objects): the permission decides.
 PERMISSION_ONLY = {
@@ -267,6 +269,8 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("panels.show", "GET"): PAGE,
     ("reports.repeat_rate", "GET"): PAGE,
     ("reports.export", "GET"): PAGE,  # the file
+    ("reports.safelives", "GET"): PAGE,
+    ("reports.safelives_export", "GET"): PAGE,  # the file
 }
 # Where an object's state changes the answer: (endpoint, method, object) -> what it answers.
 SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
@@ -275,6 +279,13 @@ SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
     ("referrals.screen", "POST", "unscreened"): PAGE,
     # Channel reports no repeat rate (its spec says): the export goes to the page saying so.
     ("reports.export", "GET", "channel"): redirect_to("/reports/panels/{panel_id}"),
+    # Only MARAC panels make the SafeLives return: the export goes to the page saying so.
+    ("reports.safelives_export", "GET", "channel"): redirect_to(
+        "/reports/panels/{panel_id}/safelives"
+    ),
+    ("reports.safelives_export", "GET", "cmarac"): redirect_to(
+        "/reports/panels/{panel_id}/safelives"
+    ),
 }
 # The answer to a GET of each permission route, to those holding the permission.
 PERMISSION_SUCCESS: dict[str, int] = {

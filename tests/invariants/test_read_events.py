@@ -209,6 +209,12 @@ READS: dict[str, Read] = {
     "reports.export": Read(
         AuditAction.REPORT_EXPORTED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
     ),
+    "reports.safelives": Read(
+        AuditAction.REPORT_VIEWED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
+    ),
+    "reports.safelives_export": Read(
+        AuditAction.REPORT_EXPORTED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
+    ),
 }
 
 # Signed-in pages that show no case or person data, each with what it shows instead.

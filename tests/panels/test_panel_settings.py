@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import fields
 from dataclasses import replace
+from decimal import Decimal
 from itertools import product
 from typing import Any
 
@@ -64,6 +65,11 @@ MARAC_FIELDS = (
         "repeat_window_months",
         "repeat_definition",
         "definitions_version",
+        # The SafeLives return's population and capacity (domain §2.10, E6).
+        "adult_female_population",
+        "population_source",
+        "idva_fte",
+        "admin_fte",
     }
 )
 COMMUNITY_MARAC_FIELDS = (
@@ -1065,10 +1071,11 @@ def test_every_number_input_is_in_the_bad_number_cases(
         numbers = set(re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="text"', page)) | set(
             re.findall(r'<input[^>]*type="text"[^>]*name="([^"]+)"', page)
         )
-        text_inputs = {"definitions_version"} | {
+        text_inputs = {"definitions_version", "population_source"} | {
             f"risk_items-{i}-label" for i in range(len(DEFAULT_ASB_RISK_ITEMS))
         }
-        assert numbers - text_inputs == set(whole_number_fields(panel_type)), panel_type
+        optional = set(OPTIONAL_NUMBER_MESSAGES) & set(spec_for(panel_type).settings_used)
+        assert numbers - text_inputs == set(whole_number_fields(panel_type)) | optional, panel_type
 
 
 BAD_NUMBERS = [" ", "\t", "abc", "1.5", "-1", "9" * 40]
@@ -1113,3 +1120,96 @@ def test_a_bad_number_gets_its_fields_message_keeps_the_input_and_saves_nothing(
     assert wrong == {}
     assert stored_settings(app, panel_id) is None
     assert settings_events(app) == []
+
+
+# The SafeLives return's settings may be left blank (not known) ------------------------------
+
+# Each optional number: its message for text that is not a number, and for one out of range.
+OPTIONAL_NUMBER_MESSAGES: dict[str, tuple[str, str]] = {
+    "adult_female_population": (
+        "Enter the adult female population as a whole number, like 125000",
+        "The adult female population must be between 1 and 10,000,000",
+    ),
+    "idva_fte": (
+        "Enter the full-time equivalent IDVAs as a number, like 2.5",
+        "Full-time equivalent IDVAs must be between 0 and 500",
+    ),
+    "admin_fte": (
+        "Enter the full-time equivalent MARAC administrators as a number, like 2.5",
+        "Full-time equivalent MARAC administrators must be between 0 and 500",
+    ),
+}
+OPTIONAL_BAD = [("abc", 0), ("1,000", 0), ("-1", 1), ("9" * 40, 1)]
+
+
+@pytest.mark.parametrize("field", list(OPTIONAL_NUMBER_MESSAGES))
+def test_a_bad_optional_number_gets_its_message_keeps_the_input_and_saves_nothing(
+    app: Flask, admin_client: FlaskClient, field: str
+) -> None:
+    """The return's population and full-time equivalents may be blank, but anything typed must
+    be a number in range: said next to the field and in the summary, the input kept, nothing
+    saved."""
+    panel_id = make_panel(app, make_area(app), "Testborough panel", PanelType.MARAC)
+    token = csrf_token(admin_client.get(settings_url(panel_id)).text)
+    values = [*OPTIONAL_BAD]
+    if field != "adult_female_population":
+        values.append(("1.255", 2))  # hundredths at most
+    else:
+        values.append(("2.5", 0))
+    for value, message in values:
+        data = MARAC_FORM | {field: value, "csrf_token": token}
+        page = admin_client.post(settings_url(panel_id), data=data)
+        assert page.status_code == 200
+        text = page.text.replace("&#39;", "'")
+        expected = (
+            *OPTIONAL_NUMBER_MESSAGES[field],
+            "Full-time equivalent IDVAs can have at most 2 decimal places, like 2.5"
+            if field == "idva_fte"
+            else "Full-time equivalent MARAC administrators can have at most 2 decimal places, "
+            "like 2.5",
+        )[message]
+        assert field_error(text, field) == expected, (field, value)
+        assert (field, expected) in summary_errors(text)
+        assert input_value(text, field) == value
+    assert stored_settings(app, panel_id) is None
+    assert settings_events(app) == []
+
+
+def test_the_return_settings_are_saved_blank_or_set_and_shown_on_the_panel_page(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    """Domain §2.10, E6: the population (with its source) and the IDVAs and administrators in
+    post; blank means not set. The source is typed text, so the trail says only that it
+    changed."""
+    panel_id = make_panel(app, make_area(app), "Testborough MARAC", PanelType.MARAC)
+    page = admin_client.get(f"/admin/panels/{panel_id}").text
+    assert page.count("Not set") == 4
+    response = post_form(
+        admin_client,
+        settings_url(panel_id),
+        MARAC_FORM
+        | {
+            "adult_female_population": " 125000 ",
+            "population_source": " Synthetic mid-year estimate ",
+            "idva_fte": "4.5",
+            "admin_fte": "0.75",
+        },
+    )
+    assert response.status_code == 302
+    stored = stored_settings(app, panel_id)
+    assert stored is not None
+    settings = PanelSettings.from_json(stored)
+    assert settings.adult_female_population == 125_000
+    assert settings.population_source == "Synthetic mid-year estimate"
+    assert (settings.idva_fte, settings.admin_fte) == (Decimal("4.5"), Decimal("0.75"))
+    shown = admin_client.get(f"/admin/panels/{panel_id}").text
+    assert "125,000" in shown
+    assert "Synthetic mid-year estimate" in shown
+    assert "0.75" in shown
+    changes = json.loads(settings_events(app)[-1].changes or "{}")
+    assert changes["adult_female_population"] == [None, 125000]
+    assert changes["idva_fte"] == [None, "4.5"]
+    assert changes["population_source"] == "changed"
+    # Blank again: not set.
+    post_form(admin_client, settings_url(panel_id), MARAC_FORM | {"idva_fte": " "})
+    assert PanelSettings.from_json(stored_settings(app, panel_id)).idva_fte is None

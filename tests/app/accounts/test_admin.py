@@ -89,6 +89,10 @@ FORGED_FORM = {
     "quorum_chair": "no",
     "quorum_agencies": "3",
     "quorum_agency_types": "police",
+    "adult_female_population": "90000",
+    "population_source": "Forged source",
+    "idva_fte": "3",
+    "admin_fte": "1",
     # The ISP register (GOV.UK date inputs post day, month and year under one name).
     "version": "9",
     "in_force_from": ["1", "1", "2030"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.accounts.models import User
 from app.database import db
@@ -56,8 +57,10 @@ class History:
         repeat: bool = False,
         status: ReferralStatus | None = None,
         transferred_from: Referral | None = None,
+        **columns: Any,
     ) -> Referral:
-        """A referral, listed at `meeting` if given (status LISTED unless said otherwise)."""
+        """A referral, listed at `meeting` if given (status LISTED unless said otherwise);
+        `columns` sets any other column (the referring agency, the coded answers)."""
         if self.key is None:
             self.key = key_store().new_key(KeyPurpose.CASE)
         referral = Referral(
@@ -65,11 +68,12 @@ class History:
             panel=panel,
             status=status or (ReferralStatus.LISTED if meeting else ReferralStatus.ACCEPTED),
             referrer_id=self.referrer.id,
-            referring_agency_id=self.referrer.organisation_id,
+            referring_agency_id=columns.pop("referring_agency_id", self.referrer.organisation_id),
             referred_on=referred_on,
             is_repeat=repeat,
             meeting=meeting,
             transferred_from=transferred_from,
+            **columns,
         )
         db.session.add(referral)
         db.session.flush()

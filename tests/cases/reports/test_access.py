@@ -5,6 +5,7 @@ And the administrator's page that assigns a manager their areas, audited."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -106,6 +107,9 @@ def test_r15_each_person_sees_exactly_the_panels_in_their_scope(
             f"/reports/panels/{panel_id}",
             f"/reports/panels/{panel_id}/repeat-rate.csv",
             f"/reports/panels/{panel_id}/repeat-rate.xlsx",
+            f"/reports/panels/{panel_id}/safelives",
+            f"/reports/panels/{panel_id}/safelives.csv",
+            f"/reports/panels/{panel_id}/safelives.xlsx",
         ):
             status = client.get(url).status_code
             if allowed:
@@ -182,6 +186,77 @@ def test_r23_a_manager_sees_suppressed_figures_and_the_coordinator_exact_ones(
     assert re.search(r'<svg[^>]+role="img"[^>]+aria-labelledby="repeat-chart-title', coordinator)
     assert '<title id="repeat-chart-title">' in coordinator
     assert "<script" not in coordinator.split("<svg", 1)[1].split("</svg>", 1)[0]
+
+
+def test_r23_the_safelives_return_is_exact_for_its_coordinator_and_suppressed_for_a_manager(
+    app: Flask, world: World, clients: dict[str, FlaskClient]
+) -> None:
+    """The coordinators make the return, so they see and download it exact, marked as not for
+    publication; a manager's page and files hide the 2 repeats of 6 cases. Each download is
+    recorded with its quarter and whether it was suppressed (R9)."""
+    panel_id = world.panels["marac"]
+    quarter = Quarter.of(uk_today()).shifted(-1)
+    url = f"/reports/panels/{panel_id}/safelives"
+    assert f'href="{url}"' in clients["ashcombe_manager"].get("/reports").text
+    manager = clients["ashcombe_manager"].get(url)
+    coordinator = clients["coordinator"].get(url)
+    assert manager.status_code == coordinator.status_code == 200
+    assert f"In {quarter.label}, 1 meeting discussed 6 cases" in coordinator.text
+    assert "repeat cases were 33.3% of them" in coordinator.text
+    assert "These are exact figures, for typing into the SafeLives return" in coordinator.text
+    assert "fewer than 5" not in coordinator.text
+    repeats_row = re.compile(
+        r'<th scope="row"[^>]*>Repeat cases</th>\s*<td[^>]*>2</td>\s*<td[^>]*>2</td>\s*'
+        r"<td[^>]*>33.3%</td>"
+    )
+    assert repeats_row.search(coordinator.text)
+    assert "repeat cases were not shown of them" in manager.text
+    assert "fewer than 5" in manager.text
+    assert "These are exact figures" not in manager.text
+    exact = clients["coordinator"].get(f"{url}.csv?quarter={quarter.key}")
+    hidden = clients["ashcombe_manager"].get(f"{url}.csv?quarter={quarter.key}")
+    assert exact.status_code == hidden.status_code == 200
+    assert exact.headers["Content-Disposition"] == (
+        f'attachment; filename="safelives-return-panel-{panel_id}-{quarter.key}-exact.csv"'
+    )
+    assert "not for publication" in exact.text
+    assert "Repeat cases,2,2,33.3" in exact.text
+    assert "Repeat cases,fewer than 5,not shown,not shown" in hidden.text
+    workbook = clients["ashcombe_manager"].get(f"{url}.xlsx?quarter={quarter.key}")
+    assert workbook.status_code == 200
+    assert workbook.data[:2] == b"PK"  # a zip: the XLSX container
+    with app.app_context():
+        exports = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == AuditAction.REPORT_EXPORTED)
+            .order_by(AuditEvent.sequence)
+        ).all()
+        recorded = [json.loads(event.changes or "{}") for event in exports]
+        assert [(c["report"], c["format"], c["suppressed"]) for c in recorded] == [
+            ("safelives_return", "csv", False),
+            ("safelives_return", "csv", True),
+            ("safelives_return", "xlsx", True),
+        ]
+        assert {c["filters"]["quarter"] for c in recorded} == {quarter.key}
+
+
+def test_the_safelives_return_of_a_bad_quarter_or_another_type_is_a_message(
+    world: World, clients: dict[str, FlaskClient]
+) -> None:
+    url = f"/reports/panels/{world.panels['marac']}/safelives?quarter=1066-Q9"
+    response = clients["coordinator"].get(url)
+    assert response.status_code == 200
+    assert "Select a quarter from the list" in response.text
+    export = clients["coordinator"].get(
+        f"/reports/panels/{world.panels['marac']}/safelives.csv?quarter=1066-Q9"
+    )
+    assert export.status_code == 302
+    assert export.headers["Location"].endswith("/safelives?quarter=1066-Q9")
+    channel = clients["ashcombe_manager"].get(
+        f"/reports/panels/{world.panels['channel']}/safelives"
+    )
+    assert channel.status_code == 200
+    assert "panels make no SafeLives return" in channel.text
 
 
 def test_a_bad_period_is_a_message_not_an_error(

@@ -50,6 +50,9 @@ def test_report_settings_are_read_from_the_environment(tmp_path: Path) -> None:
             REPORTS_NATIONAL_REPEAT_RATE="32.5%",
             REPORTS_NATIONAL_REPEAT_PERIOD=" 12 months to 31 March 2025 ",
             REPORTS_NATIONAL_REPEAT_SOURCE="A synthetic source",
+            REPORTS_RECOMMENDED_PER_10000=" 45 ",
+            REPORTS_REFERRALS_PER_IDVA="80",
+            REPORTS_CASES_PER_ADMINISTRATOR="0350",
         )
     ).reports
     assert reports == ReportSettings(
@@ -59,6 +62,9 @@ def test_report_settings_are_read_from_the_environment(tmp_path: Path) -> None:
         national_rate=Decimal("32.5"),
         national_period="12 months to 31 March 2025",
         national_source="A synthetic source",
+        recommended_per_10000=45,
+        referrals_per_idva=80,
+        cases_per_administrator=350,
     )
     assert reports.national_label == "32.5%"
 
@@ -77,6 +83,11 @@ def test_report_settings_are_read_from_the_environment(tmp_path: Path) -> None:
         ("REPORTS_NATIONAL_REPEAT_RATE", "NaN", "must be between 0 and 100"),
         ("REPORTS_NATIONAL_REPEAT_PERIOD", "x" * 201, "must be 200 characters or fewer"),
         ("REPORTS_NATIONAL_REPEAT_SOURCE", "x" * 201, "must be 200 characters or fewer"),
+        ("REPORTS_RECOMMENDED_PER_10000", "forty", "must be a whole number from 1 to 10,000"),
+        ("REPORTS_RECOMMENDED_PER_10000", "0", "must be a whole number from 1 to 10,000"),
+        ("REPORTS_REFERRALS_PER_IDVA", "-100", "must be a whole number from 1 to 10,000"),
+        ("REPORTS_REFERRALS_PER_IDVA", "9" * 4000, "must be a whole number from 1 to 10,000"),
+        ("REPORTS_CASES_PER_ADMINISTRATOR", "10001", "must be a whole number from 1 to 10,000"),
     ],
 )
 def test_a_report_setting_out_of_range_stops_the_app_saying_which(
