@@ -61,6 +61,7 @@ from cases.models import Case
 from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
+from panels.models import Area
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.models import Panel
@@ -530,6 +531,20 @@ def reportable_panel_or_404(user: User, panel_id: int) -> Panel:
     if panel is None:
         refuse(user, "panels", panel_id)
     return panel
+
+
+def reportable_area_or_404(user: User, area_id: int) -> Area:
+    """The area if any of its panels' figures are in the user's scope (its board pack holds
+    those panels only); else the recorded 404 of an area that does not exist."""
+    area = db.session.scalar(
+        select(Area).where(
+            Area.id == area_id,
+            exists().where(Panel.area_id == Area.id, report_scope(user).panels()),
+        )
+    )
+    if area is None:
+        refuse(user, "areas", area_id)
+    return area
 
 
 # Minutes: who reads a meeting's minutes, and its actions extract (issue 21, R3, R12) ---------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -113,6 +114,11 @@ def assessment_of(application: CaseReviewApplication) -> rules.Assessment:
 COUNTS = ("received", "threshold_not_met", "reviews", "with_recommendations")
 
 
+def year_label(start_year: int) -> str:
+    """A financial year as the figures name it: "April 2025 to March 2026"."""
+    return rules.financial_year_label(start_year)
+
+
 @dataclass(frozen=True)
 class Figures:
     """The four annual figures (domain §3.5) for one panel and financial year, as the viewer
@@ -121,6 +127,7 @@ class Figures:
     "fewer than 5" (R23, E11), by the reports' own rule."""
 
     panel: str  # its name, and its area's when another panel shown has the same name
+    panel_id: int
     year: int
     received: int | None
     threshold_not_met: int | None
@@ -138,8 +145,12 @@ class Figures:
         return self.texts[column]
 
 
-def figures_for(user: User) -> list[Figures]:
-    """Per panel and financial year of receipt (April to March), newest year first.
+def figures_for(
+    user: User, *, panel_ids: Collection[int] | None = None, leaving: bool = False
+) -> list[Figures]:
+    """Per panel and financial year of receipt (April to March), newest year first; only the
+    panels `panel_ids` when given. `leaving`: the figures leave the panel (a board pack), so
+    they are suppressed whoever asks.
 
     Members see their own Community MARAC panels; managers see the panels of the areas they
     report on (`cases.policy.report_scope`, as for every other report), and nothing else.
@@ -165,6 +176,8 @@ def figures_for(user: User) -> list[Figures]:
         .where(or_(Panel.id.in_(live_panel_ids(user)), policy.report_scope(user).panels()))
         .group_by(Panel.id, year)
     )
+    if panel_ids is not None:
+        query = query.where(Panel.id.in_(panel_ids))
     counted = db.session.execute(query).all()
     panels = {
         panel.id: panel
@@ -180,7 +193,7 @@ def figures_for(user: User) -> list[Figures]:
     figures = []
     for panel_id, year_of, *values in counted:
         panel = panels[panel_id]
-        exact = scope.exact_for(panel)
+        exact = scope.exact_for(panel) and not leaving
         shown = {
             column: reports.count_as_published(int(value or 0), exact=exact)
             for column, value in zip(COUNTS, values, strict=True)
@@ -188,6 +201,7 @@ def figures_for(user: User) -> list[Figures]:
         figures.append(
             Figures(
                 panel=panel.name if named[panel.name] == 1 else f"{panel.name} ({panel.area.name})",
+                panel_id=panel.id,
                 year=int(year_of),
                 received=shown["received"][0],
                 threshold_not_met=shown["threshold_not_met"][0],

@@ -80,6 +80,22 @@ class QuarterForm(FlaskForm):
     submit = SubmitField("Show the return", widget=GovSubmitInput())
 
 
+class BoardPackForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET choice: nothing changes
+
+    area = FilterSelect(
+        "Area",
+        invalid="Select an area from the list",
+        filters=[strip_whitespace],
+        validators=[DataRequired(message="Select the area the board pack is for")],
+    )
+    quarter = FilterSelect(
+        "Quarter", invalid="Select a quarter from the list", filters=[strip_whitespace]
+    )
+    submit = SubmitField("Download the board pack (PDF)", widget=GovSubmitInput())
+
+
 class ManagerAreaForm(FlaskForm):
     area_id = FilterSelect(
         "Area",

@@ -113,6 +113,16 @@ def areas_in_scope(user: User) -> Sequence[Area]:
     ).all()
 
 
+def area_panels_in_scope(user: User, area: Area) -> Sequence[Panel]:
+    """The area's panels whose figures the user may see (a board pack holds these), by type in
+    the registry's order, then name."""
+    panels = db.session.scalars(
+        select(Panel).where(Panel.area_id == area.id, report_scope(user).panels())
+    ).all()
+    order = list(PanelType)
+    return sorted(panels, key=lambda panel: (order.index(panel.panel_type), panel.name, panel.id))
+
+
 def repeat_counts(
     panel: Panel, first: Quarter, last: Quarter, *, today: date
 ) -> dict[Quarter, Counts]:

@@ -168,12 +168,15 @@ class SafeLivesReturn:
         if not meetings:
             return f"No meeting was held in {self.quarter.label}{self._so_far}."
         cases = self.text(self.total.cells["cases"])
-        repeats = self.text(self.percentages["repeats"], percent=True)
+        share = self.percentages["repeats"]
         held = f"{meetings} meeting{'s' if meetings != 1 else ''}"
-        return (
-            f"In {self.quarter.label}{self._so_far}, {held} discussed {cases} cases; repeat "
-            f"cases were {repeats} of them."
-        )
+        if share.hidden:
+            repeats = "the share of repeat cases is not shown, to protect small numbers"
+        elif share.value is None:
+            repeats = "so there were no repeat cases"
+        else:
+            repeats = f"repeat cases were {self.text(share, percent=True)} of them"
+        return f"In {self.quarter.label}{self._so_far}, {held} discussed {cases} cases; {repeats}."
 
     @property
     def _so_far(self) -> str:

@@ -124,3 +124,28 @@ def test_a_manager_reads_a_marac_s_safelives_return_suppressed_and_downloads_it(
     assert "OFFICIAL-SENSITIVE" in lines[0]
     assert any(line.startswith("Report,SafeLives MARAC quarterly return") for line in lines)
     assert "suppressed.csv" in response.headers["content-disposition"]
+
+
+def test_a_manager_prints_an_area_s_board_pack(
+    signed_in_page: SignedInPage, axe_source: Path
+) -> None:
+    """Issue 20: from Reports, the board pack page offers the manager's areas and the quarters;
+    a forged area is explained on the page; the PDF carries the area's panels."""
+    page = signed_in_page(MANAGER)
+    page.goto("/reports")
+    page.get_by_role("link", name="Print a board pack").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Board packs")
+    areas = page.get_by_label("Area", exact=True).locator("option").all_inner_texts()
+    assert areas == ["Choose an area", "Barking and Dagenham", "Havering", "Redbridge"]
+    assert_accessible(page, axe_source)
+
+    page.goto("/reports/board-pack?area=987654")
+    expect(error_summary(page)).to_contain_text("Select an area from the list")
+    assert_accessible(page, axe_source)
+
+    page.get_by_label("Area", exact=True).select_option(label="Havering")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the board pack (PDF)").click()
+    assert download.value.suggested_filename.startswith("board-pack-havering-")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"

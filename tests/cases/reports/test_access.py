@@ -210,7 +210,7 @@ def test_r23_the_safelives_return_is_exact_for_its_coordinator_and_suppressed_fo
         r"<td[^>]*>33.3%</td>"
     )
     assert repeats_row.search(coordinator.text)
-    assert "repeat cases were not shown of them" in manager.text
+    assert "the share of repeat cases is not shown, to protect small numbers" in manager.text
     assert "fewer than 5" in manager.text
     assert "These are exact figures" not in manager.text
     exact = clients["coordinator"].get(f"{url}.csv?quarter={quarter.key}")

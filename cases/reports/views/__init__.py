@@ -1,15 +1,15 @@
 """The reports: the home listing the panels in someone's scope, a panel's repeat-rate report
-with its chart and table, its CSV and XLSX exports, and the administrator's page assigning a
-manager the areas they report on."""
+with its chart and table, and its CSV and XLSX exports. The blueprint is defined here; the job
+modules add their routes to it when imported (below): `safelives` (the SafeLives MARAC return),
+`board_pack` (an area's figures as one PDF) and `admin` (the areas a manager reports on)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint
-from flask import abort
 from flask import current_app
-from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -20,29 +20,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 import audit
-from app.accounts.models import GlobalRole
 from app.accounts.models import User
-from app.auth.forms import ConfirmForm
-from app.database import db
 from app.database import uk_today
 from app.database import utcnow
 from app.exports import Sheet
 from app.exports import csv_chunks
 from app.exports import xlsx_bytes
-from app.security import Permission
-from app.security import requires
 from app.security import signed_in
 from app.settings import Settings
-from app.unit_of_work import attempt
 from audit import AuditAction
 from cases.policy import report_scope
 from cases.policy import reportable_panel_or_404
 from cases.reports import queries
-from cases.reports import services
-from cases.reports.forms import ManagerAreaForm
 from cases.reports.forms import PanelFilterForm
 from cases.reports.forms import PeriodForm
-from cases.reports.forms import QuarterForm
 from cases.reports.queries import PanelFilters
 from cases.reports.queries import PanelSort
 from cases.reports.rules import Quarter
@@ -51,11 +42,6 @@ from cases.reports.rules import View
 from cases.reports.rules import file_name
 from cases.reports.rules import last_complete_quarter
 from cases.reports.rules import report_sheet
-from cases.reports.safelives import MEASURES
-from cases.reports.safelives import SafeLivesReturn
-from cases.reports.safelives import file_name as safelives_file_name
-from cases.reports.safelives import return_sheet
-from panels.models import Area
 from panels.models import Panel
 from panels.types.common import PanelType
 
@@ -160,85 +146,10 @@ def export(panel_id: int, file_format: str) -> Response:
         changes={"format": file_format, "filters": _described(last, view), "suppressed": True},
     )
     sheet = report_sheet(report, generated=utcnow())
-    return _download(sheet, file_format, file_name(report, file_format))
+    return download(sheet, file_format, file_name(report, file_format))
 
 
-@bp.route("/reports/panels/<int:panel_id>/safelives")
-@signed_in
-def safelives(panel_id: int) -> str:
-    """A MARAC's SafeLives quarterly return, meeting by meeting, with the quarter's totals and
-    percentages, cases per 10,000 adult women and the capacity that volume needs. Exact for
-    the panel's coordinators, who make the return; suppressed for anyone else (R23)."""
-    panel = reportable_panel_or_404(current_user, panel_id)
-    form, quarter = _quarter_form()
-    report = None
-    if quarter is not None:
-        report = _return(panel, quarter, suppress=not report_scope(current_user).exact_for(panel))
-    if report is not None:
-        audit.record(
-            actor=current_user,
-            action=AuditAction.REPORT_VIEWED,
-            object=panel,
-            changes={"report": "safelives_return", "filters": {"quarter": report.quarter.key}},
-        )
-    return render_template(
-        "reports/safelives_return.html", panel=panel, form=form, report=report, measures=MEASURES
-    )
-
-
-@bp.route("/reports/panels/<int:panel_id>/safelives.<any(csv, xlsx):file_format>")
-@signed_in
-def safelives_export(panel_id: int, file_format: str) -> Response:
-    """The SafeLives return as a CSV or XLSX file laid out as the return is typed in: exact
-    for the panel's coordinators (for the return only, and marked so), suppressed for anyone
-    else; each download is on the record with its quarter (R9, R23)."""
-    panel = reportable_panel_or_404(current_user, panel_id)
-    _, quarter = _quarter_form()
-    exact = report_scope(current_user).exact_for(panel)
-    report = None if quarter is None else _return(panel, quarter, suppress=not exact)
-    if report is None:  # the page says what is wrong, or that the type makes no return
-        args: dict[str, Any] = request.args.to_dict()
-        return redirect(url_for("reports.safelives", panel_id=panel.id, **args))
-    audit.record(
-        actor=current_user,
-        action=AuditAction.REPORT_EXPORTED,
-        object=panel,
-        changes={
-            "report": "safelives_return",
-            "format": file_format,
-            "filters": {"quarter": report.quarter.key},
-            "suppressed": report.suppressed,
-        },
-    )
-    sheet = return_sheet(report, generated=utcnow())
-    return _download(sheet, file_format, safelives_file_name(report, file_format))
-
-
-def _quarter_form() -> tuple[QuarterForm, Quarter | None]:
-    """The return's quarter from the query string (the last complete quarter when none is
-    chosen), or None if the choice is not one offered."""
-    today = uk_today()
-    current = Quarter.of(today)
-    form = QuarterForm(request.args)
-    form.quarter.choices = [
-        (q.key, q.label + (" (so far)" if q == current else ""))
-        for q in (current.shifted(-back) for back in range(QUARTERS_OFFERED + 1))
-    ]
-    if not form.quarter.data:
-        form.quarter.data = last_complete_quarter(today).key
-    if not form.validate():
-        return form, None
-    return form, Quarter.parse(form.quarter.data)
-
-
-def _return(panel: Panel, quarter: Quarter, *, suppress: bool) -> SafeLivesReturn | None:
-    settings: Settings = current_app.config["SETTINGS"]
-    return queries.safelives_return(
-        panel, quarter, suppress=suppress, settings=settings.reports, today=uk_today()
-    )
-
-
-def _download(sheet: Sheet, file_format: str, name: str) -> Response:
+def download(sheet: Sheet, file_format: str, name: str) -> Response:
     """A few aggregate rows as a file: made whole here, while the request's objects are loaded
     (the request's transaction is closed before a streamed body would be sent)."""
     settings: Settings = current_app.config["SETTINGS"]
@@ -260,12 +171,8 @@ def _period_form() -> tuple[PeriodForm, tuple[Quarter, View] | None]:
     last complete quarter, by quarter, when nothing is chosen), or None if the choice is not
     one offered."""
     today = uk_today()
-    current = Quarter.of(today)
     form = PeriodForm(request.args)
-    form.quarter.choices = [
-        (q.key, q.label + (" (so far)" if q == current else ""))
-        for q in (current.shifted(-back) for back in range(QUARTERS_OFFERED + 1))
-    ]
+    form.quarter.choices = quarter_choices(today)
     if not form.quarter.data:
         form.quarter.data = last_complete_quarter(today).key
     if not form.view.data:
@@ -288,46 +195,16 @@ def _described(last: Quarter, view: View) -> dict[str, str]:
     return {"quarter": last.key, "view": view.value}
 
 
-# Administration: the areas a manager reports on --------------------------------------------
-
-
-@bp.route("/admin/users/<int:user_id>/areas", methods=["GET", "POST"])
-@requires(Permission.ADMIN_USERS_MANAGE)
-def manager_areas(user_id: int) -> str | Response:
-    """The areas a manager reports on, with a form to add one and a button to remove each."""
-    user = db.get_or_404(User, user_id)
-    form = ManagerAreaForm()
-    form.area_id.choices = [("", "Choose an area")] + [
-        (str(area.id), area.name) for area in queries.areas_to_add(user)
+def quarter_choices(today: date) -> list[tuple[str, str]]:
+    """The quarters a report may be asked for: this one (so far) and the five years before."""
+    current = Quarter.of(today)
+    return [
+        (q.key, q.label + (" (so far)" if q == current else ""))
+        for q in (current.shifted(-back) for back in range(QUARTERS_OFFERED + 1))
     ]
-    if form.validate_on_submit():
-        area = db.session.get_one(Area, int(form.area_id.data))
-        with attempt(form, field="area_id") as done:
-            services.add_manager_area(user, actor=current_user, area=area)
-        if done:
-            flash(f"{user.display_name} now reports on {area.name}", "success")
-            return redirect(url_for("reports.manager_areas", user_id=user.id))
-    return render_template(
-        "reports/manager_areas.html",
-        user=user,
-        form=form,
-        is_manager=user.global_role is GlobalRole.MANAGER,
-        assigned=queries.manager_areas_of(user),
-    )
 
 
-@bp.route("/admin/users/<int:user_id>/areas/<int:area_id>/remove", methods=["POST"])
-@requires(Permission.ADMIN_USERS_MANAGE)
-def remove_manager_area(user_id: int, area_id: int) -> Response:
-    """Stop a manager reporting on an area."""
-    user = db.get_or_404(User, user_id)
-    area = db.get_or_404(Area, area_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    with attempt() as done:
-        services.remove_manager_area(user, actor=current_user, area=area)
-    if done.error:
-        flash(done.error.message, "important")
-    else:
-        flash(f"{user.display_name} no longer reports on {area.name}", "success")
-    return redirect(url_for("reports.manager_areas", user_id=user.id))
+# The job modules register their routes on `bp` when imported.
+from cases.reports.views import admin  # noqa: E402, F401
+from cases.reports.views import board_pack  # noqa: E402, F401
+from cases.reports.views import safelives  # noqa: E402, F401
