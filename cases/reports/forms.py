@@ -93,7 +93,7 @@ class BoardPackForm(FlaskForm):
     quarter = FilterSelect(
         "Quarter", invalid="Select a quarter from the list", filters=[strip_whitespace]
     )
-    submit = SubmitField("Download the board pack (PDF)", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class ManagerAreaForm(FlaskForm):

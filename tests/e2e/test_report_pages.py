@@ -130,7 +130,8 @@ def test_a_manager_prints_an_area_s_board_pack(
     signed_in_page: SignedInPage, axe_source: Path
 ) -> None:
     """Issue 20: from Reports, the board pack page offers the manager's areas and the quarters;
-    a forged area is explained on the page; the PDF carries the area's panels."""
+    a forged area is explained on the page; a choice shows the panels the pack holds, and the
+    PDF downloads."""
     page = signed_in_page(MANAGER)
     page.goto("/reports")
     page.get_by_role("link", name="Print a board pack").click()
@@ -144,8 +145,12 @@ def test_a_manager_prints_an_area_s_board_pack(
     assert_accessible(page, axe_source)
 
     page.get_by_label("Area", exact=True).select_option(label="Havering")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Havering, ")
+    expect(page.get_by_text("Havering MARAC (MARAC (high-risk domestic abuse))")).to_be_visible()
+    assert_accessible(page, axe_source)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download the board pack (PDF)").click()
+        page.get_by_role("link", name=re.compile(r"^Download the board pack for Havering")).click()
     assert download.value.suggested_filename.startswith("board-pack-havering-")
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"

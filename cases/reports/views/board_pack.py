@@ -40,13 +40,24 @@ from cases.reports.views import quarter_choices
 @bp.route("/reports/board-pack")
 @signed_in
 def board_pack() -> str:
-    """Choose an area and a quarter for a board pack: the areas with panels in your reports.
-    Coming back from a choice that is not offered, the page says what is wrong."""
+    """Choose an area and a quarter for a board pack (the areas with panels in your reports),
+    see which panels it will hold, and download it; or download last quarter's pack of an
+    area straight away. A choice that is not offered is explained on the page."""
     scope = report_scope(current_user)
     form = _board_pack_form()
-    if request.args and not scope.empty:
-        form.validate()
-    return render_template("reports/board_pack.html", form=form, scope=scope)
+    chosen = None
+    if request.args and not scope.empty and form.validate():
+        area = reportable_area_or_404(current_user, int(form.area.data))
+        quarter = Quarter.parse(form.quarter.data)
+        chosen = (area, quarter, queries.area_panels_in_scope(current_user, area))
+    return render_template(
+        "reports/board_pack.html",
+        form=form,
+        scope=scope,
+        chosen=chosen,
+        areas=queries.areas_in_scope(current_user),
+        latest=last_complete_quarter(uk_today()),
+    )
 
 
 @bp.route("/reports/board-pack.pdf")

@@ -58,7 +58,11 @@ def test_r23_a_manager_s_board_pack_holds_the_area_s_panels_suppressed_with_the_
     choosing = clients["ashcombe_manager"].get("/reports/board-pack")
     assert choosing.status_code == 200
     assert f'<option value="{area}">Ashcombe</option>' in choosing.text
+    assert f"/reports/board-pack.pdf?area={area}&amp;quarter={LAST.key}" in choosing.text
     assert "Brindle" not in choosing.text  # not one of their areas
+    chosen = clients["ashcombe_manager"].get(f"/reports/board-pack?area={area}&quarter={LAST.key}")
+    assert "Ashcombe MARAC (MARAC (high-risk domestic abuse))" in chosen.text
+    assert "Ashcombe Channel (Channel (Prevent)): no figures yet for its type" in chosen.text
     text = pack(clients["ashcombe_manager"], area)
     whole = " ".join(text)
     assert all("OFFICIAL-SENSITIVE" in page for page in text)  # R10: on every page
