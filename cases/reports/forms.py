@@ -14,7 +14,9 @@ from wtforms.validators import Length
 from app.forms import FilterSelect
 from app.forms import strip_whitespace
 from cases.reports.queries import PanelSort
+from cases.reports.queries import RateSort
 from cases.reports.rules import View
+from panels.types import spec_for
 from panels.types.common import PanelType
 
 TEXT_MAX_LENGTH = 100
@@ -78,6 +80,29 @@ class QuarterForm(FlaskForm):
         "Quarter", invalid="Select a quarter from the list", filters=[strip_whitespace]
     )
     submit = SubmitField("Show the return", widget=GovSubmitInput())
+
+
+class RatesForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: nothing changes
+
+    quarter = FilterSelect(
+        "Quarter", invalid="Select a quarter from the list", filters=[strip_whitespace]
+    )
+    area = FilterSelect("Area", invalid="Select an area from the list")  # filled by the view
+    panel_type = FilterSelect(
+        "Panel type",
+        invalid="Select a panel type from the list",
+        choices=[("", "Any type")]
+        + [(t.value, t.label) for t in PanelType if spec_for(t).repeat_rate is not None],
+    )
+    sort = FilterSelect(
+        "Sort by",
+        invalid="Select how to sort the panels from the list",
+        choices=[(s.value, s.label) for s in RateSort],
+        default=RateSort.AREA.value,
+    )
+    submit = SubmitField("Show repeat rates", widget=GovSubmitInput())
 
 
 class BoardPackForm(FlaskForm):

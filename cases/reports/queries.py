@@ -35,11 +35,14 @@ from cases.referrals.models import Referral
 from cases.reports.models import ManagerArea
 from cases.reports.rules import YEAR_QUARTERS
 from cases.reports.rules import Counts
+from cases.reports.rules import PanelRate
 from cases.reports.rules import Quarter
 from cases.reports.rules import RepeatReport
 from cases.reports.rules import View
 from cases.reports.rules import assemble
+from cases.reports.rules import panel_rate
 from cases.reports.rules import quarters_needed
+from cases.reports.rules import rate_order
 from cases.reports.rules import shown_count
 from cases.reports.rules import shown_text
 from cases.reports.safelives import GENDERS_KNOWN
@@ -51,6 +54,7 @@ from cases.reports.safelives import assemble_return
 from panels.models import Area
 from panels.models import Meeting
 from panels.models import Panel
+from panels.types import spec_for
 from panels.types.common import PanelType
 from panels.types.common import ReferralStatus
 
@@ -127,16 +131,25 @@ def repeat_counts(
     panel: Panel, first: Quarter, last: Quarter, *, today: date
 ) -> dict[Quarter, Counts]:
     """Per quarter from `first` to `last`: the panel's listings heard, and the repeats among
-    them, by the date of the meeting (E7). A listing is heard when its meeting has been held
-    (on or before `today`) with the referral on its agenda: listed or marked heard, or sent on
-    by a transfer after that meeting. One grouped query, through the meetings' (panel, date)
-    index and the referrals' (meeting, status, repeat) index."""
+    them, by the date of the meeting (E7). See `repeat_counts_by_panel`."""
+    return repeat_counts_by_panel([panel.id], first, last, today=today).get(panel.id, {})
+
+
+def repeat_counts_by_panel(
+    panel_ids: Sequence[int], first: Quarter, last: Quarter, *, today: date
+) -> dict[int, dict[Quarter, Counts]]:
+    """For each of the panels, per quarter from `first` to `last`: its listings heard, and the
+    repeats among them, by the date of the meeting (E7). A listing is heard when its meeting
+    has been held (on or before `today`) with the referral on its agenda: listed or marked
+    heard, or sent on by a transfer after that meeting. One grouped query, through the
+    meetings' (panel, date) index and the referrals' (meeting, status, repeat) index."""
     held = Meeting.held_on
     month = extract("month", held)
     quarter = case((month <= 3, 1), (month <= 6, 2), (month <= 9, 3), else_=4)
     year = extract("year", held)
     rows = db.session.execute(
         select(
+            Meeting.panel_id,
             year.label("year"),
             quarter.label("quarter"),
             func.count(Referral.id),
@@ -145,14 +158,88 @@ def repeat_counts(
         .select_from(Meeting)
         .join(Referral, Referral.meeting_id == Meeting.id)
         .where(
-            Meeting.panel_id == panel.id,
+            Meeting.panel_id.in_(panel_ids),
             held >= first.start,
             held <= min(last.end, today),
             _heard_at_the_meeting(),
         )
-        .group_by(year, quarter)
+        .group_by(Meeting.panel_id, year, quarter)
     ).all()
-    return {Quarter(int(y), int(q)): Counts(int(n), int(r)) for y, q, n, r in rows}
+    counts: dict[int, dict[Quarter, Counts]] = {}
+    for panel_id, y, q, n, r in rows:
+        counts.setdefault(panel_id, {})[Quarter(int(y), int(q))] = Counts(int(n), int(r))
+    return counts
+
+
+class RateSort(StrEnum):
+    AREA = "area"
+    NAME = "name"
+    RATE = "rate"
+
+    @property
+    def label(self) -> str:
+        return {
+            "area": "Area",
+            "name": "Panel name",
+            "rate": "Repeat rate over 12 months, highest first",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class RateFilters:
+    quarter: Quarter
+    area_id: int | None = None
+    kinds: tuple[PanelType, ...] = ()
+    sort: RateSort = RateSort.AREA
+
+
+def repeat_rates(
+    user: User,
+    filters: RateFilters,
+    *,
+    settings: ReportSettings,
+    today: date,
+    leaving: bool = False,
+) -> tuple[list[PanelRate], bool]:
+    """Every panel in the user's scope whose type reports a repeat rate, with its rate in the
+    chosen quarter and over the 12 months to its end, each as it may be shown to the user
+    (exact for those they run, suppressed otherwise, and always when `leaving`: R23); filtered
+    and sorted, at most PANEL_LIMIT (and whether there were more). Two queries whatever the
+    number of panels."""
+    kinds = filters.kinds or tuple(t for t in PanelType if spec_for(t).repeat_rate is not None)
+    query = (
+        select(Panel)
+        .join(Panel.area)
+        .where(report_scope(user).panels(), Panel.panel_type.in_(kinds))
+        .order_by(Area.name, Panel.name, Panel.id)
+        .limit(PANEL_LIMIT + 1)
+    )
+    if filters.area_id is not None:
+        query = query.where(Panel.area_id == filters.area_id)
+    panels = db.session.scalars(query).all()
+    more = len(panels) > PANEL_LIMIT
+    panels = [panel for panel in panels[:PANEL_LIMIT] if panel.spec.repeat_rate is not None]
+    last = filters.quarter
+    counts = repeat_counts_by_panel(
+        [panel.id for panel in panels], last.shifted(-(YEAR_QUARTERS - 1)), last, today=today
+    )
+    scope = report_scope(user)
+    rates = [
+        panel_rate(
+            panel,
+            counts.get(panel.id, {}),
+            last,
+            exact=scope.exact_for(panel) and not leaving,
+            settings=settings,
+            today=today,
+        )
+        for panel in panels
+    ]
+    if filters.sort is RateSort.NAME:
+        rates.sort(key=lambda rate: (rate.panel.name, rate.panel.area.name, rate.panel.id))
+    elif filters.sort is RateSort.RATE:
+        rates.sort(key=rate_order)
+    return rates, more
 
 
 def _heard_at_the_meeting() -> ColumnElement[bool]:

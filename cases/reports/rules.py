@@ -346,6 +346,100 @@ def shown_text(figure: Shown, threshold: int, *, percent: bool = False) -> str:
     return f"{figure.value:,}"
 
 
+# Every panel's rate at once -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelRate:
+    """One panel's repeat rate in a quarter and over the 12 months to its end, as the user may
+    see them (the overview of every panel in their reports). No total adds panels up."""
+
+    panel: Panel
+    quarter: Row
+    year: Row
+    compared: bool  # the benchmark band applies (MARAC)
+    suppressed: bool
+    threshold: int
+
+    def text(self, row: Row, column: str) -> str:
+        return shown_text(getattr(row, column), self.threshold, percent=column == "rate")
+
+
+def panel_rate(
+    panel: Panel,
+    counts: Mapping[Quarter, Counts],
+    last: Quarter,
+    *,
+    exact: bool,
+    settings: ReportSettings,
+    today: date,
+) -> PanelRate:
+    """The panel's quarter and 12 months to its end, suppressed unless `exact` by the same
+    rule as its own report (a 12-month total only when none of its quarters is hidden)."""
+    figure = panel.spec.repeat_rate
+    assert figure is not None  # only types that report one are asked for
+    (quarter,), year = suppressed(
+        [quarter_period(last, counts, today=today)],
+        year_total(last, counts, today=today),
+        threshold=settings.suppress_below,
+        low=settings.band_low,
+        high=settings.band_high,
+        apply=not exact,
+    )
+    assert year is not None  # a total was given
+    return PanelRate(
+        panel, quarter, year, figure.national_comparison, not exact, settings.suppress_below
+    )
+
+
+def rate_order(rate: PanelRate) -> tuple[int, Decimal, str, int]:
+    """Highest 12-month rate first; panels with no rate to show (hidden, or nothing heard)
+    after them, by name."""
+    value = rate.year.rate.value
+    shown = isinstance(value, Decimal)
+    return (0 if shown else 1, -value if isinstance(value, Decimal) else Decimal(0),
+            rate.panel.name, rate.panel.id)  # fmt: skip
+
+
+def rates_sheet(rates: Sequence[PanelRate], last: Quarter, *, generated: datetime) -> Sheet:
+    """The overview as a file, suppressed (R23): one row per panel, no total."""
+    about: list[list[Cell]] = [
+        ["Report", "Repeat rates of every panel"],
+        ["Quarter", last.label],
+        [
+            "Counted",
+            "Cases heard: each listing of a case at a meeting held in the period, by the date of "
+            "the meeting. Repeat rate: repeat cases heard ÷ cases heard. Panels are not added up.",
+        ],
+        ["Generated", f"{generated.astimezone(UK):%d/%m/%Y %H:%M}"],
+    ]
+    header = [
+        "Area", "Panel", "Panel type",
+        "Quarter: cases heard", "Quarter: repeat cases", "Quarter: repeat rate (%)",
+        "12 months: cases heard", "12 months: repeat cases", "12 months: repeat rate (%)",
+        "Against the benchmark band",
+    ]  # fmt: skip
+    rows: list[list[Cell]] = []
+    for rate in rates:
+        cells: list[Cell] = [rate.panel.area.name, rate.panel.name, rate.panel.spec.label]
+        for row in (rate.quarter, rate.year):
+            for column in ("heard", "repeats", "rate"):
+                shown: Shown = getattr(row, column)
+                cells.append(
+                    shown.value if shown.value is not None and not shown.hidden
+                    else rate.text(row, column)
+                )  # fmt: skip
+        cells.append(rate.year.position.label if rate.compared and rate.year.position else "")
+        rows.append(cells)
+    return Sheet(
+        name="Repeat rates",
+        header=header,
+        batches=[rows],
+        about=about,
+        widths=(22, 30, 30, 12, 12, 12, 12, 12, 12, 20),
+    )
+
+
 # The report, put together ---------------------------------------------------------------------
 
 

@@ -209,6 +209,8 @@ READS: dict[str, Read] = {
     "reports.export": Read(
         AuditAction.REPORT_EXPORTED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
     ),
+    "reports.repeat_rates": Read(AuditAction.REPORT_VIEWED, "coordinator"),
+    "reports.repeat_rates_export": Read(AuditAction.REPORT_EXPORTED, "coordinator"),
     "reports.safelives": Read(
         AuditAction.REPORT_VIEWED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
     ),

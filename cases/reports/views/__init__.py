@@ -207,4 +207,5 @@ def quarter_choices(today: date) -> list[tuple[str, str]]:
 # The job modules register their routes on `bp` when imported.
 from cases.reports.views import admin  # noqa: E402, F401
 from cases.reports.views import board_pack  # noqa: E402, F401
+from cases.reports.views import repeat_rates  # noqa: E402, F401
 from cases.reports.views import safelives  # noqa: E402, F401
