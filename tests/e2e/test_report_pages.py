@@ -154,3 +154,26 @@ def test_a_manager_prints_an_area_s_board_pack(
     assert download.value.suggested_filename.startswith("board-pack-havering-")
     with open(download.value.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
+
+
+def test_a_manager_compares_every_panel_s_repeat_rate(
+    signed_in_page: SignedInPage, axe_source: Path
+) -> None:
+    """Issue 20: one table of the repeat rates of every panel in the manager's areas (the
+    MARACs and Community MARACs of Havering, Redbridge and Barking and Dagenham), sorted by rate;
+    a panel's row leads to its own report."""
+    page = signed_in_page(MANAGER)
+    page.goto("/reports")
+    page.get_by_role("link", name="Repeat rates of every panel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Repeat rates of every panel")
+    panels = page.locator("tbody th a").all_inner_texts()
+    assert "Havering MARAC" in panels
+    assert "Havering Community MARAC" in panels
+    assert not any("Newham" in name for name in panels)
+    assert_accessible(page, axe_source)
+    page.get_by_label("Sort by").select_option(value="rate")
+    page.get_by_role("button", name="Show repeat rates").click()
+    expect(page).to_have_url(re.compile(r"sort=rate"))
+    assert_accessible(page, axe_source)
+    page.get_by_role("link", name="Havering MARAC", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Repeat rate")
