@@ -35,8 +35,9 @@ database: install ## Apply migrations and load demo data into an empty developme
 
 run: install assets pdf database ## Set everything up and serve on http://127.0.0.1:$(PORT)
 	@$(FLASK) demo logins
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl+C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT), with the job worker beside it (Ctrl+C stops both)"
+	@$(FLASK) jobs worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 code: install ## Print a demo account's current security code: make code USER=admin@demo.example
 	@$(FLASK) demo code $(USER)

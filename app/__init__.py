@@ -26,6 +26,7 @@ from app.extensions import login_manager
 from app.extensions import migrate
 from app.headers import TrustedHostsOnly
 from app.headers import register_security_headers
+from app.jobs import register_jobs
 from app.keys.store import KeyStore
 from app.routing import register_routing
 from app.security import Permission
@@ -45,6 +46,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_MODULES = (
     "app.accounts.models",
     "app.keys.models",
+    "app.jobs.models",
     "app.sessions",
     "audit.models",
     "panels.models",
@@ -117,6 +119,7 @@ def configure(app: Flask, settings: Settings) -> None:
     )
     app.session_interface = DatabaseSessionInterface(settings)
     register_unit_of_work(app)  # first: its commit must run after every other after-request
+    register_jobs(app)  # tells the job queue, after each commit, of the work it asked for
     # Inside ProxyFix, so that it checks the host the proxy forwarded.
     app.wsgi_app = TrustedHostsOnly(app.wsgi_app, settings.allowed_hosts)  # type: ignore[method-assign]
     if settings.trusted_proxy_count:
@@ -262,12 +265,22 @@ def register_audit_of_keys() -> None:
 def register_cli(app: Flask) -> None:
     from app.cli import sessions_cli
     from app.cli import users_cli
+    from app.jobs.cli import jobs_cli
     from app.keys.cli import keys_cli
     from audit.cli import audit_cli
     from benchmarks.cli import bench_cli
     from cases.retention.cli import retention_cli
     from demo.cli import demo_cli
 
-    groups = (users_cli, sessions_cli, keys_cli, retention_cli, audit_cli, demo_cli, bench_cli)
+    groups = (
+        users_cli,
+        sessions_cli,
+        jobs_cli,
+        keys_cli,
+        retention_cli,
+        audit_cli,
+        demo_cli,
+        bench_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

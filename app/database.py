@@ -39,9 +39,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+UK = ZoneInfo("Europe/London")
+
+
 def uk_today() -> date:
     """Today's date in the UK: referral and meeting dates are UK calendar days."""
-    return datetime.now(ZoneInfo("Europe/London")).date()
+    return datetime.now(UK).date()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from typing import BinaryIO
 
 import xlsxwriter  # type: ignore[import-untyped]  # (no type hints published)
 
@@ -76,9 +77,16 @@ def csv_chunks(sheet: Sheet, *, marking: Marking) -> Iterator[str]:
 
 
 def xlsx_bytes(sheet: Sheet, *, marking: Marking) -> bytes:
-    """The sheet as an XLSX workbook: text stays text, numbers are numbers and dates are dates
-    (DD/MM/YYYY); the header is bold, frozen above the rows and filters them."""
+    """The sheet as an XLSX workbook in memory (for a short table; `write_xlsx` for a long one)."""
     output = io.BytesIO()
+    write_xlsx(sheet, output, marking=marking)
+    return output.getvalue()
+
+
+def write_xlsx(sheet: Sheet, output: str | BinaryIO, *, marking: Marking) -> None:
+    """The sheet as an XLSX workbook written to a file name or binary file: text stays text,
+    numbers are numbers and dates are dates (DD/MM/YYYY); the header is bold, frozen above the
+    rows and filters them. Rows go to temporary files as they come (constant memory)."""
     workbook = xlsxwriter.Workbook(
         output,
         {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
@@ -117,7 +125,6 @@ def xlsx_bytes(sheet: Sheet, *, marking: Marking) -> bytes:
         for row in [[], *sheet.notes]:
             write(row)
     workbook.close()
-    return output.getvalue()
 
 
 def _print_marking(worksheet: Any, marking: Marking) -> None:

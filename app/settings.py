@@ -38,6 +38,7 @@ HOST_NAME = re.compile(r"\.?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", re.ASCII
 PERCENT_BAND = re.compile(r"\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*%?\s*")
 REPORT_TEXT_MAX_LENGTH = 200
 BENCHMARK_MAX = 10_000  # of the SafeLives return's benchmarks (cases, referrals a year)
+EXTRACT_KEEP_MAX_HOURS = 168  # a week: an extract of personal data is not kept longer
 
 
 class SettingsError(RuntimeError):
@@ -99,6 +100,8 @@ class ReportSettings:
     recommended_per_10000: int = 40
     referrals_per_idva: int = 100
     cases_per_administrator: int = 400
+    # How long a referral-level extract is kept for its requester to download, in hours.
+    extract_keep_hours: int = 24
 
     @property
     def band_label(self) -> str:
@@ -118,6 +121,9 @@ class Settings:
     # Older KEKs kept only while `flask keys rotate` rewraps the data keys they wrapped.
     previous_key_encryption_keys: tuple[bytes, ...] = field(default=(), repr=False)
     redis_url: str | None = None
+    # The job queue's name: deployments sharing one Redis (or one instance folder) keep their
+    # background work apart by giving each its own.
+    jobs_queue: str = "riskpanels"
     # Where people reach the app, e.g. https://panels.example.org: every link sent to someone
     # (a one-time set-password link) is built from it, never from the request's Host header.
     # Required in production; elsewhere links use the request's host, which TRUSTED_HOSTS limits.
@@ -214,6 +220,11 @@ def report_settings_problem(reports: ReportSettings) -> str | None:
     ):
         if not 1 <= value <= BENCHMARK_MAX:
             return f"{name} must be a whole number from 1 to {BENCHMARK_MAX:,}"
+    if not 1 <= reports.extract_keep_hours <= EXTRACT_KEEP_MAX_HOURS:
+        return (
+            "REPORTS_EXTRACT_KEEP_HOURS must be a whole number of hours from 1 to "
+            f"{EXTRACT_KEEP_MAX_HOURS}"
+        )
     return None
 
 
@@ -363,6 +374,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         previous_key_encryption_keys=_previous_keks(env),
         database_url=env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'app.db'}",
         redis_url=env.get("REDIS_URL") or None,
+        jobs_queue=env.get("JOBS_QUEUE", "").strip() or Settings.jobs_queue,
         external_url=(env.get("EXTERNAL_URL") or "").strip().rstrip("/") or None,
         trusted_hosts=_trusted_hosts(env, environment),
         instance_path=instance_path,
@@ -476,7 +488,20 @@ def _report_settings(env: Mapping[str, str]) -> ReportSettings:
         cases_per_administrator=_benchmark(
             env, "REPORTS_CASES_PER_ADMINISTRATOR", defaults.cases_per_administrator
         ),
+        extract_keep_hours=_keep_hours(env, defaults.extract_keep_hours),
     )
+
+
+def _keep_hours(env: Mapping[str, str], default: int) -> int:
+    raw = env.get("REPORTS_EXTRACT_KEEP_HOURS", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > len(str(EXTRACT_KEEP_MAX_HOURS)):
+        raise SettingsError(
+            "REPORTS_EXTRACT_KEEP_HOURS must be a whole number of hours from 1 to "
+            f"{EXTRACT_KEEP_MAX_HOURS}"
+        )
+    return int(raw)
 
 
 def _benchmark(env: Mapping[str, str], name: str, default: int) -> int:

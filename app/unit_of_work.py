@@ -15,7 +15,9 @@ A feature may add a step that runs just before the commit (`before_commit`), to 
 the request noticed in passing. Work flushed after the commit would be thrown away when the
 session is closed: in the test environment that is an error (`UncommittedWork`), elsewhere it
 is logged and rolled back. CLI commands, which have no request, make each change inside
-`command_change`, which commits it or turns a refusal into the command's error.
+`command_change`, which commits it or turns a refusal into the command's error; background jobs
+commit each of their steps inside `job_change`. Steps registered with `after_commit` run after a
+request's commit (telling the job queue about work the commit made certain).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from app.settings import Environment
 log = logging.getLogger(__name__)
 
 BEFORE_COMMIT = "before_commit"  # a key of app.extensions: steps run before each commit
+AFTER_COMMIT = "after_commit"  # a key of app.extensions: steps run after each request's commit
 UNSAVED = "unsaved_work"  # a key of Session.info: flushed since the last commit or rollback
 
 
@@ -88,12 +91,20 @@ def before_commit(app: App, step: Callable[[], None]) -> None:
     app.extensions.setdefault(BEFORE_COMMIT, []).append(step)
 
 
+def after_commit(app: App, step: Callable[[], None]) -> None:
+    """Run `step` in every request just after its commit, outside any transaction: telling
+    something outside the database (the job queue) about work the commit has made certain."""
+    app.extensions.setdefault(AFTER_COMMIT, []).append(step)
+
+
 def commit_request(response: Response) -> Response:
     """The request's one commit (its failures were rolled back on the way to their page)."""
     for step in current_app.extensions.get(BEFORE_COMMIT, ()):
         step()
     db.session.commit()
     db.session.close()  # releases SQLite's write lock before the session store writes
+    for step in current_app.extensions.get(AFTER_COMMIT, ()):
+        step()
     return response
 
 
@@ -143,6 +154,19 @@ def command_change() -> Iterator[None]:
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
+@contextmanager
+def job_change() -> Iterator[None]:
+    """One step of a background job (a job has no request either): kept when the block ends,
+    rolled back, and the error raised on, when anything in it fails. A long job commits one
+    step per batch, so its progress shows and a failure loses only the batch it was in."""
+    try:
+        yield
     except BaseException:
         db.session.rollback()
         raise

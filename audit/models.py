@@ -121,6 +121,11 @@ class AuditAction(StrEnum):
     REFERRAL_WITHDRAWN = "referral:withdrawn"
 
     REPORT_EXPORTED = "report:exported"
+    REPORT_EXTRACT_DOWNLOADED = "report:extract_downloaded"
+    REPORT_EXTRACT_EXPIRED = "report:extract_expired"
+    REPORT_EXTRACT_FAILED = "report:extract_failed"
+    REPORT_EXTRACT_MADE = "report:extract_made"
+    REPORT_EXTRACT_REQUESTED = "report:extract_requested"
     REPORT_VIEWED = "report:viewed"
 
     SHARING_DECISION_RECORDED = "sharing:decision_recorded"

@@ -59,6 +59,7 @@ from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MinutesStatus
 from cases.models import Case
 from cases.referrals.models import Referral
+from cases.reports.models import Extract
 from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
 from panels.models import Area
@@ -545,6 +546,24 @@ def reportable_area_or_404(user: User, area_id: int) -> Area:
     if area is None:
         refuse(user, "areas", area_id)
     return area
+
+
+def extracts_panels(user: User) -> frozenset[int]:
+    """The panels whose referrals the user may extract: the ones they coordinate (issue 20)."""
+    return viewer_of(user).panels.coordinates
+
+
+def referral_extract_or_404(user: User, extract_id: int) -> Extract:
+    """A referral-level extract, for the person who asked for it while they still coordinate
+    every panel it holds; for anyone else, the recorded 404 of one that does not exist."""
+    extract = db.session.get(Extract, extract_id)
+    if (
+        extract is None
+        or extract.requested_by_id != user.id
+        or not set(extract.panel_ids) <= extracts_panels(user)
+    ):
+        refuse(user, "report_extracts", extract_id)
+    return extract
 
 
 # Minutes: who reads a meeting's minutes, and its actions extract (issue 21, R3, R12) ---------

@@ -19,6 +19,7 @@ class KeyPurpose(StrEnum):
 
     CASE = "case"
     PERSON = "person"
+    EXTRACT = "extract"  # a downloadable file, destroyed when the file expires
     TOTP_SEEDS = "service:totp-seed"
     BLIND_INDEX = "service:blind-index"
     CHECKPOINT_SIGNING = "service:audit-checkpoint-signing"

@@ -44,6 +44,7 @@ class Codec(Generic[T]):
 
 
 TEXT: Codec[str] = Codec(str.encode, bytes.decode)
+BYTES: Codec[bytes] = Codec(bytes, bytes)
 DATE: Codec[date] = Codec(
     lambda value: value.isoformat().encode(), lambda raw: date.fromisoformat(raw.decode())
 )

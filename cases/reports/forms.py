@@ -1,18 +1,28 @@
 """The reports' forms: finding panels on the reports home, choosing a report's periods (both
-GET filters that change nothing), and an administrator adding an area to a manager."""
+GET filters that change nothing), an administrator adding an area to a manager, and a
+coordinator asking for a referral-level extract."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import SubmitField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
+from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
+from app.forms import ChoiceRadio
 from app.forms import FilterSelect
+from app.forms import UKDateField
 from app.forms import strip_whitespace
+from cases.reports.models import ExtractFormat
 from cases.reports.queries import PanelSort
 from cases.reports.queries import RateSort
 from cases.reports.rules import View
@@ -128,3 +138,74 @@ class ManagerAreaForm(FlaskForm):
         validators=[DataRequired(message="Select the area they will report on")],
     )
     submit = SubmitField("Add area", widget=GovSubmitInput())
+
+
+class PanelChoices(SelectMultipleField):
+    """One checkbox per panel the coordinator may extract; a forged panel gets a plain message."""
+
+    widget = GovCheckboxesInput()
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, coerce=int, **kwargs)
+
+    def pre_validate(self, form: Any) -> None:
+        if not self.data:
+            raise ValidationError("Select at least one panel")
+        allowed = {value for value, _ in self.choices or []}
+        if any(value not in allowed for value in self.data):
+            raise ValidationError("Select only the panels listed")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data: list[int] = []
+            raise ValueError("Select only the panels listed") from None
+
+
+class ExtractForm(FlaskForm):
+    panel_ids = PanelChoices(
+        "Panels", description="The panels you coordinate. Select all that apply."
+    )  # choices filled by the view
+    referred_from = UKDateField(
+        "Referred on or after",
+        description="Leave blank for every referral. For example, 1 4 2026",
+        validators=[Optional()],
+    )
+    referred_to = UKDateField(
+        "Referred on or before",
+        description="Leave blank for every referral up to today. For example, 31 3 2027",
+        validators=[Optional()],
+    )
+    personal = ChoiceRadio(
+        "Include the names and dates of birth of the people in each case?",
+        required="Select whether to include names and dates of birth",
+        choices=[
+            ("no", "No: references and coded answers only"),
+            ("yes", "Yes: I need to identify the people in the cases"),
+        ],
+        description="Take only what you need: without names, the extract identifies no one "
+        "to anyone without access to the cases.",
+    )
+    file_format = ChoiceRadio(
+        "Format",
+        required="Select the file's format",
+        choices=[(f.value, f.label) for f in ExtractFormat],
+    )
+    code = StringField(
+        "Your security code",
+        widget=GovTextInput(),
+        description="The 6-digit code your authenticator app shows now: an extract of "
+        "referrals asks for it again, even though you are signed in.",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the 6-digit security code from your authenticator app"),
+            Length(max=12, message="The security code is 6 digits"),
+        ],
+    )
+    submit = SubmitField("Make the extract", widget=GovSubmitInput())
+
+    def validate_referred_to(self, field: UKDateField) -> None:
+        start = self.referred_from.data
+        if start and field.data and field.data < start:
+            raise ValidationError("Referred on or before must be the same as or after the start")

@@ -2,7 +2,9 @@
 heard and repeats per quarter (one GROUP BY, by meeting date) put together as its repeat-rate
 report, and a manager's areas.
 
-Nothing here reads a case or a person: the figures are counts of referrals' clear columns.
+The figures read no case and no person: they are counts of referrals' clear columns. Only a
+coordinator's referral-level extract reads referrals row by row (`extract_lines`), and the
+people in their cases (`extract_people`) when it was asked for with them.
 """
 
 from __future__ import annotations
@@ -29,9 +31,18 @@ from app.accounts.models import User
 from app.database import db
 from app.settings import ReportSettings
 from app.settings import Settings
+from cases.models import CasePerson
+from cases.models import CaseRole
+from cases.models import case_reference
+from cases.policy import Viewer
+from cases.policy import referral_scope
 from cases.policy import report_scope
+from cases.policy import viewer_of
 from cases.referrals.models import AgeBand
 from cases.referrals.models import Referral
+from cases.reports.extract import ExtractLine
+from cases.reports.extract import People
+from cases.reports.models import Extract
 from cases.reports.models import ManagerArea
 from cases.reports.rules import YEAR_QUARTERS
 from cases.reports.rules import Counts
@@ -411,3 +422,127 @@ def manager_area(user: User, area_id: int) -> ManagerArea | None:
     return db.session.scalar(
         select(ManagerArea).where(ManagerArea.user_id == user.id, ManagerArea.area_id == area_id)
     )
+
+
+# Referral-level extracts ------------------------------------------------------------------------
+
+SUBJECT_ROLES = (CaseRole.VICTIM, CaseRole.SUBJECT)
+
+
+def extract_panels(user: User) -> Sequence[Panel]:
+    """The panels whose referrals the user may extract: those they coordinate, by name."""
+    ids = viewer_of(user).panels.coordinates
+    return db.session.scalars(
+        select(Panel).where(Panel.id.in_(ids)).order_by(Panel.name, Panel.id)
+    ).all()
+
+
+def extracts_of(user: User) -> Sequence[Extract]:
+    """The user's own extracts, newest first (nobody sees anyone else's)."""
+    return db.session.scalars(
+        select(Extract)
+        .where(Extract.requested_by_id == user.id)
+        .order_by(Extract.created_at.desc(), Extract.id.desc())
+        .limit(50)
+    ).all()
+
+
+def _extract_conditions(extract: Extract, viewer: Viewer) -> list[ColumnElement[bool]]:
+    """The referrals an extract holds: submitted to its panels that the requester still
+    coordinates, within its dates, and each one the requester may see now (a restricted case
+    is left out as it is from their lists)."""
+    panel_ids = [i for i in extract.panel_ids if i in viewer.panels.coordinates]
+    conditions = [
+        Referral.panel_id.in_(panel_ids),
+        Referral.submitted_at.is_not(None),
+        referral_scope(viewer),
+    ]
+    if extract.referred_from is not None:
+        conditions.append(Referral.referred_on >= extract.referred_from)
+    if extract.referred_to is not None:
+        conditions.append(Referral.referred_on <= extract.referred_to)
+    return conditions
+
+
+def extract_count(extract: Extract, viewer: Viewer) -> int:
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Referral).where(*_extract_conditions(extract, viewer))
+        )
+        or 0
+    )
+
+
+def extract_lines(
+    extract: Extract, viewer: Viewer, *, after: int, size: int
+) -> list[tuple[ExtractLine, int | None]]:
+    """The next `size` referrals of the extract after referral id `after`, in id order (a
+    keyset page: each batch costs the same however far in), each with its case's id."""
+    meeting = aliased(Meeting)
+    statement = (
+        select(
+            Referral.id,
+            Referral.case_id,
+            Panel.panel_type,
+            Panel.name,
+            Referral.referred_on,
+            Referral.status,
+            Organisation.name,
+            Organisation.agency_type,
+            Referral.risk_tool,
+            Referral.risk_level,
+            Referral.risk_score,
+            Referral.is_repeat,
+            Referral.repeat_of_id,
+            meeting.held_on,
+            Referral.children_count,
+            Referral.victim_gender,
+            Referral.victim_age_band,
+            Referral.victim_minoritised,
+            Referral.victim_disabled,
+            Referral.victim_lgbt,
+            Referral.young_perpetrators,
+        )
+        .join(Panel, Panel.id == Referral.panel_id)
+        .join(Organisation, Organisation.id == Referral.referring_agency_id)
+        .outerjoin(meeting, meeting.id == Referral.meeting_id)
+        .where(*_extract_conditions(extract, viewer), Referral.id > after)
+        .order_by(Referral.id)
+        .limit(size)
+    )
+    lines = []
+    for row in db.session.execute(statement):
+        (referral_id, case_id, panel_type, panel_name, *values) = row
+        reference = case_reference(spec_for(panel_type), case_id) if case_id else None
+        lines.append((ExtractLine(referral_id, reference, panel_name, *values), case_id))
+    return lines
+
+
+def extract_people(case_ids: Sequence[int]) -> dict[int, People]:
+    """The people of each case, opened with their keys: the victim or subject with their date
+    of birth, and the perpetrators or persons of concern by name. A person whose data was
+    destroyed under the retention policy is written as such."""
+    found: dict[int, People] = {}
+    if not case_ids:
+        return found
+    links = db.session.scalars(
+        select(CasePerson)
+        .where(CasePerson.case_id.in_(case_ids))
+        .order_by(CasePerson.case_id, CasePerson.id)
+    ).all()
+    subjects: dict[int, tuple[str, date | None]] = {}
+    others: dict[int, list[str]] = {}
+    for link in links:
+        person = link.person
+        if person.content_destroyed:
+            name, born = "(destroyed under the retention policy)", None
+        else:
+            name, born = person.full_name, person.date_of_birth
+        if link.role in SUBJECT_ROLES:
+            subjects.setdefault(link.case_id, (name, born))
+        elif link.role in (CaseRole.PERPETRATOR, CaseRole.PERSON_OF_CONCERN):
+            others.setdefault(link.case_id, []).append(name)
+    for case_id in case_ids:
+        name, born = subjects.get(case_id, ("", None))
+        found[case_id] = People(name, born, "; ".join(others.get(case_id, [])))
+    return found

@@ -72,6 +72,8 @@ from cases.people.services import Identity
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
 from cases.reports import services as report_services
+from cases.reports.models import Extract
+from cases.reports.models import ExtractFormat
 from cases.reports.models import ManagerArea
 from cases.restrictions import services as restrictions
 from cases.restrictions.models import CaseRestriction
@@ -108,6 +110,7 @@ from tests.conftest import csrf_token
 from tests.conftest import post_form
 from tests.referral_fixtures import draft
 from tests.referral_fixtures import marac_answers
+from tests.referral_fixtures import member
 from tests.referral_fixtures import panel as make_panel
 from tests.referral_fixtures import sign_isp
 from tests.referral_fixtures import submitted
@@ -495,6 +498,32 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
             _manager(w, reporting_on=w.area), actor=w.admin, area=w.area
         ),
         AuditAction.MANAGER_AREA_REMOVED,
+    ),
+    "request_extract": (
+        lambda w: _extract(w),
+        AuditAction.REPORT_EXTRACT_REQUESTED,
+    ),
+    "make_extract": (
+        lambda w: report_services.make_extract({"extract_id": _extract(w).id}),
+        (AuditAction.REPORT_EXTRACT_REQUESTED, AuditAction.REPORT_EXTRACT_MADE),
+    ),
+    "record_download": (
+        lambda w: report_services.record_download(_made_extract(w), actor=w.admin),
+        (
+            AuditAction.REPORT_EXTRACT_REQUESTED,
+            AuditAction.REPORT_EXTRACT_MADE,
+            AuditAction.REPORT_EXTRACT_DOWNLOADED,
+        ),
+    ),
+    "expire_extracts": (
+        lambda w: (
+            _made_extract(w) and report_services.expire_extracts(utcnow() + timedelta(days=8))
+        ),
+        (
+            AuditAction.REPORT_EXTRACT_REQUESTED,
+            AuditAction.REPORT_EXTRACT_MADE,
+            AuditAction.REPORT_EXTRACT_EXPIRED,
+        ),
     ),
     "schedule_meeting": (
         lambda w: panel_services.schedule_meeting(
@@ -988,6 +1017,27 @@ def _alert(w: World) -> CaseAlert:
     db.session.add(alert)
     db.session.flush()
     return alert
+
+
+def _extract(w: World) -> Extract:
+    """The admin, made the panel's coordinator, asks for an extract of its referrals."""
+    member(w.panel, w.admin, PanelRole.COORDINATOR)
+    return report_services.request_extract(
+        actor=w.admin,
+        panels=[w.panel],
+        referred_from=None,
+        referred_to=None,
+        personal=True,
+        file_format=ExtractFormat.CSV,
+    )
+
+
+def _made_extract(w: World) -> Extract:
+    """The extract, made as the job makes it."""
+    extract = _extract(w)
+    report_services.make_extract({"extract_id": extract.id})
+    db.session.refresh(extract)
+    return extract
 
 
 def _with_coordinator(w: World) -> Case:

@@ -42,6 +42,8 @@ from app.database import uk_today
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import limiter
+from app.keys.models import KeyPurpose
+from app.keys.store import key_store
 from app.security import ACCESS_MARKER
 from app.security import ROLE_PERMISSIONS
 from app.security import SIGNED_IN
@@ -65,6 +67,10 @@ from cases.models import CaseRole
 from cases.models import Person
 from cases.people.queries import suggest_people
 from cases.referrals import services as referrals
+from cases.reports.models import Extract
+from cases.reports.models import ExtractFormat
+from cases.reports.models import ExtractPart
+from cases.reports.models import ExtractStatus
 from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
 from cases.sharing.models import ConsentStatus
@@ -124,6 +130,7 @@ CASE_RESTRICTION = "case:restriction"  # the restricted case's restriction, unde
 CASE_RESEARCH = "case:research"
 PANEL_MEMBER = "panel:member"
 PANEL_REPORTS = "panel:reports"  # a panel's aggregate figures (issue 20)
+EXTRACT_REQUESTER = "extract:requester"  # a referral-level extract: its requester alone
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -170,6 +177,8 @@ ROUTES: dict[str, str] = {
     "reports.export": PANEL_REPORTS,
     "reports.safelives": PANEL_REPORTS,
     "reports.safelives_export": PANEL_REPORTS,
+    "reports.extract": EXTRACT_REQUESTER,
+    "reports.extract_download": EXTRACT_REQUESTER,
 }
 # Routes whose id names no panel data (admin and auditor objects): the permission decides.
 PERMISSION_ONLY = {
@@ -271,6 +280,8 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("reports.export", "GET"): PAGE,  # the file
     ("reports.safelives", "GET"): PAGE,
     ("reports.safelives_export", "GET"): PAGE,  # the file
+    ("reports.extract", "GET"): PAGE,
+    ("reports.extract_download", "GET"): PAGE,  # the file
 }
 # Where an object's state changes the answer: (endpoint, method, object) -> what it answers.
 SUCCESS_FOR_OBJECT: dict[tuple[str, str, str], Success] = {
@@ -506,6 +517,7 @@ class World:
     references: dict[str, str] = field(default_factory=dict)
     actions: dict[str, int] = field(default_factory=dict)
     approved_meeting: int = 0  # a meeting of the home panel with approved minutes (issue 21)
+    extract: int = 0  # the coordinator's extract of the home panel, made (issue 20)
 
 
 @pytest.fixture(scope="module")
@@ -689,6 +701,24 @@ def _build(users: dict[str, int]) -> World:
     # Approved as the chair would (the approval itself: tests/cases/meetings/test_minutes).
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_by_id, minutes.approved_at = users["coordinator"], utcnow()
+    # The coordinator's extract of the home panel, as the job leaves it (made: test_extracts).
+    extract = Extract(
+        data_key=key_store().new_key(KeyPurpose.EXTRACT),
+        requested_by_id=users["coordinator"],
+        panel_ids=[home.id],
+        file_format=ExtractFormat.CSV,
+        status=ExtractStatus.READY,
+        expires_at=utcnow() + timedelta(days=2),
+        file_name="referrals-extract.csv",
+        size_bytes=len(b"Referral\r\n"),
+    )
+    db.session.add(extract)
+    db.session.flush()
+    db.session.add(
+        ExtractPart(
+            data_key=extract.data_key, extract_id=extract.id, sequence=1, content=b"Referral\r\n"
+        )
+    )
     return World(
         app=None,  # type: ignore[arg-type]
         users=users,
@@ -703,6 +733,7 @@ def _build(users: dict[str, int]) -> World:
         references=references,
         actions=actions,
         approved_meeting=approved.id,
+        extract=extract.id,
     )
 
 
@@ -864,6 +895,8 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.reads_panel(member, name)) for name in PANELS)
     elif kind == PANEL_REPORTS:
         yield from ((name, Expect.reports_on_panel(member, name)) for name in PANELS)
+    elif kind == EXTRACT_REQUESTER:
+        yield "extract", member is MEMBERS["coordinator"]
 
 
 def _referral_names() -> list[str]:
@@ -935,6 +968,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"alert_id": world.alert}
     if kind.startswith("panel:"):
         return {"panel_id": world.panels[name]}
+    if kind == EXTRACT_REQUESTER:
+        return {"extract_id": world.extract}
     return {"application_id": world.application}
 
 

@@ -33,6 +33,7 @@ from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
 from cases.models import CaseRole
 from cases.referrals.models import Referral
+from cases.reports.models import Extract
 from cases.subject_access import services as subject_access
 from cases.subject_access.models import Regime
 from cases.subject_access.models import SubjectAccessRequest
@@ -217,6 +218,14 @@ READS: dict[str, Read] = {
     "reports.safelives_export": Read(
         AuditAction.REPORT_EXPORTED, "coordinator", {"panel_id": "panel"}, (Panel, "panel_id")
     ),
+    # A referral-level extract holds referrals and, if asked for, names: each download is
+    # recorded with what it holds (issue 20, R9).
+    "reports.extract_download": Read(
+        AuditAction.REPORT_EXTRACT_DOWNLOADED,
+        "coordinator",
+        {"extract_id": "extract"},
+        (Extract, "extract_id"),
+    ),
 }
 
 # Signed-in pages that show no case or person data, each with what it shows instead.
@@ -263,6 +272,10 @@ EXEMPT: dict[str, str] = {
     # (tests/cases/reports/test_board_pack.py), but it needs a chosen area to answer at all.
     "reports.board_pack_pdf": "an area's figures, counts only, suppressed",
     "reports.manager_areas": "administration",
+    # The extract's own request is recorded with its filters when asked for (test_extracts).
+    "reports.extracts": "the user's own extracts: what each holds and its progress, no rows",
+    "reports.extract_new": "the choice of panels, dates and format for an extract",
+    "reports.extract": "an extract's progress and what it holds, no rows",
 }
 # Arguments that name no object: the value every page is opened with.
 FIXED_ARGUMENTS = {"section": "about", "role": "victim"}
@@ -320,6 +333,7 @@ def objects(world: World) -> dict[str, int]:  # noqa: F811
         "request_for_access": request_for_access_id,
         "panel": world.panels["home"],
         "approved_minutes": world.approved_meeting,
+        "extract": world.extract,
     }
 
 

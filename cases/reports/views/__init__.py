@@ -29,6 +29,7 @@ from app.exports import xlsx_bytes
 from app.security import signed_in
 from app.settings import Settings
 from audit import AuditAction
+from cases.policy import extracts_panels
 from cases.policy import report_scope
 from cases.policy import reportable_panel_or_404
 from cases.reports import queries
@@ -54,6 +55,7 @@ def _register(state: BlueprintSetupState) -> None:
     app = state.app
     app.add_template_global(may_report, "may_report")
     app.add_template_global(queries.manager_areas_of, "manager_areas_of")
+    app.add_template_global(may_extract, "may_extract")
     app.extensions.setdefault("navigation_items", []).append(reports_navigation)
 
 
@@ -63,6 +65,11 @@ def may_report(user: User) -> bool:
         return not report_scope(user).empty
     except SQLAlchemyError:
         return False  # an error page drawn with the database down must still render
+
+
+def may_extract(user: User) -> bool:
+    """Whether the user coordinates a panel, and so may extract its referrals."""
+    return bool(extracts_panels(user))
 
 
 def reports_navigation() -> dict[str, Any] | None:
@@ -207,5 +214,6 @@ def quarter_choices(today: date) -> list[tuple[str, str]]:
 # The job modules register their routes on `bp` when imported.
 from cases.reports.views import admin  # noqa: E402, F401
 from cases.reports.views import board_pack  # noqa: E402, F401
+from cases.reports.views import extracts  # noqa: E402, F401
 from cases.reports.views import repeat_rates  # noqa: E402, F401
 from cases.reports.views import safelives  # noqa: E402, F401

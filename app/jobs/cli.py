@@ -1,0 +1,33 @@
+"""`flask jobs`: the background worker, and running queued work by hand."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app import jobs
+
+jobs_cli = AppGroup("jobs", help="The background job queue (huey).")
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True)
+def worker(workers: int) -> None:
+    """Run the job queue's worker until stopped (Ctrl+C finishes the jobs in hand first)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    huey = jobs.queue(app)
+    where = "Redis" if app.config["SETTINGS"].redis_url else huey.storage.filename
+    click.echo(f"Job worker: {workers} thread(s), queue on {where}", err=True)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+@jobs_cli.command("run-pending")
+def run_pending() -> None:
+    """Run every queued job now, in this process, and say how many ran."""
+    done = jobs.run_pending()
+    click.echo(f"Ran {done} queued job(s).")
