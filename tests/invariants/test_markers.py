@@ -71,6 +71,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app import jobs
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.accounts.models import User
@@ -820,6 +821,24 @@ def searches(coordinator: Browser) -> None:
     assert "There is a problem" not in nobody.text
 
 
+def extracts(world: World, coordinator: Browser) -> None:
+    """The coordinator's extracts of the panel's referrals without names, as CSV and XLSX, made
+    by the job: the crawl downloads them (names are in a named extract by design; everything
+    else the referral holds must stay out, free text above all)."""
+    for file_format in ("csv", "xlsx"):
+        coordinator.post(
+            "/reports/extracts/new",
+            {
+                "panel_ids": [str(world.marac)],
+                "personal": "no",
+                "file_format": file_format,
+                "code": world.fresh_code(COORDINATOR),
+            },
+        )
+    with world.app.app_context():
+        assert jobs.run_pending() == 2
+
+
 # Every page, as every member -------------------------------------------------------------------
 
 # Which table each URL argument's ids come from; every row's id is tried.
@@ -836,6 +855,7 @@ ID_TABLES = {
     "user_id": "users",
     "agreement_id": "isp_agreements",
     "signatory_id": "isp_signatories",
+    "extract_id": "report_extracts",
 }
 OTHER_VALUES = {"section": ["about", "people", "safety", "risk"], "role": ["victim"]}
 
@@ -929,6 +949,7 @@ def play(world: World) -> None:
     case_review(world, coordinator)
     subject_access(world, auditor, second)
     searches(coordinator)
+    extracts(world, coordinator)
     transfer(world, coordinator, case_id)
     crawl(world)
     export = auditor.client.get("/audit/export.csv")
@@ -1038,9 +1059,11 @@ def test_no_marker_reaches_the_audit_export(world: World) -> None:
 
 
 def test_no_marker_reaches_any_download(world: World) -> None:
-    """Every file the crawl downloaded (today the audit trail's CSV and the panels' aggregate
-    reports, CSV and XLSX unzipped): none holds personal data."""
+    """Every file the crawl downloaded (the audit trail's CSV, the panels' aggregate reports
+    and the coordinator's extracts without names, CSV and XLSX unzipped): none holds personal
+    data."""
     assert any(url.startswith("/audit/export.csv") for url in world.capture.exports)
+    assert sum(url.startswith("/reports/extracts/") for url in world.capture.exports) == 2
     found = {url: leaks(body) for url, body in world.capture.exports.items()}
     assert {url: fields for url, fields in found.items() if fields} == {}
 
