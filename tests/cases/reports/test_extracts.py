@@ -39,9 +39,11 @@ from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
 from tests.cases.reports.conftest import History
+from tests.conftest import PASSWORD
 from tests.conftest import Accounts
 from tests.conftest import SignIn
 from tests.conftest import csrf_token
+from tests.conftest import post_form
 from tests.referral_fixtures import marac_answers
 from tests.referral_fixtures import member
 from tests.referral_fixtures import panel as make_panel
@@ -410,3 +412,25 @@ def test_a_refused_request_asks_the_queue_for_nothing(
         assert not done
         assert isinstance(done.error, DomainError)
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+@pytest.mark.postgres
+def test_an_extract_is_made_and_downloaded_on_postgresql(pg_app: Flask) -> None:
+    """The extract's keyset batches, scope and sealed parts on a real PostgreSQL, names in."""
+    accounts = Accounts(pg_app)
+    world = World(pg_app, accounts)
+    client = pg_app.test_client()
+    post_form(client, "/sign-in", {"email": COORDINATOR, "password": PASSWORD})
+    post_form(client, "/sign-in/security-code", {"code": accounts.code(COORDINATOR)})
+    with pg_app.app_context():
+        user = db.session.get_one(User, world.coordinator.id)
+        user.totp_last_step = None
+        db.session.commit()
+    extract_url = ask(client, accounts, [world.panel_id], personal="yes").location
+    assert extract_url is not None
+    assert run_jobs(pg_app) == 1
+    rows = rows_of(client.get(f"{extract_url}/download").get_data(as_text=True))
+    header_at = next(i for i, row in enumerate(rows) if row and row[0] == "Referral")
+    body = rows[header_at + 1 :]
+    assert [row[3] for row in body] == ["02/03/2026", "04/05/2026"]
+    assert body[0][-3:] == [f"'{HOSTILE} Talbothay", "14/05/1988", "Corin Maddox"]
