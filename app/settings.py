@@ -76,6 +76,9 @@ class RateLimits:
     # Person searches per user: enough for a coordinator screening a busy list, far too few
     # to walk a population of names and dates of birth (security R18).
     people_search_per_user: str = "20 per minute; 200 per day"
+    # Referral-level extracts asked for per user: a coordinator's working needs, not a stream
+    # of copies of the panel's records (security R20, ASVS 2.4.1).
+    extracts_per_user: str = "10 per hour; 30 per day"
 
 
 @dataclass(frozen=True)

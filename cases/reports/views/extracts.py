@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import step_up
 from app.database import db
+from app.extensions import limiter
 from app.keys.store import ContentDestroyed
 from app.security import signed_in
 from app.settings import Settings
@@ -60,9 +61,19 @@ def extracts() -> str:
     )
 
 
+def _extracts_limit() -> str:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings.rate_limits.extracts_per_user
+
+
+def _requester_key() -> str:
+    return f"extracts:{getattr(current_user, 'id', 'anonymous')}"
+
+
 @bp.route("/reports/extracts/new", methods=["GET", "POST"])
 @signed_in
 @step_up.code_limit
+@limiter.limit(_extracts_limit, key_func=_requester_key, methods=["POST"])
 def extract_new() -> str | Response:
     """Ask for an extract of your panels' referrals, with your security code (R13): it is made
     in the background, and its page shows the progress."""

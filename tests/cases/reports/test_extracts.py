@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from app import create_app
 from app import jobs
 from app.accounts.models import User
 from app.auth import step_up
@@ -27,6 +29,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.jobs.models import OutboxMessage
 from app.keys.models import DataKey
+from app.settings import Settings
 from app.unit_of_work import attempt
 from audit.models import AuditAction
 from audit.models import AuditEvent
@@ -434,3 +437,22 @@ def test_an_extract_is_made_and_downloaded_on_postgresql(pg_app: Flask) -> None:
     body = rows[header_at + 1 :]
     assert [row[3] for row in body] == ["02/03/2026", "04/05/2026"]
     assert body[0][-3:] == [f"'{HOSTILE} Talbothay", "14/05/1988", "Corin Maddox"]
+
+
+def test_extracts_asked_for_too_often_are_refused(
+    settings: Settings, world: World, accounts: Accounts, sign_in: SignIn
+) -> None:
+    """R20: a coordinator's needs, not a stream of copies (by default 10 an hour, 30 a day;
+    here 2 an hour, below the security code's own limit)."""
+    limits = replace(settings.rate_limits, extracts_per_user="2 per hour")
+    app = create_app(replace(settings, rate_limits=limits))
+    client = signed_in(app, sign_in, COORDINATOR, accounts)
+    answers = []
+    for _ in range(3):
+        with app.app_context():
+            db.session.get_one(User, world.coordinator.id).totp_last_step = None
+            db.session.commit()
+        answers.append(ask(client, accounts, [world.panel_id]).status_code)
+    assert answers == [302, 302, 429]
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Extract)) == 2
