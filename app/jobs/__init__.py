@@ -194,6 +194,20 @@ def unclaimed(*, limit: int, older_than: timedelta | None = None) -> list[int]:
         return list(db.session.scalars(statement.order_by(OutboxMessage.id).limit(limit)))
 
 
+def outbox_summary() -> list[str]:
+    """The outbox in words, for `flask jobs status`: waiting, being done, and each failure."""
+    rows = db.session.execute(
+        select(OutboxMessage.task, OutboxMessage.claimed_at, OutboxMessage.failed_at)
+    ).all()
+    waiting = sum(1 for _, claimed, _ in rows if claimed is None)
+    running = sum(1 for _, claimed, failed in rows if claimed and failed is None)
+    lines = [f"Waiting: {waiting}", f"Being done: {running}"]
+    failures = sorted((failed, task) for task, _, failed in rows if failed is not None)
+    lines.append(f"Failed: {len(failures)}")
+    lines += [f"  {task} failed at {failed:%Y-%m-%d %H:%M:%S} UTC" for failed, task in failures]
+    return lines
+
+
 def sweep() -> None:
     """The worker's minute: send again what the queue was not told of, then run the features'
     own minute steps, each on its own so one failing does not stop the others."""

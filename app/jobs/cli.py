@@ -31,3 +31,10 @@ def run_pending() -> None:
     """Run every queued job now, in this process, and say how many ran."""
     done = jobs.run_pending()
     click.echo(f"Ran {done} queued job(s).")
+
+
+@jobs_cli.command("status")
+def status() -> None:
+    """How many messages wait in the outbox, are being done, or failed (with when)."""
+    for line in jobs.outbox_summary():
+        click.echo(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -108,6 +109,16 @@ class Extract(SealedRecord):
             "personal": self.personal,
             "format": self.file_format.value,
         }
+
+    WAITING_LONG_MINUTES = 5
+
+    @property
+    def waiting_long(self) -> bool:
+        """Queued for longer than a worker takes to start one: it may not be running."""
+        waited = utcnow() - self.created_at
+        return self.status is ExtractStatus.QUEUED and waited > timedelta(
+            minutes=self.WAITING_LONG_MINUTES
+        )
 
     @property
     def percent_done(self) -> int:

@@ -132,3 +132,16 @@ def test_a_queue_that_cannot_be_reached_loses_nothing(app: Flask) -> None:
         assert db.session.get(OutboxMessage, message.id) is not None
         assert jobs.run_pending() == 1
     assert DONE == [{"n": 6}]
+
+
+def test_jobs_status_says_what_waits_and_what_failed(app: Flask) -> None:
+    with app.test_request_context():
+        jobs.enqueue("tests.remember", {"n": 7})
+        failing = jobs.enqueue("tests.fail", {})
+        db.session.commit()
+        jobs.run_message(failing.id)
+    output = app.test_cli_runner().invoke(args=["jobs", "status"]).output
+    assert "Waiting: 1" in output
+    assert "Being done: 0" in output
+    assert "Failed: 1" in output
+    assert "tests.fail failed at " in output

@@ -456,3 +456,18 @@ def test_extracts_asked_for_too_often_are_refused(
     assert answers == [302, 302, 429]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Extract)) == 2
+
+
+def test_an_extract_waiting_long_says_the_worker_may_not_be_running(
+    app: Flask, world: World, accounts: Accounts, sign_in: SignIn
+) -> None:
+    client = signed_in(app, sign_in, COORDINATOR, accounts)
+    extract_url = ask(client, accounts, [world.panel_id]).location
+    assert "may not be running" not in client.get(extract_url).text
+    with app.app_context():
+        extract = db.session.scalars(select(Extract)).one()
+        extract.created_at = utcnow() - timedelta(minutes=6)
+        db.session.commit()
+    assert "the service’s job worker may not be running" in client.get(extract_url).text
+    run_jobs(app)
+    assert "may not be running" not in client.get(extract_url).text
