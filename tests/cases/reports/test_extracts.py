@@ -471,3 +471,26 @@ def test_an_extract_waiting_long_says_the_worker_may_not_be_running(
     assert "the service’s job worker may not be running" in client.get(extract_url).text
     run_jobs(app)
     assert "may not be running" not in client.get(extract_url).text
+
+
+def test_the_list_does_not_link_an_extract_of_a_panel_no_longer_coordinated(
+    app: Flask, world: World, accounts: Accounts, sign_in: SignIn
+) -> None:
+    client = signed_in(app, sign_in, COORDINATOR, accounts)
+    extract_url = ask(client, accounts, [world.panel_id]).location
+    assert f'href="{extract_url}"' in client.get("/reports/extracts").text
+    with app.app_context():
+        other = db.session.get_one(Panel, world.other_panel_id)
+        member(other, db.session.get_one(User, world.coordinator.id), PanelRole.COORDINATOR)
+        mine = db.session.scalars(
+            select(PanelMembership).where(
+                PanelMembership.user_id == world.coordinator.id,
+                PanelMembership.panel_id == world.panel_id,
+            )
+        ).one()
+        db.session.delete(mine)
+        db.session.commit()
+    listing = client.get("/reports/extracts")
+    assert listing.status_code == 200
+    assert f'href="{extract_url}"' not in listing.text
+    assert "you no longer coordinate all its panels" in listing.text
