@@ -41,6 +41,7 @@ from sqlalchemy import false
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
 
@@ -176,13 +177,16 @@ def _listed_for(user_id: int) -> ColumnElement[bool]:
     """On the agenda of a meeting whose confidentiality statement the user has accepted (R3,
     R5): a referral listed at it, or an entry of its agenda (a case brought back for review,
     a referral carried forward)."""
+    # An alias: inside a query of referrals joined to their cases, the subquery's referral must
+    # be any referral of the case, not the outer one.
+    referral = aliased(Referral)
     listed = exists(
-        select(Referral.id)
+        select(referral.id)
         .join(
             ConfidentialityDeclaration,
-            ConfidentialityDeclaration.meeting_id == Referral.meeting_id,
+            ConfidentialityDeclaration.meeting_id == referral.meeting_id,
         )
-        .where(Referral.case_id == Case.id, ConfidentialityDeclaration.user_id == user_id)
+        .where(referral.case_id == Case.id, ConfidentialityDeclaration.user_id == user_id)
     )
     on_agenda = exists(
         select(AgendaItem.id)
@@ -199,13 +203,14 @@ def _agency_referred(organisation_id: int) -> ColumnElement[bool]:
     """The agency referred the case: it sees what became of its own referral. (Writing a note
     does not count: a note written under emergency access would otherwise keep the case open
     to the agency after the grant has ended.)"""
+    referral = aliased(Referral)  # any referral of the case (see `_listed_for`)
     return exists(
-        select(Referral.id).where(
-            Referral.case_id == Case.id,
-            Referral.referring_agency_id == organisation_id,
+        select(referral.id).where(
+            referral.case_id == Case.id,
+            referral.referring_agency_id == organisation_id,
             # Only referrals to the case's own panel: after a transfer, the sending panel's
             # referrals give its agencies nothing on the receiving panel.
-            Referral.panel_id == Case.panel_id,
+            referral.panel_id == Case.panel_id,
         )
     )
 
@@ -220,8 +225,24 @@ def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
     sent the panel's coordinators. Once in a case: the viewer must see the case, and be on
     the case's panel as coordinator or chair, or be its referrer (a transfer moves the case
     and its history away from the sending panel's people)."""
+    in_case = select(Case.id).where(_sees_referral_in_case(viewer))
+    return or_(_unscreened_for(viewer), Referral.case_id.in_(in_case.scalar_subquery()))
+
+
+def referral_scope_with_case(viewer: Viewer) -> ColumnElement[bool]:
+    """`referral_scope`, for a query that outer-joins each referral's case (`Case` on
+    `Referral.case_id`): the same rule read from the joined row, instead of a subquery of every
+    case the viewer sees, which the database builds anew for each statement (a national extract
+    reads a million referrals in batches; tests/invariants/test_access_matrix.py proves both
+    give the same referrals to everyone)."""
+    return or_(
+        _unscreened_for(viewer), and_(Case.id.is_not(None), _sees_referral_in_case(viewer))
+    )
+
+
+def _unscreened_for(viewer: Viewer) -> ColumnElement[bool]:
     access = viewer.panels
-    unscreened = and_(
+    return and_(
         Referral.case_id.is_(None),
         or_(
             and_(Referral.referrer_id == viewer.user_id, Referral.panel_id.in_(access.panels)),
@@ -232,14 +253,18 @@ def referral_scope(viewer: Viewer) -> ColumnElement[bool]:
             ),
         ),
     )
-    in_case = select(Case.id).where(
+
+
+def _sees_referral_in_case(viewer: Viewer) -> ColumnElement[bool]:
+    """On `Case`: the viewer sees the case and runs its panel, or referred it while on it."""
+    access = viewer.panels
+    return and_(
         case_scope(viewer),
         or_(
             Case.panel_id.in_(access.panel_wide),
             and_(Referral.referrer_id == viewer.user_id, Case.panel_id.in_(access.panels)),
         ),
     )
-    return or_(unscreened, Referral.case_id.in_(in_case.scalar_subquery()))
 
 
 def action_scope(viewer: Viewer) -> ColumnElement[bool]:

@@ -31,11 +31,12 @@ from app.accounts.models import User
 from app.database import db
 from app.settings import ReportSettings
 from app.settings import Settings
+from cases.models import Case
 from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import case_reference
 from cases.policy import Viewer
-from cases.policy import referral_scope
+from cases.policy import referral_scope_with_case
 from cases.policy import report_scope
 from cases.policy import viewer_of
 from cases.referrals.models import AgeBand
@@ -455,7 +456,7 @@ def _extract_conditions(extract: Extract, viewer: Viewer) -> list[ColumnElement[
     conditions = [
         Referral.panel_id.in_(panel_ids),
         Referral.submitted_at.is_not(None),
-        referral_scope(viewer),
+        referral_scope_with_case(viewer),  # on the case outer-joined by the caller
     ]
     if extract.referred_from is not None:
         conditions.append(Referral.referred_on >= extract.referred_from)
@@ -467,7 +468,10 @@ def _extract_conditions(extract: Extract, viewer: Viewer) -> list[ColumnElement[
 def extract_count(extract: Extract, viewer: Viewer) -> int:
     return (
         db.session.scalar(
-            select(func.count()).select_from(Referral).where(*_extract_conditions(extract, viewer))
+            select(func.count())
+            .select_from(Referral)
+            .outerjoin(Case, Case.id == Referral.case_id)
+            .where(*_extract_conditions(extract, viewer))
         )
         or 0
     )
@@ -505,6 +509,7 @@ def extract_lines(
         )
         .join(Panel, Panel.id == Referral.panel_id)
         .join(Organisation, Organisation.id == Referral.referring_agency_id)
+        .outerjoin(Case, Case.id == Referral.case_id)
         .outerjoin(meeting, meeting.id == Referral.meeting_id)
         .where(*_extract_conditions(extract, viewer), Referral.id > after)
         .order_by(Referral.id)

@@ -67,6 +67,7 @@ from cases.models import CaseRole
 from cases.models import Person
 from cases.people.queries import suggest_people
 from cases.referrals import services as referrals
+from cases.referrals.models import Referral
 from cases.reports.models import Extract
 from cases.reports.models import ExtractFormat
 from cases.reports.models import ExtractPart
@@ -1344,3 +1345,28 @@ def test_a_transfer_gives_the_sending_agency_no_standing_on_the_receiving_panel(
         )
         assert visible is None
         db.session.rollback()
+
+
+@pytest.mark.parametrize("member", sorted(MEMBERS))
+def test_the_joined_referral_scope_gives_everyone_the_same_referrals(
+    world: World, member: str
+) -> None:
+    """`referral_scope_with_case` (read from each referral's outer-joined case, as a national
+    extract reads them) and `referral_scope` (a subquery of the viewer's cases) are one rule:
+    the same referrals for every member of the world, drafts, unscreened, restricted, granted
+    and transferred ones included."""
+    with world.app.test_request_context():
+        viewer = policy.viewer_of(db.session.get_one(User, world.users[member]))
+        by_subquery = set(
+            db.session.scalars(select(Referral.id).where(policy.referral_scope(viewer)))
+        )
+        joined = set(
+            db.session.scalars(
+                select(Referral.id)
+                .outerjoin(Case, Case.id == Referral.case_id)
+                .where(policy.referral_scope_with_case(viewer))
+            )
+        )
+        assert joined == by_subquery
+        every = set(db.session.scalars(select(Referral.id)))
+        assert by_subquery <= every
