@@ -18,6 +18,10 @@ jobs_cli = AppGroup("jobs", help="The background job queue (huey).")
 def worker(workers: int) -> None:
     """Run the job queue's worker until stopped (Ctrl+C finishes the jobs in hand first)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # huey logs every task it runs, the minute's sweep included: only its warnings and errors
+    # here, so the terminal `make run` shares with the server stays readable. Our own jobs log
+    # what they do, and every failure with its traceback.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     huey = jobs.queue(app)
     where = "Redis" if app.config["SETTINGS"].redis_url else huey.storage.filename
