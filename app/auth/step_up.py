@@ -2,7 +2,8 @@
 the user's current security code again, checked by the same service as at sign-in (single use,
 on the record, pass or fail) and counted by the same per-account limit, then a new session id.
 
-A page that asks for a code:
+A page that asks for a code gives its form `code = step_up.code_field("... asks for it again")`
+and:
 
     @bp.route(...)
     @signed_in
@@ -21,6 +22,10 @@ from __future__ import annotations
 
 from flask import g
 from flask import session
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
 
 from app.accounts.models import User
 from app.auth import services
@@ -28,12 +33,35 @@ from app.auth.views import CODE_FAILED
 from app.auth.views import second_factor_limit
 from app.database import utcnow
 from app.errors import error_page
+from app.forms import strip_whitespace
 from app.sessions import ServerSession
 
-__all__ = ["CODE_FAILED", "code_accepted", "code_limit", "renew_session", "throttled_page"]
+__all__ = [
+    "CODE_FAILED",
+    "code_accepted",
+    "code_field",
+    "code_limit",
+    "renew_session",
+    "throttled_page",
+]
 
 # One counter per account across every page that checks a code (sign-in's included).
 code_limit = second_factor_limit
+
+
+def code_field(why: str) -> StringField:
+    """The form's field for the code: `why` ends the hint, saying what asks for it again
+    ("emergency access asks for it again, even though you are signed in")."""
+    return StringField(
+        "Your security code",
+        widget=GovTextInput(),
+        description=f"The 6-digit code your authenticator app shows now: {why}",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired(message="Enter the 6-digit security code from your authenticator app"),
+            Length(max=12, message="The security code is 6 digits"),
+        ],
+    )
 
 
 def code_accepted(user: User, code: str) -> bool:

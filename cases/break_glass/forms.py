@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
+from app.auth import step_up
 from app.forms import strip_whitespace
 from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
@@ -66,17 +67,7 @@ class EmergencyAccessForm(FlaskForm):
         "Do not include names: the case's coordinators will read this when they review it.",
         validators=[Length(max=TEXT_MAX_LENGTH, message=TOO_LONG), _enough_words],
     )
-    code = StringField(
-        "Your security code",
-        widget=GovTextInput(),
-        description="The 6-digit code your authenticator app shows now: emergency access asks "
-        "for it again, even though you are signed in.",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the 6-digit security code from your authenticator app"),
-            Length(max=12, message="The security code is 6 digits"),
-        ],
-    )
+    code = step_up.code_field("emergency access asks for it again, even though you are signed in.")
     submit = SubmitField("Get emergency access", widget=GovSubmitInput())
 
     @property

@@ -18,6 +18,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
+from app.auth import step_up
 from app.forms import ChoiceRadio
 from app.forms import FilterSelect
 from app.forms import UKDateField
@@ -192,17 +193,7 @@ class ExtractForm(FlaskForm):
         required="Select the file's format",
         choices=[(f.value, f.label) for f in ExtractFormat],
     )
-    code = StringField(
-        "Your security code",
-        widget=GovTextInput(),
-        description="The 6-digit code your authenticator app shows now: an extract of "
-        "referrals asks for it again, even though you are signed in.",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired(message="Enter the 6-digit security code from your authenticator app"),
-            Length(max=12, message="The security code is 6 digits"),
-        ],
-    )
+    code = step_up.code_field("an extract asks for it again, even though you are signed in.")
     submit = SubmitField("Make the extract", widget=GovSubmitInput())
 
     def validate_referred_to(self, field: UKDateField) -> None:
