@@ -235,9 +235,7 @@ def referral_scope_with_case(viewer: Viewer) -> ColumnElement[bool]:
     case the viewer sees, which the database builds anew for each statement (a national extract
     reads a million referrals in batches; tests/invariants/test_access_matrix.py proves both
     give the same referrals to everyone)."""
-    return or_(
-        _unscreened_for(viewer), and_(Case.id.is_not(None), _sees_referral_in_case(viewer))
-    )
+    return or_(_unscreened_for(viewer), and_(Case.id.is_not(None), _sees_referral_in_case(viewer)))
 
 
 def _unscreened_for(viewer: Viewer) -> ColumnElement[bool]:
