@@ -36,6 +36,7 @@ from app.settings import Settings
 from app.unit_of_work import job_change
 from audit import AuditAction
 from audit import Outcome
+from cases.models import Case
 from cases.policy import Viewer
 from cases.policy import forget_cached_scope
 from cases.policy import viewer_of
@@ -324,18 +325,32 @@ def expire_extracts(now: datetime | None = None) -> int:
         with job_change():
             extract = db.session.get(Extract, extract_id)
             assert extract is not None
-            _delete_parts(extract_id)
-            key_store().destroy(extract.data_key)
-            was = extract.status
-            extract.status = ExtractStatus.EXPIRED
-            audit.record(
-                actor=None,
-                action=AuditAction.REPORT_EXTRACT_EXPIRED,
-                object=extract,
-                changes={"status": [was.value, ExtractStatus.EXPIRED.value]},
-            )
+            _delete(extract, reason="its time to be kept was over")
         count += 1
     return count
+
+
+def destroy_extracts_with_case(case: Case) -> None:
+    """When a case's content is destroyed, every extract of its panel not yet expired goes
+    too, with its key (security: exports are deleted with the case), whoever asked for it."""
+    live = db.session.scalars(select(Extract).where(Extract.status != ExtractStatus.EXPIRED))
+    for extract in live:
+        if case.panel_id in extract.panel_ids:
+            _delete(extract, reason="a case it held was destroyed under the retention policy")
+
+
+def _delete(extract: Extract, *, reason: str) -> None:
+    _delete_parts(extract.id)
+    key_store().destroy(extract.data_key)
+    was = extract.status
+    extract.status = ExtractStatus.EXPIRED
+    db.session.flush()
+    audit.record(
+        actor=None,
+        action=AuditAction.REPORT_EXTRACT_EXPIRED,
+        object=extract,
+        changes={"status": [was.value, ExtractStatus.EXPIRED.value], "why": reason},
+    )
 
 
 @jobs.every_minute

@@ -23,6 +23,7 @@ from cases.models import Case
 from cases.models import CasePerson
 from cases.models import Person
 from cases.people.models import PersonSearchKey
+from cases.reports import services as reports
 from cases.retention.models import RecordType
 from cases.retention.models import RetentionRule
 from cases.retention.queries import DueCase
@@ -109,6 +110,7 @@ def dispose(item: DueCase, *, actor: User | None) -> Case:
     # Who was in the case, and in which role, is personal data too: the links go with it.
     db.session.execute(delete(CasePerson).where(CasePerson.case_id == case.id))
     actions.destroy_with_case(case)
+    reports.destroy_extracts_with_case(case)
     case.disposed_at, case.disposal_rule = utcnow(), item.rule.description
     db.session.flush()
     audit.record(

@@ -525,6 +525,14 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
             AuditAction.REPORT_EXTRACT_EXPIRED,
         ),
     ),
+    "destroy_extracts_with_case": (
+        lambda w: report_services.destroy_extracts_with_case(_made_extract(w) and w.case),
+        (
+            AuditAction.REPORT_EXTRACT_REQUESTED,
+            AuditAction.REPORT_EXTRACT_MADE,
+            AuditAction.REPORT_EXTRACT_EXPIRED,
+        ),
+    ),
     "schedule_meeting": (
         lambda w: panel_services.schedule_meeting(
             actor=w.worker, panel=w.panel, held_on=date(2026, 3, 4)

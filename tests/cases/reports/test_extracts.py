@@ -33,14 +33,19 @@ from app.settings import Settings
 from app.unit_of_work import attempt
 from audit.models import AuditAction
 from audit.models import AuditEvent
+from cases.models import Case
 from cases.referrals import services as referrals
 from cases.reports import services
 from cases.reports.models import Extract
 from cases.reports.models import ExtractPart
 from cases.reports.models import ExtractStatus
+from cases.retention import services as retention
+from cases.retention.models import RetentionRule
+from cases.retention.queries import DueCase
 from panels.models import Panel
 from panels.models import PanelMembership
 from panels.models import PanelRole
+from panels.types.common import PanelType
 from tests.cases.reports.conftest import History
 from tests.conftest import PASSWORD
 from tests.conftest import Accounts
@@ -494,3 +499,26 @@ def test_the_list_does_not_link_an_extract_of_a_panel_no_longer_coordinated(
     assert listing.status_code == 200
     assert f'href="{extract_url}"' not in listing.text
     assert "you no longer coordinate all its panels" in listing.text
+
+
+def test_destroying_a_case_under_retention_destroys_its_panels_extracts(
+    app: Flask, world: World, accounts: Accounts, sign_in: SignIn
+) -> None:
+    """Security: exports are deleted with the case (crypto-shredding reaches the copies)."""
+    client = signed_in(app, sign_in, COORDINATOR, accounts)
+    extract_url = ask(client, accounts, [world.panel_id], personal="yes").location
+    run_jobs(app)
+    with app.test_request_context():
+        extract = db.session.scalars(select(Extract)).one()
+        key_id = extract.data_key_id
+        case = db.session.get_one(Case, world.first_case_id)
+        rule = db.session.scalars(
+            select(RetentionRule).where(RetentionRule.panel_type == PanelType.MARAC)
+        ).first()
+        assert rule is not None
+        retention.dispose(DueCase(case, rule, date(2026, 12, 1)), actor=None)
+        db.session.commit()
+        assert db.session.get_one(Extract, extract.id).status is ExtractStatus.EXPIRED
+        assert db.session.get_one(DataKey, key_id).destroyed
+        assert db.session.scalar(select(func.count()).select_from(ExtractPart)) == 0
+    assert "Expired and deleted" in client.get(extract_url).text
