@@ -132,14 +132,18 @@ def run_jobs(app: Flask) -> int:
         return jobs.run_pending()
 
 
-def signed_in(app: Flask, sign_in: SignIn, email: str, accounts: Accounts) -> FlaskClient:
-    client = sign_in(app.test_client(), email)
-    # The sign-in used this step's code: the extract's step-up needs a fresh one.
+def code_usable_again(app: Flask, email: str = COORDINATOR) -> None:
+    """Let the current 30-second code be typed again (each step-up here uses it once)."""
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         assert user is not None
         user.totp_last_step = None
         db.session.commit()
+
+
+def signed_in(app: Flask, sign_in: SignIn, email: str, accounts: Accounts) -> FlaskClient:
+    client = sign_in(app.test_client(), email)
+    code_usable_again(app, email)  # the sign-in used this step's code
     return client
 
 
@@ -232,10 +236,7 @@ def test_r4_names_only_when_asked_for_and_r20_formulas_neutralised_in_csv_and_xl
 ) -> None:
     client = signed_in(app, sign_in, COORDINATOR, accounts)
     csv_url = ask(client, accounts, [world.panel_id], personal="yes").location
-    with app.app_context():
-        user = db.session.get_one(User, world.coordinator.id)
-        user.totp_last_step = None
-        db.session.commit()
+    code_usable_again(app)
     xlsx_url = ask(client, accounts, [world.panel_id], personal="yes", file_format="xlsx").location
     assert run_jobs(app) == 2
     rows = rows_of(client.get(f"{csv_url}/download").get_data(as_text=True))
@@ -430,10 +431,7 @@ def test_an_extract_is_made_and_downloaded_on_postgresql(pg_app: Flask) -> None:
     client = pg_app.test_client()
     post_form(client, "/sign-in", {"email": COORDINATOR, "password": PASSWORD})
     post_form(client, "/sign-in/security-code", {"code": accounts.code(COORDINATOR)})
-    with pg_app.app_context():
-        user = db.session.get_one(User, world.coordinator.id)
-        user.totp_last_step = None
-        db.session.commit()
+    code_usable_again(pg_app)
     extract_url = ask(client, accounts, [world.panel_id], personal="yes").location
     assert extract_url is not None
     assert run_jobs(pg_app) == 1
@@ -454,9 +452,7 @@ def test_extracts_asked_for_too_often_are_refused(
     client = signed_in(app, sign_in, COORDINATOR, accounts)
     answers = []
     for _ in range(3):
-        with app.app_context():
-            db.session.get_one(User, world.coordinator.id).totp_last_step = None
-            db.session.commit()
+        code_usable_again(app)
         answers.append(ask(client, accounts, [world.panel_id]).status_code)
     assert answers == [302, 302, 429]
     with app.app_context():
