@@ -62,6 +62,7 @@ MODEL_MODULES = (
     "cases.asb.models",
     "cases.subject_access.models",
     "cases.reports.models",
+    "notifications.models",
 )
 
 
@@ -111,8 +112,8 @@ def configure(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (server-side) session
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
         # A request for any other host is refused (TrustedHostsOnly, below, answers it first), so
-        # a forged Host header reaches no page; links sent to people use EXTERNAL_URL
-        # (app/accounts/links.py).
+        # a forged Host header reaches no page; links emailed to people are built from
+        # EXTERNAL_URL by the job worker (notifications/delivery.py), never from a request.
         TRUSTED_HOSTS=list(settings.allowed_hosts),
         DEBUG=settings.debug,
         TESTING=False,
@@ -222,6 +223,7 @@ def register_blueprints(app: Flask) -> None:
     from cases.sharing.views import bp as sharing_bp
     from cases.subject_access.views import bp as subject_access_bp
     from cases.views import bp as cases_bp
+    from notifications.views import bp as notifications_bp
     from panels.views import bp as panels_bp
 
     blueprints = (
@@ -240,6 +242,7 @@ def register_blueprints(app: Flask) -> None:
         subject_access_bp,
         break_glass_bp,
         reports_bp,
+        notifications_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -12,6 +12,8 @@ from app.accounts import services
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
+from app.accounts.models import TokenPurpose
+from app.accounts.tokens import issue_account_token
 from app.database import db
 from app.sessions import purge_expired_sessions
 from app.unit_of_work import command_change
@@ -39,13 +41,15 @@ def create_admin(email: str, name: str, organisation: str, agency_type: str, bas
             org = services.create_organisation(
                 actor=None, name=organisation, agency_type=AgencyType(agency_type)
             )
-        user, token = services.create_user(
+        user = services.create_user(
             actor=None,
             email=email,
             display_name=name,
             organisation=org,
             global_role=GlobalRole.ADMIN,
+            invite=False,
         )
+        token = issue_account_token(user, TokenPurpose.ACTIVATE)
     with current_app.test_request_context(base_url=base_url):
         link = url_for("auth.set_password", token=token, _external=True)
     click.echo(f"Created administrator {user.email}. Send them this one-time link (valid 3 days):")

@@ -18,6 +18,7 @@ from dataclasses import field
 from datetime import timedelta
 from decimal import Decimal
 from decimal import InvalidOperation
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import SplitResult
@@ -116,6 +117,24 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Where notifications are sent from (issue 22). Without an SMTP server (development, demo
+    and test only) each message is written to the local sink, a folder the developer reads."""
+
+    # smtp://[user[:password]@]host[:port] (upgraded with STARTTLS) or smtps://… (TLS at once).
+    smtp_url: str | None = field(default=None, repr=False)
+    sender: str = "Risk Panels <no-reply@localhost>"
+    # Outside development, demo and test a message goes only over TLS: a server that does not
+    # offer STARTTLS is an error (the message is retried), never a reason to send in the clear.
+    tls_required: bool = True
+    sink: Path = Path("instance/mail")
+
+    @property
+    def uses_sink(self) -> bool:
+        return self.smtp_url is None
+
+
+@dataclass(frozen=True)
 class Settings:
     environment: Environment
     secret_key: str
@@ -148,6 +167,7 @@ class Settings:
     password_hashing: PasswordHashing = PasswordHashing()
     rate_limits: RateLimits = RateLimits()
     reports: ReportSettings = ReportSettings()
+    mail: MailSettings = MailSettings()
 
     def __post_init__(self) -> None:
         validate(self)
@@ -199,6 +219,33 @@ def validate(settings: Settings) -> None:
     problem = report_settings_problem(settings.reports)
     if problem:
         raise SettingsError(problem)
+    problem = mail_settings_problem(settings)
+    if problem:
+        raise SettingsError(problem)
+
+
+def mail_settings_problem(settings: Settings) -> str | None:
+    """Say what is wrong with SMTP_URL or MAIL_FROM, or None when they will do."""
+    mail = settings.mail
+    if mail.smtp_url is None:
+        if settings.environment is Environment.PRODUCTION:
+            return (
+                "SMTP_URL is not set. Set it to the mail server that sends notifications and "
+                "account links, like smtp://user:password@mail.example.org:587."
+            )
+        return None
+    try:
+        parts = urlsplit(mail.smtp_url)
+        parts.port  # noqa: B018  (a port out of range raises ValueError)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return "SMTP_URL must look like smtp://user:password@mail.example.org:587 (or smtps://)."
+    if "@" not in parseaddr(mail.sender)[1]:
+        return (
+            f"MAIL_FROM must be an email address, like no-reply@example.org; got {mail.sender!r}."
+        )
+    return None
 
 
 def report_settings_problem(reports: ReportSettings) -> str | None:
@@ -390,6 +437,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0),
         debug=_bool(env, "DEBUG", default=False),
         reports=_report_settings(env),
+        mail=MailSettings(
+            smtp_url=(env.get("SMTP_URL") or "").strip() or None,
+            sender=(env.get("MAIL_FROM") or "").strip() or MailSettings.sender,
+            tls_required=environment is Environment.PRODUCTION,
+            sink=instance_path / "mail",
+        ),
     )
 
 

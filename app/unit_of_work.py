@@ -163,14 +163,18 @@ def command_change() -> Iterator[None]:
 @contextmanager
 def job_change() -> Iterator[None]:
     """One step of a background job (a job has no request either): kept when the block ends,
-    rolled back, and the error raised on, when anything in it fails. A long job commits one
-    step per batch, so its progress shows and a failure loses only the batch it was in."""
+    rolled back, and the error raised on, when anything in it fails. After its commit the
+    `after_commit` steps run, as after a request's (work it queued is told to the queue). A
+    long job commits one step per batch, so its progress shows and a failure loses only the
+    batch it was in."""
     try:
         yield
     except BaseException:
         db.session.rollback()
         raise
     db.session.commit()
+    for step in current_app.extensions.get(AFTER_COMMIT, ()):
+        step()
 
 
 def _roll_back(savepoint: SessionTransaction) -> None:

@@ -107,6 +107,9 @@ class AuditAction(StrEnum):
     RESEARCH_RECORDED = "meeting:research_recorded"
     RESEARCH_VIEWED = "meeting:research_viewed"
 
+    NOTIFICATION_CHOICES_CHANGED = "notification:choices_changed"
+    NOTIFICATIONS_READ = "notification:read"
+
     REFERRAL_ACCEPTED = "referral:accepted"
     REFERRAL_CARRIED_FORWARD = "referral:carried_forward"
     REFERRAL_HEARD = "referral:heard"
@@ -185,6 +188,7 @@ ACTION_GROUPS = {
     "isp": "Information sharing protocol",
     "keys": "Encryption keys",
     "meeting": "Meeting",
+    "notification": "Notifications",
     "referral": "Referral",
     "report": "Report",
     "retention": "Retention",

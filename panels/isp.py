@@ -7,18 +7,34 @@ register at once: `panels.policy` reads it on every request.
 from __future__ import annotations
 
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
 
 import audit
+from app import jobs
 from app.accounts.models import Organisation
 from app.accounts.models import User
+from app.database import UK
 from app.database import db
 from app.database import flush_unique
 from app.errors import DomainError
+from app.unit_of_work import job_change
 from audit import AuditAction
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 from panels.models import IspAgreement
 from panels.models import IspSignatory
 from panels.models import Panel
+from panels.models import PanelRole
+from panels.policy import admins
 from panels.policy import forget_cached_access
+from panels.policy import members_to_tell
+
+REVIEW_NOTICE_HOUR = 7  # UK time
+REVIEW_NOTICE_DAYS = 30  # told this long before a signature's review date
 
 
 def add_agreement(*, actor: User, panel: Panel, version: str, in_force_from: date) -> IspAgreement:
@@ -112,7 +128,51 @@ def withdraw_signatory(signatory: IspSignatory, *, actor: User, withdrawn_on: da
         changes={"withdrawn_on": [None, withdrawn_on.isoformat()]},
     )
     forget_cached_access()
+    _tell_register_keepers(signatory, Event.ISP_WITHDRAWN)
     return signatory
+
+
+@jobs.daily(hour=REVIEW_NOTICE_HOUR)
+def _reviews_coming_up(now: datetime) -> None:
+    """Each signature not withdrawn whose review date is within REVIEW_NOTICE_DAYS is told to
+    the administrators and the panel's coordinators, once per review date (issue 22): renewed
+    in time, no member loses the panel's cases."""
+    today = now.astimezone(UK).date()
+    with job_change():
+        coming = db.session.scalars(
+            select(IspSignatory)
+            .where(
+                IspSignatory.withdrawn_on.is_(None),
+                IspSignatory.review_on.between(today, today + timedelta(days=REVIEW_NOTICE_DAYS)),
+            )
+            .order_by(IspSignatory.id)
+        ).all()
+        for signatory in coming:
+            once = f"{Event.ISP_REVIEW_DUE.value}:{signatory.id}:{signatory.review_on.isoformat()}"
+            _tell_register_keepers(signatory, Event.ISP_REVIEW_DUE, once=once)
+
+
+def _tell_register_keepers(
+    signatory: IspSignatory, event: Event, *, once: str | None = None
+) -> None:
+    """The administrators (on the ISP register's page) and the panel's coordinators (on the
+    panel's page) hear of a signature's change."""
+    panel = signatory.agreement.panel
+    keepers = admins()
+    notify(
+        event,
+        to=keepers,
+        link=path_for("panels.isp_register", panel_id=panel.id),
+        panel=panel.name,
+        once=once and f"{once}:admins",
+    )
+    notify(
+        event,
+        to=[c for c in members_to_tell(panel.id, PanelRole.COORDINATOR) if c not in keepers],
+        link=path_for("panels.show", panel_id=panel.id),
+        panel=panel.name,
+        once=once and f"{once}:coordinators",
+    )
 
 
 def sign_again(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import AgencyType
+from app.accounts.models import GlobalRole
 from app.accounts.models import User
 from app.database import db
 from app.database import uk_today
@@ -201,6 +202,39 @@ def signed_in_force(panel: Panel, day: date) -> frozenset[int]:
         signatory.organisation_id
         for signatory in agreement.signatories
         if signature_problem(agreement, signatory, day) is None
+    )
+
+
+def members_to_tell(
+    panel_id: int, *roles: PanelRole, organisation_id: int | None = None
+) -> list[User]:
+    """The panel's active members in these roles (of this agency, if given) whose membership
+    is in force today: whom a notification about the panel goes to. Anyone whose agency's
+    signature has lapsed, or who is suspended, is not told, as they could not open it."""
+    statement = (
+        select(User)
+        .join(PanelMembership, PanelMembership.user_id == User.id)
+        .where(
+            PanelMembership.panel_id == panel_id,
+            PanelMembership.role.in_(roles),
+            User.active.is_(True),
+        )
+        .order_by(User.id)
+    )
+    if organisation_id is not None:
+        statement = statement.where(User.organisation_id == organisation_id)
+    people = db.session.scalars(statement).unique().all()
+    return [person for person in people if panel_access(person).roles.get(panel_id) in roles]
+
+
+def admins() -> list[User]:
+    """The deployment's active administrators (told of changes to the ISP register)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.global_role == GlobalRole.ADMIN, User.active.is_(True))
+            .order_by(User.id)
+        )
     )
 
 

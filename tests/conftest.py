@@ -36,6 +36,7 @@ from app.database import db
 from app.database import utcnow
 from app.extensions import limiter
 from app.settings import Environment
+from app.settings import MailSettings
 from app.settings import PasswordHashing
 from app.settings import Settings
 
@@ -55,6 +56,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         instance_path=tmp_path,
         https=False,
         password_hashing=PasswordHashing(time_cost=1, memory_cost_kib=8, parallelism=1),
+        mail=MailSettings(sink=tmp_path / "mail", tls_required=False),
     )
     return replace(base, **overrides)
 

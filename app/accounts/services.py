@@ -11,9 +11,7 @@ import audit
 from app.accounts.models import AgencyType
 from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
-from app.accounts.models import TokenPurpose
 from app.accounts.models import User
-from app.accounts.tokens import issue_account_token
 from app.auth.queries import normalise_email
 from app.database import db
 from app.database import flush_unique
@@ -21,6 +19,10 @@ from app.errors import DomainError
 from app.sessions import revoke_organisation_sessions
 from app.sessions import revoke_user_sessions
 from audit import AuditAction
+from notifications import Event
+from notifications import notify
+from notifications import path_for
+from notifications import send_account_link
 
 # Staff names and emails are personal data: the audit trail says they changed, not to what.
 SENSITIVE_USER_FIELDS = frozenset({"display_name", "email"})
@@ -74,10 +76,13 @@ def create_user(
     display_name: str,
     organisation: Organisation,
     global_role: GlobalRole | None,
-) -> tuple[User, str]:
-    """Create an account with no password; returns it and a one-time activation link token.
+    invite: bool = True,
+) -> User:
+    """Create an account with no password. With `invite` the person is emailed a one-time
+    link to set it (made when the email is sent: the link is never shown to anyone else).
 
-    `actor` is None only when the command line bootstraps the first administrator.
+    `actor` is None only when the command line bootstraps the first administrator; the
+    command prints that account's link instead (there may be no mail server yet).
     """
     user = User(
         email=normalise_email(email),
@@ -87,14 +92,15 @@ def create_user(
     )
     db.session.add(user)
     flush_unique("An account with this email address already exists", field="email")
-    token = issue_account_token(user, TokenPurpose.ACTIVATE)
+    if invite:
+        send_account_link(user, Event.ACCOUNT_INVITATION)
     audit.record(
         actor=actor,
         action=AuditAction.USER_CREATED,
         object=user,
         changes=audit.changes({}, _user_fields(user), sensitive=SENSITIVE_USER_FIELDS),
     )
-    return user, token
+    return user
 
 
 def update_user(
@@ -150,13 +156,13 @@ def reset_two_factor(user: User, *, actor: User) -> None:
     user.recovery_codes.clear()
     revoke_user_sessions(user.id)
     audit.record(actor=actor, action=AuditAction.USER_TWO_FACTOR_RESET, object=user)
+    notify(Event.TWO_FACTOR_CHANGED, to=[user], link=path_for("auth.account"))
 
 
-def start_password_reset(user: User, *, actor: User) -> str:
-    """Admins never set or see passwords: they hand the user a one-time link instead."""
-    token = issue_account_token(user, TokenPurpose.RESET_PASSWORD)
+def start_password_reset(user: User, *, actor: User) -> None:
+    """Admins never set or see passwords: the person is emailed a one-time link instead."""
+    send_account_link(user, Event.PASSWORD_RESET)
     audit.record(actor=actor, action=AuditAction.USER_PASSWORD_RESET_ISSUED, object=user)
-    return token
 
 
 def _organisation_fields(organisation: Organisation) -> dict[str, Any]:

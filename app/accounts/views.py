@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response
 from app.accounts import forms
 from app.accounts import queries
 from app.accounts import services
-from app.accounts.links import external_url_for
 from app.accounts.models import AgencyType
 from app.accounts.models import Organisation
 from app.accounts.models import User
@@ -138,7 +137,7 @@ def new_user() -> str | Response:
     form = _user_form()
     if form.validate_on_submit():
         with attempt(form, field="email") as done:
-            user, token = services.create_user(
+            user = services.create_user(
                 actor=current_user,
                 email=form.email.data,
                 display_name=form.display_name.data,
@@ -146,7 +145,12 @@ def new_user() -> str | Response:
                 global_role=form.selected_role(),
             )
         if done:
-            return _show_account_link(user, token, "activate")
+            flash(
+                f"Account created. An email with a link to set their password is on its way "
+                f"to {user.email}: the link works once, for 3 days.",
+                "success",
+            )
+            return redirect(url_for("accounts.show_user", user_id=user.id))
     return render_template("accounts/user_form.html", form=form, user=None)
 
 
@@ -216,16 +220,15 @@ USER_ACTIONS = {
 
 @bp.route("/users/<int:user_id>/reset-password", methods=["POST"])
 @requires(Permission.ADMIN_USERS_MANAGE)
-def reset_password(user_id: int) -> str:
-    """Give a one-time link with which the person sets a new password."""
+def reset_password(user_id: int) -> Response:
+    """Email the person a one-time link with which they set a new password."""
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token = services.start_password_reset(user, actor=current_user)
-    return _show_account_link(user, token, "reset")
-
-
-def _show_account_link(user: User, token: str, kind: str) -> str:
-    """Shown once: the link is stored only as a hash, so it cannot be displayed again."""
-    link = external_url_for("auth.set_password", token=token)
-    return render_template("accounts/account_link.html", user=user, link=link, kind=kind)
+    services.start_password_reset(user, actor=current_user)
+    flash(
+        f"An email with a link to set a new password is on its way to {user.email}: the link "
+        "works once, for 3 days, and any earlier link stops working.",
+        "success",
+    )
+    return redirect(url_for("accounts.show_user", user_id=user.id))

@@ -29,6 +29,9 @@ from app.errors import DomainError
 from app.sessions import revoke_user_sessions
 from audit import AuditAction
 from audit import Outcome
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 
 RECOVERY_CODE_COUNT = 10
 WRONG_CODE = "Enter the 6-digit code currently shown in your app"
@@ -69,6 +72,7 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     user.mfa_enrolled_at = utcnow()
     codes = _replace_recovery_codes(user)
     audit.record(actor=user, action=AuditAction.TWO_FACTOR_ENROLLED, object=user)
+    _tell_two_factor_changed(user)
     return codes
 
 
@@ -135,6 +139,7 @@ def reissue_recovery_codes(user: User, code: str) -> list[str]:
         raise DomainError("The security code is not correct or has already been used", field="code")
     codes = _replace_recovery_codes(user)
     audit.record(actor=user, action=AuditAction.RECOVERY_CODES_REISSUED, object=user)
+    _tell_two_factor_changed(user)
     return codes
 
 
@@ -161,6 +166,12 @@ def redeem_account_token(raw_token: str, new_password: str) -> User:
     revoke_user_sessions(user.id)
     audit.record(actor=user, action=AuditAction.PASSWORD_SET_BY_LINK, object=user)
     return user
+
+
+def _tell_two_factor_changed(user: User) -> None:
+    """The account's holder is emailed whenever its second factor changes (issue 22): if it
+    was not them, they know at once. Part of the change that caused it (no event of its own)."""
+    notify(Event.TWO_FACTOR_CHANGED, to=[user], link=path_for("auth.account"))
 
 
 def _accept_totp(user: User, code: str) -> bool:

@@ -14,7 +14,11 @@ registered for the task's name:
 A handler runs in the app's context and commits its own steps with `job_change`. Once a minute
 the worker's sweep tells the queue again of any message not claimed within a minute (the telling
 after a commit can be lost if the queue is down at that moment) and runs every function features
-registered with `every_minute` (expiring old files, for instance).
+registered with `every_minute` (expiring old files, for instance), then each step registered
+with `daily` whose hour (UK time) has come and that has not yet run that day (reminders,
+digests). A worker starting gives back the messages a dead worker on its machine had claimed
+(`release_abandoned`), so work interrupted by a crash is done, by handlers written to be run
+again safely.
 
 This module knows no feature: features import it, never the other way round.
 """
@@ -22,7 +26,11 @@ This module knows no feature: features import it, never the other way round.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
+from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import cast
@@ -37,21 +45,33 @@ from sqlalchemy import CursorResult
 from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
+from app.database import UK
 from app.database import db
 from app.database import utcnow
 from app.jobs.models import OutboxMessage
+from app.jobs.models import ScheduledRun
 from app.settings import Settings
 from app.unit_of_work import after_commit
 from app.unit_of_work import job_change
 
-__all__ = ["OutboxMessage", "enqueue", "every_minute", "handler", "queue", "run_message"]
+__all__ = [
+    "OutboxMessage",
+    "daily",
+    "enqueue",
+    "every_minute",
+    "handler",
+    "queue",
+    "run_message",
+]
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, Handler] = {}
 EVERY_MINUTE: list[Callable[[], None]] = []
+DAILY: dict[str, tuple[int, Callable[[datetime], None]]] = {}  # name: (UK hour, step)
 JOBS_FILE = "jobs.sqlite3"  # the queue's own SQLite file in the instance folder
 RESEND_AFTER = timedelta(minutes=1)
 NEW_MESSAGES = "outbox_new"  # a key of Session.info: ids written since the last commit
@@ -74,6 +94,21 @@ def every_minute(function: Callable[[], None]) -> Callable[[], None]:
     if function not in EVERY_MINUTE:
         EVERY_MINUTE.append(function)
     return function
+
+
+def daily(*, hour: int) -> Callable[[Callable[[datetime], None]], Callable[[datetime], None]]:
+    """Register a step the worker runs once a day from `hour` (UK time), given the time now."""
+
+    def register(function: Callable[[datetime], None]) -> Callable[[datetime], None]:
+        DAILY[f"{function.__module__}.{function.__qualname__}"] = (hour, function)
+        return function
+
+    return register
+
+
+def worker_id() -> str:
+    """This process, as a claim names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def enqueue(task: str, payload: dict[str, Any]) -> OutboxMessage:
@@ -127,6 +162,7 @@ def _make_queue(app: Flask) -> Huey:
 
 
 def _tell_queue() -> None:
+    """After a request's or a job step's commit: tell the queue of the messages it wrote."""
     ids = db.session.info.pop(NEW_MESSAGES, [])
     if ids:
         tell(ids)
@@ -152,7 +188,7 @@ def run_message(message_id: int) -> bool:
         result = db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, OutboxMessage.claimed_at.is_(None))
-            .values(claimed_at=utcnow())
+            .values(claimed_at=utcnow(), claimed_by=worker_id())
         )
         claimed = cast(CursorResult[Any], result).rowcount
     if not claimed:
@@ -208,12 +244,99 @@ def outbox_summary() -> list[str]:
     return lines
 
 
-def sweep() -> None:
+def sweep(now: datetime | None = None) -> None:
     """The worker's minute: send again what the queue was not told of, then run the features'
-    own minute steps, each on its own so one failing does not stop the others."""
+    own minute steps and the daily steps that are due, each on its own so one failing does not
+    stop the others."""
     tell(unclaimed(limit=1000, older_than=RESEND_AFTER))
     for step in EVERY_MINUTE:
         try:
             step()
         except Exception:
             log.exception("the minute step %s failed", step.__qualname__)
+    run_daily(now or utcnow())
+
+
+def run_daily(now: datetime) -> list[str]:
+    """Run each daily step whose hour has come today (UK time) and that has not run today;
+    returns the names of those run. A step is marked as run before it runs, so two workers
+    never both run it, and one that fails is not retried until the next day (its error is
+    logged; the reminders it would have sent are sent by the next day's run)."""
+    today = now.astimezone(UK)
+    ran = []
+    for name, (hour, step) in sorted(DAILY.items()):
+        if today.hour < hour:
+            continue
+        try:
+            with job_change():
+                claimed = _claim_daily(name, today.date())
+        except IntegrityError:  # another worker made the row first: it runs the step
+            continue
+        if not claimed:
+            continue
+        try:
+            step(now)  # its changes are made in `job_change` blocks: a failure rolls back there
+        except Exception:
+            log.exception("the daily step %s failed", name)
+            continue
+        ran.append(name)
+    return ran
+
+
+def _claim_daily(name: str, today: date) -> bool:
+    """Mark the step as run today, unless it already was (the update is the claim)."""
+    row = db.session.get(ScheduledRun, name, with_for_update=True)
+    if row is None:
+        db.session.add(ScheduledRun(name=name, last_run_on=today))
+        return True
+    if row.last_run_on >= today:
+        return False
+    result = db.session.execute(
+        update(ScheduledRun)
+        .where(ScheduledRun.name == name, ScheduledRun.last_run_on < today)
+        .values(last_run_on=today)
+    )
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def release_abandoned() -> int:
+    """Give back the messages claimed by workers on this machine that are no longer running
+    (killed mid-job, or the machine restarted), so the sweep sends them again; returns how
+    many. Their handlers must be safe to run again: each checks what is already done."""
+    host = socket.gethostname()
+    with job_change():
+        claims = db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.claimed_by).where(
+                OutboxMessage.claimed_at.is_not(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.claimed_by.like(f"{host}:%"),
+            )
+        ).all()
+        dead = [message_id for message_id, by in claims if by and not _running(by)]
+        if dead:
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(dead))
+                .values(claimed_at=None, claimed_by=None)
+            )
+    if dead:
+        log.warning("gave back %s job(s) a stopped worker had claimed", len(dead))
+        tell(dead)
+    return len(dead)
+
+
+def _running(claimed_by: str) -> bool:
+    """Whether the process named by a claim on this machine is still alive."""
+    try:
+        pid = int(claimed_by.rsplit(":", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, under another user
+    return True

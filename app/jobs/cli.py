@@ -26,6 +26,8 @@ def worker(workers: int) -> None:
     huey = jobs.queue(app)
     where = "Redis" if app.config["SETTINGS"].redis_url else huey.storage.filename
     click.echo(f"Job worker: {workers} thread(s), queue on {where}", err=True)
+    with app.app_context():
+        jobs.release_abandoned()
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()
 

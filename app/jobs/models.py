@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -28,4 +29,17 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     claimed_at: Mapped[datetime | None]
+    # The worker that claimed it ("host:pid"): a worker starting on the same host gives back
+    # the messages of one that died mid-job (killed, or the machine restarted), so they are done.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
     failed_at: Mapped[datetime | None]
+
+
+class ScheduledRun(Base):
+    """When a daily step last ran: the worker's minute runs each one once a day, at its hour,
+    or at the first minute after it if the worker was down then."""
+
+    __tablename__ = "job_scheduled_runs"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_run_on: Mapped[date]

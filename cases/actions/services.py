@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 import audit
+from app import jobs
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.database import db
@@ -21,6 +24,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.template_filters import UK
 from app.template_filters import uk_date
+from app.unit_of_work import job_change
 from audit import AuditAction
 from cases.actions import queries as action_queries
 from cases.actions.models import ActionDueDateChange
@@ -29,13 +33,22 @@ from cases.actions.models import ActionUpdate
 from cases.actions.models import CaseAction
 from cases.models import Case
 from cases.models import CaseStatus
+from cases.restrictions.models import CaseRestriction
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 from panels.models import Meeting
+from panels.models import PanelRole
+from panels.policy import members_to_tell
 
 DESCRIPTION_MAX_LENGTH = 2_000
 REPORT_MAX_LENGTH = 5_000
 DUE_DATE_REASON_MAX_LENGTH = 1_000
 # An action plan looks weeks ahead; a date years out is almost always a typing slip.
 LONGEST_DEADLINE_DAYS = 2 * 366
+REMINDER_HOUR = 7  # UK time: the daily reminders arrive before the working day
+DUE_SOON_DAYS = 3  # an open action due within this many days is "due soon"
+REMINDER_BATCH = 500
 DUE_DATE_STALE = (
     "Someone else changed this action while you were changing its due date, so your change "
     "was not saved. The action as it is now is shown: check the date, then save again"
@@ -96,7 +109,67 @@ def agree_action(case: Case, *, actor: User, action: NewAction, today: date) -> 
             "meeting_id": [None, action.meeting.id if action.meeting else None],
         },
     )
+    _tell_owners(created, Event.ACTION_ASSIGNED)
     return created
+
+
+@jobs.daily(hour=REMINDER_HOUR)
+def _remind_owners(now: datetime) -> None:
+    """The daily reminders (issue 22): each open action due within the next few days, and
+    each one past its due date, is told to its agency's representatives once per due date
+    (the chair hears of overdue ones too); a new due date is reminded of afresh."""
+    today = now.astimezone(UK).date()
+    last_id = 0
+    while True:
+        with job_change():
+            batch = db.session.scalars(
+                select(CaseAction)
+                .join(Case, Case.id == CaseAction.case_id)
+                .where(
+                    CaseAction.status == ActionStatus.OPEN,
+                    CaseAction.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+                    Case.status == CaseStatus.OPEN,
+                    Case.disposed_at.is_(None),
+                    CaseAction.id > last_id,
+                )
+                .order_by(CaseAction.id)
+                .limit(REMINDER_BATCH)
+            ).all()
+            for action in batch:
+                overdue = action.due_on < today
+                event = Event.ACTION_OVERDUE if overdue else Event.ACTION_DUE_SOON
+                key = f"{event.value}:{action.id}:{action.due_on.isoformat()}"
+                _tell_owners(action, event, chair_too=overdue, once=key)
+        if len(batch) < REMINDER_BATCH:
+            return
+        last_id = batch[-1].id
+
+
+def _tell_owners(
+    action: CaseAction, event: Event, *, chair_too: bool = False, once: str | None = None
+) -> None:
+    """Tell the owning agency's representatives on the panel (and, for an overdue action, the
+    chair) that `event` happened to the action; nobody the case is restricted from. With
+    `once`, not if a notification with that key was given before."""
+    owners = members_to_tell(
+        action.panel_id, PanelRole.REPRESENTATIVE, organisation_id=action.owner_agency_id
+    )
+    chairs = members_to_tell(action.panel_id, PanelRole.CHAIR) if chair_too else []
+    restricted = set(
+        db.session.scalars(
+            select(CaseRestriction.organisation_id).where(
+                CaseRestriction.case_id == action.case_id, CaseRestriction.lifted_at.is_(None)
+            )
+        )
+    )
+    notify(
+        event,
+        to=[person for person in owners + chairs if person.organisation_id not in restricted],
+        link=path_for("actions.show", case_id=action.case_id, action_id=action.id),
+        panel=action.case.panel.name,
+        reference=action.case.reference,
+        once=once,
+    )
 
 
 def report_progress(

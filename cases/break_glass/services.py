@@ -37,6 +37,9 @@ from cases.break_glass.models import BreakGlassReason
 from cases.break_glass.models import BreakGlassReview
 from cases.break_glass.models import CaseAlert
 from cases.models import Case
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 
 REASON_MIN_WORDS = 3
 TEXT_MAX_LENGTH = 2_000
@@ -207,6 +210,17 @@ def _alert(coordinators: Sequence[User], grant: BreakGlassGrant, kind: AlertKind
         for coordinator in coordinators
     )
     db.session.flush()
+    # Told by email too (issue 22): the message names the case's reference, never who asked.
+    approval = kind is AlertKind.BREAK_GLASS_APPROVAL
+    notify(
+        Event.EMERGENCY_ACCESS,
+        to=coordinators,
+        link=path_for(
+            "break_glass.decide" if approval else "break_glass.review", grant_id=grant.id
+        ),
+        panel=grant.case.panel.name,
+        reference=grant.case.reference,
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -11,12 +11,16 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select
 
 import audit
+from app import jobs
 from app.accounts.models import User
+from app.database import UK
 from app.database import db
 from app.database import flush_unique
 from app.database import utcnow
@@ -24,6 +28,7 @@ from app.errors import DomainError
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from app.template_filters import uk_date
+from app.unit_of_work import job_change
 from audit import AuditAction
 from cases import policy
 from cases.meetings import queries
@@ -48,11 +53,18 @@ from cases.meetings.rules import research_closed
 from cases.models import Case
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 from panels.models import Meeting
+from panels.models import PanelRole
+from panels.policy import members_to_tell
 from panels.types.common import NOT_HEARD
 
 OBSERVER_TEXT_MAX = 120
 OBSERVERS_MAX = 8
+AGENDA_NOTICE_HOUR = 7  # UK time: members hear of an agenda opening by itself that morning
+AGENDA_DAYS_BEFORE_MAX = 28  # the longest a panel's agenda opens before its meeting
 
 
 @dataclass(frozen=True)
@@ -596,6 +608,13 @@ def approve_minutes(meeting: Meeting, *, actor: User, seen: int) -> MeetingMinut
             "revision": [None, minutes.revision],
         },
     )
+    members = members_to_tell(meeting.panel_id, *PanelRole)
+    notify(
+        Event.MINUTES_APPROVED,
+        to=[person for person in members if policy.may_read_minutes(person, meeting, minutes)],
+        link=path_for("meetings.minutes", meeting_id=meeting.id),
+        panel=meeting.panel.name,
+    )
     return minutes
 
 
@@ -971,4 +990,35 @@ def publish_agenda(meeting: Meeting, *, actor: User, seen: int, today: date) -> 
         object=meeting,
         changes={"agenda_published_by_id": [None, actor.id]},
     )
+    _tell_agenda_published(meeting)
     return meeting
+
+
+@jobs.daily(hour=AGENDA_NOTICE_HOUR)
+def _agendas_opening_today(now: datetime) -> None:
+    """An agenda not published by hand opens by itself on its day (R3): its members are told
+    that morning, as they are when a coordinator publishes it early (once either way)."""
+    today = now.astimezone(UK).date()
+    with job_change():
+        opening = db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.agenda_published_at.is_(None),
+                Meeting.held_on.between(today, today + timedelta(days=AGENDA_DAYS_BEFORE_MAX)),
+            )
+            .order_by(Meeting.id)
+        ).all()
+        for meeting in opening:
+            if meeting.agenda_published(today) and queries.agenda_case_ids(meeting):
+                _tell_agenda_published(meeting)
+
+
+def _tell_agenda_published(meeting: Meeting) -> None:
+    """The panel's members in force hear that the agenda is open to them (issue 22)."""
+    notify(
+        Event.AGENDA_PUBLISHED,
+        to=members_to_tell(meeting.panel_id, *PanelRole),
+        link=path_for("meetings.show", meeting_id=meeting.id),
+        panel=meeting.panel.name,
+        once=f"{Event.AGENDA_PUBLISHED.value}:{meeting.id}",
+    )

@@ -52,6 +52,9 @@ from cases.sharing import services as sharing
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
 from cases.sharing.models import LawfulBasis
+from notifications import Event
+from notifications import notify
+from notifications import path_for
 from panels.instruments.asb_matrix import matrix_level
 from panels.instruments.asb_matrix import matrix_score
 from panels.instruments.asb_matrix import matrix_version
@@ -60,6 +63,8 @@ from panels.instruments.dash import dash_level
 from panels.instruments.dash import dash_yes_count
 from panels.models import Meeting
 from panels.models import Panel
+from panels.models import PanelRole
+from panels.policy import members_to_tell
 from panels.types.common import WINDOW_OPENING_STATUSES
 from panels.types.common import Criterion
 from panels.types.common import FormSection
@@ -155,6 +160,13 @@ def submit_referral(referral: Referral, *, actor: User) -> Referral:
             "risk_score": [None, referral.risk_score],
         },
     )
+    notify(
+        Event.REFERRAL_WAITING,
+        to=members_to_tell(referral.panel_id, PanelRole.COORDINATOR),
+        link=path_for("referrals.screen", referral_id=referral.id),
+        panel=referral.panel.name,
+        reference=referral.reference,
+    )
     return referral
 
 
@@ -229,7 +241,8 @@ def return_referral(referral: Referral, *, actor: User, reason: str) -> Referral
     """Back to the referrer for more information, with the reason (they can edit and resubmit)."""
     _require_move(referral, ReferralStatus.RETURNED)
     referral.decision_reason = _reason(reason)
-    return _move(referral, ReferralStatus.RETURNED, actor, AuditAction.REFERRAL_RETURNED)
+    _move(referral, ReferralStatus.RETURNED, actor, AuditAction.REFERRAL_RETURNED)
+    return _tell_referrer(referral, Event.REFERRAL_RETURNED)
 
 
 def reject_referral(referral: Referral, *, actor: User, reason: str) -> Referral:
@@ -247,7 +260,8 @@ def reject_referral(referral: Referral, *, actor: User, reason: str) -> Referral
         )
     _require_move(referral, ReferralStatus.REJECTED)
     referral.decision_reason = _reason(reason)
-    return _move(referral, ReferralStatus.REJECTED, actor, AuditAction.REFERRAL_REJECTED)
+    _move(referral, ReferralStatus.REJECTED, actor, AuditAction.REFERRAL_REJECTED)
+    return _tell_referrer(referral, Event.REFERRAL_REJECTED)
 
 
 @dataclass(frozen=True)
@@ -293,7 +307,20 @@ def accept_referral(
             "person_ids": [None, [p.id for p in people]],
         },
     )
+    _tell_referrer(referral, Event.REFERRAL_ACCEPTED)
     return Acceptance(case, new_case, people)
+
+
+def _tell_referrer(referral: Referral, event: Event) -> Referral:
+    """The person who sent the referral hears the coordinator's decision (issue 22)."""
+    notify(
+        event,
+        to=[referral.referrer],
+        link=path_for("referrals.show", referral_id=referral.id),
+        panel=referral.panel.name,
+        reference=referral.reference,
+    )
+    return referral
 
 
 def _matched_people(

@@ -83,6 +83,7 @@ def production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **values: str) -
         tmp_path,
         APP_ENV="production",
         EXTERNAL_URL="https://panels.example.org",
+        SMTP_URL="smtp://mail.example.org:587",
         **STRONG,
         **values,
     )
@@ -141,6 +142,7 @@ def test_a_real_gunicorn_exits_with_the_reason(tmp_path: Path) -> None:
         "APP_ENV": "production",
         "INSTANCE_PATH": str(tmp_path),
         "EXTERNAL_URL": "https://panels.example.org",
+        "SMTP_URL": "smtp://mail.example.org:587",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         **STRONG,
     }

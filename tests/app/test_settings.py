@@ -24,7 +24,12 @@ EXTERNAL_URL = "https://panels.example.org"
 
 
 def production(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {"APP_ENV": "production", "INSTANCE_PATH": str(tmp_path), "EXTERNAL_URL": EXTERNAL_URL}
+    env = {
+        "APP_ENV": "production",
+        "INSTANCE_PATH": str(tmp_path),
+        "EXTERNAL_URL": EXTERNAL_URL,
+        "SMTP_URL": "smtp://mail.example.org:587",
+    }
     env.update(extra)
     return env
 

@@ -86,6 +86,11 @@ from cases.sharing.models import ConsentStatus
 from cases.sharing.models import Disclosure
 from cases.sharing.models import LawfulBasis
 from cases.subject_access import services as subject_access_services
+from notifications import Choice
+from notifications import Event
+from notifications import notify
+from notifications import services as notification_services
+from notifications.models import Notification
 from panels import declarations
 from panels import isp
 from panels import services as panel_services
@@ -130,6 +135,7 @@ SERVICE_MODULES = (
     declarations,
     break_glass,
     report_services,
+    notification_services,
     meeting_services,
     action_services,
 )
@@ -498,6 +504,20 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
             _manager(w, reporting_on=w.area), actor=w.admin, area=w.area
         ),
         AuditAction.MANAGER_AREA_REMOVED,
+    ),
+    "mark_read": (
+        lambda w: notification_services.mark_read(_notified(w), actor=w.worker),
+        AuditAction.NOTIFICATIONS_READ,
+    ),
+    "mark_all_read": (
+        lambda w: _notified(w) and notification_services.mark_all_read(actor=w.worker),
+        AuditAction.NOTIFICATIONS_READ,
+    ),
+    "choose": (
+        lambda w: notification_services.choose(
+            actor=w.worker, choices={Event.ACTION_DUE_SOON: Choice.APP}
+        ),
+        AuditAction.NOTIFICATION_CHOICES_CHANGED,
     ),
     "request_extract": (
         lambda w: _extract(w),
@@ -1025,6 +1045,12 @@ def _alert(w: World) -> CaseAlert:
     db.session.add(alert)
     db.session.flush()
     return alert
+
+
+def _notified(w: World) -> Notification:
+    """The worker told that a referral waits (as a service tells people: no event of its own)."""
+    [notification] = notify(Event.REFERRAL_WAITING, to=[w.worker], link="/referrals")
+    return notification
 
 
 def _extract(w: World) -> Extract:

@@ -76,6 +76,9 @@ from cases.reports.models import ManagerArea
 from cases.restrictions.models import CaseRestriction
 from cases.sharing.models import ConsentStatus
 from cases.sharing.models import LawfulBasis
+from notifications.events import Choice
+from notifications.events import Event
+from notifications.models import Notification
 from panels import declarations
 from panels import services as panel_services
 from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
@@ -132,6 +135,7 @@ CASE_RESEARCH = "case:research"
 PANEL_MEMBER = "panel:member"
 PANEL_REPORTS = "panel:reports"  # a panel's aggregate figures (issue 20)
 EXTRACT_REQUESTER = "extract:requester"  # a referral-level extract: its requester alone
+NOTIFICATION_RECIPIENT = "notification:recipient"  # a notification: the person told alone
 ROUTES: dict[str, str] = {
     "cases.show": CASE_VIEW,
     "cases.access_log_page": CASE_COORDINATE,
@@ -166,6 +170,7 @@ ROUTES: dict[str, str] = {
     "break_glass.review": GRANT_REVIEW,
     "break_glass.decide": GRANT_REVIEW,
     "break_glass.acknowledge": ALERT_RECIPIENT,
+    "notifications.mark_read": NOTIFICATION_RECIPIENT,
     "restrictions.lift": CASE_RESTRICTION,
     "asb.show": APPLICATION_VIEW,
     "asb.add_complaint": APPLICATION_VIEW,
@@ -266,6 +271,7 @@ SUCCESS: dict[tuple[str, str], Success] = {
     ("break_glass.decide", "GET"): redirect_to("/alerts/{grant_id}/review"),
     ("break_glass.decide", "POST"): redirect_to("/alerts/{grant_id}/review"),
     ("break_glass.acknowledge", "POST"): redirect_to("/alerts"),
+    ("notifications.mark_read", "POST"): redirect_to("/notifications"),
     ("asb.show", "GET"): PAGE,
     ("asb.add_complaint", "GET"): PAGE,
     ("asb.add_complaint", "POST"): PAGE,
@@ -323,6 +329,7 @@ PERMISSION_SUCCESS: dict[str, int] = {
     "panels.sign_isp_again": 200,
     "panels.withdraw_isp_signatory": 200,
     "reports.manager_areas": 200,
+    "notifications.deliveries": 200,
     "subject_access.index": 200,
     "subject_access.new": 200,
     # The world holds no subject access request, so request 1 names nothing: the auditor gets
@@ -515,6 +522,7 @@ class World:
     restriction: int
     grant: int
     alert: int  # the coordinator's alert on the grant's case that asks only to be seen
+    notification: int  # the coordinator's notification of a referral waiting for screening
     references: dict[str, str] = field(default_factory=dict)
     actions: dict[str, int] = field(default_factory=dict)
     approved_meeting: int = 0  # a meeting of the home panel with approved minutes (issue 21)
@@ -669,6 +677,15 @@ def _build(users: dict[str, int]) -> World:
         recipient_id=users["coordinator"], case_id=grant.case_id, kind=AlertKind.SUBJECT_ACCESS
     )
     db.session.add(alert)
+    notification = Notification(
+        recipient_id=users["coordinator"],
+        event=Event.REFERRAL_WAITING,
+        panel_name=home.name,
+        reference="R-1",
+        link="/referrals",
+        choice=Choice.APP,
+    )
+    db.session.add(notification)
     db.session.flush()
     actions = {}
     for action_name, (case_name, owner) in ACTIONS.items():
@@ -731,6 +748,7 @@ def _build(users: dict[str, int]) -> World:
         restriction=restriction.id,
         grant=grant.id,
         alert=alert.id,
+        notification=notification.id,
         references=references,
         actions=actions,
         approved_meeting=approved.id,
@@ -898,6 +916,8 @@ def _objects(kind: str, member: Member) -> Iterator[tuple[str, bool]]:
         yield from ((name, Expect.reports_on_panel(member, name)) for name in PANELS)
     elif kind == EXTRACT_REQUESTER:
         yield "extract", member is MEMBERS["coordinator"]
+    elif kind == NOTIFICATION_RECIPIENT:
+        yield "notification", member is MEMBERS["coordinator"]
 
 
 def _referral_names() -> list[str]:
@@ -971,6 +991,8 @@ def _ids(world: World, kind: str, name: str) -> dict[str, int | str]:
         return {"panel_id": world.panels[name]}
     if kind == EXTRACT_REQUESTER:
         return {"extract_id": world.extract}
+    if kind == NOTIFICATION_RECIPIENT:
+        return {"notification_id": world.notification}
     return {"application_id": world.application}
 
 

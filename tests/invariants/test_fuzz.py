@@ -56,7 +56,7 @@ from werkzeug.routing import Rule
 from app import create_app
 from app.accounts.models import TokenPurpose
 from app.accounts.models import User
-from app.accounts.services import issue_account_token
+from app.accounts.tokens import issue_account_token
 from app.database import db
 from app.database import uk_today
 from app.extensions import limiter

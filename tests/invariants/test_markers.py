@@ -51,6 +51,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,7 @@ from flask import request_finished
 from flask.testing import FlaskClient
 from sqlalchemy import Integer
 from sqlalchemy import column
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import table as sql_table
 from werkzeug.datastructures import MultiDict
@@ -76,10 +78,12 @@ from app.accounts.models import GlobalRole
 from app.accounts.models import Organisation
 from app.accounts.models import User
 from app.auth.seeds import totp_secret
+from app.database import UK
 from app.database import db
 from app.database import uk_today
 from app.database import utcnow
 from app.extensions import limiter
+from app.jobs.models import OutboxMessage
 from app.settings import Settings
 from cases.actions.models import CaseAction
 from cases.asb.models import CaseReviewApplication
@@ -87,7 +91,12 @@ from cases.break_glass.models import BreakGlassGrant
 from cases.break_glass.models import BreakGlassReason
 from cases.models import Case
 from cases.referrals.models import Referral
+from cases.reports.models import Extract
+from cases.reports.models import ExtractStatus
 from cases.subject_access.models import SubjectAccessRequest
+from notifications.models import Delivery
+from notifications.models import DeliveryStatus
+from notifications.models import Notification
 from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.models import Meeting
 from panels.models import PanelRole
@@ -836,7 +845,9 @@ def extracts(world: World, coordinator: Browser) -> None:
             },
         )
     with world.app.app_context():
-        assert jobs.run_pending() == 2
+        jobs.run_pending()  # the extracts, and the emails the world's changes queued
+        made = select(func.count()).where(Extract.status == ExtractStatus.READY)
+        assert db.session.scalar(made) == 2
 
 
 # Every page, as every member -------------------------------------------------------------------
@@ -1033,6 +1044,28 @@ def test_no_marker_reaches_the_logs(world: World) -> None:
     lines = world.capture.log.lines
     assert any("auth:two_factor_passed" in line for line in lines)
     assert leaks("\n".join(lines)) == []
+
+
+def test_no_marker_reaches_an_email_or_a_queued_job(world: World) -> None:
+    """Issue 22, domain E20 and R11: every notification the scenario's changes caused is sent
+    (and the morning's steps run, the digest among them); no message (headers, text, the
+    link), no notification and no job's payload holds anything a marker was planted in. (The
+    reminders of actions due say what an assigned action's message says: the same fields.)"""
+    with world.app.app_context():
+        jobs.run_daily(datetime.now(UK).replace(hour=8) + timedelta(days=60))
+        payloads = [repr(m.payload) for m in db.session.scalars(select(OutboxMessage))]
+        jobs.run_pending()
+        kinds = set(db.session.scalars(select(Delivery.kind)))
+        sent = db.session.scalar(select(func.count()).where(Delivery.status == DeliveryStatus.SENT))
+        told = db.session.scalars(select(Notification)).all()
+        stored = [f"{n.panel_name} {n.reference} {n.link}" for n in told]
+    assert {"referral_waiting", "referral_accepted", "action_assigned"} <= kinds
+    sink = world.app.config["SETTINGS"].mail.sink
+    messages = [path.read_bytes() for path in sorted(sink.glob("*.eml"))]
+    assert sent
+    assert len(messages) == sent
+    assert leaks(b"\n".join(messages)) == []
+    assert leaks("\n".join(payloads + stored)) == []
 
 
 def test_no_marker_reaches_a_url_a_redirect_or_a_cookie(world: World) -> None:

@@ -275,6 +275,9 @@ EXEMPT: dict[str, str] = {
     # The extract's own request is recorded with its filters when asked for (test_extracts).
     "reports.extracts": "the user's own extracts: what each holds and its progress, no rows",
     "reports.extract_new": "the choice of panels, dates and format for an extract",
+    "notifications.index": "the user's own notifications: an event, a panel, a reference",
+    "notifications.settings": "the user's own choice of how each kind of event reaches them",
+    "notifications.deliveries": "the email delivery log: staff addresses, kinds and statuses",
     "reports.extract": "an extract's progress and what it holds, no rows",
 }
 # Arguments that name no object: the value every page is opened with.

@@ -564,6 +564,7 @@ def test_previous_keks_are_read_and_validated() -> None:
         "KEY_ENCRYPTION_KEY": encode_kek(current),
         "PREVIOUS_KEY_ENCRYPTION_KEYS": encode_kek(old),
         "EXTERNAL_URL": "https://panels.example.org",
+        "SMTP_URL": "smtp://mail.example.org:587",
     }
     assert load_settings(env).previous_key_encryption_keys == (old,)
     with pytest.raises(SettingsError, match="previous key-encryption key"):

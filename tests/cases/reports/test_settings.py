@@ -23,6 +23,7 @@ def environment(tmp_path: Path, **reports: str) -> dict[str, str]:
         "APP_ENV": "production",
         "INSTANCE_PATH": str(tmp_path),
         "EXTERNAL_URL": "https://panels.example.org",
+        "SMTP_URL": "smtp://mail.example.org:587",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "KEY_ENCRYPTION_KEY": encode_kek(secrets.token_bytes(32)),
         **reports,
