@@ -18,6 +18,7 @@ from app.database import db
 from cases.meetings import queries
 from cases.meetings import services
 from cases.meetings.models import AgendaReason
+from demo import notifications
 from demo.cases import TODAY
 from demo.clock import happened_at
 from demo.clock import uk_time
@@ -63,6 +64,7 @@ def seed() -> int:
     rng = random.Random(20261207)  # noqa: S311 (synthetic data, not a secret)
     for panel in db.session.scalars(select(Panel).order_by(Panel.id)):
         _research(panel, rng)
+    notifications.settle()
     return published
 
 

@@ -49,6 +49,7 @@ from cases.meetings.rules import check_quorum
 from cases.models import Case
 from cases.queries import months_after
 from cases.referrals.models import Referral
+from demo import notifications
 from demo.cases import TODAY
 from demo.clock import Timeline
 from demo.clock import happened_at
@@ -397,6 +398,7 @@ def seed() -> int:
     for room in rooms:
         room.amend_due_dates(timeline)
     timeline.run()
+    notifications.settle()
     return recorded
 
 

@@ -28,6 +28,7 @@ from cases.actions.models import CaseAction
 from cases.queries import months_after
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
+from demo import notifications
 from demo.cases import TODAY
 from demo.clock import Timeline
 from demo.clock import uk_time
@@ -93,6 +94,7 @@ def seed(scale: float = 1.0) -> int:
     timeline.run()
     for calendar in calendars:
         calendar.declare_past_meetings()
+    notifications.settle()
     return made
 
 

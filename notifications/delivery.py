@@ -121,13 +121,14 @@ def retry_due() -> None:
 
 @jobs.daily(hour=DIGEST_HOUR)
 def send_digests(now: datetime) -> None:
-    """Gather each person's notifications chosen for the digest and not yet in one into one
-    delivery, and queue it: one email a day at most, and none on a day with nothing."""
+    """Gather each person's notifications chosen for the digest, not yet in one and still
+    unread (what they have seen in the app is not emailed again) into one delivery, and
+    queue it: one email a day at most, and none on a day with nothing."""
     with job_change():
         waiting = db.session.execute(
             select(Notification.recipient_id, Notification.id)
             .where(Notification.choice == Choice.DIGEST, Notification.digest_id.is_(None))
-            .where(Notification.created_at <= now)
+            .where(Notification.read_at.is_(None), Notification.created_at <= now)
             .order_by(Notification.recipient_id, Notification.id)
         ).all()
         by_person: dict[int, list[int]] = {}

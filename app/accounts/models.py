@@ -137,6 +137,20 @@ class RecoveryCode(Base):
     user: Mapped[User] = relationship(back_populates="recovery_codes")
 
 
+class KnownDevice(Base):
+    """A browser the account has signed in from: a long-lived cookie holds a random token,
+    stored here as its hash. A sign-in from a browser without one the account knows tells
+    the account's holder (issue 22), except the very first."""
+
+    __tablename__ = "known_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AccountToken(Base):
     """A single-use, short-lived link for activating an account or resetting a password."""
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from sqlalchemy import exists
 from sqlalchemy import or_
+from sqlalchemy import select
 from sqlalchemy import update
 
 import audit
+from app.accounts.models import KnownDevice
 from app.accounts.models import RecoveryCode
 from app.accounts.models import User
 from app.accounts.tokens import retire_account_tokens
@@ -110,10 +113,30 @@ def use_recovery_code(user: User, code: str) -> bool:
     return spent is not None
 
 
-def complete_sign_in(user: User) -> None:
-    """Both factors passed: the user is signed in."""
-    user.last_signed_in_at = utcnow()
-    audit.record(actor=user, action=AuditAction.SIGN_IN, object=user)
+def complete_sign_in(user: User, *, device: str | None) -> str | None:
+    """Both factors passed: the user is signed in. `device` is the browser's device token (its
+    cookie), if it has one; a browser the account does not know is remembered, and the account's
+    holder is told of it unless it is their first. Returns a new token for the browser to keep,
+    or None when it is already known."""
+    now = utcnow()
+    user.last_signed_in_at = now
+    known = device and db.session.scalar(
+        select(KnownDevice).where(
+            KnownDevice.user_id == user.id, KnownDevice.token_hash == _device_hash(device)
+        )
+    )
+    fresh = None
+    if known:
+        known.last_seen_at = now
+    else:
+        first = not db.session.scalar(select(exists().where(KnownDevice.user_id == user.id)))
+        fresh = secrets.token_urlsafe(32)
+        db.session.add(KnownDevice(user_id=user.id, token_hash=_device_hash(fresh)))
+        if not first:
+            notify(Event.NEW_DEVICE, to=[user], link=path_for("auth.account"))
+    changes = {"new_device": [None, True]} if fresh else None
+    audit.record(actor=user, action=AuditAction.SIGN_IN, object=user, changes=changes)
+    return fresh
 
 
 def note_throttled(user: User | None) -> None:
@@ -223,6 +246,10 @@ def _set_password(user: User, new: str) -> None:
 def _new_recovery_code() -> str:
     raw = secrets.token_hex(5).upper()
     return f"{raw[:5]}-{raw[5:]}"
+
+
+def _device_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _hash_code(code: str) -> str:

@@ -14,6 +14,7 @@ from flask import Blueprint
 from flask import current_app
 from flask import flash
 from flask import g
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -51,6 +52,7 @@ bp = Blueprint("auth", __name__)
 PENDING_USER = PENDING_USER_KEY
 PENDING_SINCE = "pending_since"
 PENDING_LIFETIME = timedelta(minutes=10)
+DEVICE_COOKIE_DAYS = 400  # the longest browsers keep a cookie
 SIGN_IN_FAILED = "Enter a correct email address and password"
 CODE_FAILED = "The security code is not correct or has already been used"
 
@@ -241,9 +243,11 @@ def set_up_two_factor() -> str | Response:
             _failed()
             form.code.errors.append(error.message)
         else:
-            _complete_sign_in(user)
+            signed_in = _complete_sign_in(user)
             # Shown once, in this response: the codes are never stored in a readable form.
-            return render_template("auth/recovery_codes.html", codes=codes)
+            shown = make_response(render_template("auth/recovery_codes.html", codes=codes))
+            _keep_device_cookie(shown, signed_in)
+            return shown
     elif request.method == "POST":
         _failed()
     qr_code, secret = queries.enrolment_qr_code(user, issuer=_settings().service_name)
@@ -257,8 +261,32 @@ def _complete_sign_in(user: User) -> Response:
     server_session.regenerate()
     login_user(user)
     session["authenticated_at"] = utcnow().timestamp()
-    services.complete_sign_in(user)
-    return redirect(next_url if next_url and _is_safe_next(next_url) else url_for("panels.home"))
+    fresh = services.complete_sign_in(user, device=request.cookies.get(_device_cookie()))
+    response = redirect(
+        next_url if next_url and _is_safe_next(next_url) else url_for("panels.home")
+    )
+    if fresh:
+        response.set_cookie(
+            _device_cookie(),
+            fresh,
+            max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+            httponly=True,
+            secure=_settings().https,
+            samesite="Lax",
+            path="/",
+        )
+    return response
+
+
+def _device_cookie() -> str:
+    """The cookie by which a browser is known to the accounts signed in from it (issue 22)."""
+    return "__Host-device" if _settings().https else "device"
+
+
+def _keep_device_cookie(page: Response, signed_in: Response) -> None:
+    """Carry the device cookie a sign-in set over to the page shown instead of its redirect."""
+    for header in signed_in.headers.getlist("Set-Cookie"):
+        page.headers.add("Set-Cookie", header)
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -1,4 +1,5 @@
-"""notifications, their delivery log and choices; job claims and daily runs
+"""notifications, their delivery log and choices; job claims and daily runs;
+the browsers each account has signed in from
 
 Revision ID: 0021
 Revises: 0020
@@ -7,7 +8,8 @@ Create Date: 2026-12-07 17:45:17.171505
 Notifications (issue 22): each person's notifications, their choices of how each kind reaches
 them, the email delivery log, and the reminders already given. The outbox names the worker that
 claimed each message, so a worker starting gives back a dead one's work; the daily steps of the
-job queue remember the day they last ran.
+job queue remember the day they last ran. `known_devices` holds the hash of each browser's
+device cookie, so a sign-in from a new one tells the account's holder.
 """
 
 from alembic import op
@@ -24,6 +26,19 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('known_devices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('first_seen_at', app.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', app.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_known_devices_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_known_devices')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_known_devices_token_hash'))
+    )
+    with op.batch_alter_table('known_devices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_known_devices_user_id'), ['user_id'], unique=False)
+
     op.create_table(
         "job_scheduled_runs",
         sa.Column("name", sa.String(length=120), nullable=False),

@@ -248,7 +248,10 @@ SCENARIOS: dict[str, tuple[Callable[[World], Any], AuditAction | tuple[AuditActi
         lambda w: auth_services.use_recovery_code(w.worker, "AAAAA-BBBBB"),
         AuditAction.RECOVERY_CODE_USED,
     ),
-    "complete_sign_in": (lambda w: auth_services.complete_sign_in(w.worker), AuditAction.SIGN_IN),
+    "complete_sign_in": (
+        lambda w: auth_services.complete_sign_in(w.worker, device=None),
+        AuditAction.SIGN_IN,
+    ),
     "note_throttled": (
         lambda w: auth_services.note_throttled(w.worker),
         AuditAction.SIGN_IN_THROTTLED,

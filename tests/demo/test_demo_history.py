@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.database import Base
 from app.database import UTCDateTime
 from app.database import db
+from app.jobs.models import OutboxMessage
 from app.template_filters import UK
 from audit.models import AuditCheckpoint
 from audit.models import AuditEvent
@@ -24,6 +25,10 @@ from cases.models import Case
 from cases.referrals.models import Referral
 from demo.cases import TODAY
 from demo.data import SET_UP
+from notifications.events import Event
+from notifications.models import Delivery
+from notifications.models import DeliveryStatus
+from notifications.models import Notification
 from panels.models import ConfidentialityDeclaration
 from panels.models import Meeting
 from panels.types.common import ReferralStatus
@@ -154,3 +159,25 @@ def test_the_audit_trail_keeps_the_time_its_events_were_written(demo: Demo) -> N
         assert oldest is not None
         assert oldest >= demo.loaded_at
         assert verify_chain().intact
+
+
+def test_people_were_told_of_the_history_as_it_happened_and_nothing_is_left_to_send(
+    demo: Demo,
+) -> None:
+    """Issue 22: the demo's referrals told their coordinators and referrers when they were
+    sent and decided; those emails are in the delivery log as sent then, nothing waits for the
+    job worker (a first `make run` emails nobody), and only the last fortnight is unread."""
+    with demo.app.app_context():
+        told = db.session.scalars(select(Notification)).all()
+        deliveries = db.session.scalars(select(Delivery)).all()
+        waiting = db.session.scalars(select(OutboxMessage)).all()
+    events = {notification.event for notification in told}
+    assert {Event.REFERRAL_WAITING, Event.REFERRAL_ACCEPTED, Event.ACTION_ASSIGNED} <= events
+    assert all(n.created_at < demo.loaded_at for n in told)
+    assert deliveries
+    assert {d.status for d in deliveries} == {DeliveryStatus.SENT}
+    assert all(d.sent_at == d.created_at for d in deliveries)
+    assert waiting == []
+    fortnight = demo.loaded_at - timedelta(days=14)
+    assert all(n.read_at for n in told if n.created_at < fortnight)
+    assert any(n.read_at is None for n in told if n.created_at >= fortnight)
