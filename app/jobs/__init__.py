@@ -257,19 +257,20 @@ def sweep(now: datetime | None = None) -> None:
     run_daily(now or utcnow())
 
 
-def run_daily(now: datetime) -> list[str]:
+def run_daily(now: datetime, *, force: bool = False) -> list[str]:
     """Run each daily step whose hour has come today (UK time) and that has not run today;
     returns the names of those run. A step is marked as run before it runs, so two workers
     never both run it, and one that fails is not retried until the next day (its error is
-    logged; the reminders it would have sent are sent by the next day's run)."""
+    logged; the reminders it would have sent are sent by the next day's run). `force` runs
+    each one now whatever the hour and however often (by hand: `flask jobs run-daily`)."""
     today = now.astimezone(UK)
     ran = []
     for name, (hour, step) in sorted(DAILY.items()):
-        if today.hour < hour:
+        if today.hour < hour and not force:
             continue
         try:
             with job_change():
-                claimed = _claim_daily(name, today.date())
+                claimed = _claim_daily(name, today.date(), force=force)
         except IntegrityError:  # another worker made the row first: it runs the step
             continue
         if not claimed:
@@ -283,11 +284,14 @@ def run_daily(now: datetime) -> list[str]:
     return ran
 
 
-def _claim_daily(name: str, today: date) -> bool:
+def _claim_daily(name: str, today: date, *, force: bool = False) -> bool:
     """Mark the step as run today, unless it already was (the update is the claim)."""
     row = db.session.get(ScheduledRun, name, with_for_update=True)
     if row is None:
         db.session.add(ScheduledRun(name=name, last_run_on=today))
+        return True
+    if force:
+        row.last_run_on = max(row.last_run_on, today)
         return True
     if row.last_run_on >= today:
         return False

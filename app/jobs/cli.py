@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app import jobs
+from app.database import utcnow
 
 jobs_cli = AppGroup("jobs", help="The background job queue (huey).")
 
@@ -37,6 +38,17 @@ def run_pending() -> None:
     """Run every queued job now, in this process, and say how many ran."""
     done = jobs.run_pending()
     click.echo(f"Ran {done} queued job(s).")
+
+
+@jobs_cli.command("run-daily")
+@click.option(
+    "--again", is_flag=True, help="Run them even if they already ran today (or before 7am)."
+)
+def run_daily(again: bool) -> None:
+    """Run the daily steps (reminders, digests) now, as the worker does each morning."""
+    ran = jobs.run_daily(utcnow(), force=again)
+    click.echo(f"Ran {len(ran)} daily step(s){': ' + ', '.join(ran) if ran else ''}.")
+    click.echo(f"Ran {jobs.run_pending()} queued job(s) they asked for.")
 
 
 @jobs_cli.command("status")

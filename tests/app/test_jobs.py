@@ -4,6 +4,7 @@ worker's sweep when the telling was lost."""
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from typing import Any
 
@@ -146,3 +147,38 @@ def test_jobs_status_says_what_waits_and_what_failed(app: Flask) -> None:
     assert "Being done: 0" in output
     assert "Failed: 1" in output
     assert "tests.fail failed at " in output
+
+
+def test_run_daily_by_hand_runs_the_days_steps_once_unless_asked_again(app: Flask) -> None:
+    """`flask jobs run-daily`: what the worker runs each morning, now; `--again` even if it
+    already ran today (each reminder is still given once: tests/notifications/test_events)."""
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["jobs", "run-daily", "--again"]).output
+    assert "notifications.delivery.send_digests" in first
+    assert "cases.actions.services._remind_owners" in first
+    assert "Ran 0 daily step(s)." in runner.invoke(args=["jobs", "run-daily"]).output
+    assert "send_digests" in runner.invoke(args=["jobs", "run-daily", "--again"]).output
+
+
+def test_a_worker_starting_gives_back_what_a_dead_one_had_claimed(app: Flask) -> None:
+    """Claims name their worker ("host:pid"); one on this machine that is no longer running
+    has its messages given back, one still running (this process) keeps them."""
+    with app.test_request_context():
+        dead = jobs.enqueue("tests.remember", {"n": 8})
+        alive = jobs.enqueue("tests.remember", {"n": 9})
+        db.session.flush()
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == dead.id)
+            .values(claimed_at=utcnow(), claimed_by=f"{socket.gethostname()}:{2**22 + 7}")
+        )
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == alive.id)
+            .values(claimed_at=utcnow(), claimed_by=jobs.worker_id())
+        )
+        db.session.commit()
+        assert jobs.release_abandoned() == 1
+        db.session.expire_all()
+        assert db.session.get_one(OutboxMessage, dead.id).claimed_at is None
+        assert db.session.get_one(OutboxMessage, alive.id).claimed_at is not None
