@@ -230,3 +230,7 @@ def downgrade():
 
     op.drop_table("notifications_sent_once")
     op.drop_table("job_scheduled_runs")
+    with op.batch_alter_table("known_devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_known_devices_user_id"))
+
+    op.drop_table("known_devices")

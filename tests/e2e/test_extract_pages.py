@@ -91,7 +91,7 @@ def test_a_coordinator_asks_for_an_extract_watches_it_made_and_downloads_it(
     # The worker makes it (here, in this process, as the worker would): the page, left open,
     # shows it ready without being reloaded.
     with live_app.app_context():
-        assert jobs.run_pending() == 1
+        assert jobs.run_pending() >= 1  # the extract (and any emails the sign-ins queued)
     expect(page.locator("#extract-status")).to_contain_text("Ready to download", timeout=15_000)
     assert_accessible(page, axe_source)
     with page.expect_download() as downloaded:
