@@ -10,7 +10,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,15 +29,14 @@ from app.accounts.models import User
 from app.database import db
 from app.jobs.models import OutboxMessage
 from app.settings import Settings
-from app.settings import encode_kek
 from app.unit_of_work import job_change
 from notifications import Event
 from notifications.models import Delivery
 from notifications.models import DeliveryStatus
 from tests.conftest import Accounts
 from tests.notifications.conftest import SmtpServer
+from tests.workers import start_worker
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 PEOPLE = 30
 KILL_AFTER = 5  # emails received before the first worker is killed
@@ -48,25 +46,8 @@ WAIT = 60.0  # seconds a worker gets to do what is asked of it
 
 def worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     """`flask jobs worker` with the test app's settings, its output appended to `log`."""
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "SECRET_KEY": settings.secret_key,
-        "KEY_ENCRYPTION_KEY": encode_kek(settings.key_encryption_key),
-        "DATABASE_URL": settings.database_url,
-        "INSTANCE_PATH": str(settings.instance_path),
-        "JOBS_QUEUE": settings.jobs_queue,
-        "REDIS_URL": settings.redis_url or "",
-        "SMTP_URL": settings.mail.smtp_url or "",
-    }
     with log.open("ab") as output:
-        return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--workers", "1"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+        return start_worker(settings, output)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -9,11 +9,9 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -23,7 +21,6 @@ from app import create_app
 from app import jobs
 from app.database import db
 from app.settings import Settings
-from app.settings import encode_kek
 from cases.reports.models import Extract
 from cases.reports.models import ExtractStatus
 from tests.cases.reports.test_extracts import COORDINATOR
@@ -33,30 +30,14 @@ from tests.cases.reports.test_extracts import rows_of
 from tests.cases.reports.test_extracts import signed_in
 from tests.conftest import Accounts
 from tests.conftest import SignIn
+from tests.workers import start_worker
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 WAIT = 60.0  # seconds a worker gets to make a two-row extract
 
 
 def worker(settings: Settings) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "SECRET_KEY": settings.secret_key,
-        "KEY_ENCRYPTION_KEY": encode_kek(settings.key_encryption_key),
-        "DATABASE_URL": settings.database_url,
-        "INSTANCE_PATH": str(settings.instance_path),
-        "JOBS_QUEUE": settings.jobs_queue,
-        "REDIS_URL": settings.redis_url or "",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker", "--workers", "1"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    return start_worker(settings)
 
 
 def stop(process: subprocess.Popen[bytes]) -> str:
