@@ -12,13 +12,16 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import BytecodeCache
 from jinja2 import ChoiceLoader
 from jinja2 import FileSystemLoader
 from jinja2 import PackageLoader
 from jinja2 import PrefixLoader
+from jinja2.bccache import Bucket
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.database import db
+from app.database import register_reading_engine
 from app.errors import register_error_handlers
 from app.extensions import csrf
 from app.extensions import limiter
@@ -133,12 +136,33 @@ def configure(app: Flask, settings: Settings) -> None:
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     db.init_app(app)
+    register_reading_engine(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     app.extensions["key_store"] = KeyStore(settings)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each template compiled once per process, however many apps the process makes (the
+    tests make one per test, and compiling was most of their set-up). Every app is set up the
+    same way, and Jinja checks an entry against its template's source before using it."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        compiled = self._compiled.get(bucket.key)
+        if compiled is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def register_templates(app: Flask, settings: Settings) -> None:
@@ -153,6 +177,7 @@ def register_templates(app: Flask, settings: Settings) -> None:
             ),
         ]
     )
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.jinja_env.globals.update(
         service_name=settings.service_name,
         organisation_name=settings.partnership_name,
