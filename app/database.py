@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime
 from sqlalchemy import Enum
 from sqlalchemy import MetaData
@@ -19,6 +21,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 
@@ -84,7 +88,46 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+READ_ONLY = "read_only"  # an execution option for connections that never write
+READING = "reading"  # a key of Session.info: the session's transactions only read (a GET)
+READING_ENGINE = "reading_engine"  # a key of app.extensions: the engine, for readers
+
+
+class ReadingWrote(RuntimeError):
+    """A session marked as reading tried to change the database (a bug in a GET's code)."""
+
+
+class AppSession(FlaskSession):
+    """The request's session. While it is marked as reading (`READING` in its info, set by the
+    unit of work for GET requests), every transaction it begins is a reader's: on SQLite a
+    deferred BEGIN, which never waits for the write lock; on PostgreSQL READ ONLY."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        bind = super().get_bind(*args, **kwargs)
+        if self.info.get(READING) and bind is db.engine:
+            return current_app.extensions[READING_ENGINE]
+        return bind
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": AppSession})
+
+
+def register_reading_engine(app: Any) -> None:
+    """After `db.init_app`: the engine's read-only twin (one pool, connections marked
+    READ_ONLY), which a reading session's transactions begin on."""
+    with app.app_context():
+        app.extensions[READING_ENGINE] = db.engine.execution_options(**{READ_ONLY: True})
+
+
+def reading() -> bool:
+    """Whether the request's session only reads (a GET's), so a change must be made apart."""
+    return bool(db.session().info.get(READING))
+
+
+def reading_connection() -> Connection:
+    """A connection of its own that only reads, outside the request's transaction (the session
+    lookup, the health check): on SQLite it never waits for the write lock."""
+    return db.engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def flush_unique(message: str, *, field: str) -> None:
@@ -99,9 +142,6 @@ def flush_unique(message: str, *, field: str) -> None:
         if db.session().get_nested_transaction() is None:
             db.session.rollback()  # outside `attempt` (a CLI command, a test): keep nothing
         raise DomainError(message, field=field) from None
-
-
-READ_ONLY = "read_only"  # an execution option for connections that never write
 
 
 @event.listens_for(Engine, "connect")
@@ -126,12 +166,37 @@ def _begin_immediately_on_sqlite(connection: Connection) -> None:
     Nearly every request writes (at least its audit event). A deferred SQLite transaction that
     read first and writes later fails at once if another writer committed in between, whatever
     the busy timeout; starting with BEGIN IMMEDIATE makes writers queue instead. A connection
-    marked READ_ONLY (the audit verifier's workers) begins deferred: it reads a snapshot without
-    waiting for the write lock.
+    marked READ_ONLY (a GET request's, the audit verifier's) begins deferred: it reads a
+    snapshot without waiting for the write lock. On PostgreSQL such a transaction is declared
+    READ ONLY, so a write in it fails there as the guard below makes it fail on SQLite.
     """
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
     if connection.dialect.name == "sqlite":
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    elif read_only and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+@event.listens_for(Session, "before_flush")
+def _reading_flushes_nothing(session: Session, *_: Any) -> None:
+    if not session.info.get(READING):
+        return
+    changed = [o for o in session.dirty if session.is_modified(o)]
+    if session.new or session.deleted or changed:
+        raise ReadingWrote(
+            "A request that only reads (a GET) changed the database: "
+            f"{sorted({type(o).__name__ for o in [*session.new, *session.deleted, *changed]})}. "
+            "Make the change in a POST, or through app.unit_of_work.when_writing."
+        )
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _reading_executes_no_change(state: ORMExecuteState) -> None:
+    if state.session.info.get(READING) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadingWrote(
+            "A request that only reads (a GET) ran an INSERT, UPDATE or DELETE. "
+            "Make the change in a POST, or through app.unit_of_work.when_writing."
+        )
 
 
 def _is_sqlite(dbapi_connection: Any) -> bool:

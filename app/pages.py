@@ -7,7 +7,7 @@ from flask import render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.database import db
+from app.database import reading_connection
 from app.security import public
 
 bp = Blueprint("pages", __name__)
@@ -19,7 +19,7 @@ def healthz() -> tuple[dict[str, str], int]:
     """For load balancers: 200 when the database answers, 503 when it does not."""
     try:
         # Its own connection, outside the request's unit of work: a failure leaves nothing to undo.
-        with db.engine.connect() as connection:
+        with reading_connection() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return {"status": "unavailable", "database": "unreachable"}, 503

@@ -36,6 +36,7 @@ from werkzeug.datastructures import CallbackDict
 from app.accounts.models import User
 from app.database import Base
 from app.database import db
+from app.database import reading_connection
 from app.database import utcnow
 from app.settings import Settings
 
@@ -113,7 +114,7 @@ class DatabaseSessionInterface(SessionInterface):
         session_id = self._unsign(app, request.cookies.get(self.get_cookie_name(app)))
         if session_id is None:
             return ServerSession()
-        with db.engine.connect() as connection:
+        with reading_connection() as connection:
             row = connection.execute(
                 select(ServerSessionRecord.__table__).where(
                     ServerSessionRecord.id_hash == hash_session_id(session_id)

@@ -18,6 +18,12 @@ is logged and rolled back. CLI commands, which have no request, make each change
 `command_change`, which commits it or turns a refusal into the command's error; background jobs
 commit each of their steps inside `job_change`. Steps registered with `after_commit` run after a
 request's commit (telling the job queue about work the commit made certain).
+
+A request that only reads (GET, HEAD, OPTIONS) runs in a reader's transaction, which never
+takes or waits for the write lock (app/database.py). What it must still write (its audit
+event, an expired grant's end) it hands to `when_writing`; once its page is drawn, before
+any byte of it is sent, those changes are made in one short write transaction. If that
+transaction fails the response is an error page instead: nothing is shown unaudited.
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import g
+from flask import request
 from flask.sansio.app import App
 from flask_wtf import FlaskForm
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import SessionTransaction
 
+from app.database import READING
 from app.database import db
 from app.errors import DomainError
 from app.forms import show_error
@@ -49,6 +57,8 @@ log = logging.getLogger(__name__)
 BEFORE_COMMIT = "before_commit"  # a key of app.extensions: steps run before each commit
 AFTER_COMMIT = "after_commit"  # a key of app.extensions: steps run after each request's commit
 UNSAVED = "unsaved_work"  # a key of Session.info: flushed since the last commit or rollback
+WRITES = "writes_after_reading"  # a key of Session.info: what a reading request must write
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UncommittedWork(RuntimeError):
@@ -64,12 +74,17 @@ class UnitOfWorkFlask(Flask):
     """
 
     def handle_user_exception(self, e: Exception) -> Any:
-        db.session.rollback()
+        _roll_back_request()
         return super().handle_user_exception(e)
 
     def handle_exception(self, e: Exception) -> Response:
-        db.session.rollback()
+        _roll_back_request()
         return super().handle_exception(e)
+
+
+def _roll_back_request() -> None:
+    db.session.rollback()
+    db.session().info.pop(WRITES, None)  # a failed read's audit events go with it
 
 
 def register_unit_of_work(app: Flask) -> None:
@@ -83,6 +98,21 @@ def register_unit_of_work(app: Flask) -> None:
 
 def _begin_request() -> None:
     g.unit_of_work = True  # a dispatched request, not a bare request context (tests, CLI)
+    if request.method in READING_METHODS:
+        db.session().info[READING] = True
+
+
+def when_writing(step: Callable[[], object]) -> None:
+    """Make a change that the request noticed or must record in passing (its audit event, an
+    emergency grant found expired). In a request that writes, and outside requests, now; in
+    one that only reads, in the short write transaction that follows its page (the change
+    must not rely on objects the page loaded being unchanged: it runs in a new transaction).
+    """
+    session = db.session()
+    if session.info.get(READING):
+        session.info.setdefault(WRITES, []).append(step)
+    else:
+        step()
 
 
 def before_commit(app: App, step: Callable[[], None]) -> None:
@@ -98,9 +128,18 @@ def after_commit(app: App, step: Callable[[], None]) -> None:
 
 
 def commit_request(response: Response) -> Response:
-    """The request's one commit (its failures were rolled back on the way to their page)."""
+    """The request's one commit (its failures were rolled back on the way to their page).
+
+    A reading request's transaction changed nothing and simply ends; what it handed to
+    `when_writing` is then written, and committed, in a transaction of its own."""
     for step in current_app.extensions.get(BEFORE_COMMIT, ()):
         step()
+    session = db.session()
+    if session.info.pop(READING, False):
+        session.rollback()
+        writes = session.info.pop(WRITES, [])
+        for write in writes:
+            write()
     db.session.commit()
     db.session.close()  # releases SQLite's write lock before the session store writes
     for step in current_app.extensions.get(AFTER_COMMIT, ()):
@@ -188,6 +227,8 @@ def _nothing_left_unsaved(error: BaseException | None) -> None:
     if not g.get("unit_of_work"):
         return
     session = db.session()
+    session.info.pop(READING, None)
+    session.info.pop(WRITES, None)
     if not (session.info.get(UNSAVED) or session.new or session.dirty or session.deleted):
         return
     session.rollback()

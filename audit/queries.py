@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Select
+from sqlalchemy import func
 from sqlalchemy import select
 
 from app.accounts.models import Organisation
@@ -98,6 +99,11 @@ def filtered_events(filters: EventFilters, *, before: int | None = None) -> Sele
     if before is not None:
         statement = statement.where(AuditEvent.sequence < before)
     return statement.order_by(AuditEvent.sequence.desc())
+
+
+def head_sequence() -> int:
+    """The sequence number of the chain's newest event (0 while it is empty)."""
+    return db.session.scalar(select(func.max(AuditEvent.sequence))) or 0
 
 
 def event_page(filters: EventFilters, *, before: int | None = None) -> EventPage:

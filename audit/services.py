@@ -22,6 +22,7 @@ from app.database import db
 from app.database import utcnow
 from app.errors import Refusal
 from app.errors import error_page
+from app.unit_of_work import when_writing
 from audit.chain import GENESIS_HASH
 from audit.chain import entry_hash
 from audit.chain import lock_chain
@@ -46,11 +47,13 @@ def record(
 
     `object` is a model instance or a (type, id) pair. `changes` maps field names to
     (old, new) pairs; build it with `audit.changes` so that sensitive values are masked.
+
+    In a request that only reads, the event is appended after the page is drawn, in the short
+    write transaction that ends the request (`app.unit_of_work.when_writing`): the chain is
+    locked only for the append, never while a page is drawn. Until then its `sequence` is None.
     """
     object_type, object_id = _identify(object)
-    lock_chain()  # first, so that times rise with sequence numbers
     event = AuditEvent(
-        occurred_at=utcnow(),
         actor_id=actor.id if actor else None,
         actor_agency_id=actor.organisation_id if actor else None,
         actor_role=_role(actor),
@@ -62,6 +65,13 @@ def record(
         changes=_encode(changes),
         **_request_details(),
     )
+    when_writing(lambda: _append(event))
+    return event
+
+
+def _append(event: AuditEvent) -> None:
+    lock_chain()  # first, so that times rise with sequence numbers
+    event.occurred_at = utcnow()
     head = db.session.execute(
         select(AuditEvent.sequence, AuditEvent.event_hash)
         .order_by(AuditEvent.sequence.desc())
@@ -72,7 +82,6 @@ def record(
     event.event_hash = entry_hash(event)
     db.session.add(event)
     db.session.flush()
-    return event
 
 
 def changes(

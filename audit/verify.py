@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 from app.crypto import CheckpointSigner
 from app.database import READ_ONLY
 from app.database import db
+from app.database import reading_connection
 from app.database import utcnow
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
@@ -129,8 +130,7 @@ def verify_chain(checkpoints: Iterable[Checkpoint] = (), *, workers: int = 1) ->
             return Verification(0, checkpoint.sequence, "checkpoint signature is not valid")
     # Its own read-only connection: on SQLite the session's would hold the write lock, and
     # every request (each writes its audit event) would wait for the whole walk.
-    with db.engine.connect() as connection:
-        connection.execution_options(**{READ_ONLY: True})
+    with reading_connection() as connection:
         head = connection.scalar(select(func.max(AuditEvent.sequence))) or 0
         ranges = _ranges(head, workers)
         if len(ranges) == 1:

@@ -70,9 +70,10 @@ def events() -> str:
     if not form.validate():
         return render_template("audit/events.html", form=form, page=None)
     filters, before = form.filters(), _before_argument()
-    searched_at = _record_search(AuditAction.AUDIT_LOG_VIEWED, filters, before=before)
-    older_than = searched_at if before is None else min(before, searched_at)
-    page = queries.event_page(filters, before=older_than)
+    _record_search(AuditAction.AUDIT_LOG_VIEWED, filters, before=before)
+    # The first page is the newest events when it is drawn (this search's own event is
+    # appended after it); later pages start below the one before, so nothing shifts.
+    page = queries.event_page(filters, before=before)
     return render_template(
         "audit/events.html",
         form=form,
@@ -110,14 +111,16 @@ def export() -> Response:
         args: dict[str, Any] = form.query_args()
         return redirect(url_for("audit.events", **args))  # that page shows the errors
     filters = form.filters()
-    searched_at = _record_search(AuditAction.AUDIT_LOG_EXPORTED, filters)
+    _record_search(AuditAction.AUDIT_LOG_EXPORTED, filters)
+    # Events up to the chain's head now: a stable file, however many arrive as it is sent.
+    up_to = queries.head_sequence() + 1
     # The request's transaction is committed and closed before the body is sent
     # (app/unit_of_work.py), so the generator reads in its own transactions and uses nothing
     # loaded before this point.
     settings = current_app.config["SETTINGS"]
     marking = (settings.protective_marking, settings.handling_caveat)
     response = Response(
-        stream_with_context(_csv_chunks(filters, before=searched_at, marking=marking)),
+        stream_with_context(_csv_chunks(filters, before=up_to, marking=marking)),
         mimetype="text/csv",
     )
     filename = f"audit-events-{utcnow().astimezone(UK):%Y-%m-%d}.csv"
@@ -145,15 +148,12 @@ def _before_argument() -> int | None:
     return before if before is not None and 1 <= before <= LARGEST_SEQUENCE else None
 
 
-def _record_search(action: AuditAction, filters: EventFilters, before: int | None = None) -> int:
-    """Put the search on the record (the unit of work commits it); return its sequence.
-
-    Reading only events older than this one gives a stable snapshot of the trail.
-    """
+def _record_search(action: AuditAction, filters: EventFilters, before: int | None = None) -> None:
+    """Put the search on the record (appended once the page is drawn)."""
     changes: dict[str, Any] = {"filters": filters.described()}
     if before is not None:
         changes["before"] = before
-    return audit.record(actor=current_user, action=action, changes=changes).sequence
+    audit.record(actor=current_user, action=action, changes=changes)
 
 
 def _csv_chunks(filters: EventFilters, *, before: int, marking: tuple[str, str]) -> Iterator[str]:

@@ -209,18 +209,18 @@ def access_log_page(case_id: int) -> str:
     """
     case = policy.coordinated_case_or_404(current_user, case_id)
     before = _before_argument()
-    event = audit.record(
+    audit.record(
         actor=current_user,
         action=AuditAction.CASE_ACCESS_LOG_VIEWED,
         object=case,
         changes={"before": [None, before]} if before else None,
     )
-    # Only events older than this read: a stable snapshot as the pages are followed.
-    older_than = event.sequence if before is None else min(before, event.sequence)
+    # The page reads a snapshot taken before this read is appended; following its pages by
+    # `before` keeps to events older than the first page's.
     return render_template(
         "cases/access_log.html",
         case=case,
-        access=access_log.case_entries(case, before=older_than),
+        access=access_log.case_entries(case, before=before),
         before=before,
     )
 

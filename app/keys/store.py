@@ -14,6 +14,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.crypto import DecryptionError
 from app.crypto import FieldCipher
@@ -21,6 +22,7 @@ from app.crypto import LocalKeyring
 from app.crypto import derive_key
 from app.crypto import random_key
 from app.database import db
+from app.database import reading
 from app.database import utcnow
 from app.keys.models import DataKey
 from app.keys.models import KeyPurpose
@@ -101,7 +103,7 @@ class KeyStore:
         # bulk generation compute thousands of blind indexes).
         key = (
             held
-            if held is not None and held in db.session
+            if held is not None and (held in db.session or reading())
             else db.session.get(DataKey, purpose.value)
         )
         if key is None:
@@ -117,11 +119,25 @@ class KeyStore:
         plain = derive_key(self._current_kek, derived) if derived else random_key()
         key = DataKey(id=purpose.value, purpose=purpose)
         self._store_wrapped(key, plain)
+        if reading():
+            return self._create_apart(key)
         try:
             with db.session.begin_nested():  # another worker may be creating it at this moment
                 db.session.add(key)
         except IntegrityError:
             return db.session.scalars(select(DataKey).where(DataKey.id == purpose.value)).one()
+        return key
+
+    def _create_apart(self, key: DataKey) -> DataKey:
+        """A key first needed by a request that only reads (a GET) is made in a short write
+        transaction of its own. The key returned stays outside the request's session, whose
+        snapshot was taken before the key existed."""
+        with Session(db.engine, expire_on_commit=False) as own, own.begin():
+            try:
+                with own.begin_nested():  # another worker may be creating it at this moment
+                    own.add(key)
+            except IntegrityError:
+                key = own.scalars(select(DataKey).where(DataKey.id == key.id)).one()
         return key
 
     def _store_wrapped(self, key: DataKey, plain: bytes) -> None:

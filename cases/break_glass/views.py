@@ -26,6 +26,7 @@ from app.database import utcnow
 from app.security import signed_in
 from app.unit_of_work import attempt
 from app.unit_of_work import before_commit
+from app.unit_of_work import when_writing
 from audit import AuditAction
 from audit import Outcome
 from cases import policy
@@ -47,12 +48,14 @@ bp = Blueprint("break_glass", __name__)
 def end_expired_grants() -> None:
     """A grant past its end is not in force (the policy reads it so, and writes nothing). When
     the policy noticed one in this request, its end is recorded before the request commits,
-    dated when it ran out. Run by the unit of work (registered below)."""
+    dated when it ran out (after the page, if the request only reads). Run by the unit of
+    work (registered below)."""
     if not current_user.is_authenticated:
         return
     viewer = policy.viewer_seen(current_user)
     if viewer is not None and viewer.expired_grants:
-        break_glass.end_expired(actor=current_user, now=utcnow())
+        actor, now = current_user._get_current_object(), utcnow()
+        when_writing(lambda: break_glass.end_expired(actor=actor, now=now))
 
 
 bp.register_error_handler(429, step_up.throttled_page)

@@ -17,6 +17,7 @@ from sqlalchemy import and_
 from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import update
 
 import audit
 from app import jobs
@@ -34,6 +35,7 @@ from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from app.settings import Settings
 from app.unit_of_work import job_change
+from app.unit_of_work import when_writing
 from audit import AuditAction
 from audit import Outcome
 from cases.models import Case
@@ -290,11 +292,14 @@ def _file_name(extract: Extract) -> str:
 
 
 def record_download(extract: Extract, *, actor: User) -> None:
-    """Each download of an extract is in the audit trail, with what it holds (R9)."""
+    """Each download of an extract is in the audit trail, with what it holds (R9), and
+    counted (a download is a GET: both are written once the response is ready)."""
     if extract.requested_by_id != actor.id or extract.status is not ExtractStatus.READY:
         raise DomainError("This extract cannot be downloaded")
-    extract.downloads += 1
-    db.session.flush()
+    counted = (
+        update(Extract).where(Extract.id == extract.id).values(downloads=Extract.downloads + 1)
+    )
+    when_writing(lambda: db.session.execute(counted))
     audit.record(
         actor=actor,
         action=AuditAction.REPORT_EXTRACT_DOWNLOADED,

@@ -56,14 +56,15 @@ def test_work_is_asked_for_only_when_its_transaction_commits(app: Flask) -> None
 
 
 def test_a_request_tells_the_queue_after_its_commit(app: Flask) -> None:
-    @app.route("/test-enqueue")
+    @app.route("/test-enqueue", methods=["POST"])
     @public
     def enqueue_view() -> str:
         jobs.enqueue("tests.remember", {"n": 3})
         return "queued"
 
+    app.config["WTF_CSRF_ENABLED"] = False
     assert queued(app) == 0
-    response = app.test_client().get("/test-enqueue")
+    response = app.test_client().post("/test-enqueue")
     assert response.status_code == 200, response.text
     assert queued(app) == 1
     # The worker's task, as the queue would run it.

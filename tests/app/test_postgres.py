@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy import text
 
 from app.accounts.models import GlobalRole
+from app.database import db
+from app.security import public
+from audit.models import AuditAction
+from audit.models import AuditEvent
+from audit.services import record
+from audit.verify import verify_chain
 from tests.conftest import Accounts
 from tests.conftest import post_form
 
@@ -55,3 +63,27 @@ def test_health_check_on_postgresql(pg_app: Flask) -> None:
     response = pg_app.test_client().get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_a_get_reads_in_a_read_only_transaction_and_a_post_may_write(pg_app: Flask) -> None:
+    """Issue 23: PostgreSQL itself refuses a write in a GET's transaction (READ ONLY), while a
+    POST's transaction may write; the GET's audit event is still appended after its page."""
+
+    @public
+    def transaction_mode() -> str:
+        record(actor=None, action=AuditAction.CASE_VIEWED, object=("cases", 1))
+        return str(db.session.scalar(text("SHOW transaction_read_only")))
+
+    pg_app.add_url_rule("/test/mode", view_func=transaction_mode, methods=["GET", "POST"])
+    pg_app.config["WTF_CSRF_ENABLED"] = False
+    client = pg_app.test_client()
+
+    assert client.get("/test/mode").text == "on"
+    assert client.post("/test/mode").text == "off"
+    with pg_app.app_context():
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.sequence)).all()
+        assert [(e.sequence, e.action) for e in events] == [
+            (1, AuditAction.CASE_VIEWED),
+            (2, AuditAction.CASE_VIEWED),
+        ]
+        assert verify_chain().intact
