@@ -83,9 +83,11 @@ from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
 from cases.referrals.rules import victim_age_band
 from cases.referrals.rules import young_perpetrators
+from panels.declarations import CONFIDENTIALITY_STATEMENT_VERSION
 from panels.instruments.asb_matrix import ASB_MATRIX_VERSION
 from panels.instruments.dash import DASH_VERSION
 from panels.models import Area
+from panels.models import ConfidentialityDeclaration
 from panels.models import IspAgreement
 from panels.models import IspSignatory
 from panels.models import Meeting
@@ -443,6 +445,31 @@ def _meetings(infos: list[PanelInfo], start: date, today: date) -> None:
             info.meeting_ids.append(next_id)
             next_id += 1
     insert(db.session.connection(), _table(Meeting), rows)
+    _declarations(infos, today)
+
+
+def _declarations(infos: list[PanelInfo], today: date) -> None:
+    """The representatives at each meeting held so far accept its confidentiality statement
+    (R3), as they must to see its agenda; about one in ten misses a meeting."""
+    rows = [
+        {
+            "meeting_id": meeting_id,
+            "user_id": user_id,
+            "statement_version": CONFIDENTIALITY_STATEMENT_VERSION,
+            "accepted_at": _at(day, 9.5),
+        }
+        for info in infos
+        for meeting_id, day in zip(info.meeting_ids, info.meeting_days, strict=True)
+        if day <= today
+        for user_id, _ in info.referrers
+        if (meeting_id * 7 + user_id) % 10
+    ]
+    for start in range(0, len(rows), 50_000):
+        insert(
+            db.session.connection(),
+            _table(ConfidentialityDeclaration),
+            rows[start : start + 50_000],
+        )
 
 
 # The audit chain -----------------------------------------------------------------------------

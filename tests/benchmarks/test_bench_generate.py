@@ -23,6 +23,7 @@ from app import create_app
 from app.accounts.models import User
 from app.auth.seeds import totp_secret
 from app.database import db
+from app.database import uk_today
 from app.extensions import limiter
 from audit.verify import verify_chain
 from benchmarks.generate import BENCH_PASSWORD
@@ -46,8 +47,11 @@ from cases.referrals.models import Referral
 from cases.referrals.rules import people_of
 from cases.referrals.rules import victim_age_band
 from cases.referrals.rules import young_perpetrators
+from panels.models import ConfidentialityDeclaration
+from panels.models import Meeting
 from panels.models import Panel
 from panels.models import PanelMembership
+from panels.models import PanelRole
 from panels.policy import panel_access
 from panels.types.common import PanelType
 from panels.types.common import ReferralStatus
@@ -297,6 +301,37 @@ def test_every_generated_member_has_their_panels_under_a_signed_isp(app: Flask) 
     with app.app_context():
         for user in db.session.scalars(select(User)):
             assert panel_access(user).suspended == (), user.email
+
+
+def test_representatives_accepted_the_statement_of_most_meetings_held_and_no_later_one(
+    app: Flask, generated: Summary
+) -> None:
+    """Issue 23: a representative's cases are those listed at meetings whose confidentiality
+    statement they accepted (R3), so the generator writes those acceptances: by the panel's
+    representatives (never its coordinator), for meetings already held, about nine in ten."""
+    with app.app_context():
+        rows = db.session.execute(
+            select(Meeting.held_on, PanelMembership.role)
+            .select_from(ConfidentialityDeclaration)
+            .join(Meeting, Meeting.id == ConfidentialityDeclaration.meeting_id)
+            .join(
+                PanelMembership,
+                (PanelMembership.panel_id == Meeting.panel_id)
+                & (PanelMembership.user_id == ConfidentialityDeclaration.user_id),
+            )
+        ).all()
+        declarations = db.session.scalar(select(func.count(ConfidentialityDeclaration.id)))
+        possible = db.session.scalar(
+            select(func.count())
+            .select_from(Meeting)
+            .join(PanelMembership, PanelMembership.panel_id == Meeting.panel_id)
+            .where(Meeting.held_on <= uk_today(), PanelMembership.role == PanelRole.REPRESENTATIVE)
+        )
+    assert len(rows) == declarations  # every one by a member of the meeting's panel
+    assert {role for _, role in rows} == {PanelRole.REPRESENTATIVE}
+    assert max(held_on for held_on, _ in rows) <= uk_today()
+    assert possible
+    assert 0.85 < declarations / possible < 0.95
 
 
 def indexes(app: Flask) -> dict[str, list[tuple[str, tuple[str | None, ...], bool]]]:

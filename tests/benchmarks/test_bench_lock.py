@@ -1,0 +1,66 @@
+"""The benchmark's `write_lock_share` (issue 23) counts the time between taking SQLite's write
+lock (BEGIN IMMEDIATE) and giving the connection back, and nothing else: a GET's page is drawn
+without it, only its audit event's short append holds it. A tiny generated dataset."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import event
+
+from app import create_app
+from app.database import db
+from app.extensions import limiter
+from benchmarks import run
+from benchmarks.generate import Plan
+from benchmarks.generate import generate
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def app(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Flask]:
+    shutil.copy(migrated_sqlite, tmp_path / "test.db")
+    made = create_app(make_settings(tmp_path))
+    with made.app_context():
+        limiter.reset()
+        generate(Plan(referrals=300, areas=2, seed=7))
+    yield made
+    with made.app_context():
+        db.engine.dispose()
+
+
+def test_the_clock_sees_no_lock_for_the_health_check_and_one_append_per_page(app: Flask) -> None:
+    client = run._sign_in(app, run.COORDINATOR)
+    assert client.get("/cases").status_code == 200  # the first page after sign-in: see below
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statement = str(args[2])
+        if run.takes_write_lock(statement):
+            statements.append(statement)
+
+    with run.write_lock_clock(app) as clock:
+        assert client.get("/healthz").status_code == 200
+        assert (clock.holding, clock.waiting) == (0.0, 0.0)
+        with app.app_context():
+            db_engine = db.engine
+        event.listen(db_engine, "before_cursor_execute", seen)
+        try:
+            assert client.get("/cases").status_code == 200
+        finally:
+            event.remove(db_engine, "before_cursor_execute", seen)
+        assert clock.holding > 0
+    # The audit event's append, after the page. (The first page after signing in also
+    # stores the session once more, in a short transaction of its own.)
+    assert statements == ["BEGIN IMMEDIATE"]
+
+
+def test_the_figures_are_shares_of_the_requests_time(app: Flask) -> None:
+    figures = run.measure_write_lock(app, 3)
+    assert set(figures) == {"write_lock_share", "write_lock_wait_share"}
+    assert 0 < figures["write_lock_share"] < 1
+    assert 0 <= figures["write_lock_wait_share"] < 1
