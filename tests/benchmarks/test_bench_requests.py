@@ -1,6 +1,8 @@
-"""The benchmark's `write_lock_share` (issue 23) counts the time between taking SQLite's write
-lock (BEGIN IMMEDIATE) and giving the connection back, and nothing else: a GET's page is drawn
-without it, only its audit event's short append holds it. A tiny generated dataset."""
+"""Figures the benchmark takes through requests (issue 23), on a tiny generated dataset:
+`write_lock_share` counts the time between taking SQLite's write lock (BEGIN IMMEDIATE) and
+giving the connection back, and nothing else (a GET's page is drawn without it, only its audit
+event's short append holds it); a referral is timed as its users' three requests, and the
+representative's list as theirs."""
 
 from __future__ import annotations
 
@@ -64,3 +66,13 @@ def test_the_figures_are_shares_of_the_requests_time(app: Flask) -> None:
     assert set(figures) == {"write_lock_share", "write_lock_wait_share"}
     assert 0 < figures["write_lock_share"] < 1
     assert 0 <= figures["write_lock_wait_share"] < 1
+
+
+def test_a_referral_is_timed_as_its_three_requests_and_ends_accepted(app: Flask) -> None:
+    samples = run.measure_referral_submit(app, 2)
+    assert len(samples) == 2  # the first three warm the caches
+
+
+def test_the_representatives_list_is_timed_on_three_pages(app: Flask) -> None:
+    samples = run.measure_rep_case_list(app, 1)
+    assert len(samples) == 3 * (run.P95_SAMPLES // 3)
