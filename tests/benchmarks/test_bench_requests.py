@@ -76,3 +76,32 @@ def test_a_referral_is_timed_as_its_three_requests_and_ends_accepted(app: Flask)
 def test_the_representatives_list_is_timed_on_three_pages(app: Flask) -> None:
     samples = run.measure_rep_case_list(app, 1)
     assert len(samples) == 3 * (run.P95_SAMPLES // 3)
+
+
+def test_the_baseline_counts_pages_and_opens_names_for_four_pages(app: Flask) -> None:
+    assert len(run.measure_baseline(app, 2)) == 8
+
+
+def test_the_case_list_reports_its_sql_per_request(app: Flask) -> None:
+    samples, detail = run.measure_case_list(app, 1)
+    assert len(samples) == 4 * (run.P95_SAMPLES // 4)
+    # the session, the user, the policy, the count, the page, its people, the audit append…
+    assert detail["case_list_statements"] >= 5
+    assert detail["case_list_sql_ms"] > 0
+
+
+def test_a_first_view_unwraps_its_keys_again(app: Flask) -> None:
+    unwrapped: list[str] = []
+    store = app.extensions["key_store"]
+    unwrap = store.keyring.unwrap
+
+    def counting(kek_id: str, wrapped: bytes) -> bytes:
+        unwrapped.append(kek_id)
+        return unwrap(kek_id, wrapped)
+
+    store.keyring.unwrap = counting
+    try:
+        assert len(run.measure_first_view(app, 2)) == 2
+    finally:
+        store.keyring.unwrap = unwrap
+    assert len(unwrapped) > 5 * 2  # every run, the page's keys again (people and cases)
