@@ -136,7 +136,7 @@ def commit_request(response: Response) -> Response:
         step()
     session = db.session()
     if session.info.pop(READING, False):
-        session.rollback()
+        session.close()  # ends the reader's transaction; its objects stay readable, detached
         writes = session.info.pop(WRITES, [])
         for write in writes:
             write()
