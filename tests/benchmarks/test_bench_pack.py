@@ -4,38 +4,16 @@ through the app. A tiny generated dataset, so this runs in the normal suite."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from flask import Flask
 from sqlalchemy import func
 from sqlalchemy import select
 
-from app import create_app
 from app.database import db
-from app.extensions import limiter
 from benchmarks import run
-from benchmarks.generate import Plan
-from benchmarks.generate import generate
 from cases.meetings.models import MeetingMinutes
 from cases.meetings.models import MinutesCaseSection
 from cases.meetings.models import MinutesStatus
 from cases.referrals.models import Referral
-from tests.conftest import make_settings
-
-
-@pytest.fixture
-def app(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Flask]:
-    shutil.copy(migrated_sqlite, tmp_path / "test.db")
-    made = create_app(make_settings(tmp_path))
-    with made.app_context():
-        limiter.reset()
-        generate(Plan(referrals=300, areas=2, seed=7))
-    yield made
-    with made.app_context():
-        db.engine.dispose()
 
 
 def test_the_minutes_pack_is_timed_on_a_20_case_meeting_made_once(app: Flask) -> None:
