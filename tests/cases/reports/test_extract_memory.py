@@ -6,7 +6,6 @@ the operating system in a process of its own (benchmarks/export.py, which `make 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
@@ -24,13 +23,13 @@ from app.database import utcnow
 from app.keys.models import KeyPurpose
 from app.keys.store import key_store
 from app.settings import Settings
-from app.settings import encode_kek
 from cases.referrals.models import Referral
 from panels.models import PanelRole
 from panels.types.common import ReferralStatus
 from tests.conftest import Accounts
 from tests.referral_fixtures import member
 from tests.referral_fixtures import panel as make_panel
+from tests.workers import app_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 EMAIL = "extract.coordinator@test.example"
@@ -75,14 +74,7 @@ def add_referrals(
 
 
 def measure(settings: Settings) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "APP_ENV": "test",
-        "SECRET_KEY": settings.secret_key,
-        "KEY_ENCRYPTION_KEY": encode_kek(settings.key_encryption_key),
-        "DATABASE_URL": settings.database_url,
-        "INSTANCE_PATH": str(settings.instance_path),
-    }
+    env = app_environment(settings)
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.export", "--email", EMAIL],
         cwd=PROJECT_ROOT,
