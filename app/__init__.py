@@ -65,6 +65,7 @@ MODEL_MODULES = (
     "cases.asb.models",
     "cases.subject_access.models",
     "cases.reports.models",
+    "cases.reach.models",
     "notifications.models",
 )
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_refusals(app)
     register_audit_of_keys()
+    register_case_reach()
     register_cli(app)
     return app
 
@@ -288,6 +290,14 @@ def register_audit_of_keys() -> None:
     from audit import keys
 
     keys.connect()
+
+
+def register_case_reach() -> None:
+    """Who may see a case through listing and referral is kept as rows, refreshed in the flush
+    that changes what they are derived from (cases/reach)."""
+    from cases.reach import services
+
+    services.connect()
 
 
 def register_cli(app: Flask) -> None:

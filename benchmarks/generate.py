@@ -79,6 +79,7 @@ from cases.people.services import Identity
 from cases.people.services import search_keys_for
 from cases.queries import months_after
 from cases.queries import months_before
+from cases.reach import services as reach
 from cases.referrals.models import Referral
 from cases.referrals.models import RiskAssessment
 from cases.referrals.rules import victim_age_band
@@ -255,6 +256,7 @@ def generate(plan: Plan, progress: Progress | None = None) -> Summary:
     with _bulk_loading():
         with indexes_built_afterwards():
             generator.run()
+        _derive_reach()
         _refresh_statistics()
     return Summary(
         referrals=generator.referral_id,
@@ -275,6 +277,14 @@ def _bulk_loading() -> Iterator[None]:
     finally:
         db.session.close()
         db.engine.dispose()
+
+
+def _derive_reach() -> None:
+    """Who may see each case through listing and referral (cases/reach): the app keeps these
+    rows as it flushes, and the generator writes without the ORM, so it derives them at the
+    end, once the indexes they are read through exist."""
+    reach.rebuild(db.session.connection())
+    db.session.commit()
 
 
 def _refresh_statistics() -> None:

@@ -69,6 +69,7 @@ from cases.models import Case
 from cases.models import CaseRole
 from cases.models import CaseStatus
 from cases.people.services import Identity
+from cases.reach.queries import drift
 from cases.referrals import services as referrals
 from cases.referrals.models import Referral
 from cases.reports import services as report_services
@@ -1157,6 +1158,8 @@ def test_each_service_writes_exactly_one_event_of_its_action(
         )
         assert "canary" not in repr([(e.changes, e.purpose, e.object_id) for e in written]).lower()
         assert verify_chain().intact
+        # Who may see which case is kept as rows (cases/reach): no service leaves them stale.
+        assert not drift(db.session.connection())
 
 
 def test_a_failed_change_rolls_back_with_its_event(
