@@ -42,6 +42,9 @@ from cases.models import CasePerson
 from cases.models import CaseRole
 from cases.models import Person
 from cases.people.models import PersonSearchKey
+from cases.reach.models import CaseReader
+from cases.reach.models import CaseReferrer
+from cases.reach.queries import drift
 from cases.referrals.models import AgeBand
 from cases.referrals.models import Referral
 from cases.referrals.rules import people_of
@@ -332,6 +335,18 @@ def test_representatives_accepted_the_statement_of_most_meetings_held_and_no_lat
     assert max(held_on for held_on, _ in rows) <= uk_today()
     assert possible
     assert 0.85 < declarations / possible < 0.95
+
+
+def test_who_may_see_each_case_is_derived_after_the_load(app: Flask, generated: Summary) -> None:
+    """The generator writes without the ORM, so the rows a representative's scope reads
+    (cases/reach) are derived once it has finished: there are some, and none is missing or
+    left over, so the representative's list is measured on the rows the app would keep."""
+    with app.app_context():
+        readers = db.session.scalar(select(func.count()).select_from(CaseReader))
+        referrers = db.session.scalar(select(func.count()).select_from(CaseReferrer))
+        assert readers
+        assert referrers
+        assert not drift(db.session.connection())
 
 
 def indexes(app: Flask) -> dict[str, list[tuple[str, tuple[str | None, ...], bool]]]:
