@@ -29,23 +29,15 @@ from panels.models import ConfidentialityDeclaration
 def readers_of(cases: ColumnElement[bool]) -> CompoundSelect[int, int, int]:
     """(user, panel, case) for the `cases` chosen: everyone who accepted the statement of a
     meeting at which the case had a referral listed or an entry on the agenda."""
-    through_referrals = (
+    through_referrals, through_agenda = (
         select(ConfidentialityDeclaration.user_id, Case.panel_id, Case.id)
-        .join(Referral, Referral.case_id == Case.id)
+        .join(listing, listing.case_id == Case.id)
         .join(
             ConfidentialityDeclaration,
-            ConfidentialityDeclaration.meeting_id == Referral.meeting_id,
+            ConfidentialityDeclaration.meeting_id == listing.meeting_id,
         )
         .where(cases)
-    )
-    through_agenda = (
-        select(ConfidentialityDeclaration.user_id, Case.panel_id, Case.id)
-        .join(AgendaItem, AgendaItem.case_id == Case.id)
-        .join(
-            ConfidentialityDeclaration,
-            ConfidentialityDeclaration.meeting_id == AgendaItem.meeting_id,
-        )
-        .where(cases)
+        for listing in (Referral, AgendaItem)
     )
     return union(through_referrals, through_agenda)  # a union keeps each row once
 
