@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import chain
-from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import Connection
 from sqlalchemy import delete
 from sqlalchemy import event
@@ -67,7 +67,7 @@ def rebuild(connection: Connection) -> None:
     _derive(connection, true())
 
 
-def _derive(connection: Connection, cases: Any) -> None:
+def _derive(connection: Connection, cases: ColumnElement[bool]) -> None:
     connection.execute(
         insert(CaseReader).from_select(["user_id", "panel_id", "case_id"], readers_of(cases))
     )
