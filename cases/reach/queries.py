@@ -71,23 +71,14 @@ def reached_by(user_id: int, organisation_id: int, panels: Iterable[int]) -> Col
     coordinator's list reads the panels' cases from their index: at a million referrals,
     `Case.id IN (the user's rows)` had SQLite look up every such case by its id instead,
     four times as long (benchmarks/README.md)."""
-    read = (
-        select(CaseReader.case_id)
-        .where(
-            CaseReader.user_id == user_id,
-            CaseReader.panel_id == Case.panel_id,
-            CaseReader.case_id == Case.id,
-        )
+    read, referred = (
+        select(table.case_id)
+        .where(who == whom, table.panel_id == Case.panel_id, table.case_id == Case.id)
         .exists()
-    )
-    referred = (
-        select(CaseReferrer.case_id)
-        .where(
-            CaseReferrer.organisation_id == organisation_id,
-            CaseReferrer.panel_id == Case.panel_id,
-            CaseReferrer.case_id == Case.id,
+        for table, who, whom in (
+            (CaseReader, CaseReader.user_id, user_id),
+            (CaseReferrer, CaseReferrer.organisation_id, organisation_id),
         )
-        .exists()
     )
     return and_(Case.panel_id.in_(sorted(panels)), or_(read, referred))
 
